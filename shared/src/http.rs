@@ -1,0 +1,63 @@
+//! API Gateway glue: API-key authentication, request reading, JSON responses and errors.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::error::TallyError;
+use crate::domain::shop::Shop;
+use crate::store::Store;
+
+pub type Reply = Result<Response<Body>, TallyError>;
+
+/// The shop whose `X-API-Key` the request carries.
+pub async fn authenticate(store: &Store, req: &Request) -> Result<Shop, TallyError> {
+    let key = req
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or(TallyError::Unauthorized("the X-API-Key header is missing"))?;
+    store.shop_for_api_key(key).await?.ok_or(TallyError::Unauthorized("the API key is not valid"))
+}
+
+pub fn body(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+pub fn json_response<T: Serialize>(status: u16, value: &T) -> Reply {
+    let body = serde_json::to_string(value).map_err(TallyError::internal)?;
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body))
+        .map_err(TallyError::internal)
+}
+
+/// The response for any outcome: errors become `{"error": {code, message, detail}}` with their status.
+pub fn respond(reply: Reply) -> Response<Body> {
+    let err = match reply {
+        Ok(response) => return response,
+        Err(err) => err,
+    };
+    match &err {
+        TallyError::Internal(source) => tracing::error!(error = %source, "request failed"),
+        _ if err.status() >= 500 => tracing::warn!(code = err.code(), detail = %err, "request not completed"),
+        _ => tracing::info!(code = err.code(), detail = %err, "request refused"),
+    }
+    let body = json!({"error": {"code": err.code(), "message": err.message(), "detail": err.detail()}});
+    let mut response = Response::new(Body::Text(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response
+}

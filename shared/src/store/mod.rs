@@ -1,0 +1,144 @@
+//! Tally's single DynamoDB table. The access patterns are listed in the README.
+
+mod balance;
+mod customers;
+mod keys;
+mod rewards;
+mod rules;
+mod shops;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use balance::BalanceError;
+pub use customers::Enrolled;
+
+use crate::domain::error::TallyError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The DynamoDB store: one client, one table.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Store {
+        Store { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table as template.yaml declares it; for local stacks and tests.
+    pub async fn create_table(&self) -> Result<(), TallyError> {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute(keys::PK).map_err(TallyError::internal)?)
+            .attribute_definitions(attribute(keys::SK).map_err(TallyError::internal)?)
+            .key_schema(key(keys::PK, KeyType::Hash).map_err(TallyError::internal)?)
+            .key_schema(key(keys::SK, KeyType::Range).map_err(TallyError::internal)?)
+            .send()
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    pub async fn delete_table(&self) -> Result<(), TallyError> {
+        self.client.delete_table().table_name(&self.table).send().await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, (pk, sk): (String, String)) -> Result<Option<T>, TallyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(internal)?;
+        output.item.map(from_item).transpose()
+    }
+
+    /// Every item of partition `pk` whose sort key matches, all pages.
+    async fn query(&self, pk: String, sort_key: SortKey<'_>) -> Result<Vec<Item>, TallyError> {
+        let (condition, value) = match sort_key {
+            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", prefix),
+            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", from),
+        };
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(condition)
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":sk", AttributeValue::S(value.into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(internal)?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+/// Which sort keys of a partition a query reads.
+enum SortKey<'a> {
+    Prefix(&'a str),
+    From(&'a str),
+}
+
+/// A record as a DynamoDB item under the given key.
+fn to_item<T: Serialize>(record: &T, (pk, sk): (String, String)) -> Result<Item, TallyError> {
+    let mut item: Item = serde_dynamo::to_item(record).map_err(TallyError::internal)?;
+    item.insert(keys::PK.into(), AttributeValue::S(pk));
+    item.insert(keys::SK.into(), AttributeValue::S(sk));
+    Ok(item)
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TallyError> {
+    serde_dynamo::from_item(item).map_err(TallyError::internal)
+}
+
+/// An SDK failure the client did not cause: logged in full, reported as a stable 503.
+fn internal<E, R>(err: SdkError<E, R>) -> TallyError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    tracing::error!(code = err.code(), error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "DynamoDB call failed");
+    TallyError::internal(err)
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.code() == Some("ConditionalCheckFailedException")
+}

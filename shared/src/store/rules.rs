@@ -1,0 +1,62 @@
+//! Redemption rules.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::{from_item, internal, is_condition_failure, keys, to_item, SortKey, Store};
+use crate::domain::error::TallyError;
+use crate::domain::rule::{RedeemRule, RuleInput};
+
+const NEXT_RULE_ID: &str = "ADD #next :one";
+
+impl Store {
+    /// Creates a rule with the next id of the shop (ids are integers, as in Appstle).
+    pub async fn create_rule(&self, domain: &str, input: RuleInput) -> Result<RedeemRule, TallyError> {
+        // Checked before an id is taken, so that a bad request changes nothing.
+        input.clone().into_rule(1).map_err(TallyError::InvalidRequest)?;
+        let (pk, sk) = keys::shop(domain);
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression(NEXT_RULE_ID)
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#next", "lastRuleId")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|err| if is_condition_failure(&err) { TallyError::Unauthorized("unknown shop") } else { internal(err) })?;
+        let id = output
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("lastRuleId"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| TallyError::internal("the rule counter is missing"))?;
+        let rule = input.into_rule(id).map_err(TallyError::InvalidRequest)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&rule, keys::rule(domain, id))?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", keys::PK)
+            .send()
+            .await
+            .map_err(internal)?;
+        Ok(rule)
+    }
+
+    pub async fn get_rule(&self, domain: &str, id: u64) -> Result<RedeemRule, TallyError> {
+        self.get(keys::rule(domain, id)).await?.ok_or(TallyError::RuleNotFound(id))
+    }
+
+    /// All the shop's rules, oldest first.
+    pub async fn list_rules(&self, domain: &str) -> Result<Vec<RedeemRule>, TallyError> {
+        let (pk, _) = keys::shop(domain);
+        let items = self.query(pk, SortKey::Prefix(keys::RULE_PREFIX)).await?;
+        items.into_iter().map(from_item).collect()
+    }
+}

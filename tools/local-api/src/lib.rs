@@ -1,1 +1,143 @@
-pub fn placeholder() {}
+//! The local API server: every function's handler behind the routes of template.yaml, so that the
+//! code Lambda runs is the code served and tested here.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{RawPathParams, Request as AxumRequest, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::{on, MethodFilter};
+use axum::Router;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+use tally_shared::Deps;
+
+/// Bodies above this are refused, as API Gateway refuses payloads above its own limit.
+const MAX_BODY: usize = 1 << 20;
+
+/// A function's handler, as the server calls it.
+pub type Handler = for<'a> fn(&'a Deps, Request) -> Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send + 'a>>;
+
+/// A route of template.yaml: method, path, the function that serves it and its handler.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! route {
+    ($method:literal, $path:literal, $function:literal, $krate:ident) => {
+        Route { method: $method, path: $path, function: $function, handler: |deps, req| Box::pin($krate::handler(deps, req)) }
+    };
+}
+
+/// Every HTTP route of template.yaml; a test keeps the two in step.
+pub const ROUTES: &[Route] = &[
+    route!("POST", "/api/external/redeem-points", "RedeemPointsFunction", redeem_points),
+    route!("GET", "/api/external/point-redeem-rules", "ListRedeemRulesFunction", list_redeem_rules),
+    route!("POST", "/api/external/point-redeem-rules", "CreateRedeemRuleFunction", create_redeem_rule),
+    route!("GET", "/api/external/customer-loyalty", "CustomerLoyaltyFunction", customer_loyalty),
+    route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
+    route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
+    route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
+];
+
+pub fn router(deps: Arc<Deps>) -> Router {
+    let mut router = Router::new();
+    for route in ROUTES {
+        let method: axum::http::Method = route.method.parse().expect("routes use valid methods");
+        let filter = MethodFilter::try_from(method).expect("routes use routable methods");
+        let handler = route.handler;
+        let serve = move |State(deps): State<Arc<Deps>>, params: RawPathParams, req: AxumRequest| async move {
+            match to_lambda(params, req).await {
+                Ok(request) => to_axum(handler(&deps, request).await),
+                Err(response) => response,
+            }
+        };
+        router = router.route(route.path, on(filter, serve));
+    }
+    router.with_state(deps)
+}
+
+/// Serves on `addr` in the background; returns the address bound (useful with port 0).
+pub async fn serve(deps: Arc<Deps>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let router = router(deps);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(bound)
+}
+
+/// The request as API Gateway would hand it to the function: body, query and path parameters.
+async fn to_lambda(params: RawPathParams, req: AxumRequest) -> Result<Request, AxumResponse> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response())?;
+    let mut query: HashMap<String, Vec<String>> = HashMap::new();
+    for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+        query.entry(key.into_owned()).or_default().push(value.into_owned());
+    }
+    let path: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let body = match String::from_utf8(bytes.to_vec()) {
+        Ok(text) if text.is_empty() => Body::Empty,
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
+    };
+    Ok(Request::from_parts(parts, body)
+        .with_query_string_parameters(QueryMap::from(query))
+        .with_path_parameters(QueryMap::from(path)))
+}
+
+fn to_axum(result: Result<Response<Body>, Error>) -> AxumResponse {
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            // Handlers answer every outcome themselves; this is a bug, and Lambda would answer 502.
+            tracing::error!(error = %e, "handler failed");
+            return (StatusCode::BAD_GATEWAY, "handler failed").into_response();
+        }
+    };
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Empty => AxumBody::empty(),
+        Body::Text(text) => AxumBody::from(text),
+        Body::Binary(bytes) => AxumBody::from(bytes),
+        _ => AxumBody::empty(),
+    };
+    AxumResponse::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The routes template.yaml declares, read from its `Path:` and `Method:` lines.
+    fn template_routes() -> Vec<(String, String)> {
+        let template = include_str!("../../../template.yaml");
+        let mut routes = Vec::new();
+        let mut path = None;
+        for line in template.lines().map(str::trim) {
+            if let Some(p) = line.strip_prefix("Path: ") {
+                path = Some(p.trim().to_string());
+            } else if let (Some(m), Some(p)) = (line.strip_prefix("Method: "), path.take()) {
+                routes.push((m.trim().to_uppercase(), p));
+            }
+        }
+        routes.sort();
+        routes
+    }
+
+    #[test]
+    fn the_local_server_serves_exactly_the_routes_of_the_template() {
+        let mut served: Vec<(String, String)> = ROUTES.iter().map(|r| (r.method.into(), r.path.into())).collect();
+        served.sort();
+        assert_eq!(served, template_routes());
+    }
+}

@@ -1,1 +1,73 @@
-pub fn placeholder() {}
+//! A Shopify Admin API emulator for local development and tests.
+//!
+//! It serves `POST /shops/{domain}/admin/api/{version}/graphql.json`, validates every document and its
+//! variables against the vendored 2026-10 schema (as Shopify would: errors in `errors[]`), executes the
+//! operations Tally uses against an in-memory state per shop, and fails on command. Its control API,
+//! under `/__emulator`, registers shops and variants, shows the state and sets faults.
+
+mod control;
+mod execute;
+mod faults;
+mod resolvers;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use apollo_compiler::validation::Valid;
+use apollo_compiler::Schema;
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+pub use faults::FaultMode;
+
+/// The API version the emulator serves (the one whose schema is vendored).
+pub const API_VERSION: &str = "2026-10";
+
+pub const SCHEMA_SDL: &str = include_str!("../../../vendor/shopify/admin-2026-10.graphql");
+
+/// The emulator's whole state, shared by every request.
+pub struct Emulator {
+    schema: &'static Valid<Schema>,
+    state: Mutex<state::State>,
+    faults: Mutex<faults::Faults>,
+}
+
+impl Emulator {
+    pub fn new() -> Arc<Emulator> {
+        Arc::new(Emulator {
+            schema: load_schema(),
+            state: Mutex::new(state::State::default()),
+            faults: Mutex::new(faults::Faults::default()),
+        })
+    }
+
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/shops/{domain}/admin/api/{version}/graphql.json", post(execute::graphql))
+            .route("/__emulator/shops", post(control::register_shop))
+            .route("/__emulator/shops/{domain}/variants", post(control::add_variant))
+            .route("/__emulator/shops/{domain}/state", get(control::shop_state))
+            .route("/__emulator/faults", post(control::set_faults))
+            .route("/__emulator/faults", delete(control::clear_faults))
+            .route("/__emulator/health", get(|| async { "ok" }))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `addr` until the process ends; returns the address bound (useful with port 0).
+    pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Ok(bound)
+    }
+}
+
+/// Shopify's published schema, parsed once per process.
+pub fn load_schema() -> &'static Valid<Schema> {
+    static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        Schema::parse_and_validate(SCHEMA_SDL, "admin-2026-10.graphql").expect("the vendored schema is valid")
+    })
+}

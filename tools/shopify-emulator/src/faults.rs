@@ -1,0 +1,75 @@
+//! Failures on command: a share of calls, or the next N, fail in a chosen way.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMode {
+    /// HTTP 503, nothing done.
+    Error,
+    /// The operation is carried out, but the answer is held longer than any client waits.
+    Timeout,
+    /// Shopify's THROTTLED error, nothing done.
+    Throttle,
+    /// A mutation answers with a userErrors entry, nothing done (queries are not affected).
+    UserError,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    pub mode: FaultMode,
+    pub rate: Option<f64>,
+    pub count: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    active: Option<(FaultMode, Trigger)>,
+}
+
+#[derive(Debug)]
+enum Trigger {
+    Rate(f64),
+    Count(u32),
+}
+
+impl Faults {
+    pub fn set(&mut self, request: FaultRequest) -> Result<(), String> {
+        let trigger = match (request.rate, request.count) {
+            (Some(rate), None) if (0.0..=1.0).contains(&rate) => Trigger::Rate(rate),
+            (None, Some(count)) => Trigger::Count(count),
+            _ => return Err("give either rate (0 to 1) or count".into()),
+        };
+        self.active = Some((request.mode, trigger));
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.active = None;
+    }
+
+    /// The fault this call suffers, if any. `is_mutation` matters for `user_error`, which only
+    /// mutations can show.
+    pub fn draw(&mut self, is_mutation: bool) -> Option<FaultMode> {
+        let (mode, trigger) = self.active.as_mut()?;
+        if *mode == FaultMode::UserError && !is_mutation {
+            return None;
+        }
+        let mode = *mode;
+        match trigger {
+            Trigger::Count(0) => None,
+            Trigger::Count(n) => {
+                *n -= 1;
+                Some(mode)
+            }
+            Trigger::Rate(rate) => (random_unit() < *rate).then_some(mode),
+        }
+    }
+}
+
+fn random_unit() -> f64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}

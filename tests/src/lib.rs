@@ -78,8 +78,13 @@ impl Stack {
         }
     }
 
-    /// A shop with its own emulator state and an API key.
+    /// A shop with its own emulator state and a new API key.
     pub async fn shop(&self, name: &str) -> TestShop {
+        self.shop_with_key(name, &tally_shared::domain::ids::api_key()).await
+    }
+
+    /// A shop with its own emulator state, opened by `key`.
+    pub async fn shop_with_key(&self, name: &str, key: &str) -> TestShop {
         let domain = format!("{name}.myshopify.com");
         let shop = Shop::new(&domain, "shpat_test", "secret")
             .expect("valid shop")
@@ -87,10 +92,9 @@ impl Stack {
             .expect("valid prefix");
         let shop = Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop };
         self.store.create_shop(&shop).await.expect("shop created");
-        let key = tally_shared::domain::ids::api_key();
-        self.store.add_api_key(&domain, &key).await.expect("key stored");
+        self.store.add_api_key(&domain, key).await.expect("key stored");
         self.control("POST", "/__emulator/shops", json!({"domain": domain, "accessToken": "shpat_test"})).await;
-        TestShop { domain, key }
+        TestShop { domain, key: key.to_string() }
     }
 
     pub async fn post(&self, key: &str, path: &str, body: Value) -> Reply {

@@ -1,0 +1,65 @@
+//! Each function's handler, called exactly as Lambda calls it, with the API Gateway v2 events of events/.
+
+use lambda_http::{Body, Request};
+use serde_json::{json, Value};
+use tally_tests::Stack;
+
+/// The key the events carry: the demo key of `make dev`.
+const EVENT_KEY: &str = "tly_demo_local_development_key";
+
+fn event(json: &str) -> Request {
+    lambda_http::request::from_str(json).expect("a valid API Gateway v2 event")
+}
+
+fn json_body(response: &lambda_http::Response<Body>) -> Value {
+    match response.body() {
+        Body::Text(text) => serde_json::from_str(text).expect("JSON"),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_function_answers_its_sample_event() {
+    let stack = Stack::start().await;
+    let shop = stack.shop_with_key("events", EVENT_KEY).await;
+    let rule = stack.rule(&shop, json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5"})).await;
+    assert_eq!(rule, 1, "the redeem event names rule 1");
+    stack.customer(&shop, 1001, 1000).await;
+    let deps = &*stack.deps;
+
+    let created = create_redeem_rule::handler(deps, event(include_str!("../../events/create-redeem-rule.json"))).await.unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(json_body(&created)["pointsCost"], 1000);
+
+    let listed = list_redeem_rules::handler(deps, event(include_str!("../../events/list-redeem-rules.json"))).await.unwrap();
+    assert_eq!(json_body(&listed).as_array().map(Vec::len), Some(2));
+
+    let added = add_points::handler(deps, event(include_str!("../../events/add-points.json"))).await.unwrap();
+    assert_eq!(json_body(&added)["availablePoints"], 1250);
+
+    let removed = remove_points::handler(deps, event(include_str!("../../events/remove-points.json"))).await.unwrap();
+    assert_eq!(json_body(&removed)["availablePoints"], 1200);
+
+    let redeemed = redeem_points::handler(deps, event(include_str!("../../events/redeem-points.json"))).await.unwrap();
+    assert_eq!(redeemed.status(), 200, "{:?}", json_body(&redeemed));
+    assert_eq!(json_body(&redeemed)["availablePoints"], 700);
+    assert_eq!(redeemed.headers()["content-type"], "application/json");
+
+    let loyalty = customer_loyalty::handler(deps, event(include_str!("../../events/customer-loyalty.json"))).await.unwrap();
+    let loyalty = json_body(&loyalty);
+    assert_eq!(loyalty["availablePoints"], 700);
+    assert_eq!(loyalty["rewards"][0]["status"], "UNUSED");
+
+    let enrolled = enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
+    assert_eq!(enrolled.status(), 201);
+    assert_eq!(json_body(&enrolled)["currentVipTier"], "Gold");
+}
+
+#[tokio::test]
+async fn an_event_with_another_key_is_unauthorized() {
+    let stack = Stack::start().await;
+    stack.shop("other").await;
+    let response = redeem_points::handler(&stack.deps, event(include_str!("../../events/redeem-points.json"))).await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(json_body(&response)["error"]["code"], "UNAUTHORIZED");
+}

@@ -167,7 +167,7 @@ impl LoyaltyView {
             .iter()
             .filter(|r| r.reward_type == RewardKind::StoreCredit && r.status == RewardStatus::Used)
             .filter_map(|r| r.amount)
-            .sum();
+            .fold(Decimal::new(0, 2), |total, amount| total + amount);
         LoyaltyView {
             customer_id: customer.customer_id,
             email: customer.email,
@@ -175,7 +175,7 @@ impl LoyaltyView {
             pending_points: 0,
             credited_points: customer.credited_points,
             spent_points: customer.spent_points,
-            spent_amount: Decimal::ZERO,
+            spent_amount: Decimal::new(0, 2),
             store_credit_balance,
             currency: currency.to_string(),
             current_vip_tier: customer.vip_tier,

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# make dev: the whole stack on this machine. DynamoDB Local, the Shopify emulator and the local API
+# server, a seeded demo shop, and a curl command that redeems points. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-3000}
+DYNAMODB_PORT=${DYNAMODB_PORT:-8000}
+SHOPIFY_EMULATOR_PORT=${SHOPIFY_EMULATOR_PORT:-8081}
+export TABLE_NAME=${TABLE_NAME:-tally}
+KEY=${TALLY_DEV_API_KEY:-tly_demo_local_development_key}
+DOMAIN=demo.myshopify.com
+TOKEN=shpat_demo_token
+API="http://127.0.0.1:$PORT"
+EMULATOR="http://127.0.0.1:$SHOPIFY_EMULATOR_PORT"
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+
+scripts/setup.sh
+cargo build --workspace --bins
+mkdir -p .cache/logs
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+  scripts/dynamodb-local.sh stop "$DYNAMODB_PORT"
+  echo "stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() { for _ in $(seq 1 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$2 did not start" >&2; exit 1; }
+
+scripts/dynamodb-local.sh start "$DYNAMODB_PORT"
+target/debug/tally-cli table create
+SHOPIFY_EMULATOR_PORT=$SHOPIFY_EMULATOR_PORT target/debug/shopify-emulator >.cache/logs/emulator.log 2>&1 &
+pids+=($!)
+wait_for "$EMULATOR/__emulator/health" "the Shopify emulator"
+PORT=$PORT target/debug/local-api &
+pids+=($!)
+wait_for "$API/api/external/point-redeem-rules" "the local API server"
+
+post() { curl -sf -X POST "$1" -H 'content-type: application/json' -H "X-API-Key: $KEY" -d "$2" >/dev/null; }
+post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"accessToken\": \"$TOKEN\"}"
+post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40001, "price": "24.00"}'
+post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40002, "price": "32.00"}'
+target/debug/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret demo_client_secret \
+  --admin-url "$EMULATOR/shops/$DOMAIN" --code-prefix DEMO- 2>/dev/null
+target/debug/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
+R="$API/api/external/point-redeem-rules"
+post "$R" '{"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00", "minimumSubtotal": "25.00", "expiresAfterDays": 30, "combinesWith": {"orderDiscounts": false, "productDiscounts": true, "shippingDiscounts": true}}'
+post "$R" '{"name": "15% off", "rewardType": "PERCENTAGE", "pointsCost": 800, "discountValue": "15", "expiresAfterDays": 30}'
+post "$R" '{"name": "Free shipping", "rewardType": "FREE_SHIPPING", "pointsCost": 300, "expiresAfterDays": 30}'
+post "$R" '{"name": "Free mug", "rewardType": "FREE_PRODUCT", "pointsCost": 1000, "variantIds": [40001, 40002]}'
+post "$R" '{"name": "$10 store credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"}'
+post "$API/api/external/customers" '{"customerId": 1001, "email": "ana@example.com", "vipTier": "Gold"}'
+post "$API/api/external/add-points" '{"customerId": 1001, "points": 2500, "reason": "welcome bonus"}'
+post "$API/api/external/customers" '{"customerId": 1002, "email": "ben@example.com"}'
+post "$API/api/external/add-points" '{"customerId": 1002, "points": 400, "reason": "welcome bonus"}'
+
+cat <<BANNER
+
+Tally is running.
+  API                 $API
+  Shopify emulator    $EMULATOR   (logs in .cache/logs/emulator.log)
+  DynamoDB Local      $DYNAMODB_ENDPOINT, table $TABLE_NAME
+  demo shop           $DOMAIN
+  demo API key        $KEY
+
+Redeem 500 of customer 1001's points for \$5 off:
+  curl -s -X POST $API/api/external/redeem-points -H 'X-API-Key: $KEY' -H 'content-type: application/json' -d '{"customerId": 1001, "redeemRuleId": 1}'
+
+Then look:
+  curl -s '$API/api/external/customer-loyalty?customerId=1001' -H 'X-API-Key: $KEY'
+  curl -s $EMULATOR/__emulator/shops/$DOMAIN/state
+
+Ctrl-C stops everything.
+BANNER
+wait

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: installs what is missing, starts DynamoDB Local on a free port, runs every test of the
-# workspace against it, lints template.yaml, and stops what it started.
+# workspace against it, lints the code and template.yaml, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,6 +9,9 @@ trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 cargo test --workspace --all-targets
+echo "lint: rustfmt, clippy"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "lint: template.yaml"
 .cache/venv/bin/cfn-lint template.yaml
 echo "template.yaml: cfn-lint found nothing"

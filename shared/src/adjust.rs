@@ -3,11 +3,11 @@
 use lambda_http::Request;
 
 use crate::domain::customer::LoyaltyView;
+use crate::domain::error::TallyError;
 use crate::domain::ledger::Adjustment;
+use crate::domain::parse_json;
 use crate::domain::points::Points;
 use crate::domain::redemption::CustomerRef;
-use crate::domain::error::TallyError;
-use crate::domain::parse_json;
 use crate::http::{authenticate, body, json_response, Reply};
 use crate::Deps;
 
@@ -22,15 +22,29 @@ pub async fn adjust(deps: &Deps, req: &Request, direction: Direction) -> Reply {
     let shop = authenticate(&deps.store, req).await?;
     tracing::Span::current().record("shop", shop.domain.as_str());
     let adjustment: Adjustment = parse_json(body(req))?;
-    let who = CustomerRef::from_parts(adjustment.customer_id, adjustment.customer_email.as_deref())?;
-    let points = Points::from_json(&adjustment.points).map_err(TallyError::InvalidRequest)?.0;
+    let who =
+        CustomerRef::from_parts(adjustment.customer_id, adjustment.customer_email.as_deref())?;
+    let points = Points::from_json(&adjustment.points)
+        .map_err(TallyError::InvalidRequest)?
+        .0;
     let reason = adjustment.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(TallyError::invalid("reason must be 1 to 500 characters"));
     }
-    let delta = if direction == Direction::Add { points } else { -points };
-    let customer = deps.store.adjust_points(&shop.domain, &who, delta, reason).await?;
+    let delta = if direction == Direction::Add {
+        points
+    } else {
+        -points
+    };
+    let customer = deps
+        .store
+        .adjust_points(&shop.domain, &who, delta, reason)
+        .await?;
     tracing::info!(customer_id = customer.customer_id, delta, "points adjusted");
-    let (customer, rewards) = deps.store.loyalty(&shop.domain, customer.customer_id).await?.unwrap_or((customer, vec![]));
+    let (customer, rewards) = deps
+        .store
+        .loyalty(&shop.domain, customer.customer_id)
+        .await?
+        .unwrap_or((customer, vec![]));
     json_response(200, &LoyaltyView::new(customer, rewards, &shop.currency))
 }

@@ -20,7 +20,10 @@ pub async fn authenticate(store: &Store, req: &Request) -> Result<Shop, TallyErr
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or(TallyError::Unauthorized("the X-API-Key header is missing"))?;
-    store.shop_for_api_key(key).await?.ok_or(TallyError::Unauthorized("the API key is not valid"))
+    store
+        .shop_for_api_key(key)
+        .await?
+        .ok_or(TallyError::Unauthorized("the API key is not valid"))
 }
 
 pub fn body(req: &Request) -> &[u8] {
@@ -32,7 +35,9 @@ pub fn body(req: &Request) -> &[u8] {
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_string)
 }
 
 pub fn json_response<T: Serialize>(status: u16, value: &T) -> Reply {
@@ -52,12 +57,19 @@ pub fn respond(reply: Reply) -> Response<Body> {
     };
     match &err {
         TallyError::Internal(source) => tracing::error!(error = %source, "request failed"),
-        _ if err.status() >= 500 => tracing::warn!(code = err.code(), detail = %err, "request not completed"),
+        _ if err.status() >= 500 => {
+            tracing::warn!(code = err.code(), detail = %err, "request not completed")
+        }
         _ => tracing::info!(code = err.code(), detail = %err, "request refused"),
     }
-    let body = json!({"error": {"code": err.code(), "message": err.message(), "detail": err.detail()}});
+    let body =
+        json!({"error": {"code": err.code(), "message": err.message(), "detail": err.detail()}});
     let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    *response.status_mut() =
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     response
 }

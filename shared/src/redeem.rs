@@ -11,7 +11,9 @@ use crate::domain::redemption::{check, RedeemRequest};
 use crate::domain::reward::Reward;
 use crate::domain::rule::RedeemRule;
 use crate::domain::shop::Shop;
-use crate::shopify::{discount_input, store_credit_input, DiscountMutation, ShopifyClient, ShopifyError};
+use crate::shopify::{
+    discount_input, store_credit_input, DiscountMutation, ShopifyClient, ShopifyError,
+};
 use crate::Deps;
 
 /// The customer's loyalty information with the reward just created.
@@ -31,7 +33,11 @@ enum Issue {
     Unknown(String),
 }
 
-pub async fn redeem(deps: &Deps, shop: &Shop, request: &RedeemRequest) -> Result<Redeemed, TallyError> {
+pub async fn redeem(
+    deps: &Deps,
+    shop: &Shop,
+    request: &RedeemRequest,
+) -> Result<Redeemed, TallyError> {
     let store = &deps.store;
     let rule = store.get_rule(&shop.domain, request.redeem_rule_id).await?;
     let customer = store.find_customer(&shop.domain, &request.customer).await?;
@@ -43,14 +49,22 @@ pub async fn redeem(deps: &Deps, shop: &Shop, request: &RedeemRequest) -> Result
     };
     let customer_id = customer.customer_id;
     let reward = Reward::pending(shop, customer_id, &rule, variant);
-    let (_, reward) = store.debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix).await?;
+    let (_, reward) = store
+        .debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix)
+        .await?;
     tracing::info!(shop = %shop.domain, customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");
     let reward = match issue(&shopify, &reward, &rule).await {
-        Issue::Issued(shopify_id) => store.issue_reward(&shop.domain, &reward, &shopify_id).await?,
+        Issue::Issued(shopify_id) => {
+            store
+                .issue_reward(&shop.domain, &reward, &shopify_id)
+                .await?
+        }
         Issue::Failed(reason) => {
             tracing::warn!(shop = %shop.domain, reward_id = reward.id, %reason, "Shopify did not issue the reward");
             store.fail_reward(&shop.domain, &reward, &reason).await?;
-            return Err(TallyError::ShopifyUnavailable(format!("Shopify did not create the reward ({reason})")));
+            return Err(TallyError::ShopifyUnavailable(format!(
+                "Shopify did not create the reward ({reason})"
+            )));
         }
         Issue::Unknown(reason) => {
             tracing::warn!(shop = %shop.domain, reward_id = reward.id, %reason, "Shopify's outcome unknown; reward stays pending");
@@ -61,20 +75,35 @@ pub async fn redeem(deps: &Deps, shop: &Shop, request: &RedeemRequest) -> Result
         .loyalty(&shop.domain, customer_id)
         .await?
         .ok_or_else(|| TallyError::CustomerNotFound(customer_id.to_string()))?;
-    Ok(Redeemed { loyalty: LoyaltyView::new(customer, rewards, &shop.currency), reward })
+    Ok(Redeemed {
+        loyalty: LoyaltyView::new(customer, rewards, &shop.currency),
+        reward,
+    })
 }
 
-async fn variant_price(shopify: &ShopifyClient<'_>, variant_id: u64) -> Result<rust_decimal::Decimal, TallyError> {
+async fn variant_price(
+    shopify: &ShopifyClient<'_>,
+    variant_id: u64,
+) -> Result<rust_decimal::Decimal, TallyError> {
     match shopify.variant_price(variant_id).await {
-        Ok(Some(price)) => price.parse().map_err(|_| TallyError::ShopifyUnavailable(format!("variant price {price:?}"))),
+        Ok(Some(price)) => price
+            .parse()
+            .map_err(|_| TallyError::ShopifyUnavailable(format!("variant price {price:?}"))),
         Ok(None) => Err(TallyError::VariantNotFound(variant_id)),
-        Err(e) => Err(TallyError::ShopifyUnavailable(format!("could not read the variant's price ({e})"))),
+        Err(e) => Err(TallyError::ShopifyUnavailable(format!(
+            "could not read the variant's price ({e})"
+        ))),
     }
 }
 
 async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &RedeemRule) -> Issue {
     if let Some(discount) = discount_input(reward, rule) {
-        return create_discount(shopify, &discount, reward.discount_code.as_deref().unwrap_or_default()).await;
+        return create_discount(
+            shopify,
+            &discount,
+            reward.discount_code.as_deref().unwrap_or_default(),
+        )
+        .await;
     }
     let Some(input) = store_credit_input(reward) else {
         return Issue::Failed("the rule has no amount to credit".into());
@@ -89,7 +118,11 @@ async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &RedeemRule) 
 
 /// Creates the discount with the code chosen beforehand. Retrying is safe: if an earlier attempt went
 /// through, Shopify answers `TAKEN` and the lookup finds our discount.
-async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutation, code: &str) -> Issue {
+async fn create_discount(
+    shopify: &ShopifyClient<'_>,
+    discount: &DiscountMutation,
+    code: &str,
+) -> Issue {
     let deadline = Instant::now() + shopify.budget();
     loop {
         let (lost, taken) = match shopify.create_discount(discount).await {
@@ -102,7 +135,9 @@ async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutatio
             Ok(Some(id)) => return Issue::Issued(id),
             Ok(None) if taken || Instant::now() >= deadline => return Issue::Failed(lost),
             Ok(None) => tracing::info!(%lost, "the discount was not created; trying again"),
-            Err(e) if Instant::now() < deadline => tracing::info!(%e, "lookup after a lost answer failed"),
+            Err(e) if Instant::now() < deadline => {
+                tracing::info!(%e, "lookup after a lost answer failed")
+            }
             Err(_) => return Issue::Unknown(lost),
         }
     }

@@ -15,7 +15,10 @@ async fn customer_loyalty(deps: &Deps, req: &Request) -> Reply {
     let shop = authenticate(&deps.store, req).await?;
     tracing::Span::current().record("shop", shop.domain.as_str());
     let id = match query_param(req, "customerId") {
-        Some(id) => Some(id.parse().map_err(|_| TallyError::invalid(format!("customerId {id:?} is not a number")))?),
+        Some(id) => Some(
+            id.parse()
+                .map_err(|_| TallyError::invalid(format!("customerId {id:?} is not a number")))?,
+        ),
         None => None,
     };
     let who = CustomerRef::from_parts(id, query_param(req, "customerEmail").as_deref())?;

@@ -18,9 +18,17 @@ async fn enroll(deps: &Deps, req: &Request) -> Reply {
     let mut enrollment: Enrollment = parse_json(body(req))?;
     enrollment.check().map_err(TallyError::InvalidRequest)?;
     let (customer, outcome) = deps.store.enroll(&shop.domain, enrollment).await?;
-    tracing::info!(customer_id = customer.customer_id, ?outcome, "customer enrolled");
+    tracing::info!(
+        customer_id = customer.customer_id,
+        ?outcome,
+        "customer enrolled"
+    );
     let status = if outcome == Enrolled::New { 201 } else { 200 };
     // A returning customer keeps the rewards they had.
-    let (customer, rewards) = deps.store.loyalty(&shop.domain, customer.customer_id).await?.unwrap_or((customer, vec![]));
+    let (customer, rewards) = deps
+        .store
+        .loyalty(&shop.domain, customer.customer_id)
+        .await?
+        .unwrap_or((customer, vec![]));
     json_response(status, &LoyaltyView::new(customer, rewards, &shop.currency))
 }

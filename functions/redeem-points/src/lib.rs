@@ -16,6 +16,10 @@ async fn redeem_points(deps: &Deps, req: &Request) -> Reply {
     let request = RedeemRequest::parse(body(req))?;
     let redeemed = redeem::redeem(deps, &shop, &request).await?;
     // A reward Shopify has not confirmed yet is accepted, not done.
-    let status = if redeemed.reward.is_pending() { 202 } else { 200 };
+    let status = if redeemed.reward.is_pending() {
+        202
+    } else {
+        200
+    };
     json_response(status, &redeemed)
 }

@@ -54,7 +54,10 @@ impl TallyError {
     pub fn status(&self) -> u16 {
         use TallyError::*;
         match self {
-            InvalidRequest(_) | InsufficientPoints { .. } | VariantRequired | CustomerNotEnrolled
+            InvalidRequest(_)
+            | InsufficientPoints { .. }
+            | VariantRequired
+            | CustomerNotEnrolled
             | RuleInactive(_) => 400,
             Unauthorized(_) => 401,
             CustomerExcluded | TierRestricted(_) => 403,
@@ -115,7 +118,9 @@ impl TallyError {
     /// The detail shown to the client: never an SDK message or a source error.
     pub fn detail(&self) -> String {
         match self {
-            TallyError::Internal(_) => "Tally could not complete the request. Try again later.".into(),
+            TallyError::Internal(_) => {
+                "Tally could not complete the request. Try again later.".into()
+            }
             other => other.to_string(),
         }
     }

@@ -41,16 +41,35 @@ pub struct BalanceChange {
 
 impl BalanceChange {
     pub fn adjust(delta: i64, reason: &str) -> BalanceChange {
-        let kind = if delta >= 0 { LedgerKind::Credit } else { LedgerKind::Debit };
-        BalanceChange { kind, delta, reason: reason.to_string(), reward_id: None }
+        let kind = if delta >= 0 {
+            LedgerKind::Credit
+        } else {
+            LedgerKind::Debit
+        };
+        BalanceChange {
+            kind,
+            delta,
+            reason: reason.to_string(),
+            reward_id: None,
+        }
     }
 
     pub fn redeem(points: i64, reward_id: u64) -> BalanceChange {
-        BalanceChange { kind: LedgerKind::Redeem, delta: -points, reason: "redeemed".into(), reward_id: Some(reward_id) }
+        BalanceChange {
+            kind: LedgerKind::Redeem,
+            delta: -points,
+            reason: "redeemed".into(),
+            reward_id: Some(reward_id),
+        }
     }
 
     pub fn reverse_redeem(points: i64, reward_id: u64, reason: &str) -> BalanceChange {
-        BalanceChange { kind: LedgerKind::RedeemReversed, delta: points, reason: reason.into(), reward_id: Some(reward_id) }
+        BalanceChange {
+            kind: LedgerKind::RedeemReversed,
+            delta: points,
+            reason: reason.into(),
+            reward_id: Some(reward_id),
+        }
     }
 
     /// Points this change needs available: what a debit takes.

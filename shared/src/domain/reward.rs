@@ -68,14 +68,22 @@ pub struct Reward {
 
 impl Reward {
     /// A new reward for `rule`, waiting for Shopify.
-    pub fn pending(shop: &super::shop::Shop, customer_id: u64, rule: &RedeemRule, variant: Option<(u64, Decimal)>) -> Reward {
+    pub fn pending(
+        shop: &super::shop::Shop,
+        customer_id: u64,
+        rule: &RedeemRule,
+        variant: Option<(u64, Decimal)>,
+    ) -> Reward {
         let now = super::now();
         let expire_date = rule
             .expires_after_days
             .map(|days| super::rfc3339(now + time::Duration::days(i64::from(days))));
         let (reward_type, discount_code) = match rule.reward_type {
             RewardType::StoreCredit => (RewardKind::StoreCredit, None),
-            _ => (RewardKind::DiscountCode, Some(super::ids::discount_code(&shop.code_prefix))),
+            _ => (
+                RewardKind::DiscountCode,
+                Some(super::ids::discount_code(&shop.code_prefix)),
+            ),
         };
         let amount = match rule.reward_type {
             RewardType::FixedAmount | RewardType::StoreCredit => rule.discount_value,

@@ -36,9 +36,15 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
     }
     input.insert("usageLimit".into(), json!(1));
     input.insert("appliesOncePerCustomer".into(), json!(true));
-    input.insert("context".into(), json!({"customers": {"add": [customer_gid(reward.customer_id)]}}));
+    input.insert(
+        "context".into(),
+        json!({"customers": {"add": [customer_gid(reward.customer_id)]}}),
+    );
     if let Some(minimum) = rule.minimum_subtotal {
-        input.insert("minimumRequirement".into(), json!({"subtotal": {"greaterThanOrEqualToSubtotal": minimum.to_string()}}));
+        input.insert(
+            "minimumRequirement".into(),
+            json!({"subtotal": {"greaterThanOrEqualToSubtotal": minimum.to_string()}}),
+        );
     }
     let combines = rule.combines_with;
     input.insert(
@@ -53,7 +59,9 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
             return Some(DiscountMutation::FreeShipping(Value::Object(input)));
         }
         RewardType::StoreCredit => return None,
-        RewardType::FixedAmount => json!({"value": amount_off(reward.amount?), "items": {"all": true}}),
+        RewardType::FixedAmount => {
+            json!({"value": amount_off(reward.amount?), "items": {"all": true}})
+        }
         RewardType::Percentage => {
             let fraction = (rule.discount_value? / Decimal::ONE_HUNDRED).to_f64()?;
             json!({"value": {"percentage": fraction}, "items": {"all": true}})
@@ -71,7 +79,8 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
 /// The `creditInput` of `storeCreditAccountCredit` for a store credit reward.
 pub fn store_credit_input(reward: &Reward) -> Option<Value> {
     let amount = reward.amount?;
-    let mut input = json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
+    let mut input =
+        json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
     if let Some(expires) = &reward.expire_date {
         input["expiresAt"] = json!(expires);
     }

@@ -28,17 +28,26 @@ pub enum Enrolled {
 }
 
 impl Store {
-    pub async fn get_customer(&self, domain: &str, customer_id: u64) -> Result<Option<Customer>, TallyError> {
+    pub async fn get_customer(
+        &self,
+        domain: &str,
+        customer_id: u64,
+    ) -> Result<Option<Customer>, TallyError> {
         self.get(keys::customer(domain, customer_id)).await
     }
 
     /// The customer a request names, or `CUSTOMER_NOT_FOUND`.
-    pub async fn find_customer(&self, domain: &str, who: &CustomerRef) -> Result<Customer, TallyError> {
+    pub async fn find_customer(
+        &self,
+        domain: &str,
+        who: &CustomerRef,
+    ) -> Result<Customer, TallyError> {
         let id = match who {
             CustomerRef::Id(id) => Some(*id),
-            CustomerRef::Email(email) => {
-                self.get::<EmailOwner>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
-            }
+            CustomerRef::Email(email) => self
+                .get::<EmailOwner>(keys::email(domain, email))
+                .await?
+                .map(|owner| owner.customer_id),
         };
         let customer = match id {
             Some(id) => self.get_customer(domain, id).await?,
@@ -48,34 +57,59 @@ impl Store {
     }
 
     /// Enrolls a customer, or re-enrolls one who left; the email must not belong to anyone else.
-    pub async fn enroll(&self, domain: &str, enrollment: Enrollment) -> Result<(Customer, Enrolled), TallyError> {
+    pub async fn enroll(
+        &self,
+        domain: &str,
+        enrollment: Enrollment,
+    ) -> Result<(Customer, Enrolled), TallyError> {
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
             None => (Customer::enrolled(enrollment), Enrolled::New),
             Some(existing) => match existing.status {
-                CustomerStatus::Active => return Err(TallyError::CustomerAlreadyEnrolled(existing.customer_id)),
+                CustomerStatus::Active => {
+                    return Err(TallyError::CustomerAlreadyEnrolled(existing.customer_id))
+                }
                 CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => {
                     return Err(TallyError::CustomerExcluded)
                 }
-                CustomerStatus::Inactive => (existing.reenrolled(enrollment), Enrolled::Reactivated),
+                CustomerStatus::Inactive => {
+                    (existing.reenrolled(enrollment), Enrolled::Reactivated)
+                }
             },
         };
         let email = customer.email.clone().unwrap_or_default();
         let profile = match outcome {
-            Enrolled::New => self.put_new(to_item(&customer, keys::customer(domain, customer.customer_id))?)?,
+            Enrolled::New => self.put_new(to_item(
+                &customer,
+                keys::customer(domain, customer.customer_id),
+            )?)?,
             Enrolled::Reactivated => self.put_versioned(domain, &customer)?,
         };
-        let owner = EmailOwner { customer_id: customer.customer_id };
+        let owner = EmailOwner {
+            customer_id: customer.customer_id,
+        };
         let email_item = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&owner, keys::email(domain, &email))?))
             .condition_expression(EMAIL_FREE_OR_MINE)
             .expression_attribute_names("#pk", keys::PK)
             .expression_attribute_names("#customer", "customerId")
-            .expression_attribute_values(":customer", AttributeValue::N(customer.customer_id.to_string()))
+            .expression_attribute_values(
+                ":customer",
+                AttributeValue::N(customer.customer_id.to_string()),
+            )
             .build()
             .map_err(TallyError::internal)?;
-        let items = vec![profile, TransactWriteItem::builder().put(email_item).build()];
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let items = vec![
+            profile,
+            TransactWriteItem::builder().put(email_item).build(),
+        ];
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok((customer, outcome)),
             Err(err) => {
                 let failed: Vec<bool> = match err.as_service_error() {
@@ -94,16 +128,25 @@ impl Store {
     }
 
     /// Writes a customer record as it is, replacing what is there: for seeding and tests, never for balances.
-    pub async fn put_customer_record(&self, domain: &str, customer: &Customer) -> Result<(), TallyError> {
+    pub async fn put_customer_record(
+        &self,
+        domain: &str,
+        customer: &Customer,
+    ) -> Result<(), TallyError> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(customer, keys::customer(domain, customer.customer_id))?))
+            .set_item(Some(to_item(
+                customer,
+                keys::customer(domain, customer.customer_id),
+            )?))
             .send()
             .await
             .map_err(internal)?;
         if let Some(email) = &customer.email {
-            let owner = EmailOwner { customer_id: customer.customer_id };
+            let owner = EmailOwner {
+                customer_id: customer.customer_id,
+            };
             self.client
                 .put_item()
                 .table_name(&self.table)
@@ -125,7 +168,10 @@ impl Store {
     ) -> Result<Customer, TallyError> {
         let customer = self.find_customer(domain, who).await?;
         let change = BalanceChange::adjust(delta, reason);
-        match self.change_balance(domain, customer, &change, vec![], true).await {
+        match self
+            .change_balance(domain, customer, &change, vec![], true)
+            .await
+        {
             Ok(customer) => Ok(customer),
             Err(BalanceError::Refused(e)) => Err(e),
             Err(BalanceError::ItemConflict(_)) => Err(TallyError::Busy),
@@ -133,9 +179,21 @@ impl Store {
     }
 
     /// The customer's record and rewards, in one query.
-    pub async fn loyalty(&self, domain: &str, customer_id: u64) -> Result<Option<(Customer, Vec<Reward>)>, TallyError> {
-        let mut items = self.query(keys::customer_partition(domain, customer_id), SortKey::From(keys::PROFILE)).await?;
-        let Some(position) = items.iter().position(|item| sort_key(item) == Some(keys::PROFILE)) else {
+    pub async fn loyalty(
+        &self,
+        domain: &str,
+        customer_id: u64,
+    ) -> Result<Option<(Customer, Vec<Reward>)>, TallyError> {
+        let mut items = self
+            .query(
+                keys::customer_partition(domain, customer_id),
+                SortKey::From(keys::PROFILE),
+            )
+            .await?;
+        let Some(position) = items
+            .iter()
+            .position(|item| sort_key(item) == Some(keys::PROFILE))
+        else {
             return Ok(None);
         };
         let customer = from_item(items.swap_remove(position))?;
@@ -148,19 +206,38 @@ impl Store {
     }
 
     /// The customer's ledger, oldest entry first.
-    pub async fn ledger(&self, domain: &str, customer_id: u64) -> Result<Vec<LedgerEntry>, TallyError> {
-        let items = self.query(keys::customer_partition(domain, customer_id), SortKey::Prefix(keys::LEDGER_PREFIX)).await?;
+    pub async fn ledger(
+        &self,
+        domain: &str,
+        customer_id: u64,
+    ) -> Result<Vec<LedgerEntry>, TallyError> {
+        let items = self
+            .query(
+                keys::customer_partition(domain, customer_id),
+                SortKey::Prefix(keys::LEDGER_PREFIX),
+            )
+            .await?;
         items.into_iter().map(from_item).collect()
     }
 
     /// A transaction item replacing the customer's record, if nobody changed it since it was read.
-    fn put_versioned(&self, domain: &str, next: &Customer) -> Result<TransactWriteItem, TallyError> {
+    fn put_versioned(
+        &self,
+        domain: &str,
+        next: &Customer,
+    ) -> Result<TransactWriteItem, TallyError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(next, keys::customer(domain, next.customer_id))?))
+            .set_item(Some(to_item(
+                next,
+                keys::customer(domain, next.customer_id),
+            )?))
             .condition_expression("#version = :version")
             .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":version", AttributeValue::N((next.version - 1).to_string()))
+            .expression_attribute_values(
+                ":version",
+                AttributeValue::N((next.version - 1).to_string()),
+            )
             .build()
             .map_err(TallyError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -168,5 +245,7 @@ impl Store {
 }
 
 fn sort_key(item: &Item) -> Option<&str> {
-    item.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(keys::SK)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }

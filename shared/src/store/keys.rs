@@ -32,13 +32,19 @@ pub fn customer(domain: &str, customer_id: u64) -> Key {
 pub const PROFILE: &str = "PROFILE";
 
 pub fn reward(domain: &str, customer_id: u64, reward_id: u64) -> Key {
-    (customer_partition(domain, customer_id), format!("{REWARD_PREFIX}{reward_id}"))
+    (
+        customer_partition(domain, customer_id),
+        format!("{REWARD_PREFIX}{reward_id}"),
+    )
 }
 
 pub const REWARD_PREFIX: &str = "REWARD#";
 
 pub fn ledger(domain: &str, customer_id: u64, seq: u64) -> Key {
-    (customer_partition(domain, customer_id), format!("{LEDGER_PREFIX}{seq:012}"))
+    (
+        customer_partition(domain, customer_id),
+        format!("{LEDGER_PREFIX}{seq:012}"),
+    )
 }
 
 pub const LEDGER_PREFIX: &str = "LEDGER#";
@@ -50,5 +56,8 @@ pub fn email(domain: &str, email: &str) -> Key {
 
 /// Makes a discount code unique in the shop (codes are case-insensitive in Shopify) and finds its reward.
 pub fn code(domain: &str, code: &str) -> Key {
-    (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())
+    (
+        format!("SHOP#{domain}#CODE#{}", code.to_uppercase()),
+        "CODE".into(),
+    )
 }

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
@@ -33,7 +34,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Store {
-        Store { client, table: table.into() }
+        Store {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {
@@ -43,9 +47,17 @@ impl Store {
     /// Creates the table as template.yaml declares it; for local stacks and tests.
     pub async fn create_table(&self) -> Result<(), TallyError> {
         let attribute = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
         };
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
         self.client
             .create_table()
             .table_name(&self.table)
@@ -61,11 +73,19 @@ impl Store {
     }
 
     pub async fn delete_table(&self) -> Result<(), TallyError> {
-        self.client.delete_table().table_name(&self.table).send().await.map_err(internal)?;
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(internal)?;
         Ok(())
     }
 
-    async fn get<T: DeserializeOwned>(&self, (pk, sk): (String, String)) -> Result<Option<T>, TallyError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        (pk, sk): (String, String),
+    ) -> Result<Option<T>, TallyError> {
         let output = self
             .client
             .get_item()

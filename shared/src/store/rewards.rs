@@ -35,12 +35,21 @@ impl Store {
     ) -> Result<(Customer, Reward), TallyError> {
         for _ in 0..5 {
             let change = BalanceChange::redeem(reward.points_redeemed, reward.id);
-            let mut extra = vec![self.put_new(to_item(&reward, keys::reward(domain, reward.customer_id, reward.id))?)?];
+            let mut extra = vec![self.put_new(to_item(
+                &reward,
+                keys::reward(domain, reward.customer_id, reward.id),
+            )?)?];
             if let Some(code) = &reward.discount_code {
-                let owner = CodeOwner { customer_id: reward.customer_id, reward_id: reward.id };
+                let owner = CodeOwner {
+                    customer_id: reward.customer_id,
+                    reward_id: reward.id,
+                };
                 extra.push(self.put_new(to_item(&owner, keys::code(domain, code))?)?);
             }
-            match self.change_balance(domain, customer.clone(), &change, extra, true).await {
+            match self
+                .change_balance(domain, customer.clone(), &change, extra, true)
+                .await
+            {
                 Ok(customer) => return Ok((customer, reward)),
                 Err(BalanceError::Refused(e)) => return Err(e),
                 Err(BalanceError::ItemConflict(0)) => reward.id = crate::domain::ids::reward_id(),
@@ -51,7 +60,12 @@ impl Store {
     }
 
     /// Shopify issued the reward: a discount is now `UNUSED`; store credit, delivered, is `USED`.
-    pub async fn issue_reward(&self, domain: &str, reward: &Reward, shopify_id: &str) -> Result<Reward, TallyError> {
+    pub async fn issue_reward(
+        &self,
+        domain: &str,
+        reward: &Reward,
+        shopify_id: &str,
+    ) -> Result<Reward, TallyError> {
         let (status, used_at) = match reward.reward_type {
             RewardKind::DiscountCode => ("UNUSED", AttributeValue::Null(true)),
             RewardKind::StoreCredit => ("USED", AttributeValue::S(rfc3339(crate::domain::now()))),
@@ -78,14 +92,21 @@ impl Store {
         match output {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
             // Settled meanwhile by someone else: what is stored is the truth.
-            Err(err) if is_condition_failure(&err) => self.reward(domain, reward.customer_id, reward.id).await,
+            Err(err) if is_condition_failure(&err) => {
+                self.reward(domain, reward.customer_id, reward.id).await
+            }
             Err(err) => Err(internal(err)),
         }
     }
 
     /// Shopify did not issue the reward: its points go back and it becomes `FAILED`, in one transaction.
     /// A reward that is no longer pending is left as it is.
-    pub async fn fail_reward(&self, domain: &str, reward: &Reward, reason: &str) -> Result<Reward, TallyError> {
+    pub async fn fail_reward(
+        &self,
+        domain: &str,
+        reward: &Reward,
+        reason: &str,
+    ) -> Result<Reward, TallyError> {
         let customer = self
             .get_customer(domain, reward.customer_id)
             .await?
@@ -106,18 +127,34 @@ impl Store {
             .build()
             .map_err(TallyError::internal)?;
         let extra = vec![TransactWriteItem::builder().update(update).build()];
-        match self.change_balance(domain, customer, &change, extra, false).await {
-            Ok(_) | Err(BalanceError::ItemConflict(_)) => self.reward(domain, reward.customer_id, reward.id).await,
+        match self
+            .change_balance(domain, customer, &change, extra, false)
+            .await
+        {
+            Ok(_) | Err(BalanceError::ItemConflict(_)) => {
+                self.reward(domain, reward.customer_id, reward.id).await
+            }
             Err(BalanceError::Refused(e)) => Err(e),
         }
     }
 
-    pub async fn reward(&self, domain: &str, customer_id: u64, reward_id: u64) -> Result<Reward, TallyError> {
-        self.get(keys::reward(domain, customer_id, reward_id)).await?.ok_or(TallyError::NotFound("reward not found"))
+    pub async fn reward(
+        &self,
+        domain: &str,
+        customer_id: u64,
+        reward_id: u64,
+    ) -> Result<Reward, TallyError> {
+        self.get(keys::reward(domain, customer_id, reward_id))
+            .await?
+            .ok_or(TallyError::NotFound("reward not found"))
     }
 
     /// Who owns a code in the shop, if it is a Tally reward.
-    pub async fn code_owner(&self, domain: &str, code: &str) -> Result<Option<CodeOwner>, TallyError> {
+    pub async fn code_owner(
+        &self,
+        domain: &str,
+        code: &str,
+    ) -> Result<Option<CodeOwner>, TallyError> {
         self.get(keys::code(domain, code)).await
     }
 }

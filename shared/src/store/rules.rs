@@ -10,9 +10,16 @@ const NEXT_RULE_ID: &str = "ADD #next :one";
 
 impl Store {
     /// Creates a rule with the next id of the shop (ids are integers, as in Appstle).
-    pub async fn create_rule(&self, domain: &str, input: RuleInput) -> Result<RedeemRule, TallyError> {
+    pub async fn create_rule(
+        &self,
+        domain: &str,
+        input: RuleInput,
+    ) -> Result<RedeemRule, TallyError> {
         // Checked before an id is taken, so that a bad request changes nothing.
-        input.clone().into_rule(1).map_err(TallyError::InvalidRequest)?;
+        input
+            .clone()
+            .into_rule(1)
+            .map_err(TallyError::InvalidRequest)?;
         let (pk, sk) = keys::shop(domain);
         let output = self
             .client
@@ -28,7 +35,13 @@ impl Store {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
-            .map_err(|err| if is_condition_failure(&err) { TallyError::Unauthorized("unknown shop") } else { internal(err) })?;
+            .map_err(|err| {
+                if is_condition_failure(&err) {
+                    TallyError::Unauthorized("unknown shop")
+                } else {
+                    internal(err)
+                }
+            })?;
         let id = output
             .attributes
             .as_ref()
@@ -50,7 +63,9 @@ impl Store {
     }
 
     pub async fn get_rule(&self, domain: &str, id: u64) -> Result<RedeemRule, TallyError> {
-        self.get(keys::rule(domain, id)).await?.ok_or(TallyError::RuleNotFound(id))
+        self.get(keys::rule(domain, id))
+            .await?
+            .ok_or(TallyError::RuleNotFound(id))
     }
 
     /// All the shop's rules, oldest first.

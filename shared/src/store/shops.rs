@@ -28,7 +28,10 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(TallyError::invalid(format!("shop {} exists already", shop.domain))),
+            Err(err) if is_condition_failure(&err) => Err(TallyError::invalid(format!(
+                "shop {} exists already",
+                shop.domain
+            ))),
             Err(err) => Err(internal(err)),
         }
     }
@@ -40,9 +43,14 @@ impl Store {
     /// Stores the hash of `key` as a key of `domain`.
     pub async fn add_api_key(&self, domain: &str, key: &str) -> Result<(), TallyError> {
         if self.get_shop(domain).await?.is_none() {
-            return Err(TallyError::invalid(format!("no shop {domain}; create it first")));
+            return Err(TallyError::invalid(format!(
+                "no shop {domain}; create it first"
+            )));
         }
-        let record = ApiKeyRecord { shop: domain.into(), created_at: crate::domain::rfc3339(crate::domain::now()) };
+        let record = ApiKeyRecord {
+            shop: domain.into(),
+            created_at: crate::domain::rfc3339(crate::domain::now()),
+        };
         self.client
             .put_item()
             .table_name(&self.table)
@@ -55,7 +63,10 @@ impl Store {
 
     /// The shop an API key opens, if any.
     pub async fn shop_for_api_key(&self, key: &str) -> Result<Option<Shop>, TallyError> {
-        let Some(record) = self.get::<ApiKeyRecord>(keys::api_key(&hash_api_key(key))).await? else {
+        let Some(record) = self
+            .get::<ApiKeyRecord>(keys::api_key(&hash_api_key(key)))
+            .await?
+        else {
             return Ok(None);
         };
         self.get_shop(&record.shop).await

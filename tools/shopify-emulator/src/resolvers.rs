@@ -9,24 +9,50 @@ use crate::state::{CreditAccount, Discount, ShopState};
 
 type Args<'a> = HashMap<&'a str, Value>;
 
-pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool) -> Result<Value, String> {
+pub fn resolve(
+    shop: &mut ShopState,
+    field: &str,
+    args: &Args,
+    user_error: bool,
+) -> Result<Value, String> {
     if user_error {
         return Ok(emulated_user_error(field));
     }
     match field {
-        "discountCodeBasicCreate" => Ok(create_discount(shop, &args["basicCodeDiscount"], "basicCodeDiscount")),
-        "discountCodeFreeShippingCreate" => {
-            Ok(create_discount(shop, &args["freeShippingCodeDiscount"], "freeShippingCodeDiscount"))
-        }
+        "discountCodeBasicCreate" => Ok(create_discount(
+            shop,
+            &args["basicCodeDiscount"],
+            "basicCodeDiscount",
+        )),
+        "discountCodeFreeShippingCreate" => Ok(create_discount(
+            shop,
+            &args["freeShippingCodeDiscount"],
+            "freeShippingCodeDiscount",
+        )),
         "codeDiscountNodeByCode" => {
             let code = args["code"].as_str().unwrap_or_default();
-            Ok(shop.discount_by_code(code).map(discount_node).unwrap_or(Value::Null))
+            Ok(shop
+                .discount_by_code(code)
+                .map(discount_node)
+                .unwrap_or(Value::Null))
         }
-        "discountCodeDelete" => Ok(delete_discount(shop, args["id"].as_str().unwrap_or_default())),
-        "productVariant" => Ok(product_variant(shop, args["id"].as_str().unwrap_or_default())),
-        "storeCreditAccountCredit" => Ok(credit(shop, args["id"].as_str().unwrap_or_default(), &args["creditInput"])),
+        "discountCodeDelete" => Ok(delete_discount(
+            shop,
+            args["id"].as_str().unwrap_or_default(),
+        )),
+        "productVariant" => Ok(product_variant(
+            shop,
+            args["id"].as_str().unwrap_or_default(),
+        )),
+        "storeCreditAccountCredit" => Ok(credit(
+            shop,
+            args["id"].as_str().unwrap_or_default(),
+            &args["creditInput"],
+        )),
         "customer" => Ok(customer(shop, args["id"].as_str().unwrap_or_default())),
-        other => Err(format!("The Tally Shopify emulator does not implement `{other}`")),
+        other => Err(format!(
+            "The Tally Shopify emulator does not implement `{other}`"
+        )),
     }
 }
 
@@ -49,26 +75,46 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
     };
     for name in required {
         if input[*name].is_null() || input[*name] == json!("") {
-            errors.push(user_error(&[argument, name], "BLANK", &format!("{name} can't be blank")));
+            errors.push(user_error(
+                &[argument, name],
+                "BLANK",
+                &format!("{name} can't be blank"),
+            ));
         }
     }
     let code = input["code"].as_str().unwrap_or_default();
     if code.len() > 255 || code.contains('\n') || code.contains('\r') {
-        errors.push(user_error(&[argument, "code"], "INVALID", "Code is invalid"));
+        errors.push(user_error(
+            &[argument, "code"],
+            "INVALID",
+            "Code is invalid",
+        ));
     }
     if !code.is_empty() && shop.discount_by_code(code).is_some() {
-        errors.push(user_error(&[argument, "code"], "TAKEN", "Code must be unique. Please try a different code."));
+        errors.push(user_error(
+            &[argument, "code"],
+            "TAKEN",
+            "Code must be unique. Please try a different code.",
+        ));
     }
     if basic {
         check_customer_gets(shop, &input["customerGets"], argument, &mut errors);
     }
     if let (Some(starts), Some(ends)) = (input["startsAt"].as_str(), input["endsAt"].as_str()) {
         if ends <= starts {
-            errors.push(user_error(&[argument, "endsAt"], "END_DATE_BEFORE_START_DATE", "End date must be after start"));
+            errors.push(user_error(
+                &[argument, "endsAt"],
+                "END_DATE_BEFORE_START_DATE",
+                "End date must be after start",
+            ));
         }
     }
     if input["usageLimit"].as_i64().is_some_and(|n| n < 1) {
-        errors.push(user_error(&[argument, "usageLimit"], "GREATER_THAN", "Usage limit must be greater than 0"));
+        errors.push(user_error(
+            &[argument, "usageLimit"],
+            "GREATER_THAN",
+            "Usage limit must be greater than 0",
+        ));
     }
     if !errors.is_empty() {
         return json!({"codeDiscountNode": null, "userErrors": errors});
@@ -79,7 +125,10 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
         kind: if basic { "basic" } else { "free_shipping" },
         value: input["customerGets"]["value"].clone(),
         items: input["customerGets"]["items"].clone(),
-        customer: input.pointer("/context/customers/add/0").and_then(Value::as_str).map(str::to_string),
+        customer: input
+            .pointer("/context/customers/add/0")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         status: "ACTIVE",
         title: input["title"].as_str().unwrap_or_default().to_string(),
         starts_at: input["startsAt"].clone(),
@@ -101,27 +150,56 @@ fn check_customer_gets(shop: &ShopState, gets: &Value, argument: &str, errors: &
     let field = [argument, "customerGets", "value"];
     match (percentage, amount) {
         (Some(p), None) if p > 0.0 && p <= 1.0 => {}
-        (Some(_), None) => errors.push(user_error(&field, "VALUE_OUTSIDE_RANGE", "Percentage must be between 0 and 1")),
+        (Some(_), None) => errors.push(user_error(
+            &field,
+            "VALUE_OUTSIDE_RANGE",
+            "Percentage must be between 0 and 1",
+        )),
         (None, Some(a)) if a > Decimal::ZERO => {}
-        (None, Some(_)) => errors.push(user_error(&field, "GREATER_THAN", "Amount must be greater than 0")),
+        (None, Some(_)) => errors.push(user_error(
+            &field,
+            "GREATER_THAN",
+            "Amount must be greater than 0",
+        )),
         _ if gets.is_null() => {}
-        _ => errors.push(user_error(&field, "INVALID", "Give exactly one of percentage and discountAmount")),
+        _ => errors.push(user_error(
+            &field,
+            "INVALID",
+            "Give exactly one of percentage and discountAmount",
+        )),
     }
     let items = &gets["items"];
-    let variants = items.pointer("/products/productVariantsToAdd").and_then(Value::as_array);
+    let variants = items
+        .pointer("/products/productVariantsToAdd")
+        .and_then(Value::as_array);
     if !gets.is_null() && items["all"] != json!(true) && variants.is_none_or(Vec::is_empty) {
-        errors.push(user_error(&[argument, "customerGets", "items"], "BLANK", "Items can't be blank"));
+        errors.push(user_error(
+            &[argument, "customerGets", "items"],
+            "BLANK",
+            "Items can't be blank",
+        ));
     }
     for gid in variants.into_iter().flatten() {
-        let known = gid.as_str().and_then(|g| gid_number(g, "ProductVariant")).is_some_and(|id| shop.variants.contains_key(&id));
+        let known = gid
+            .as_str()
+            .and_then(|g| gid_number(g, "ProductVariant"))
+            .is_some_and(|id| shop.variants.contains_key(&id));
         if !known {
-            errors.push(user_error(&[argument, "customerGets", "items"], "INVALID", &format!("Variant {gid} does not exist")));
+            errors.push(user_error(
+                &[argument, "customerGets", "items"],
+                "INVALID",
+                &format!("Variant {gid} does not exist"),
+            ));
         }
     }
 }
 
 fn discount_node(discount: &Discount) -> Value {
-    let typename = if discount.kind == "basic" { "DiscountCodeBasic" } else { "DiscountCodeFreeShipping" };
+    let typename = if discount.kind == "basic" {
+        "DiscountCodeBasic"
+    } else {
+        "DiscountCodeFreeShipping"
+    };
     json!({"__typename": "DiscountCodeNode", "id": discount.id,
         "codeDiscount": {"__typename": typename, "title": discount.title, "status": discount.status,
             "endsAt": discount.ends_at, "usageLimit": discount.usage_limit}})
@@ -139,38 +217,54 @@ fn delete_discount(shop: &mut ShopState, id: &str) -> Value {
 
 fn product_variant(shop: &ShopState, gid: &str) -> Value {
     match gid_number(gid, "ProductVariant").and_then(|id| shop.variants.get(&id)) {
-        Some(price) => json!({"__typename": "ProductVariant", "id": gid, "price": price.to_string()}),
+        Some(price) => {
+            json!({"__typename": "ProductVariant", "id": gid, "price": price.to_string()})
+        }
         None => Value::Null,
     }
 }
 
 /// `storeCreditAccountCredit` on a customer GID: the account for the currency is made on first credit.
 fn credit(shop: &mut ShopState, owner: &str, input: &Value) -> Value {
-    let fail = |code: &str, message: &str| {
-        json!({"storeCreditAccountTransaction": null, "userErrors": [user_error(&["creditInput"], code, message)]})
-    };
+    let fail = |code: &str, message: &str| json!({"storeCreditAccountTransaction": null, "userErrors": [user_error(&["creditInput"], code, message)]});
     if gid_number(owner, "Customer").is_none() {
         return fail("OWNER_NOT_FOUND", "Owner does not exist");
     }
     let Some(amount) = input.pointer("/creditAmount/amount").and_then(decimal) else {
-        return fail("NEGATIVE_OR_ZERO_AMOUNT", "A positive amount must be used to credit a store credit account");
+        return fail(
+            "NEGATIVE_OR_ZERO_AMOUNT",
+            "A positive amount must be used to credit a store credit account",
+        );
     };
     if amount <= Decimal::ZERO {
-        return fail("NEGATIVE_OR_ZERO_AMOUNT", "A positive amount must be used to credit a store credit account");
+        return fail(
+            "NEGATIVE_OR_ZERO_AMOUNT",
+            "A positive amount must be used to credit a store credit account",
+        );
     }
-    let currency = input.pointer("/creditAmount/currencyCode").and_then(Value::as_str).unwrap_or("USD").to_string();
+    let currency = input
+        .pointer("/creditAmount/currencyCode")
+        .and_then(Value::as_str)
+        .unwrap_or("USD")
+        .to_string();
     let transaction_id = shop.next_gid("StoreCreditAccountCreditTransaction");
     let account_id = shop.next_gid("StoreCreditAccount");
     let accounts = shop.store_credit.entry(owner.to_string()).or_default();
     let account = match accounts.iter().position(|a| a.currency == currency) {
         Some(i) => &mut accounts[i],
         None => {
-            accounts.push(CreditAccount { id: account_id, customer: owner.into(), balance: Decimal::ZERO, currency });
+            accounts.push(CreditAccount {
+                id: account_id,
+                customer: owner.into(),
+                balance: Decimal::ZERO,
+                currency,
+            });
             accounts.last_mut().expect("just pushed")
         }
     };
     account.balance += amount;
-    let money = |value: Decimal| json!({"amount": value.to_string(), "currencyCode": account.currency});
+    let money =
+        |value: Decimal| json!({"amount": value.to_string(), "currencyCode": account.currency});
     json!({"storeCreditAccountTransaction": {"__typename": "StoreCreditAccountCreditTransaction",
             "id": transaction_id, "amount": money(amount), "balanceAfterTransaction": money(account.balance),
             "account": {"id": account.id, "balance": money(account.balance)}},
@@ -193,7 +287,11 @@ fn customer(shop: &ShopState, gid: &str) -> Value {
 }
 
 fn gid_number(gid: &str, kind: &str) -> Option<u64> {
-    gid.strip_prefix("gid://shopify/")?.strip_prefix(kind)?.strip_prefix('/')?.parse().ok()
+    gid.strip_prefix("gid://shopify/")?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?
+        .parse()
+        .ok()
 }
 
 fn decimal(value: &Value) -> Option<Decimal> {

@@ -36,8 +36,11 @@ async fn run(args: &[String]) -> Result<(), String> {
         [noun, verb, rest @ ..] => (format!("{noun} {verb}"), parse_flags(rest)?),
         _ => return Err(USAGE.into()),
     };
-    let table = std::env::var("TABLE_NAME").map_err(|_| format!("TABLE_NAME must be set\n{USAGE}"))?;
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty());
+    let table =
+        std::env::var("TABLE_NAME").map_err(|_| format!("TABLE_NAME must be set\n{USAGE}"))?;
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty());
     let store = Store::new(dynamodb_client(endpoint.as_deref()).await, table);
     match command.as_str() {
         "table create" => store.create_table().await.map_err(describe),
@@ -54,7 +57,11 @@ async fn run(args: &[String]) -> Result<(), String> {
 }
 
 async fn create_shop(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
-    let mut shop = Shop::new(required(flags, "domain")?, required(flags, "access-token")?, required(flags, "client-secret")?)?;
+    let mut shop = Shop::new(
+        required(flags, "domain")?,
+        required(flags, "access-token")?,
+        required(flags, "client-secret")?,
+    )?;
     if let Some(currency) = flags.get("currency") {
         shop = shop.with_currency(currency)?;
     }
@@ -76,21 +83,30 @@ fn parse_flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut flags = HashMap::new();
     let mut args = args.iter();
     while let Some(flag) = args.next() {
-        let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
-        let value = args.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        let name = flag
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
+        let value = args
+            .next()
+            .ok_or_else(|| format!("--{name} needs a value"))?;
         flags.insert(name.to_string(), value.clone());
     }
     Ok(flags)
 }
 
 fn required<'a>(flags: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
-    flags.get(name).map(String::as_str).ok_or_else(|| format!("--{name} is required\n{USAGE}"))
+    flags
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| format!("--{name} is required\n{USAGE}"))
 }
 
 /// What went wrong, in words; the SDK's own error is logged by the store.
 fn describe(e: tally_shared::TallyError) -> String {
     match e {
-        tally_shared::TallyError::Internal(source) => format!("{}: {source}", "DynamoDB call failed"),
+        tally_shared::TallyError::Internal(source) => {
+            format!("{}: {source}", "DynamoDB call failed")
+        }
         other => other.to_string(),
     }
 }

@@ -25,17 +25,11 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Config, String> {
-        let table_name =
-            std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must be set".to_string())?;
-        let dynamodb_endpoint = std::env::var("DYNAMODB_ENDPOINT")
-            .ok()
-            .filter(|v| !v.is_empty());
+        let table_name = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must be set".to_string())?;
+        let dynamodb_endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|v| !v.is_empty());
         let millis = |name: &str, default: Duration| -> Result<Duration, String> {
             match std::env::var(name) {
-                Ok(v) => v
-                    .parse()
-                    .map(Duration::from_millis)
-                    .map_err(|_| format!("{name} must be milliseconds")),
+                Ok(v) => v.parse().map(Duration::from_millis).map_err(|_| format!("{name} must be milliseconds")),
                 Err(_) => Ok(default),
             }
         };
@@ -44,11 +38,7 @@ impl Config {
             request: millis("SHOPIFY_TIMEOUT_MS", defaults.request)?,
             budget: millis("SHOPIFY_BUDGET_MS", defaults.budget)?,
         };
-        Ok(Config {
-            table_name,
-            dynamodb_endpoint,
-            shopify,
-        })
+        Ok(Config { table_name, dynamodb_endpoint, shopify })
     }
 }
 
@@ -59,10 +49,7 @@ impl Deps {
 
     pub async fn new(config: &Config) -> Result<Deps, lambda_http::Error> {
         let client = dynamodb_client(config.dynamodb_endpoint.as_deref()).await;
-        Ok(Deps {
-            store: Store::new(client, &config.table_name),
-            shopify: ShopifyHttp::new(config.shopify)?,
-        })
+        Ok(Deps { store: Store::new(client, &config.table_name), shopify: ShopifyHttp::new(config.shopify)? })
     }
 }
 
@@ -70,16 +57,13 @@ impl Deps {
 pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(endpoint) = endpoint {
-        loader = loader
-            .endpoint_url(endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "dynamodb-local",
-            ));
+        loader = loader.endpoint_url(endpoint).region(Region::new("us-east-1")).credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "dynamodb-local",
+        ));
     }
     aws_sdk_dynamodb::Client::new(&loader.load().await)
 }

@@ -5,9 +5,11 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::domain::customer::LoyaltyView;
 use crate::domain::error::TallyError;
 use crate::domain::shop::Shop;
 use crate::store::Store;
+use crate::Deps;
 
 pub type Reply = Result<Response<Body>, TallyError>;
 
@@ -20,10 +22,7 @@ pub async fn authenticate(store: &Store, req: &Request) -> Result<Shop, TallyErr
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or(TallyError::Unauthorized("the X-API-Key header is missing"))?;
-    store
-        .shop_for_api_key(key)
-        .await?
-        .ok_or(TallyError::Unauthorized("the API key is not valid"))
+    store.shop_for_api_key(key).await?.ok_or(TallyError::Unauthorized("the API key is not valid"))
 }
 
 pub fn body(req: &Request) -> &[u8] {
@@ -35,9 +34,17 @@ pub fn body(req: &Request) -> &[u8] {
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref()
-        .and_then(|q| q.first(name))
-        .map(str::to_string)
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+/// The customer's loyalty information, with `status`.
+pub async fn loyalty_reply(deps: &Deps, shop: &Shop, customer_id: u64, status: u16) -> Reply {
+    let (customer, rewards) = deps
+        .store
+        .loyalty(&shop.domain, customer_id)
+        .await?
+        .ok_or_else(|| TallyError::CustomerNotFound(customer_id.to_string()))?;
+    json_response(status, &LoyaltyView::new(customer, rewards, &shop.currency))
 }
 
 pub fn json_response<T: Serialize>(status: u16, value: &T) -> Reply {
@@ -62,14 +69,12 @@ pub fn respond(reply: Reply) -> Response<Body> {
         }
         _ => tracing::info!(code = err.code(), detail = %err, "request refused"),
     }
-    let body =
-        json!({"error": {"code": err.code(), "message": err.message(), "detail": err.detail()}});
+    let body = json!({"error": {"code": err.code(), "message": err.message(), "detail": err.detail()}});
     let mut response = Response::new(Body::Text(body.to_string()));
-    *response.status_mut() =
-        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
+    *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    if let TallyError::RequestInProgress { retry_after_seconds } = err {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_seconds));
+    }
     response
 }

@@ -4,9 +4,12 @@
 //! Admin GraphQL API, `http` is the API Gateway glue, and `redeem` ties a redemption's steps together.
 
 pub mod adjust;
+pub mod audit;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod idempotency;
+pub mod reconcile;
 pub mod redeem;
 pub mod shopify;
 pub mod store;

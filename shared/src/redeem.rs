@@ -1,5 +1,6 @@
 //! A redemption, step by step: check, take the points with the reward `PENDING`, have Shopify issue it,
 //! then record the outcome. If Shopify does not issue it, the points go back and the reward is `FAILED`.
+//! A reward whose outcome is not known stays `PENDING` until it is settled (see `settle_pending`).
 
 use std::time::Instant;
 
@@ -8,12 +9,11 @@ use serde::Serialize;
 use crate::domain::customer::LoyaltyView;
 use crate::domain::error::TallyError;
 use crate::domain::redemption::{check, RedeemRequest};
-use crate::domain::reward::Reward;
+use crate::domain::reward::{Reward, RewardKind, RewardStatus};
 use crate::domain::rule::RedeemRule;
 use crate::domain::shop::Shop;
-use crate::shopify::{
-    discount_input, store_credit_input, DiscountMutation, ShopifyClient, ShopifyError,
-};
+use crate::shopify::{discount_input, store_credit_input, DiscountMutation, ShopifyClient, ShopifyError};
+use crate::store::Claim;
 use crate::Deps;
 
 /// The customer's loyalty information with the reward just created.
@@ -29,7 +29,7 @@ pub struct Redeemed {
 enum Issue {
     Issued(String),
     Failed(String),
-    /// Shopify may or may not have issued it; the reward stays `PENDING` and its points held.
+    /// Shopify may or may not have issued it.
     Unknown(String),
 }
 
@@ -37,6 +37,7 @@ pub async fn redeem(
     deps: &Deps,
     shop: &Shop,
     request: &RedeemRequest,
+    claim: Option<&Claim>,
 ) -> Result<Redeemed, TallyError> {
     let store = &deps.store;
     let rule = store.get_rule(&shop.domain, request.redeem_rule_id).await?;
@@ -47,63 +48,80 @@ pub async fn redeem(
         Some(id) => Some((id, variant_price(&shopify, id).await?)),
         None => None,
     };
-    let customer_id = customer.customer_id;
-    let reward = Reward::pending(shop, customer_id, &rule, variant);
-    let (_, reward) = store
-        .debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix)
-        .await?;
-    tracing::info!(shop = %shop.domain, customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");
+    let reward = Reward::pending(shop, customer.customer_id, &rule, variant);
+    let (_, reward) = store.debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix, claim).await?;
+    tracing::info!(customer_id = reward.customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");
+    crash_point("after-debit");
     let reward = match issue(&shopify, &reward, &rule).await {
-        Issue::Issued(shopify_id) => {
-            store
-                .issue_reward(&shop.domain, &reward, &shopify_id)
-                .await?
-        }
-        Issue::Failed(reason) => {
-            tracing::warn!(shop = %shop.domain, reward_id = reward.id, %reason, "Shopify did not issue the reward");
-            store.fail_reward(&shop.domain, &reward, &reason).await?;
-            return Err(TallyError::ShopifyUnavailable(format!(
-                "Shopify did not create the reward ({reason})"
-            )));
+        Issue::Issued(shopify_id) => store.issue_reward(&shop.domain, &reward, &shopify_id).await?,
+        Issue::Failed(reason) => store.fail_reward(&shop.domain, &reward, &reason).await?,
+        Issue::Unknown(reason) if reward.reward_type == RewardKind::StoreCredit => {
+            // Crediting again could credit twice: an operator decides (see the README).
+            tracing::error!(reward_id = reward.id, %reason, "store credit outcome unknown; marked for review");
+            store.mark_for_review(&shop.domain, &reward, &format!("Shopify's answer was lost: {reason}")).await?
         }
         Issue::Unknown(reason) => {
-            tracing::warn!(shop = %shop.domain, reward_id = reward.id, %reason, "Shopify's outcome unknown; reward stays pending");
+            tracing::warn!(reward_id = reward.id, %reason, "Shopify's outcome unknown; reward stays pending");
             reward
         }
     };
-    let (customer, rewards) = store
-        .loyalty(&shop.domain, customer_id)
-        .await?
-        .ok_or_else(|| TallyError::CustomerNotFound(customer_id.to_string()))?;
-    Ok(Redeemed {
-        loyalty: LoyaltyView::new(customer, rewards, &shop.currency),
-        reward,
-    })
+    answer(deps, shop, reward).await
 }
 
-async fn variant_price(
-    shopify: &ShopifyClient<'_>,
-    variant_id: u64,
-) -> Result<rust_decimal::Decimal, TallyError> {
+/// The answer to a retry of a redemption whose points were taken but whose answer was lost.
+pub async fn resume(deps: &Deps, shop: &Shop, customer_id: u64, reward_id: u64) -> Result<Redeemed, TallyError> {
+    let reward = deps.store.reward(&shop.domain, customer_id, reward_id).await?;
+    let reward = if reward.is_pending() { settle_pending(deps, shop, &reward).await? } else { reward };
+    answer(deps, shop, reward).await
+}
+
+/// The response for a reward: the customer's loyalty with it, or `SHOPIFY_UNAVAILABLE` when it failed.
+async fn answer(deps: &Deps, shop: &Shop, reward: Reward) -> Result<Redeemed, TallyError> {
+    if reward.status == RewardStatus::Failed {
+        let reason = reward.failure_reason.as_deref().unwrap_or("no reason given");
+        return Err(TallyError::ShopifyUnavailable(format!("Shopify did not create the reward ({reason})")));
+    }
+    let (customer, rewards) = deps
+        .store
+        .loyalty(&shop.domain, reward.customer_id)
+        .await?
+        .ok_or_else(|| TallyError::CustomerNotFound(reward.customer_id.to_string()))?;
+    Ok(Redeemed { loyalty: LoyaltyView::new(customer, rewards, &shop.currency), reward })
+}
+
+/// Settles a `PENDING` reward from what Shopify holds: the code exists, so the reward is `UNUSED`; it does
+/// not, so the points go back and the reward is `FAILED`. Store credit cannot be looked up that way and
+/// is never sent twice: it is marked for review. When Shopify cannot be asked, the reward stays pending.
+pub async fn settle_pending(deps: &Deps, shop: &Shop, reward: &Reward) -> Result<Reward, TallyError> {
+    let store = &deps.store;
+    let Some(code) = reward.discount_code.as_deref() else {
+        let reason = "the store credit was sent but not confirmed; check the customer's store credit in Shopify";
+        tracing::error!(reward_id = reward.id, "store credit outcome unknown; marked for review");
+        return store.mark_for_review(&shop.domain, reward, reason).await;
+    };
+    match deps.shopify.for_shop(shop).find_discount(code).await {
+        Ok(Some(id)) => store.issue_reward(&shop.domain, reward, &id).await,
+        Ok(None) => store.fail_reward(&shop.domain, reward, "the discount was never created in Shopify").await,
+        Err(e) => {
+            tracing::warn!(reward_id = reward.id, error = %e, "could not look the code up; the reward stays pending");
+            Ok(reward.clone())
+        }
+    }
+}
+
+async fn variant_price(shopify: &ShopifyClient<'_>, variant_id: u64) -> Result<rust_decimal::Decimal, TallyError> {
     match shopify.variant_price(variant_id).await {
-        Ok(Some(price)) => price
-            .parse()
-            .map_err(|_| TallyError::ShopifyUnavailable(format!("variant price {price:?}"))),
+        Ok(Some(price)) => {
+            price.parse().map_err(|_| TallyError::ShopifyUnavailable(format!("variant price {price:?}")))
+        }
         Ok(None) => Err(TallyError::VariantNotFound(variant_id)),
-        Err(e) => Err(TallyError::ShopifyUnavailable(format!(
-            "could not read the variant's price ({e})"
-        ))),
+        Err(e) => Err(TallyError::ShopifyUnavailable(format!("could not read the variant's price ({e})"))),
     }
 }
 
 async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &RedeemRule) -> Issue {
     if let Some(discount) = discount_input(reward, rule) {
-        return create_discount(
-            shopify,
-            &discount,
-            reward.discount_code.as_deref().unwrap_or_default(),
-        )
-        .await;
+        return create_discount(shopify, &discount, reward.discount_code.as_deref().unwrap_or_default()).await;
     }
     let Some(input) = store_credit_input(reward) else {
         return Issue::Failed("the rule has no amount to credit".into());
@@ -118,11 +136,7 @@ async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &RedeemRule) 
 
 /// Creates the discount with the code chosen beforehand. Retrying is safe: if an earlier attempt went
 /// through, Shopify answers `TAKEN` and the lookup finds our discount.
-async fn create_discount(
-    shopify: &ShopifyClient<'_>,
-    discount: &DiscountMutation,
-    code: &str,
-) -> Issue {
+async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutation, code: &str) -> Issue {
     let deadline = Instant::now() + shopify.budget();
     loop {
         let (lost, taken) = match shopify.create_discount(discount).await {
@@ -135,10 +149,17 @@ async fn create_discount(
             Ok(Some(id)) => return Issue::Issued(id),
             Ok(None) if taken || Instant::now() >= deadline => return Issue::Failed(lost),
             Ok(None) => tracing::info!(%lost, "the discount was not created; trying again"),
-            Err(e) if Instant::now() < deadline => {
-                tracing::info!(%e, "lookup after a lost answer failed")
-            }
+            Err(e) if Instant::now() < deadline => tracing::info!(%e, "lookup after a lost answer failed"),
             Err(_) => return Issue::Unknown(lost),
         }
+    }
+}
+
+/// Aborts the process at a named point when `TALLY_CRASH_AT` names it, to prove that a Lambda dying
+/// there loses nothing. Honoured only against DynamoDB Local (`DYNAMODB_ENDPOINT` set), never in AWS.
+fn crash_point(name: &str) {
+    if std::env::var("TALLY_CRASH_AT").is_ok_and(|at| at == name) && std::env::var("DYNAMODB_ENDPOINT").is_ok() {
+        tracing::error!(crash_point = name, "aborting, as TALLY_CRASH_AT asks");
+        std::process::abort();
     }
 }

@@ -14,10 +14,8 @@ use tally_shared::store::Store;
 use tally_shared::Deps;
 
 /// Short Shopify timeouts, so that the emulator's held answers and retries finish quickly.
-pub const TEST_TIMEOUTS: ShopifyTimeouts = ShopifyTimeouts {
-    request: Duration::from_millis(800),
-    budget: Duration::from_millis(2500),
-};
+pub const TEST_TIMEOUTS: ShopifyTimeouts =
+    ShopifyTimeouts { request: Duration::from_millis(800), budget: Duration::from_millis(2500) };
 
 pub struct Stack {
     pub store: Store,
@@ -55,14 +53,8 @@ pub fn dynamodb_endpoint() -> String {
 
 /// A store on a table of its own.
 pub async fn fresh_store() -> Store {
-    let store = Store::new(
-        dynamodb_client(Some(&dynamodb_endpoint())).await,
-        format!("test-{}", reward_id()),
-    );
-    store
-        .create_table()
-        .await
-        .expect("DynamoDB Local creates the table");
+    let store = Store::new(dynamodb_client(Some(&dynamodb_endpoint())).await, format!("test-{}", reward_id()));
+    store.create_table().await.expect("DynamoDB Local creates the table");
     store
 }
 
@@ -70,35 +62,26 @@ impl Stack {
     pub async fn start() -> Stack {
         let store = fresh_store().await;
         let emulator = shopify_emulator::Emulator::new();
-        let emulator_addr = emulator
-            .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("emulator starts");
+        let emulator_addr = emulator.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("emulator starts");
         let config = Config {
             table_name: store.table().to_string(),
             dynamodb_endpoint: Some(dynamodb_endpoint()),
             shopify: TEST_TIMEOUTS,
         };
         let deps = Arc::new(Deps::new(&config).await.expect("deps"));
-        let api_addr = local_api::serve(deps.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("api starts");
+        let api_addr = local_api::serve(deps.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("api starts");
         Stack {
             store,
             deps,
             api: format!("http://{api_addr}"),
             emulator: format!("http://{emulator_addr}"),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("client"),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client"),
         }
     }
 
     /// A shop with its own emulator state and a new API key.
     pub async fn shop(&self, name: &str) -> TestShop {
-        self.shop_with_key(name, &tally_shared::domain::ids::api_key())
-            .await
+        self.shop_with_key(name, &tally_shared::domain::ids::api_key()).await
     }
 
     /// A shop with its own emulator state, opened by `key`.
@@ -108,50 +91,25 @@ impl Stack {
             .expect("valid shop")
             .with_code_prefix("TEST-")
             .expect("valid prefix");
-        let shop = Shop {
-            admin_url: format!("{}/shops/{domain}", self.emulator),
-            ..shop
-        };
+        let shop = Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop };
         self.store.create_shop(&shop).await.expect("shop created");
-        self.store
-            .add_api_key(&domain, key)
-            .await
-            .expect("key stored");
-        self.control(
-            "POST",
-            "/__emulator/shops",
-            json!({"domain": domain, "accessToken": "shpat_test"}),
-        )
-        .await;
-        TestShop {
-            domain,
-            key: key.to_string(),
-        }
+        self.store.add_api_key(&domain, key).await.expect("key stored");
+        self.control("POST", "/__emulator/shops", json!({"domain": domain, "accessToken": "shpat_test"})).await;
+        TestShop { domain, key: key.to_string() }
     }
 
     pub async fn post(&self, key: &str, path: &str, body: Value) -> Reply {
-        let request = self
-            .http
-            .post(format!("{}{path}", self.api))
-            .header("X-API-Key", key)
-            .json(&body);
+        let request = self.http.post(format!("{}{path}", self.api)).header("X-API-Key", key).json(&body);
         reply(request).await
     }
 
     pub async fn get(&self, key: &str, path: &str) -> Reply {
-        reply(
-            self.http
-                .get(format!("{}{path}", self.api))
-                .header("X-API-Key", key),
-        )
-        .await
+        reply(self.http.get(format!("{}{path}", self.api)).header("X-API-Key", key)).await
     }
 
     /// Creates a rule and returns its id.
     pub async fn rule(&self, shop: &TestShop, rule: Value) -> u64 {
-        let reply = self
-            .post(&shop.key, "/api/external/point-redeem-rules", rule)
-            .await;
+        let reply = self.post(&shop.key, "/api/external/point-redeem-rules", rule).await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         reply.body["id"].as_u64().expect("rule id")
     }
@@ -159,9 +117,7 @@ impl Stack {
     /// Enrolls a customer with `points` points.
     pub async fn customer(&self, shop: &TestShop, id: u64, points: i64) {
         let enroll = json!({"customerId": id, "email": format!("c{id}@example.com")});
-        let reply = self
-            .post(&shop.key, "/api/external/customers", enroll)
-            .await;
+        let reply = self.post(&shop.key, "/api/external/customers", enroll).await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         if points > 0 {
             let add = json!({"customerId": id, "points": points, "reason": "test balance"});
@@ -171,20 +127,13 @@ impl Stack {
     }
 
     pub async fn loyalty(&self, shop: &TestShop, customer_id: u64) -> Value {
-        let reply = self
-            .get(
-                &shop.key,
-                &format!("/api/external/customer-loyalty?customerId={customer_id}"),
-            )
-            .await;
+        let reply = self.get(&shop.key, &format!("/api/external/customer-loyalty?customerId={customer_id}")).await;
         assert_eq!(reply.status, 200, "{:?}", reply.body);
         reply.body
     }
 
     pub async fn balance(&self, shop: &TestShop, customer_id: u64) -> i64 {
-        self.loyalty(shop, customer_id).await["availablePoints"]
-            .as_i64()
-            .expect("points")
+        self.loyalty(shop, customer_id).await["availablePoints"].as_i64().expect("points")
     }
 
     /// Calls the emulator's control API.
@@ -196,23 +145,13 @@ impl Stack {
             _ => self.http.get(url),
         };
         let response = request.send().await.expect("emulator answers");
-        assert!(
-            response.status().is_success(),
-            "emulator control {path}: {}",
-            response.status()
-        );
+        assert!(response.status().is_success(), "emulator control {path}: {}", response.status());
         response.json().await.unwrap_or(Value::Null)
     }
 
     /// The discounts the emulator holds for the shop.
     pub async fn discounts(&self, shop: &TestShop) -> Vec<Value> {
-        let state = self
-            .control(
-                "GET",
-                &format!("/__emulator/shops/{}/state", shop.domain),
-                Value::Null,
-            )
-            .await;
+        let state = self.control("GET", &format!("/__emulator/shops/{}/state", shop.domain), Value::Null).await;
         state["discounts"].as_array().cloned().unwrap_or_default()
     }
 }
@@ -221,7 +160,6 @@ async fn reply(request: reqwest::RequestBuilder) -> Reply {
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
     let text = response.text().await.expect("a body");
-    let body = serde_json::from_str(&text)
-        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
     Reply { status, body }
 }

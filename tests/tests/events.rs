@@ -22,63 +22,41 @@ fn json_body(response: &lambda_http::Response<Body>) -> Value {
 async fn every_function_answers_its_sample_event() {
     let stack = Stack::start().await;
     let shop = stack.shop_with_key("events", EVENT_KEY).await;
-    let rule = stack.rule(&shop, json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5"})).await;
+    let rule = stack
+        .rule(&shop, json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5"}))
+        .await;
     assert_eq!(rule, 1, "the redeem event names rule 1");
     stack.customer(&shop, 1001, 1000).await;
     let deps = &*stack.deps;
 
-    let created = create_redeem_rule::handler(
-        deps,
-        event(include_str!("../../events/create-redeem-rule.json")),
-    )
-    .await
-    .unwrap();
+    let created =
+        create_redeem_rule::handler(deps, event(include_str!("../../events/create-redeem-rule.json"))).await.unwrap();
     assert_eq!(created.status(), 201);
     assert_eq!(json_body(&created)["pointsCost"], 1000);
 
-    let listed = list_redeem_rules::handler(
-        deps,
-        event(include_str!("../../events/list-redeem-rules.json")),
-    )
-    .await
-    .unwrap();
+    let listed =
+        list_redeem_rules::handler(deps, event(include_str!("../../events/list-redeem-rules.json"))).await.unwrap();
     assert_eq!(json_body(&listed).as_array().map(Vec::len), Some(2));
 
-    let added = add_points::handler(deps, event(include_str!("../../events/add-points.json")))
-        .await
-        .unwrap();
+    let added = add_points::handler(deps, event(include_str!("../../events/add-points.json"))).await.unwrap();
     assert_eq!(json_body(&added)["availablePoints"], 1250);
 
-    let removed =
-        remove_points::handler(deps, event(include_str!("../../events/remove-points.json")))
-            .await
-            .unwrap();
+    let removed = remove_points::handler(deps, event(include_str!("../../events/remove-points.json"))).await.unwrap();
     assert_eq!(json_body(&removed)["availablePoints"], 1200);
 
-    let redeemed =
-        redeem_points::handler(deps, event(include_str!("../../events/redeem-points.json")))
-            .await
-            .unwrap();
+    let redeemed = redeem_points::handler(deps, event(include_str!("../../events/redeem-points.json"))).await.unwrap();
     assert_eq!(redeemed.status(), 200, "{:?}", json_body(&redeemed));
     assert_eq!(json_body(&redeemed)["availablePoints"], 700);
     assert_eq!(redeemed.headers()["content-type"], "application/json");
 
-    let loyalty = customer_loyalty::handler(
-        deps,
-        event(include_str!("../../events/customer-loyalty.json")),
-    )
-    .await
-    .unwrap();
+    let loyalty =
+        customer_loyalty::handler(deps, event(include_str!("../../events/customer-loyalty.json"))).await.unwrap();
     let loyalty = json_body(&loyalty);
     assert_eq!(loyalty["availablePoints"], 700);
     assert_eq!(loyalty["rewards"][0]["status"], "UNUSED");
 
-    let enrolled = enroll_customer::handler(
-        deps,
-        event(include_str!("../../events/enroll-customer.json")),
-    )
-    .await
-    .unwrap();
+    let enrolled =
+        enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
     assert_eq!(enrolled.status(), 201);
     assert_eq!(json_body(&enrolled)["currentVipTier"], "Gold");
 }
@@ -87,12 +65,8 @@ async fn every_function_answers_its_sample_event() {
 async fn an_event_with_another_key_is_unauthorized() {
     let stack = Stack::start().await;
     stack.shop("other").await;
-    let response = redeem_points::handler(
-        &stack.deps,
-        event(include_str!("../../events/redeem-points.json")),
-    )
-    .await
-    .unwrap();
+    let response =
+        redeem_points::handler(&stack.deps, event(include_str!("../../events/redeem-points.json"))).await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(json_body(&response)["error"]["code"], "UNAUTHORIZED");
 }

@@ -13,9 +13,7 @@ fn fixed(cost: i64) -> Value {
 }
 
 async fn redeem(stack: &Stack, shop: &TestShop, body: Value) -> tally_tests::Reply {
-    stack
-        .post(&shop.key, "/api/external/redeem-points", body)
-        .await
+    stack.post(&shop.key, "/api/external/redeem-points", body).await
 }
 
 /// The customer's ledger sums to their balance, and each entry's balance-after agrees with the sum so far.
@@ -25,17 +23,9 @@ async fn assert_ledger_matches(stack: &Stack, shop: &TestShop, customer_id: u64)
     for (i, entry) in ledger.iter().enumerate() {
         running += entry.delta;
         assert_eq!(entry.seq, i as u64 + 1, "the ledger has no gaps");
-        assert_eq!(
-            entry.balance_after, running,
-            "entry {} records the balance after it",
-            entry.seq
-        );
+        assert_eq!(entry.balance_after, running, "entry {} records the balance after it", entry.seq);
     }
-    assert_eq!(
-        running,
-        stack.balance(shop, customer_id).await,
-        "the ledger sums to the balance"
-    );
+    assert_eq!(running, stack.balance(shop, customer_id).await, "the ledger sums to the balance");
 }
 
 #[tokio::test]
@@ -43,30 +33,26 @@ async fn every_reward_type_becomes_a_real_reward_in_shopify() {
     let stack = Stack::start().await;
     let shop = stack.shop("every-type").await;
     stack
-        .control(
-            "POST",
-            &format!("/__emulator/shops/{}/variants", shop.domain),
-            json!({"id": 4242, "price": "19.99"}),
-        )
+        .control("POST", &format!("/__emulator/shops/{}/variants", shop.domain), json!({"id": 4242, "price": "19.99"}))
         .await;
     let fixed = stack.rule(&shop, fixed(500)).await;
-    let percent = stack.rule(&shop, json!({"name": "15% off", "rewardType": "PERCENTAGE", "pointsCost": 700, "discountValue": "15"})).await;
-    let shipping = stack
+    let percent = stack
+        .rule(&shop, json!({"name": "15% off", "rewardType": "PERCENTAGE", "pointsCost": 700, "discountValue": "15"}))
+        .await;
+    let shipping =
+        stack.rule(&shop, json!({"name": "Free shipping", "rewardType": "FREE_SHIPPING", "pointsCost": 300})).await;
+    let product = stack
+        .rule(&shop, json!({"name": "Free mug", "rewardType": "FREE_PRODUCT", "pointsCost": 900, "variantIds": [4242]}))
+        .await;
+    let credit = stack
         .rule(
             &shop,
-            json!({"name": "Free shipping", "rewardType": "FREE_SHIPPING", "pointsCost": 300}),
+            json!({"name": "$10 credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"}),
         )
         .await;
-    let product = stack.rule(&shop, json!({"name": "Free mug", "rewardType": "FREE_PRODUCT", "pointsCost": 900, "variantIds": [4242]})).await;
-    let credit = stack.rule(&shop, json!({"name": "$10 credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"})).await;
     stack.customer(&shop, CUSTOMER, 5000).await;
 
-    let first = redeem(
-        &stack,
-        &shop,
-        json!({"customerId": CUSTOMER, "redeemRuleId": fixed, "points": 500}),
-    )
-    .await;
+    let first = redeem(&stack, &shop, json!({"customerId": CUSTOMER, "redeemRuleId": fixed, "points": 500})).await;
     assert_eq!(first.status, 200, "{:?}", first.body);
     assert_eq!(first.body["availablePoints"], 4500);
     let reward = &first.body["reward"];
@@ -74,106 +60,42 @@ async fn every_reward_type_becomes_a_real_reward_in_shopify() {
     assert_eq!(reward["pointsRedeemed"], 500);
     assert_eq!(reward["amount"], "5.00");
     let code = reward["discountCode"].as_str().unwrap();
-    assert!(
-        code.starts_with("TEST-")
-            && code[5..]
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    );
+    assert!(code.starts_with("TEST-") && code[5..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
     for (rule, body) in [
-        (
-            percent,
-            json!({"customerEmail": format!("c{CUSTOMER}@example.com"), "redeemRuleId": percent}),
-        ),
-        (
-            shipping,
-            json!({"customerId": CUSTOMER, "redeemRuleId": shipping}),
-        ),
-        (
-            product,
-            json!({"customerId": CUSTOMER, "redeemRuleId": product, "variantId": 4242}),
-        ),
-        (
-            credit,
-            json!({"customerId": CUSTOMER, "redeemRuleId": credit}),
-        ),
+        (percent, json!({"customerEmail": format!("c{CUSTOMER}@example.com"), "redeemRuleId": percent})),
+        (shipping, json!({"customerId": CUSTOMER, "redeemRuleId": shipping})),
+        (product, json!({"customerId": CUSTOMER, "redeemRuleId": product, "variantId": 4242})),
+        (credit, json!({"customerId": CUSTOMER, "redeemRuleId": credit})),
     ] {
         let reply = redeem(&stack, &shop, body).await;
         assert_eq!(reply.status, 200, "rule {rule}: {:?}", reply.body);
     }
 
     let discounts = stack.discounts(&shop).await;
-    assert_eq!(
-        discounts.len(),
-        4,
-        "four codes, and no code for store credit: {discounts:#?}"
-    );
-    let by_code = |code: &str| {
-        discounts
-            .iter()
-            .find(|d| d["code"] == code)
-            .cloned()
-            .unwrap()
-    };
+    assert_eq!(discounts.len(), 4, "four codes, and no code for store credit: {discounts:#?}");
+    let by_code = |code: &str| discounts.iter().find(|d| d["code"] == code).cloned().unwrap();
     let basic = by_code(code);
-    assert_eq!(
-        basic["value"],
-        json!({"discountAmount": {"amount": "5.00", "appliesOnEachItem": false}})
-    );
-    assert_eq!(
-        basic["customer"],
-        format!("gid://shopify/Customer/{CUSTOMER}")
-    );
+    assert_eq!(basic["value"], json!({"discountAmount": {"amount": "5.00", "appliesOnEachItem": false}}));
+    assert_eq!(basic["customer"], format!("gid://shopify/Customer/{CUSTOMER}"));
     assert_eq!(basic["usageLimit"], 1);
-    assert_eq!(
-        basic["minimumRequirement"]["subtotal"]["greaterThanOrEqualToSubtotal"],
-        "25.00"
-    );
+    assert_eq!(basic["minimumRequirement"]["subtotal"]["greaterThanOrEqualToSubtotal"], "25.00");
     assert_eq!(basic["combinesWith"]["productDiscounts"], true);
     assert_eq!(basic["endsAt"], reward["expireDate"]);
-    assert!(discounts
-        .iter()
-        .any(|d| d["value"] == json!({"percentage": 0.15})));
+    assert!(discounts.iter().any(|d| d["value"] == json!({"percentage": 0.15})));
     assert!(discounts.iter().any(|d| d["type"] == "free_shipping"));
-    let mug = discounts
-        .iter()
-        .find(|d| d["items"]["products"].is_object())
-        .unwrap();
-    assert_eq!(
-        mug["value"]["discountAmount"]["amount"], "19.99",
-        "one unit of the variant, at its price"
-    );
-    assert_eq!(
-        mug["items"]["products"]["productVariantsToAdd"],
-        json!(["gid://shopify/ProductVariant/4242"])
-    );
+    let mug = discounts.iter().find(|d| d["items"]["products"].is_object()).unwrap();
+    assert_eq!(mug["value"]["discountAmount"]["amount"], "19.99", "one unit of the variant, at its price");
+    assert_eq!(mug["items"]["products"]["productVariantsToAdd"], json!(["gid://shopify/ProductVariant/4242"]));
 
-    let state = stack
-        .control(
-            "GET",
-            &format!("/__emulator/shops/{}/state", shop.domain),
-            Value::Null,
-        )
-        .await;
+    let state = stack.control("GET", &format!("/__emulator/shops/{}/state", shop.domain), Value::Null).await;
     assert_eq!(state["storeCredit"][0]["balance"], "10.00");
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
-    assert_eq!(
-        loyalty["availablePoints"],
-        5000 - 500 - 700 - 300 - 900 - 1000
-    );
+    assert_eq!(loyalty["availablePoints"], 5000 - 500 - 700 - 300 - 900 - 1000);
     assert_eq!(loyalty["storeCreditBalance"], "10.00");
-    let statuses: Vec<&str> = loyalty["rewards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses: Vec<&str> =
+        loyalty["rewards"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "UNUSED").count(), 4);
-    assert_eq!(
-        statuses.iter().filter(|s| **s == "USED").count(),
-        1,
-        "store credit is delivered at once"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == "USED").count(), 1, "store credit is delivered at once");
     assert_ledger_matches(&stack, &shop, CUSTOMER).await;
 }
 
@@ -187,26 +109,12 @@ async fn fifty_parallel_redemptions_on_a_balance_for_seven_give_exactly_seven() 
     let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
     let replies = join_all((0..50).map(|_| redeem(&stack, &shop, body.clone()))).await;
     let ok = replies.iter().filter(|r| r.status == 200).count();
-    let insufficient = replies
-        .iter()
-        .filter(|r| r.status == 400 && r.code() == "INSUFFICIENT_POINTS")
-        .count();
-    let others: Vec<_> = replies
-        .iter()
-        .filter(|r| r.status != 200 && r.code() != "INSUFFICIENT_POINTS")
-        .collect();
-    assert!(
-        others.is_empty(),
-        "every reply is a success or INSUFFICIENT_POINTS: {others:?}"
-    );
+    let insufficient = replies.iter().filter(|r| r.status == 400 && r.code() == "INSUFFICIENT_POINTS").count();
+    let others: Vec<_> = replies.iter().filter(|r| r.status != 200 && r.code() != "INSUFFICIENT_POINTS").collect();
+    assert!(others.is_empty(), "every reply is a success or INSUFFICIENT_POINTS: {others:?}");
     assert_eq!((ok, insufficient), (7, 43));
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 99);
-    let codes: std::collections::HashSet<_> = stack
-        .discounts(&shop)
-        .await
-        .iter()
-        .map(|d| d["code"].clone())
-        .collect();
+    let codes: std::collections::HashSet<_> = stack.discounts(&shop).await.iter().map(|d| d["code"].clone()).collect();
     assert_eq!(codes.len(), 7, "seven distinct codes in Shopify");
     assert_ledger_matches(&stack, &shop, CUSTOMER).await;
 }
@@ -220,57 +128,21 @@ async fn when_shopify_fails_the_points_come_back_and_no_code_is_left() {
     let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
 
     for mode in ["error", "user_error", "throttle"] {
-        stack
-            .control(
-                "POST",
-                "/__emulator/faults",
-                json!({"mode": mode, "rate": 1.0}),
-            )
-            .await;
+        stack.control("POST", "/__emulator/faults", json!({"mode": mode, "rate": 1.0})).await;
         let reply = redeem(&stack, &shop, body.clone()).await;
-        assert_eq!(
-            (reply.status, reply.code()),
-            (503, "SHOPIFY_UNAVAILABLE"),
-            "{mode}: {:?}",
-            reply.body
-        );
-        assert_eq!(
-            stack.balance(&shop, CUSTOMER).await,
-            1000,
-            "{mode}: the balance is unchanged"
-        );
+        assert_eq!((reply.status, reply.code()), (503, "SHOPIFY_UNAVAILABLE"), "{mode}: {:?}", reply.body);
+        assert_eq!(stack.balance(&shop, CUSTOMER).await, 1000, "{mode}: the balance is unchanged");
     }
-    stack
-        .control("DELETE", "/__emulator/faults", Value::Null)
-        .await;
-    assert!(
-        stack.discounts(&shop).await.is_empty(),
-        "no code was left in Shopify"
-    );
+    stack.control("DELETE", "/__emulator/faults", Value::Null).await;
+    assert!(stack.discounts(&shop).await.is_empty(), "no code was left in Shopify");
 
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     let rewards = loyalty["rewards"].as_array().unwrap();
     assert_eq!(rewards.len(), 3);
-    assert!(
-        rewards
-            .iter()
-            .all(|r| r["status"] == "FAILED" && r["failureReason"].is_string()),
-        "{rewards:#?}"
-    );
+    assert!(rewards.iter().all(|r| r["status"] == "FAILED" && r["failureReason"].is_string()), "{rewards:#?}");
     let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
     let kinds: Vec<String> = ledger.iter().map(|e| format!("{:?}", e.kind)).collect();
-    assert_eq!(
-        kinds,
-        [
-            "Credit",
-            "Redeem",
-            "RedeemReversed",
-            "Redeem",
-            "RedeemReversed",
-            "Redeem",
-            "RedeemReversed"
-        ]
-    );
+    assert_eq!(kinds, ["Credit", "Redeem", "RedeemReversed", "Redeem", "RedeemReversed", "Redeem", "RedeemReversed"]);
     assert_ledger_matches(&stack, &shop, CUSTOMER).await;
 }
 
@@ -283,37 +155,19 @@ async fn a_lost_answer_or_a_brief_throttle_still_gives_exactly_one_code() {
     let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
 
     // The discount is created but its answer never arrives: the lookup finds it.
-    stack
-        .control(
-            "POST",
-            "/__emulator/faults",
-            json!({"mode": "timeout", "count": 1}),
-        )
-        .await;
+    stack.control("POST", "/__emulator/faults", json!({"mode": "timeout", "count": 1})).await;
     let lost = redeem(&stack, &shop, body.clone()).await;
     assert_eq!(lost.status, 200, "{:?}", lost.body);
     // Throttled twice, then served: the client waits as Shopify asks and tries again.
-    stack
-        .control(
-            "POST",
-            "/__emulator/faults",
-            json!({"mode": "throttle", "count": 2}),
-        )
-        .await;
+    stack.control("POST", "/__emulator/faults", json!({"mode": "throttle", "count": 2})).await;
     let throttled = redeem(&stack, &shop, body.clone()).await;
     assert_eq!(throttled.status, 200, "{:?}", throttled.body);
 
     let discounts = stack.discounts(&shop).await;
-    assert_eq!(
-        discounts.len(),
-        2,
-        "one code per redemption: {discounts:#?}"
-    );
+    assert_eq!(discounts.len(), 2, "one code per redemption: {discounts:#?}");
     for reply in [&lost, &throttled] {
         assert_eq!(reply.body["reward"]["status"], "UNUSED");
-        assert!(discounts
-            .iter()
-            .any(|d| d["code"] == reply.body["reward"]["discountCode"]));
+        assert!(discounts.iter().any(|d| d["code"] == reply.body["reward"]["discountCode"]));
     }
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 800);
 }
@@ -327,53 +181,20 @@ async fn one_shops_key_never_reaches_another_shops_customers() {
     stack.rule(&theirs, fixed(100)).await;
     stack.customer(&theirs, CUSTOMER, 1000).await;
 
-    let peek = stack
-        .get(
-            &mine.key,
-            &format!("/api/external/customer-loyalty?customerId={CUSTOMER}"),
-        )
-        .await;
+    let peek = stack.get(&mine.key, &format!("/api/external/customer-loyalty?customerId={CUSTOMER}")).await;
     assert_eq!((peek.status, peek.code()), (404, "CUSTOMER_NOT_FOUND"));
-    let by_email = stack
-        .get(
-            &mine.key,
-            &format!("/api/external/customer-loyalty?customerEmail=c{CUSTOMER}@example.com"),
-        )
-        .await;
-    assert_eq!(
-        (by_email.status, by_email.code()),
-        (404, "CUSTOMER_NOT_FOUND")
-    );
-    let spend = redeem(
-        &stack,
-        &mine,
-        json!({"customerId": CUSTOMER, "redeemRuleId": my_rule}),
-    )
-    .await;
+    let by_email =
+        stack.get(&mine.key, &format!("/api/external/customer-loyalty?customerEmail=c{CUSTOMER}@example.com")).await;
+    assert_eq!((by_email.status, by_email.code()), (404, "CUSTOMER_NOT_FOUND"));
+    let spend = redeem(&stack, &mine, json!({"customerId": CUSTOMER, "redeemRuleId": my_rule})).await;
     assert_eq!((spend.status, spend.code()), (404, "CUSTOMER_NOT_FOUND"));
     for path in ["/api/external/add-points", "/api/external/remove-points"] {
-        let adjust = stack
-            .post(
-                &mine.key,
-                path,
-                json!({"customerId": CUSTOMER, "points": 10, "reason": "x"}),
-            )
-            .await;
-        assert_eq!(
-            (adjust.status, adjust.code()),
-            (404, "CUSTOMER_NOT_FOUND"),
-            "{path}"
-        );
+        let adjust = stack.post(&mine.key, path, json!({"customerId": CUSTOMER, "points": 10, "reason": "x"})).await;
+        assert_eq!((adjust.status, adjust.code()), (404, "CUSTOMER_NOT_FOUND"), "{path}");
     }
-    let rules = stack
-        .get(&mine.key, "/api/external/point-redeem-rules")
-        .await;
+    let rules = stack.get(&mine.key, "/api/external/point-redeem-rules").await;
     assert_eq!(rules.body.as_array().unwrap().len(), 1, "only my own rule");
 
-    assert_eq!(
-        stack.balance(&theirs, CUSTOMER).await,
-        1000,
-        "their customer is untouched"
-    );
+    assert_eq!(stack.balance(&theirs, CUSTOMER).await, 1000, "their customer is untouched");
     assert!(stack.discounts(&theirs).await.is_empty() && stack.discounts(&mine).await.is_empty());
 }

@@ -9,19 +9,13 @@ use serde_json::{json, Value};
 use tally_shared::domain::reward::Reward;
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
-use tally_shared::shopify::{
-    discount_input, store_credit_input, DiscountMutation, API_VERSION, DOCUMENTS,
-};
+use tally_shared::shopify::{discount_input, store_credit_input, DiscountMutation, API_VERSION, DOCUMENTS};
 
 fn check(name: &str, document: &str, variables: Value) {
     let schema = shopify_emulator::load_schema();
-    let document =
-        ExecutableDocument::parse_and_validate(schema, document, format!("{name}.graphql"))
-            .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.errors));
-    let operation = document
-        .operations
-        .get(Some(name))
-        .unwrap_or_else(|_| panic!("{name} names its operation"));
+    let document = ExecutableDocument::parse_and_validate(schema, document, format!("{name}.graphql"))
+        .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.errors));
+    let operation = document.operations.get(Some(name)).unwrap_or_else(|_| panic!("{name} names its operation"));
     let variables: JsonMap = serde_json::from_value(variables).unwrap();
     if let Err(e) = coerce_variable_values(schema, operation, &variables) {
         panic!("{name}: the variables do not fit: {}", e.message());
@@ -39,10 +33,7 @@ fn rule(kind: RewardType, value: Option<&str>) -> RedeemRule {
         minimum_subtotal: Some("25.00".parse().unwrap()),
         expires_after_days: Some(30),
         variant_ids: vec![],
-        combines_with: CombinesWith {
-            order_discounts: true,
-            ..CombinesWith::default()
-        },
+        combines_with: CombinesWith { order_discounts: true, ..CombinesWith::default() },
         vip_tier: None,
     }
 }
@@ -76,17 +67,10 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         document("CreditStoreCredit"),
         json!({"id": "gid://shopify/Customer/7", "input": store_credit_input(&credit)}),
     );
-    check(
-        "FindDiscountByCode",
-        document("FindDiscountByCode"),
-        json!({"code": "TALLY-ABC"}),
-    );
-    check(
-        "VariantPrice",
-        document("VariantPrice"),
-        json!({"id": "gid://shopify/ProductVariant/42"}),
-    );
-    assert_eq!(DOCUMENTS.len(), 5, "every document is checked above");
+    check("FindDiscountByCode", document("FindDiscountByCode"), json!({"code": "TALLY-ABC"}));
+    check("VariantPrice", document("VariantPrice"), json!({"id": "gid://shopify/ProductVariant/42"}));
+    check("ListDiscountCodes", document("ListDiscountCodes"), json!({"after": "100"}));
+    assert_eq!(DOCUMENTS.len(), 6, "every document is checked above");
 }
 
 #[test]
@@ -97,18 +81,10 @@ fn the_check_catches_unknown_fields_arguments_and_inputs() {
         "query Q { codeDiscountNodeByCode(code: \"A\", first: 1) { id } }",
         "query Q { productVariant { id } }",
     ] {
-        assert!(
-            ExecutableDocument::parse_and_validate(schema, bad, "bad.graphql").is_err(),
-            "{bad}"
-        );
+        assert!(ExecutableDocument::parse_and_validate(schema, bad, "bad.graphql").is_err(), "{bad}");
     }
-    let document = DOCUMENTS
-        .iter()
-        .find(|(n, _)| *n == "CreditStoreCredit")
-        .unwrap()
-        .1;
-    let document =
-        ExecutableDocument::parse_and_validate(schema, document, "credit.graphql").unwrap();
+    let document = DOCUMENTS.iter().find(|(n, _)| *n == "CreditStoreCredit").unwrap().1;
+    let document = ExecutableDocument::parse_and_validate(schema, document, "credit.graphql").unwrap();
     let operation = document.operations.get(None).unwrap();
     let missing_amount: JsonMap =
         serde_json::from_value(json!({"id": "gid://shopify/Customer/1", "input": {}})).unwrap();

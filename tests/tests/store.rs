@@ -14,18 +14,10 @@ async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
     let store = fresh_store().await;
     let shop = Shop::new("store.myshopify.com", "t", "s").unwrap();
     store.create_shop(&shop).await.unwrap();
-    let enrollment = Enrollment {
-        customer_id: CUSTOMER,
-        email: "s@example.com".into(),
-        phone: None,
-        vip_tier: None,
-    };
-    store.enroll(&shop.domain, enrollment).await.unwrap();
+    let enrollment = Enrollment { customer_id: CUSTOMER, email: "s@example.com".into(), phone: None, vip_tier: None };
+    store.enroll(&shop.domain, enrollment, None).await.unwrap();
     if points > 0 {
-        store
-            .adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start")
-            .await
-            .unwrap();
+        store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start", None).await.unwrap();
     }
     let rule = RedeemRule {
         id: 1,
@@ -44,45 +36,20 @@ async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
 }
 
 async fn customer(store: &Store, shop: &Shop) -> Customer {
-    store
-        .get_customer(&shop.domain, CUSTOMER)
-        .await
-        .unwrap()
-        .unwrap()
+    store.get_customer(&shop.domain, CUSTOMER).await.unwrap().unwrap()
 }
 
 #[tokio::test]
 async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
     let (store, shop, rule) = setup(150).await;
     let stale = customer(&store, &shop).await;
-    store
-        .adjust_points(
-            &shop.domain,
-            &CustomerRef::Id(CUSTOMER),
-            -100,
-            "spent elsewhere",
-        )
-        .await
-        .unwrap();
+    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None).await.unwrap();
     let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
-    let refused = store
-        .debit_for_reward(&shop.domain, stale.clone(), reward, "T-")
-        .await
-        .unwrap_err();
-    assert_eq!(
-        refused.code(),
-        "INSUFFICIENT_POINTS",
-        "the stale 150 is not spent twice"
-    );
-    store
-        .adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up")
-        .await
-        .unwrap();
+    let refused = store.debit_for_reward(&shop.domain, stale.clone(), reward, "T-", None).await.unwrap_err();
+    assert_eq!(refused.code(), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
+    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None).await.unwrap();
     let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
-    let (after, _) = store
-        .debit_for_reward(&shop.domain, stale, reward, "T-")
-        .await
-        .unwrap();
+    let (after, _) = store.debit_for_reward(&shop.domain, stale, reward, "T-", None).await.unwrap();
     assert_eq!(after.available_points, 0);
     assert_eq!(customer(&store, &shop).await.available_points, 0);
     assert_eq!(store.ledger(&shop.domain, CUSTOMER).await.unwrap().len(), 4);
@@ -93,29 +60,15 @@ async fn a_code_in_use_is_never_given_twice() {
     let (store, shop, rule) = setup(300).await;
     let first = Reward::pending(&shop, CUSTOMER, &rule, None);
     let code = first.discount_code.clone().unwrap();
-    let (_, first) = store
-        .debit_for_reward(&shop.domain, customer(&store, &shop).await, first, "T-")
-        .await
-        .unwrap();
+    let (_, first) =
+        store.debit_for_reward(&shop.domain, customer(&store, &shop).await, first, "T-", None).await.unwrap();
     let mut second = Reward::pending(&shop, CUSTOMER, &rule, None);
     second.discount_code = Some(code.to_lowercase());
-    let (_, second) = store
-        .debit_for_reward(&shop.domain, customer(&store, &shop).await, second, "T-")
-        .await
-        .unwrap();
-    assert_ne!(
-        second.discount_code.as_deref().map(str::to_uppercase),
-        Some(code.clone())
-    );
-    let owner = store
-        .code_owner(&shop.domain, &code)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        owner.reward_id, first.id,
-        "the code still leads to the first reward"
-    );
+    let (_, second) =
+        store.debit_for_reward(&shop.domain, customer(&store, &shop).await, second, "T-", None).await.unwrap();
+    assert_ne!(second.discount_code.as_deref().map(str::to_uppercase), Some(code.clone()));
+    let owner = store.code_owner(&shop.domain, &code).await.unwrap().unwrap();
+    assert_eq!(owner.reward_id, first.id, "the code still leads to the first reward");
     assert_eq!(customer(&store, &shop).await.available_points, 100);
 }
 
@@ -123,62 +76,25 @@ async fn a_code_in_use_is_never_given_twice() {
 async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after() {
     let (store, shop, rule) = setup(100).await;
     let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
-    let (_, reward) = store
-        .debit_for_reward(&shop.domain, customer(&store, &shop).await, reward, "T-")
-        .await
-        .unwrap();
+    let (_, reward) =
+        store.debit_for_reward(&shop.domain, customer(&store, &shop).await, reward, "T-", None).await.unwrap();
     assert_eq!(customer(&store, &shop).await.available_points, 0);
-    let failed = store
-        .fail_reward(&shop.domain, &reward, "Shopify said no")
-        .await
-        .unwrap();
+    let failed = store.fail_reward(&shop.domain, &reward, "Shopify said no").await.unwrap();
     assert_eq!(failed.status, RewardStatus::Failed);
-    let again = store
-        .fail_reward(&shop.domain, &reward, "a second time")
-        .await
-        .unwrap();
+    let again = store.fail_reward(&shop.domain, &reward, "a second time").await.unwrap();
     assert_eq!(again.failure_reason.as_deref(), Some("Shopify said no"));
-    let issued_late = store
-        .issue_reward(&shop.domain, &reward, "gid://shopify/DiscountCodeNode/1")
-        .await
-        .unwrap();
-    assert_eq!(
-        issued_late.status,
-        RewardStatus::Failed,
-        "a settled reward stays as it was settled"
-    );
-    assert_eq!(
-        customer(&store, &shop).await.available_points,
-        100,
-        "points came back exactly once"
-    );
+    let issued_late = store.issue_reward(&shop.domain, &reward, "gid://shopify/DiscountCodeNode/1").await.unwrap();
+    assert_eq!(issued_late.status, RewardStatus::Failed, "a settled reward stays as it was settled");
+    assert_eq!(customer(&store, &shop).await.available_points, 100, "points came back exactly once");
     assert_eq!(store.ledger(&shop.domain, CUSTOMER).await.unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn an_email_belongs_to_one_customer() {
     let (store, shop, _) = setup(0).await;
-    let other = Enrollment {
-        customer_id: 32,
-        email: "s@example.com".into(),
-        phone: None,
-        vip_tier: None,
-    };
-    assert_eq!(
-        store.enroll(&shop.domain, other).await.unwrap_err().code(),
-        "EMAIL_IN_USE"
-    );
-    assert!(
-        store
-            .get_customer(&shop.domain, 32)
-            .await
-            .unwrap()
-            .is_none(),
-        "the refused enrollment wrote nothing"
-    );
-    let found = store
-        .find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into()))
-        .await
-        .unwrap();
+    let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
+    assert_eq!(store.enroll(&shop.domain, other, None).await.unwrap_err().code(), "EMAIL_IN_USE");
+    assert!(store.get_customer(&shop.domain, 32).await.unwrap().is_none(), "the refused enrollment wrote nothing");
+    let found = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap();
     assert_eq!(found.customer_id, CUSTOMER);
 }

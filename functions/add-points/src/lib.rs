@@ -2,14 +2,9 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use tally_shared::adjust::{adjust, Direction};
-use tally_shared::http::respond;
 use tally_shared::Deps;
 
-pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(add_points(deps, &req).await))
-}
-
 #[tracing::instrument(skip_all, fields(shop))]
-async fn add_points(deps: &Deps, req: &Request) -> tally_shared::http::Reply {
-    adjust(deps, req, Direction::Add).await
+pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
+    Ok(adjust(deps, &req, Direction::Add).await)
 }

@@ -122,11 +122,7 @@ impl Enrollment {
                 return Err("phone must be in E.164 form, like +14155552671".into());
             }
         }
-        self.vip_tier = self
-            .vip_tier
-            .take()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        self.vip_tier = self.vip_tier.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         Ok(())
     }
 }
@@ -196,19 +192,8 @@ mod tests {
 
     #[test]
     fn emails_are_compared_without_case_and_nonsense_is_refused() {
-        assert_eq!(
-            normalize_email(" Ana@Example.COM "),
-            Some("ana@example.com".into())
-        );
-        for bad in [
-            "",
-            "ana",
-            "ana@",
-            "@example.com",
-            "ana@example",
-            "a b@example.com",
-            "a@b@example.com",
-        ] {
+        assert_eq!(normalize_email(" Ana@Example.COM "), Some("ana@example.com".into()));
+        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@example.com"] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }
     }

@@ -38,6 +38,10 @@ pub enum TallyError {
     Busy,
     #[error("{0}")]
     NotFound(&'static str),
+    #[error("This Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("A request with this Idempotency-Key is still running; retry after {retry_after_seconds} s")]
+    RequestInProgress { retry_after_seconds: u64 },
     #[error("internal error")]
     Internal(#[source] Source),
 }
@@ -54,15 +58,14 @@ impl TallyError {
     pub fn status(&self) -> u16 {
         use TallyError::*;
         match self {
-            InvalidRequest(_)
-            | InsufficientPoints { .. }
-            | VariantRequired
-            | CustomerNotEnrolled
-            | RuleInactive(_) => 400,
+            InvalidRequest(_) | InsufficientPoints { .. } | VariantRequired | CustomerNotEnrolled | RuleInactive(_) => {
+                400
+            }
             Unauthorized(_) => 401,
             CustomerExcluded | TierRestricted(_) => 403,
             CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | NotFound(_) => 404,
-            CustomerAlreadyEnrolled(_) | EmailInUse(_) => 409,
+            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RequestInProgress { .. } => 409,
+            IdempotencyKeyReused => 422,
             ShopifyUnavailable(_) | Busy | Internal(_) => 503,
         }
     }
@@ -87,6 +90,8 @@ impl TallyError {
             ShopifyUnavailable(_) => "SHOPIFY_UNAVAILABLE",
             Busy => "TRY_AGAIN",
             NotFound(_) => "NOT_FOUND",
+            IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            RequestInProgress { .. } => "REQUEST_IN_PROGRESS",
             Internal(_) => "SERVICE_UNAVAILABLE",
         }
     }
@@ -111,6 +116,8 @@ impl TallyError {
             ShopifyUnavailable(_) => "Shopify could not create the reward; no points were taken",
             Busy => "Try again",
             NotFound(_) => "Not found",
+            IdempotencyKeyReused => "Idempotency key reused",
+            RequestInProgress { .. } => "Request in progress",
             Internal(_) => "Service temporarily unavailable",
         }
     }
@@ -118,9 +125,7 @@ impl TallyError {
     /// The detail shown to the client: never an SDK message or a source error.
     pub fn detail(&self) -> String {
         match self {
-            TallyError::Internal(_) => {
-                "Tally could not complete the request. Try again later.".into()
-            }
+            TallyError::Internal(_) => "Tally could not complete the request. Try again later.".into(),
             other => other.to_string(),
         }
     }

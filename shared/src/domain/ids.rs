@@ -18,10 +18,8 @@ pub fn reward_id() -> u64 {
 /// A discount code: the shop's prefix and 10 characters of `A-Z0-9` (32 symbols: no 0, O, 1 or I to misread),
 /// about 50 bits, so that guessing another customer's code is hopeless.
 pub fn discount_code(prefix: &str) -> String {
-    let suffix: String = random_bytes::<10>()
-        .iter()
-        .map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char)
-        .collect();
+    let suffix: String =
+        random_bytes::<10>().iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect();
     format!("{prefix}{suffix}")
 }
 

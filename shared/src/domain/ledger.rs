@@ -41,17 +41,8 @@ pub struct BalanceChange {
 
 impl BalanceChange {
     pub fn adjust(delta: i64, reason: &str) -> BalanceChange {
-        let kind = if delta >= 0 {
-            LedgerKind::Credit
-        } else {
-            LedgerKind::Debit
-        };
-        BalanceChange {
-            kind,
-            delta,
-            reason: reason.to_string(),
-            reward_id: None,
-        }
+        let kind = if delta >= 0 { LedgerKind::Credit } else { LedgerKind::Debit };
+        BalanceChange { kind, delta, reason: reason.to_string(), reward_id: None }
     }
 
     pub fn redeem(points: i64, reward_id: u64) -> BalanceChange {

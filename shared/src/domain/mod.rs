@@ -1,6 +1,7 @@
 //! What Tally's records are and the rules they obey. No AWS, HTTP or Shopify types here.
 
 pub mod customer;
+pub mod effect;
 pub mod error;
 pub mod ids;
 pub mod ledger;
@@ -12,14 +13,11 @@ pub mod shop;
 
 /// The current time as RFC 3339, the one format Tally stores and returns.
 pub fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc())
 }
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// Reads a JSON request body; what is wrong with it becomes a precise `INVALID_REQUEST`.
@@ -27,6 +25,5 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, erro
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(error::TallyError::invalid("the request needs a JSON body"));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| error::TallyError::invalid(format!("the body is not valid: {e}")))
+    serde_json::from_slice(body).map_err(|e| error::TallyError::invalid(format!("the body is not valid: {e}")))
 }

@@ -11,9 +11,7 @@ pub struct Points(pub i64);
 
 impl Points {
     pub fn from_json(value: &serde_json::Value) -> Result<Points, String> {
-        let number = value
-            .as_number()
-            .ok_or_else(|| format!("points must be a number, not {value}"))?;
+        let number = value.as_number().ok_or_else(|| format!("points must be a number, not {value}"))?;
         let whole = match (number.as_i64(), number.as_f64()) {
             (Some(n), _) => n,
             (None, Some(f)) if f.fract() == 0.0 && f.abs() <= MAX_POINTS as f64 => f as i64,
@@ -49,14 +47,7 @@ mod tests {
 
     #[test]
     fn fractions_zero_negatives_and_strings_are_refused() {
-        for bad in [
-            json!(100.5),
-            json!(0),
-            json!(-5),
-            json!("100"),
-            json!(null),
-            json!(1e300),
-        ] {
+        for bad in [json!(100.5), json!(0), json!(-5), json!("100"), json!(null), json!(1e300)] {
             assert!(Points::from_json(&bad).is_err(), "{bad} should be refused");
         }
     }

@@ -17,19 +17,13 @@ pub enum CustomerRef {
 impl CustomerRef {
     pub fn from_parts(id: Option<u64>, email: Option<&str>) -> Result<CustomerRef, TallyError> {
         match (id, email) {
-            (Some(0), None) => Err(TallyError::invalid(
-                "customerId must be a Shopify customer id",
-            )),
+            (Some(0), None) => Err(TallyError::invalid("customerId must be a Shopify customer id")),
             (Some(id), None) => Ok(CustomerRef::Id(id)),
             (None, Some(email)) => normalize_email(email)
                 .map(CustomerRef::Email)
                 .ok_or_else(|| TallyError::invalid("customerEmail must be a valid email address")),
-            (Some(_), Some(_)) => Err(TallyError::invalid(
-                "give customerId or customerEmail, not both",
-            )),
-            (None, None) => Err(TallyError::invalid(
-                "customerId or customerEmail is required",
-            )),
+            (Some(_), Some(_)) => Err(TallyError::invalid("give customerId or customerEmail, not both")),
+            (None, None) => Err(TallyError::invalid("customerId or customerEmail is required")),
         }
     }
 }
@@ -68,28 +62,17 @@ impl RedeemRequest {
     pub fn parse(body: &[u8]) -> Result<RedeemRequest, TallyError> {
         let body: RedeemBody = super::parse_json(body)?;
         let customer = CustomerRef::from_parts(body.customer_id, body.customer_email.as_deref())?;
-        let redeem_rule_id = body
-            .redeem_rule_id
-            .ok_or_else(|| TallyError::invalid("redeemRuleId is required"))?;
+        let redeem_rule_id = body.redeem_rule_id.ok_or_else(|| TallyError::invalid("redeemRuleId is required"))?;
         let points = match body.points {
             None | Some(serde_json::Value::Null) => None,
-            Some(value) => Some(
-                Points::from_json(&value)
-                    .map_err(TallyError::InvalidRequest)?
-                    .0,
-            ),
+            Some(value) => Some(Points::from_json(&value).map_err(TallyError::InvalidRequest)?.0),
         };
         if body.delay_points_deduction == Some(true) {
             return Err(TallyError::invalid(
                 "delayPointsDeduction is not supported yet; points are taken at redemption",
             ));
         }
-        Ok(RedeemRequest {
-            customer,
-            redeem_rule_id,
-            points,
-            variant_id: body.variant_id,
-        })
+        Ok(RedeemRequest { customer, redeem_rule_id, points, variant_id: body.variant_id })
     }
 }
 
@@ -105,11 +88,7 @@ pub fn check(
     }
     check_enrolled(customer)?;
     if let Some(tier) = &rule.vip_tier {
-        if !customer
-            .vip_tier
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(tier))
-        {
+        if !customer.vip_tier.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tier)) {
             return Err(TallyError::TierRestricted(tier.clone()));
         }
     }
@@ -128,10 +107,7 @@ pub fn check(
     };
     if let Some(points) = request.points {
         if points != rule.points_cost {
-            return Err(TallyError::invalid(format!(
-                "this reward costs {} points, not {points}",
-                rule.points_cost
-            )));
+            return Err(TallyError::invalid(format!("this reward costs {} points, not {points}", rule.points_cost)));
         }
     }
     if customer.available_points < rule.points_cost {
@@ -148,9 +124,7 @@ pub fn check_enrolled(customer: &Customer) -> Result<(), TallyError> {
     match customer.status {
         CustomerStatus::Active => Ok(()),
         CustomerStatus::Inactive => Err(TallyError::CustomerNotEnrolled),
-        CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => {
-            Err(TallyError::CustomerExcluded)
-        }
+        CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => Err(TallyError::CustomerExcluded),
     }
 }
 
@@ -202,21 +176,12 @@ mod tests {
 
     #[test]
     fn the_customer_is_named_exactly_once() {
-        let err = |body: &str| {
-            RedeemRequest::parse(body.as_bytes())
-                .unwrap_err()
-                .to_string()
-        };
+        let err = |body: &str| RedeemRequest::parse(body.as_bytes()).unwrap_err().to_string();
         assert!(err(r#"{"redeemRuleId": 5}"#).contains("required"));
-        assert!(
-            err(r#"{"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}"#)
-                .contains("not both")
-        );
+        assert!(err(r#"{"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}"#).contains("not both"));
         assert!(err(r#"{"customerId": 1}"#).contains("redeemRuleId"));
         assert!(err(r#"{"customerId": 1, "redeemRuleId": 5, "points": 1.5}"#).contains("whole"));
-        assert!(
-            err(r#"{"customerId": 1, "redeemRuleId": 5, "bonus": 1}"#).contains("unknown field")
-        );
+        assert!(err(r#"{"customerId": 1, "redeemRuleId": 5, "bonus": 1}"#).contains("unknown field"));
         assert_eq!(
             request(r#"{"customerEmail": "A@B.co", "redeemRuleId": 5}"#).customer,
             CustomerRef::Email("a@b.co".into())
@@ -233,57 +198,24 @@ mod tests {
         unenrolled.status = CustomerStatus::Inactive;
         let plain = request(r#"{"customerId": 7, "redeemRuleId": 5}"#);
         assert_eq!(code(check(&inactive, &excluded, &plain)), "RULE_INACTIVE");
-        assert_eq!(
-            code(check(&rule(RewardType::FreeProduct), &excluded, &plain)),
-            "CUSTOMER_EXCLUDED"
-        );
-        assert_eq!(
-            code(check(&rule(RewardType::FreeProduct), &unenrolled, &plain)),
-            "CUSTOMER_NOT_ENROLLED"
-        );
-        assert_eq!(
-            code(check(&rule(RewardType::FreeProduct), &customer(0), &plain)),
-            "VARIANT_REQUIRED"
-        );
-        assert_eq!(
-            code(check(
-                &rule(RewardType::FixedAmount),
-                &customer(499),
-                &plain
-            )),
-            "INSUFFICIENT_POINTS"
-        );
+        assert_eq!(code(check(&rule(RewardType::FreeProduct), &excluded, &plain)), "CUSTOMER_EXCLUDED");
+        assert_eq!(code(check(&rule(RewardType::FreeProduct), &unenrolled, &plain)), "CUSTOMER_NOT_ENROLLED");
+        assert_eq!(code(check(&rule(RewardType::FreeProduct), &customer(0), &plain)), "VARIANT_REQUIRED");
+        assert_eq!(code(check(&rule(RewardType::FixedAmount), &customer(499), &plain)), "INSUFFICIENT_POINTS");
         let wrong_points = request(r#"{"customerId": 7, "redeemRuleId": 5, "points": 400}"#);
-        assert_eq!(
-            code(check(
-                &rule(RewardType::FixedAmount),
-                &customer(1000),
-                &wrong_points
-            )),
-            "INVALID_REQUEST"
-        );
+        assert_eq!(code(check(&rule(RewardType::FixedAmount), &customer(1000), &wrong_points)), "INVALID_REQUEST");
     }
 
     #[test]
     fn a_redemption_that_passes_costs_the_rule_price() {
         let mut product = rule(RewardType::FreeProduct);
         product.variant_ids = vec![11, 12];
-        let chosen =
-            request(r#"{"customerId": 7, "redeemRuleId": 5, "variantId": 12, "points": 500.0}"#);
-        assert_eq!(
-            check(&product, &customer(500), &chosen).unwrap(),
-            (500, Some(12))
-        );
+        let chosen = request(r#"{"customerId": 7, "redeemRuleId": 5, "variantId": 12, "points": 500.0}"#);
+        assert_eq!(check(&product, &customer(500), &chosen).unwrap(), (500, Some(12)));
         let other = request(r#"{"customerId": 7, "redeemRuleId": 5, "variantId": 13}"#);
-        assert_eq!(
-            code(check(&product, &customer(500), &other)),
-            "INVALID_REQUEST"
-        );
+        assert_eq!(code(check(&product, &customer(500), &other)), "INVALID_REQUEST");
         let mut gold_only = rule(RewardType::FreeShipping);
         gold_only.vip_tier = Some("Platinum".into());
-        assert_eq!(
-            code(check(&gold_only, &customer(500), &chosen)),
-            "TIER_RESTRICTED"
-        );
+        assert_eq!(code(check(&gold_only, &customer(500), &chosen)), "TIER_RESTRICTED");
     }
 }

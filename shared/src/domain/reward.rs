@@ -64,6 +64,9 @@ pub struct Reward {
     /// Why Shopify did not issue the reward, for `FAILED` rewards.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Why an operator must decide whether Shopify issued this `PENDING` reward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_reason: Option<String>,
 }
 
 impl Reward {
@@ -75,15 +78,11 @@ impl Reward {
         variant: Option<(u64, Decimal)>,
     ) -> Reward {
         let now = super::now();
-        let expire_date = rule
-            .expires_after_days
-            .map(|days| super::rfc3339(now + time::Duration::days(i64::from(days))));
+        let expire_date =
+            rule.expires_after_days.map(|days| super::rfc3339(now + time::Duration::days(i64::from(days))));
         let (reward_type, discount_code) = match rule.reward_type {
             RewardType::StoreCredit => (RewardKind::StoreCredit, None),
-            _ => (
-                RewardKind::DiscountCode,
-                Some(super::ids::discount_code(&shop.code_prefix)),
-            ),
+            _ => (RewardKind::DiscountCode, Some(super::ids::discount_code(&shop.code_prefix))),
         };
         let amount = match rule.reward_type {
             RewardType::FixedAmount | RewardType::StoreCredit => rule.discount_value,
@@ -112,6 +111,7 @@ impl Reward {
             order_id: None,
             order_name: None,
             failure_reason: None,
+            review_reason: None,
         }
     }
 

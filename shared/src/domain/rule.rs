@@ -102,12 +102,8 @@ impl RuleInput {
                 return Err("minimumSubtotal must be a non-negative amount".into());
             }
         }
-        if matches!(self.expires_after_days, Some(0))
-            || self.expires_after_days > Some(MAX_EXPIRES_AFTER_DAYS)
-        {
-            return Err(format!(
-                "expiresAfterDays must be between 1 and {MAX_EXPIRES_AFTER_DAYS}"
-            ));
+        if matches!(self.expires_after_days, Some(0)) || self.expires_after_days > Some(MAX_EXPIRES_AFTER_DAYS) {
+            return Err(format!("expiresAfterDays must be between 1 and {MAX_EXPIRES_AFTER_DAYS}"));
         }
         if !self.variant_ids.is_empty() && self.reward_type != RewardType::FreeProduct {
             return Err("variantIds only applies to FREE_PRODUCT rules".into());
@@ -115,10 +111,7 @@ impl RuleInput {
         if self.variant_ids.contains(&0) {
             return Err("variantIds must be Shopify variant ids".into());
         }
-        let vip_tier = self
-            .vip_tier
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        let vip_tier = self.vip_tier.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         Ok(RedeemRule {
             id,
             name,
@@ -137,20 +130,12 @@ impl RuleInput {
 
 fn check_discount_value(kind: RewardType, value: Option<Decimal>) -> Result<(), String> {
     match (kind, value) {
-        (RewardType::FixedAmount | RewardType::StoreCredit, Some(v))
-            if v > Decimal::ZERO && v.scale() <= 4 =>
-        {
-            Ok(())
-        }
+        (RewardType::FixedAmount | RewardType::StoreCredit, Some(v)) if v > Decimal::ZERO && v.scale() <= 4 => Ok(()),
         (RewardType::FixedAmount | RewardType::StoreCredit, _) => {
             Err("discountValue must be a positive amount for FIXED_AMOUNT and STORE_CREDIT".into())
         }
-        (RewardType::Percentage, Some(v)) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => {
-            Ok(())
-        }
-        (RewardType::Percentage, _) => {
-            Err("discountValue must be a percent from 1 to 100 for PERCENTAGE".into())
-        }
+        (RewardType::Percentage, Some(v)) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => Ok(()),
+        (RewardType::Percentage, _) => Err("discountValue must be a percent from 1 to 100 for PERCENTAGE".into()),
         (RewardType::FreeShipping | RewardType::FreeProduct, None) => Ok(()),
         (RewardType::FreeShipping | RewardType::FreeProduct, Some(_)) => {
             Err("discountValue does not apply to FREE_SHIPPING and FREE_PRODUCT".into())
@@ -164,9 +149,7 @@ mod tests {
     use serde_json::json;
 
     fn input(body: serde_json::Value) -> Result<RedeemRule, String> {
-        serde_json::from_value::<RuleInput>(body)
-            .map_err(|e| e.to_string())?
-            .into_rule(1)
+        serde_json::from_value::<RuleInput>(body).map_err(|e| e.to_string())?.into_rule(1)
     }
 
     #[test]
@@ -188,16 +171,9 @@ mod tests {
         assert!(input(base("FIXED_AMOUNT", json!("-5"))).is_err());
         assert!(input(base("FREE_SHIPPING", json!("5"))).is_err());
         assert!(input(base("PERCENTAGE", json!("15"))).is_ok());
-        assert!(
-            input(json!({"name": "r", "rewardType": "STORE_CREDIT", "pointsCost": 100})).is_err()
-        );
-        assert!(
-            input(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10.5})).is_err()
-        );
-        assert!(input(
-            json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})
-        )
-        .is_err());
+        assert!(input(json!({"name": "r", "rewardType": "STORE_CREDIT", "pointsCost": 100})).is_err());
+        assert!(input(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10.5})).is_err());
+        assert!(input(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
         assert!(input(json!({"name": "r", "rewardType": "FIXED_AMOUNT", "pointsCost": 10, "discountValue": "1",
             "variantIds": [5]}))
         .is_err());

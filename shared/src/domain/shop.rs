@@ -18,10 +18,7 @@ pub struct Shop {
 
 impl std::fmt::Debug for Shop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shop")
-            .field("domain", &self.domain)
-            .field("admin_url", &self.admin_url)
-            .finish_non_exhaustive()
+        f.debug_struct("Shop").field("domain", &self.domain).field("admin_url", &self.admin_url).finish_non_exhaustive()
     }
 }
 
@@ -30,13 +27,9 @@ impl Shop {
         let domain = domain.trim().to_lowercase();
         let valid = domain.ends_with(".myshopify.com")
             && domain.len() > ".myshopify.com".len()
-            && domain
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
         if !valid {
-            return Err(format!(
-                "{domain:?} is not a shop domain like my-shop.myshopify.com"
-            ));
+            return Err(format!("{domain:?} is not a shop domain like my-shop.myshopify.com"));
         }
         if access_token.is_empty() || client_secret.is_empty() {
             return Err("the access token and client secret must not be empty".into());
@@ -54,19 +47,15 @@ impl Shop {
 
     pub fn with_currency(mut self, currency: &str) -> Result<Shop, String> {
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(format!(
-                "{currency:?} is not an ISO 4217 currency code like USD"
-            ));
+            return Err(format!("{currency:?} is not an ISO 4217 currency code like USD"));
         }
         self.currency = currency.into();
         Ok(self)
     }
 
     pub fn with_code_prefix(mut self, prefix: &str) -> Result<Shop, String> {
-        let ok = prefix.len() <= 20
-            && prefix
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        let ok =
+            prefix.len() <= 20 && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             return Err("the code prefix must be at most 20 characters of A-Z, 0-9 and -".into());
         }

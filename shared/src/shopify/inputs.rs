@@ -36,10 +36,7 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
     }
     input.insert("usageLimit".into(), json!(1));
     input.insert("appliesOncePerCustomer".into(), json!(true));
-    input.insert(
-        "context".into(),
-        json!({"customers": {"add": [customer_gid(reward.customer_id)]}}),
-    );
+    input.insert("context".into(), json!({"customers": {"add": [customer_gid(reward.customer_id)]}}));
     if let Some(minimum) = rule.minimum_subtotal {
         input.insert(
             "minimumRequirement".into(),
@@ -52,7 +49,8 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
         json!({"orderDiscounts": combines.order_discounts, "productDiscounts": combines.product_discounts,
                "shippingDiscounts": combines.shipping_discounts}),
     );
-    let amount_off = |amount: Decimal| json!({"discountAmount": {"amount": amount.to_string(), "appliesOnEachItem": false}});
+    let amount_off =
+        |amount: Decimal| json!({"discountAmount": {"amount": amount.to_string(), "appliesOnEachItem": false}});
     let gets = match rule.reward_type {
         RewardType::FreeShipping => {
             input.insert("destination".into(), json!({"all": true}));
@@ -79,8 +77,7 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
 /// The `creditInput` of `storeCreditAccountCredit` for a store credit reward.
 pub fn store_credit_input(reward: &Reward) -> Option<Value> {
     let amount = reward.amount?;
-    let mut input =
-        json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
+    let mut input = json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
     if let Some(expires) = &reward.expire_date {
         input["expiresAt"] = json!(expires);
     }

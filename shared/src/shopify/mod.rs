@@ -42,10 +42,7 @@ pub struct ShopifyTimeouts {
 
 impl Default for ShopifyTimeouts {
     fn default() -> Self {
-        ShopifyTimeouts {
-            request: Duration::from_secs(4),
-            budget: Duration::from_secs(8),
-        }
+        ShopifyTimeouts { request: Duration::from_secs(4), budget: Duration::from_secs(8) }
     }
 }
 
@@ -67,15 +64,8 @@ impl ShopifyHttp {
     }
 
     pub fn for_shop<'a>(&'a self, shop: &'a Shop) -> ShopifyClient<'a> {
-        let endpoint = format!(
-            "{}/admin/api/{API_VERSION}/graphql.json",
-            shop.admin_url.trim_end_matches('/')
-        );
-        ShopifyClient {
-            http: self,
-            endpoint,
-            token: &shop.access_token,
-        }
+        let endpoint = format!("{}/admin/api/{API_VERSION}/graphql.json", shop.admin_url.trim_end_matches('/'));
+        ShopifyClient { http: self, endpoint, token: &shop.access_token }
     }
 }
 
@@ -94,35 +84,19 @@ impl ShopifyClient<'_> {
 
     /// The price of a variant, or `None` when the shop has no such variant.
     pub async fn variant_price(&self, variant_id: u64) -> Result<Option<String>, ShopifyError> {
-        let data = self
-            .call(
-                operations::VARIANT_PRICE,
-                json!({"id": variant_gid(variant_id)}),
-            )
-            .await?;
-        Ok(data
-            .pointer("/productVariant/price")
-            .and_then(Value::as_str)
-            .map(str::to_string))
+        let data = self.call(operations::VARIANT_PRICE, json!({"id": variant_gid(variant_id)})).await?;
+        Ok(data.pointer("/productVariant/price").and_then(Value::as_str).map(str::to_string))
     }
 
     /// Creates a discount code; `Taken` when the code exists already.
-    pub async fn create_discount(
-        &self,
-        discount: &DiscountMutation,
-    ) -> Result<String, ShopifyError> {
+    pub async fn create_discount(&self, discount: &DiscountMutation) -> Result<String, ShopifyError> {
         let (document, root) = match discount {
-            DiscountMutation::Basic(_) => {
-                (operations::CREATE_BASIC_DISCOUNT, "discountCodeBasicCreate")
+            DiscountMutation::Basic(_) => (operations::CREATE_BASIC_DISCOUNT, "discountCodeBasicCreate"),
+            DiscountMutation::FreeShipping(_) => {
+                (operations::CREATE_FREE_SHIPPING_DISCOUNT, "discountCodeFreeShippingCreate")
             }
-            DiscountMutation::FreeShipping(_) => (
-                operations::CREATE_FREE_SHIPPING_DISCOUNT,
-                "discountCodeFreeShippingCreate",
-            ),
         };
-        let data = self
-            .call(document, json!({"input": discount.input()}))
-            .await?;
+        let data = self.call(document, json!({"input": discount.input()})).await?;
         let payload = &data[root];
         check_user_errors(payload)?;
         created_id(payload.pointer("/codeDiscountNode/id"))
@@ -130,25 +104,35 @@ impl ShopifyClient<'_> {
 
     /// The id of the discount that has `code`, if any (Shopify matches codes case-insensitively).
     pub async fn find_discount(&self, code: &str) -> Result<Option<String>, ShopifyError> {
-        let data = self
-            .call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code}))
-            .await?;
-        Ok(data
-            .pointer("/codeDiscountNodeByCode/id")
-            .and_then(Value::as_str)
-            .map(str::to_string))
+        let data = self.call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code})).await?;
+        Ok(data.pointer("/codeDiscountNodeByCode/id").and_then(Value::as_str).map(str::to_string))
+    }
+
+    /// Every code of every code discount in the shop, with its discount's id, 100 discounts a page.
+    pub async fn list_discount_codes(&self) -> Result<Vec<(String, String)>, ShopifyError> {
+        let mut codes = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let data = self.call(operations::LIST_DISCOUNT_CODES, json!({"after": after})).await?;
+            let page = &data["discountNodes"];
+            for node in page["nodes"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                let id = node["id"].as_str().unwrap_or_default();
+                let found = node.pointer("/discount/codes/nodes").and_then(Value::as_array);
+                for code in found.into_iter().flatten().filter_map(|c| c["code"].as_str()) {
+                    codes.push((id.to_string(), code.to_string()));
+                }
+            }
+            if page.pointer("/pageInfo/hasNextPage") != Some(&json!(true)) {
+                return Ok(codes);
+            }
+            after = page.pointer("/pageInfo/endCursor").cloned().unwrap_or(Value::Null);
+        }
     }
 
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
-    pub async fn credit_store_credit(
-        &self,
-        customer_id: u64,
-        input: Value,
-    ) -> Result<String, ShopifyError> {
+    pub async fn credit_store_credit(&self, customer_id: u64, input: Value) -> Result<String, ShopifyError> {
         let variables = json!({"id": customer_gid(customer_id), "input": input});
-        let data = self
-            .call(operations::CREDIT_STORE_CREDIT, variables)
-            .await?;
+        let data = self.call(operations::CREDIT_STORE_CREDIT, variables).await?;
         let payload = &data["storeCreditAccountCredit"];
         check_user_errors(payload)?;
         created_id(payload.pointer("/storeCreditAccountTransaction/id"))
@@ -185,10 +169,7 @@ impl ShopifyClient<'_> {
         let response = match response {
             Ok(response) => response,
             Err(e) if e.is_connect() => {
-                return Attempt::Retry {
-                    after: Duration::from_millis(200),
-                    reason: e.to_string(),
-                }
+                return Attempt::Retry { after: Duration::from_millis(200), reason: e.to_string() }
             }
             Err(e) => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
         };
@@ -196,18 +177,11 @@ impl ShopifyClient<'_> {
         let retry_after = header_seconds(&response).unwrap_or(Duration::from_secs(1));
         let body: Value = match response.json().await {
             Ok(body) => body,
-            Err(e) if e.is_timeout() => {
-                return Attempt::Failed(ShopifyError::Unknown(without_url(e)))
-            }
+            Err(e) if e.is_timeout() => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
             Err(_) if status == 429 || status == 503 => {
-                return Attempt::Retry {
-                    after: retry_after,
-                    reason: format!("HTTP {status}"),
-                }
+                return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") }
             }
-            Err(_) if status >= 500 => {
-                return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}")))
-            }
+            Err(_) if status >= 500 => return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}"))),
             Err(_) => return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}"))),
         };
         classify(status, retry_after, body)
@@ -223,37 +197,19 @@ enum Attempt {
 /// What an answer means: data, a refusal, or a wait before trying again.
 fn classify(status: u16, retry_after: Duration, body: Value) -> Attempt {
     if status == 429 || status == 503 {
-        return Attempt::Retry {
-            after: retry_after,
-            reason: format!("HTTP {status}"),
-        };
+        return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") };
     }
     if status >= 500 {
         return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}")));
     }
     if status >= 400 {
-        return Attempt::Failed(ShopifyError::Refused(format!(
-            "HTTP {status}: {}",
-            first_error(&body)
-        )));
+        return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}: {}", first_error(&body))));
     }
-    let errors = body["errors"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if errors
-        .iter()
-        .any(|e| e.pointer("/extensions/code") == Some(&json!("THROTTLED")))
-    {
-        return Attempt::Retry {
-            after: throttle_wait(&body),
-            reason: "THROTTLED".into(),
-        };
+    let errors = body["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if errors.iter().any(|e| e.pointer("/extensions/code") == Some(&json!("THROTTLED"))) {
+        return Attempt::Retry { after: throttle_wait(&body), reason: "THROTTLED".into() };
     }
-    if errors
-        .iter()
-        .any(|e| e.pointer("/extensions/code") == Some(&json!("INTERNAL_SERVER_ERROR")))
-    {
+    if errors.iter().any(|e| e.pointer("/extensions/code") == Some(&json!("INTERNAL_SERVER_ERROR"))) {
         return Attempt::Failed(ShopifyError::Unknown(first_error(&body)));
     }
     if !errors.is_empty() {
@@ -269,40 +225,22 @@ fn classify(status: u16, retry_after: Duration, body: Value) -> Attempt {
 fn throttle_wait(body: &Value) -> Duration {
     let cost = &body["extensions"]["cost"];
     let requested = cost["requestedQueryCost"].as_f64().unwrap_or(10.0);
-    let available = cost
-        .pointer("/throttleStatus/currentlyAvailable")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0);
-    let rate = cost
-        .pointer("/throttleStatus/restoreRate")
-        .and_then(Value::as_f64)
-        .filter(|r| *r > 0.0)
-        .unwrap_or(50.0);
+    let available = cost.pointer("/throttleStatus/currentlyAvailable").and_then(Value::as_f64).unwrap_or(0.0);
+    let rate = cost.pointer("/throttleStatus/restoreRate").and_then(Value::as_f64).filter(|r| *r > 0.0).unwrap_or(50.0);
     Duration::from_secs_f64(((requested - available) / rate).clamp(0.05, 5.0))
 }
 
 fn header_seconds(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get("retry-after")?.to_str().ok()?;
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
 fn first_error(body: &Value) -> String {
-    body.pointer("/errors/0/message")
-        .and_then(Value::as_str)
-        .unwrap_or("no message")
-        .to_string()
+    body.pointer("/errors/0/message").and_then(Value::as_str).unwrap_or("no message").to_string()
 }
 
 fn check_user_errors(payload: &Value) -> Result<(), ShopifyError> {
-    let errors = payload["userErrors"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let errors = payload["userErrors"].as_array().map(Vec::as_slice).unwrap_or_default();
     if errors.iter().any(|e| e["code"] == json!("TAKEN")) {
         return Err(ShopifyError::Taken);
     }
@@ -324,11 +262,7 @@ fn created_id(id: Option<&Value>) -> Result<String, ShopifyError> {
 
 /// reqwest's messages include the URL; the shop's endpoint is not secret, but keep logs short.
 fn without_url(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else {
-        "connection failed"
-    };
+    let kind = if e.is_timeout() { "timed out" } else { "connection failed" };
     format!("{kind}: {}", e.without_url())
 }
 
@@ -357,32 +291,14 @@ mod tests {
     #[test]
     fn answers_are_told_apart_as_shopify_means_them() {
         let second = Duration::from_secs(1);
-        assert_eq!(
-            kind(classify(200, second, json!({"data": {"x": 1}}))),
-            "done"
-        );
+        assert_eq!(kind(classify(200, second, json!({"data": {"x": 1}}))), "done");
         assert_eq!(kind(classify(429, second, json!({}))), "retry");
         assert_eq!(kind(classify(503, second, json!({}))), "retry");
         assert_eq!(kind(classify(502, second, json!({}))), "unknown");
-        assert_eq!(
-            kind(classify(
-                401,
-                second,
-                json!({"errors": [{"message": "bad token"}]})
-            )),
-            "refused"
-        );
-        let throttled =
-            json!({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]});
+        assert_eq!(kind(classify(401, second, json!({"errors": [{"message": "bad token"}]}))), "refused");
+        let throttled = json!({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]});
         assert_eq!(kind(classify(200, second, throttled)), "retry");
-        assert_eq!(
-            kind(classify(
-                200,
-                second,
-                json!({"errors": [{"message": "Field 'x' doesn't exist"}]})
-            )),
-            "refused"
-        );
+        assert_eq!(kind(classify(200, second, json!({"errors": [{"message": "Field 'x' doesn't exist"}]}))), "refused");
     }
 
     #[test]

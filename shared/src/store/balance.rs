@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
-use super::{from_item, internal, keys, to_item, Store};
+use super::{customer_item, from_item, internal, keys, to_item, Store};
 use crate::domain::customer::Customer;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
@@ -21,8 +21,7 @@ const MAX_ATTEMPTS: u32 = 100;
 
 const PROFILE_UNCHANGED: &str = "#version = :version";
 const PROFILE_UNCHANGED_AND_ACTIVE: &str = "#version = :version AND #status = :active";
-const PROFILE_UNCHANGED_ACTIVE_AND_COVERS: &str =
-    "#version = :version AND #status = :active AND #available >= :needed";
+const PROFILE_UNCHANGED_ACTIVE_AND_COVERS: &str = "#version = :version AND #status = :active AND #available >= :needed";
 const ITEM_IS_NEW: &str = "attribute_not_exists(#pk)";
 
 #[derive(Debug)]
@@ -56,45 +55,22 @@ impl Store {
             }
             if customer.available_points < change.needs() {
                 let (available, required) = (customer.available_points, change.needs());
-                return Err(TallyError::InsufficientPoints {
-                    available,
-                    required,
-                }
-                .into());
+                return Err(TallyError::InsufficientPoints { available, required }.into());
             }
             let (next, entry) = customer.apply(change);
             let mut items = vec![
-                self.profile_put(
-                    domain,
-                    &next,
-                    customer.version,
-                    change.needs(),
-                    require_active,
-                )?,
-                self.put_new(to_item(
-                    &entry,
-                    keys::ledger(domain, entry.customer_id, entry.seq),
-                )?)?,
+                self.profile_put(domain, &next, customer.version, change.needs(), require_active)?,
+                self.put_new(to_item(&entry, keys::ledger(domain, entry.customer_id, entry.seq))?)?,
             ];
             items.extend(extra.iter().cloned());
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
+            let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
                 Ok(_) => return Ok(next),
                 Err(err) => err,
             };
             let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
                 return Err(internal(err).into());
             };
-            if let Some(n) = reasons
-                .iter()
-                .skip(2)
-                .position(|r| r.code() == Some("ConditionalCheckFailed"))
-            {
+            if let Some(n) = reasons.iter().skip(2).position(|r| r.code() == Some("ConditionalCheckFailed")) {
                 return Err(BalanceError::ItemConflict(n));
             }
             customer = match reasons.first().and_then(|r| r.item()) {
@@ -103,17 +79,11 @@ impl Store {
                     // A concurrent transaction held the item: wait a little, then read it again.
                     tokio::time::sleep(backoff(attempt)).await;
                     let key = keys::customer(domain, customer.customer_id);
-                    self.get(key).await?.ok_or(TallyError::CustomerNotFound(
-                        customer.customer_id.to_string(),
-                    ))?
+                    self.get(key).await?.ok_or(TallyError::CustomerNotFound(customer.customer_id.to_string()))?
                 }
             };
         }
-        tracing::warn!(
-            shop = domain,
-            customer_id = customer.customer_id,
-            "balance change gave up after contention"
-        );
+        tracing::warn!(shop = domain, customer_id = customer.customer_id, "balance change gave up after contention");
         Err(TallyError::Busy.into())
     }
 
@@ -132,10 +102,7 @@ impl Store {
         };
         let mut put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(
-                next,
-                keys::customer(domain, next.customer_id),
-            )?))
+            .set_item(Some(customer_item(domain, next)?))
             .condition_expression(condition)
             .expression_attribute_names("#version", "version")
             .expression_attribute_values(":version", AttributeValue::N(read_version.to_string()))
@@ -150,9 +117,7 @@ impl Store {
                 .expression_attribute_names("#available", "availablePoints")
                 .expression_attribute_values(":needed", AttributeValue::N(needed.to_string()));
         }
-        Ok(TransactWriteItem::builder()
-            .put(put.build().map_err(TallyError::internal)?)
-            .build())
+        Ok(TransactWriteItem::builder().put(put.build().map_err(TallyError::internal)?).build())
     }
 
     /// A transaction item that writes `item` only where nothing is yet.

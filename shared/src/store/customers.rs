@@ -4,8 +4,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::balance::BalanceError;
-use super::{from_item, internal, keys, to_item, Item, SortKey, Store};
+use super::idempotency::Claim;
+use super::{customer_item, from_item, internal, keys, to_item, Item, SortKey, Store};
 use crate::domain::customer::{Customer, CustomerStatus, Enrollment};
+use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::{BalanceChange, LedgerEntry};
 use crate::domain::redemption::CustomerRef;
@@ -28,26 +30,17 @@ pub enum Enrolled {
 }
 
 impl Store {
-    pub async fn get_customer(
-        &self,
-        domain: &str,
-        customer_id: u64,
-    ) -> Result<Option<Customer>, TallyError> {
+    pub async fn get_customer(&self, domain: &str, customer_id: u64) -> Result<Option<Customer>, TallyError> {
         self.get(keys::customer(domain, customer_id)).await
     }
 
     /// The customer a request names, or `CUSTOMER_NOT_FOUND`.
-    pub async fn find_customer(
-        &self,
-        domain: &str,
-        who: &CustomerRef,
-    ) -> Result<Customer, TallyError> {
+    pub async fn find_customer(&self, domain: &str, who: &CustomerRef) -> Result<Customer, TallyError> {
         let id = match who {
             CustomerRef::Id(id) => Some(*id),
-            CustomerRef::Email(email) => self
-                .get::<EmailOwner>(keys::email(domain, email))
-                .await?
-                .map(|owner| owner.customer_id),
+            CustomerRef::Email(email) => {
+                self.get::<EmailOwner>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
+            }
         };
         let customer = match id {
             Some(id) => self.get_customer(domain, id).await?,
@@ -61,55 +54,39 @@ impl Store {
         &self,
         domain: &str,
         enrollment: Enrollment,
+        claim: Option<&Claim>,
     ) -> Result<(Customer, Enrolled), TallyError> {
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
             None => (Customer::enrolled(enrollment), Enrolled::New),
             Some(existing) => match existing.status {
-                CustomerStatus::Active => {
-                    return Err(TallyError::CustomerAlreadyEnrolled(existing.customer_id))
-                }
+                CustomerStatus::Active => return Err(TallyError::CustomerAlreadyEnrolled(existing.customer_id)),
                 CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => {
                     return Err(TallyError::CustomerExcluded)
                 }
-                CustomerStatus::Inactive => {
-                    (existing.reenrolled(enrollment), Enrolled::Reactivated)
-                }
+                CustomerStatus::Inactive => (existing.reenrolled(enrollment), Enrolled::Reactivated),
             },
         };
         let email = customer.email.clone().unwrap_or_default();
         let profile = match outcome {
-            Enrolled::New => self.put_new(to_item(
-                &customer,
-                keys::customer(domain, customer.customer_id),
-            )?)?,
+            Enrolled::New => self.put_new(customer_item(domain, &customer)?)?,
             Enrolled::Reactivated => self.put_versioned(domain, &customer)?,
         };
-        let owner = EmailOwner {
-            customer_id: customer.customer_id,
-        };
+        let owner = EmailOwner { customer_id: customer.customer_id };
         let email_item = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&owner, keys::email(domain, &email))?))
             .condition_expression(EMAIL_FREE_OR_MINE)
             .expression_attribute_names("#pk", keys::PK)
             .expression_attribute_names("#customer", "customerId")
-            .expression_attribute_values(
-                ":customer",
-                AttributeValue::N(customer.customer_id.to_string()),
-            )
+            .expression_attribute_values(":customer", AttributeValue::N(customer.customer_id.to_string()))
             .build()
             .map_err(TallyError::internal)?;
-        let items = vec![
-            profile,
-            TransactWriteItem::builder().put(email_item).build(),
-        ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
+        let mut items = vec![profile, TransactWriteItem::builder().put(email_item).build()];
+        if let Some(claim) = claim {
+            let effect = Effect::Customer { customer_id: customer.customer_id }.to_string();
+            items.push(self.claim_effect(domain, claim, &effect)?);
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok((customer, outcome)),
             Err(err) => {
                 let failed: Vec<bool> = match err.as_service_error() {
@@ -120,7 +97,8 @@ impl Store {
                 };
                 match failed.as_slice() {
                     [true, ..] => Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id)),
-                    [_, true] => Err(TallyError::EmailInUse(email)),
+                    [_, true, ..] => Err(TallyError::EmailInUse(email)),
+                    [_, _, true] => Err(super::rewards::claim_lost()),
                     _ => Err(TallyError::Busy),
                 }
             }
@@ -128,25 +106,16 @@ impl Store {
     }
 
     /// Writes a customer record as it is, replacing what is there: for seeding and tests, never for balances.
-    pub async fn put_customer_record(
-        &self,
-        domain: &str,
-        customer: &Customer,
-    ) -> Result<(), TallyError> {
+    pub async fn put_customer_record(&self, domain: &str, customer: &Customer) -> Result<(), TallyError> {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(
-                customer,
-                keys::customer(domain, customer.customer_id),
-            )?))
+            .set_item(Some(customer_item(domain, customer)?))
             .send()
             .await
             .map_err(internal)?;
         if let Some(email) = &customer.email {
-            let owner = EmailOwner {
-                customer_id: customer.customer_id,
-            };
+            let owner = EmailOwner { customer_id: customer.customer_id };
             self.client
                 .put_item()
                 .table_name(&self.table)
@@ -165,35 +134,23 @@ impl Store {
         who: &CustomerRef,
         delta: i64,
         reason: &str,
+        claim: Option<&Claim>,
     ) -> Result<Customer, TallyError> {
         let customer = self.find_customer(domain, who).await?;
         let change = BalanceChange::adjust(delta, reason);
-        match self
-            .change_balance(domain, customer, &change, vec![], true)
-            .await
-        {
+        let effect = Effect::Balance { customer_id: customer.customer_id }.to_string();
+        let extra = claim.map(|claim| self.claim_effect(domain, claim, &effect)).transpose()?.into_iter().collect();
+        match self.change_balance(domain, customer, &change, extra, true).await {
             Ok(customer) => Ok(customer),
             Err(BalanceError::Refused(e)) => Err(e),
-            Err(BalanceError::ItemConflict(_)) => Err(TallyError::Busy),
+            Err(BalanceError::ItemConflict(_)) => Err(super::rewards::claim_lost()),
         }
     }
 
     /// The customer's record and rewards, in one query.
-    pub async fn loyalty(
-        &self,
-        domain: &str,
-        customer_id: u64,
-    ) -> Result<Option<(Customer, Vec<Reward>)>, TallyError> {
-        let mut items = self
-            .query(
-                keys::customer_partition(domain, customer_id),
-                SortKey::From(keys::PROFILE),
-            )
-            .await?;
-        let Some(position) = items
-            .iter()
-            .position(|item| sort_key(item) == Some(keys::PROFILE))
-        else {
+    pub async fn loyalty(&self, domain: &str, customer_id: u64) -> Result<Option<(Customer, Vec<Reward>)>, TallyError> {
+        let mut items = self.query(keys::customer_partition(domain, customer_id), SortKey::From(keys::PROFILE)).await?;
+        let Some(position) = items.iter().position(|item| sort_key(item) == Some(keys::PROFILE)) else {
             return Ok(None);
         };
         let customer = from_item(items.swap_remove(position))?;
@@ -206,38 +163,20 @@ impl Store {
     }
 
     /// The customer's ledger, oldest entry first.
-    pub async fn ledger(
-        &self,
-        domain: &str,
-        customer_id: u64,
-    ) -> Result<Vec<LedgerEntry>, TallyError> {
-        let items = self
-            .query(
-                keys::customer_partition(domain, customer_id),
-                SortKey::Prefix(keys::LEDGER_PREFIX),
-            )
-            .await?;
+    pub async fn ledger(&self, domain: &str, customer_id: u64) -> Result<Vec<LedgerEntry>, TallyError> {
+        let items =
+            self.query(keys::customer_partition(domain, customer_id), SortKey::Prefix(keys::LEDGER_PREFIX)).await?;
         items.into_iter().map(from_item).collect()
     }
 
     /// A transaction item replacing the customer's record, if nobody changed it since it was read.
-    fn put_versioned(
-        &self,
-        domain: &str,
-        next: &Customer,
-    ) -> Result<TransactWriteItem, TallyError> {
+    fn put_versioned(&self, domain: &str, next: &Customer) -> Result<TransactWriteItem, TallyError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(
-                next,
-                keys::customer(domain, next.customer_id),
-            )?))
+            .set_item(Some(customer_item(domain, next)?))
             .condition_expression("#version = :version")
             .expression_attribute_names("#version", "version")
-            .expression_attribute_values(
-                ":version",
-                AttributeValue::N((next.version - 1).to_string()),
-            )
+            .expression_attribute_values(":version", AttributeValue::N((next.version - 1).to_string()))
             .build()
             .map_err(TallyError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -245,7 +184,5 @@ impl Store {
 }
 
 fn sort_key(item: &Item) -> Option<&str> {
-    item.get(keys::SK)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+    item.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str)
 }

@@ -32,19 +32,13 @@ pub fn customer(domain: &str, customer_id: u64) -> Key {
 pub const PROFILE: &str = "PROFILE";
 
 pub fn reward(domain: &str, customer_id: u64, reward_id: u64) -> Key {
-    (
-        customer_partition(domain, customer_id),
-        format!("{REWARD_PREFIX}{reward_id}"),
-    )
+    (customer_partition(domain, customer_id), format!("{REWARD_PREFIX}{reward_id}"))
 }
 
 pub const REWARD_PREFIX: &str = "REWARD#";
 
 pub fn ledger(domain: &str, customer_id: u64, seq: u64) -> Key {
-    (
-        customer_partition(domain, customer_id),
-        format!("{LEDGER_PREFIX}{seq:012}"),
-    )
+    (customer_partition(domain, customer_id), format!("{LEDGER_PREFIX}{seq:012}"))
 }
 
 pub const LEDGER_PREFIX: &str = "LEDGER#";
@@ -56,8 +50,41 @@ pub fn email(domain: &str, email: &str) -> Key {
 
 /// Makes a discount code unique in the shop (codes are case-insensitive in Shopify) and finds its reward.
 pub fn code(domain: &str, code: &str) -> Key {
-    (
-        format!("SHOP#{domain}#CODE#{}", code.to_uppercase()),
-        "CODE".into(),
-    )
+    (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())
+}
+
+/// The one secondary index, `GSI1`: sparse, it holds only the items that must be found across partitions.
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+
+/// Every shop, for the jobs that visit them all.
+pub fn shop_listing(domain: &str) -> Key {
+    ("SHOPS".into(), domain.into())
+}
+
+/// A shop's customers, for the audit.
+pub fn customer_listing(domain: &str, customer_id: u64) -> Key {
+    (format!("SHOP#{domain}"), format!("{CUSTOMER_LISTING_PREFIX}{customer_id:020}"))
+}
+
+pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";
+
+/// A shop's rewards waiting for Shopify, oldest first, for reconciliation.
+pub fn pending_listing(domain: &str, created_at: &str, reward_id: u64) -> Key {
+    (format!("SHOP#{domain}"), format!("{PENDING_LISTING_PREFIX}{created_at}#{reward_id}"))
+}
+
+pub const PENDING_LISTING_PREFIX: &str = "PENDING#";
+
+/// A shop's rewards whose outcome in Shopify an operator must decide.
+pub fn review_listing(domain: &str, created_at: &str, reward_id: u64) -> Key {
+    (format!("SHOP#{domain}"), format!("{REVIEW_LISTING_PREFIX}{created_at}#{reward_id}"))
+}
+
+pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
+
+/// An idempotency key of a shop.
+pub fn idempotency(domain: &str, key: &str) -> Key {
+    (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
 }

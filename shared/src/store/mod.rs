@@ -2,7 +2,9 @@
 
 mod balance;
 mod customers;
+mod idempotency;
 mod keys;
+mod listings;
 mod rewards;
 mod rules;
 mod shops;
@@ -11,8 +13,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
@@ -20,8 +22,11 @@ use serde::Serialize;
 
 pub use balance::BalanceError;
 pub use customers::Enrolled;
+pub use idempotency::{Begin, Claim};
 
+use crate::domain::customer::Customer;
 use crate::domain::error::TallyError;
+use crate::domain::reward::{Reward, RewardStatus};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -34,10 +39,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Store {
-        Store {
-            client,
-            table: table.into(),
-        }
+        Store { client, table: table.into() }
     }
 
     pub fn table(&self) -> &str {
@@ -47,17 +49,9 @@ impl Store {
     /// Creates the table as template.yaml declares it; for local stacks and tests.
     pub async fn create_table(&self) -> Result<(), TallyError> {
         let attribute = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
         };
-        let key = |name: &str, kind| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-        };
+        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
         self.client
             .create_table()
             .table_name(&self.table)
@@ -66,6 +60,17 @@ impl Store {
             .attribute_definitions(attribute(keys::SK).map_err(TallyError::internal)?)
             .key_schema(key(keys::PK, KeyType::Hash).map_err(TallyError::internal)?)
             .key_schema(key(keys::SK, KeyType::Range).map_err(TallyError::internal)?)
+            .attribute_definitions(attribute(keys::GSI1PK).map_err(TallyError::internal)?)
+            .attribute_definitions(attribute(keys::GSI1SK).map_err(TallyError::internal)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(keys::GSI1)
+                    .key_schema(key(keys::GSI1PK, KeyType::Hash).map_err(TallyError::internal)?)
+                    .key_schema(key(keys::GSI1SK, KeyType::Range).map_err(TallyError::internal)?)
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .map_err(TallyError::internal)?,
+            )
             .send()
             .await
             .map_err(internal)?;
@@ -73,19 +78,11 @@ impl Store {
     }
 
     pub async fn delete_table(&self) -> Result<(), TallyError> {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(internal)?;
+        self.client.delete_table().table_name(&self.table).send().await.map_err(internal)?;
         Ok(())
     }
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        (pk, sk): (String, String),
-    ) -> Result<Option<T>, TallyError> {
+    async fn get<T: DeserializeOwned>(&self, (pk, sk): (String, String)) -> Result<Option<T>, TallyError> {
         let output = self
             .client
             .get_item()
@@ -101,10 +98,28 @@ impl Store {
 
     /// Every item of partition `pk` whose sort key matches, all pages.
     async fn query(&self, pk: String, sort_key: SortKey<'_>) -> Result<Vec<Item>, TallyError> {
-        let (condition, value) = match sort_key {
-            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", prefix),
-            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", from),
+        self.query_on(None, pk, sort_key).await
+    }
+
+    /// The same on the `GSI1` index, whose reads are eventually consistent.
+    async fn query_listing(&self, pk: String, sort_key: SortKey<'_>) -> Result<Vec<Item>, TallyError> {
+        self.query_on(Some(keys::GSI1), pk, sort_key).await
+    }
+
+    async fn query_on(&self, index: Option<&str>, pk: String, sort_key: SortKey<'_>) -> Result<Vec<Item>, TallyError> {
+        let (condition, low, high) = match sort_key {
+            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", prefix, None),
+            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", from, None),
+            SortKey::Between(low, high) => ("#pk = :pk AND #sk BETWEEN :sk AND :high", low, Some(high)),
         };
+        let (pk_name, sk_name) = if index.is_some() { (keys::GSI1PK, keys::GSI1SK) } else { (keys::PK, keys::SK) };
+        let mut values = HashMap::from([
+            (":pk".to_string(), AttributeValue::S(pk)),
+            (":sk".to_string(), AttributeValue::S(low.into())),
+        ]);
+        if let Some(high) = high {
+            values.insert(":high".into(), AttributeValue::S(high.into()));
+        }
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -112,12 +127,12 @@ impl Store {
                 .client
                 .query()
                 .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
                 .key_condition_expression(condition)
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .expression_attribute_values(":sk", AttributeValue::S(value.into()))
-                .consistent_read(true)
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_names("#sk", sk_name)
+                .set_expression_attribute_values(Some(values.clone()))
+                .consistent_read(index.is_none())
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -135,6 +150,7 @@ impl Store {
 enum SortKey<'a> {
     Prefix(&'a str),
     From(&'a str),
+    Between(&'a str, &'a str),
 }
 
 /// A record as a DynamoDB item under the given key.
@@ -143,6 +159,28 @@ fn to_item<T: Serialize>(record: &T, (pk, sk): (String, String)) -> Result<Item,
     item.insert(keys::PK.into(), AttributeValue::S(pk));
     item.insert(keys::SK.into(), AttributeValue::S(sk));
     Ok(item)
+}
+
+/// Adds the item to the `GSI1` index under `key`.
+fn listed(mut item: Item, (pk, sk): keys::Key) -> Item {
+    item.insert(keys::GSI1PK.into(), AttributeValue::S(pk));
+    item.insert(keys::GSI1SK.into(), AttributeValue::S(sk));
+    item
+}
+
+/// A customer's record, listed among the shop's customers.
+fn customer_item(domain: &str, customer: &Customer) -> Result<Item, TallyError> {
+    let item = to_item(customer, keys::customer(domain, customer.customer_id))?;
+    Ok(listed(item, keys::customer_listing(domain, customer.customer_id)))
+}
+
+/// A reward, listed among the shop's pending rewards while Shopify has not settled it.
+fn reward_item(domain: &str, reward: &Reward) -> Result<Item, TallyError> {
+    let item = to_item(reward, keys::reward(domain, reward.customer_id, reward.id))?;
+    Ok(match reward.status {
+        RewardStatus::Pending => listed(item, keys::pending_listing(domain, &reward.create_at, reward.id)),
+        _ => item,
+    })
 }
 
 fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TallyError> {

@@ -2,7 +2,11 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+
+use super::idempotency::Claim;
 use super::{from_item, internal, is_condition_failure, keys, to_item, SortKey, Store};
+use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::rule::{RedeemRule, RuleInput};
 
@@ -14,12 +18,10 @@ impl Store {
         &self,
         domain: &str,
         input: RuleInput,
+        claim: Option<&Claim>,
     ) -> Result<RedeemRule, TallyError> {
         // Checked before an id is taken, so that a bad request changes nothing.
-        input
-            .clone()
-            .into_rule(1)
-            .map_err(TallyError::InvalidRequest)?;
+        input.clone().into_rule(1).map_err(TallyError::InvalidRequest)?;
         let (pk, sk) = keys::shop(domain);
         let output = self
             .client
@@ -50,22 +52,20 @@ impl Store {
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| TallyError::internal("the rule counter is missing"))?;
         let rule = input.into_rule(id).map_err(TallyError::InvalidRequest)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&rule, keys::rule(domain, id))?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", keys::PK)
-            .send()
-            .await
-            .map_err(internal)?;
+        let mut items = vec![self.put_new(to_item(&rule, keys::rule(domain, id))?)?];
+        if let Some(claim) = claim {
+            items.push(self.claim_effect(domain, claim, &Effect::Rule { id }.to_string())?);
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => {}
+            Err(err) if err.code() == Some("TransactionCanceledException") => return Err(super::rewards::claim_lost()),
+            Err(err) => return Err(internal(err)),
+        }
         Ok(rule)
     }
 
     pub async fn get_rule(&self, domain: &str, id: u64) -> Result<RedeemRule, TallyError> {
-        self.get(keys::rule(domain, id))
-            .await?
-            .ok_or(TallyError::RuleNotFound(id))
+        self.get(keys::rule(domain, id)).await?.ok_or(TallyError::RuleNotFound(id))
     }
 
     /// All the shop's rules, oldest first.

@@ -1,6 +1,6 @@
 //! Shops and their API keys.
 
-use super::{internal, is_condition_failure, keys, to_item, Store};
+use super::{internal, is_condition_failure, keys, listed, to_item, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
 use crate::domain::shop::Shop;
@@ -21,17 +21,16 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(shop, keys::shop(&shop.domain))?))
+            .set_item(Some(listed(to_item(shop, keys::shop(&shop.domain))?, keys::shop_listing(&shop.domain))))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", keys::PK)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(TallyError::invalid(format!(
-                "shop {} exists already",
-                shop.domain
-            ))),
+            Err(err) if is_condition_failure(&err) => {
+                Err(TallyError::invalid(format!("shop {} exists already", shop.domain)))
+            }
             Err(err) => Err(internal(err)),
         }
     }
@@ -43,14 +42,9 @@ impl Store {
     /// Stores the hash of `key` as a key of `domain`.
     pub async fn add_api_key(&self, domain: &str, key: &str) -> Result<(), TallyError> {
         if self.get_shop(domain).await?.is_none() {
-            return Err(TallyError::invalid(format!(
-                "no shop {domain}; create it first"
-            )));
+            return Err(TallyError::invalid(format!("no shop {domain}; create it first")));
         }
-        let record = ApiKeyRecord {
-            shop: domain.into(),
-            created_at: crate::domain::rfc3339(crate::domain::now()),
-        };
+        let record = ApiKeyRecord { shop: domain.into(), created_at: crate::domain::rfc3339(crate::domain::now()) };
         self.client
             .put_item()
             .table_name(&self.table)
@@ -63,10 +57,7 @@ impl Store {
 
     /// The shop an API key opens, if any.
     pub async fn shop_for_api_key(&self, key: &str) -> Result<Option<Shop>, TallyError> {
-        let Some(record) = self
-            .get::<ApiKeyRecord>(keys::api_key(&hash_api_key(key)))
-            .await?
-        else {
+        let Some(record) = self.get::<ApiKeyRecord>(keys::api_key(&hash_api_key(key))).await? else {
             return Ok(None);
         };
         self.get_shop(&record.shop).await

@@ -22,10 +22,7 @@ const MAX_BODY: usize = 1 << 20;
 
 /// A function's handler, as the server calls it.
 pub type Handler =
-    for<'a> fn(
-        &'a Deps,
-        Request,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send + 'a>>;
+    for<'a> fn(&'a Deps, Request) -> Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send + 'a>>;
 
 /// A route of template.yaml: method, path, the function that serves it and its handler.
 pub struct Route {
@@ -48,48 +45,13 @@ macro_rules! route {
 
 /// Every HTTP route of template.yaml; a test keeps the two in step.
 pub const ROUTES: &[Route] = &[
-    route!(
-        "POST",
-        "/api/external/redeem-points",
-        "RedeemPointsFunction",
-        redeem_points
-    ),
-    route!(
-        "GET",
-        "/api/external/point-redeem-rules",
-        "ListRedeemRulesFunction",
-        list_redeem_rules
-    ),
-    route!(
-        "POST",
-        "/api/external/point-redeem-rules",
-        "CreateRedeemRuleFunction",
-        create_redeem_rule
-    ),
-    route!(
-        "GET",
-        "/api/external/customer-loyalty",
-        "CustomerLoyaltyFunction",
-        customer_loyalty
-    ),
-    route!(
-        "POST",
-        "/api/external/customers",
-        "EnrollCustomerFunction",
-        enroll_customer
-    ),
-    route!(
-        "POST",
-        "/api/external/add-points",
-        "AddPointsFunction",
-        add_points
-    ),
-    route!(
-        "POST",
-        "/api/external/remove-points",
-        "RemovePointsFunction",
-        remove_points
-    ),
+    route!("POST", "/api/external/redeem-points", "RedeemPointsFunction", redeem_points),
+    route!("GET", "/api/external/point-redeem-rules", "ListRedeemRulesFunction", list_redeem_rules),
+    route!("POST", "/api/external/point-redeem-rules", "CreateRedeemRuleFunction", create_redeem_rule),
+    route!("GET", "/api/external/customer-loyalty", "CustomerLoyaltyFunction", customer_loyalty),
+    route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
+    route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
+    route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
@@ -98,9 +60,7 @@ pub fn router(deps: Arc<Deps>) -> Router {
         let method: axum::http::Method = route.method.parse().expect("routes use valid methods");
         let filter = MethodFilter::try_from(method).expect("routes use routable methods");
         let handler = route.handler;
-        let serve = move |State(deps): State<Arc<Deps>>,
-                          params: RawPathParams,
-                          req: AxumRequest| async move {
+        let serve = move |State(deps): State<Arc<Deps>>, params: RawPathParams, req: AxumRequest| async move {
             match to_lambda(params, req).await {
                 Ok(request) => to_axum(handler(&deps, request).await),
                 Err(response) => response,
@@ -128,15 +88,9 @@ async fn to_lambda(params: RawPathParams, req: AxumRequest) -> Result<Request, A
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response())?;
     let mut query: HashMap<String, Vec<String>> = HashMap::new();
     for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
-        query
-            .entry(key.into_owned())
-            .or_default()
-            .push(value.into_owned());
+        query.entry(key.into_owned()).or_default().push(value.into_owned());
     }
-    let path: HashMap<String, String> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let path: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let body = match String::from_utf8(bytes.to_vec()) {
         Ok(text) if text.is_empty() => Body::Empty,
         Ok(text) => Body::Text(text),
@@ -188,10 +142,7 @@ mod tests {
 
     #[test]
     fn the_local_server_serves_exactly_the_routes_of_the_template() {
-        let mut served: Vec<(String, String)> = ROUTES
-            .iter()
-            .map(|r| (r.method.into(), r.path.into()))
-            .collect();
+        let mut served: Vec<(String, String)> = ROUTES.iter().map(|r| (r.method.into(), r.path.into())).collect();
         served.sort();
         assert_eq!(served, template_routes());
     }

@@ -28,25 +28,15 @@ pub struct NewVariant {
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"error": message.into()})),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
 }
 
-pub async fn register_shop(
-    State(emulator): State<Arc<Emulator>>,
-    Json(shop): Json<NewShop>,
-) -> Response {
+pub async fn register_shop(State(emulator): State<Arc<Emulator>>, Json(shop): Json<NewShop>) -> Response {
     if shop.domain.is_empty() || shop.access_token.is_empty() {
         return bad_request("domain and accessToken are required");
     }
     let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
-    state.shops.insert(
-        shop.domain.to_lowercase(),
-        ShopState::new(shop.access_token),
-    );
+    state.shops.insert(shop.domain.to_lowercase(), ShopState::new(shop.access_token));
     (StatusCode::CREATED, Json(json!({"domain": shop.domain}))).into_response()
 }
 
@@ -65,39 +55,21 @@ pub async fn add_variant(
     };
     let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
     let Some(shop) = state.shops.get_mut(&domain.to_lowercase()) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "unknown shop"})),
-        )
-            .into_response();
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response();
     };
     shop.variants.insert(variant.id, price);
-    (
-        StatusCode::CREATED,
-        Json(json!({"id": variant.id, "price": price.to_string()})),
-    )
-        .into_response()
+    (StatusCode::CREATED, Json(json!({"id": variant.id, "price": price.to_string()}))).into_response()
 }
 
-pub async fn shop_state(
-    State(emulator): State<Arc<Emulator>>,
-    Path(domain): Path<String>,
-) -> Response {
+pub async fn shop_state(State(emulator): State<Arc<Emulator>>, Path(domain): Path<String>) -> Response {
     let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
     match state.shops.get(&domain.to_lowercase()) {
         Some(shop) => Json(shop.to_json()).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "unknown shop"})),
-        )
-            .into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response(),
     }
 }
 
-pub async fn set_faults(
-    State(emulator): State<Arc<Emulator>>,
-    Json(request): Json<FaultRequest>,
-) -> Response {
+pub async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Json<FaultRequest>) -> Response {
     let mut faults = emulator.faults.lock().unwrap_or_else(|e| e.into_inner());
     match faults.set(request) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -106,10 +78,6 @@ pub async fn set_faults(
 }
 
 pub async fn clear_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
-    emulator
-        .faults
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear();
+    emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
     StatusCode::NO_CONTENT
 }

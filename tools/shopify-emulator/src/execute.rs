@@ -29,37 +29,23 @@ pub async fn graphql(
     body: Bytes,
 ) -> Response {
     let domain = domain.to_lowercase();
-    let token = headers
-        .get("x-shopify-access-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let token = headers.get("x-shopify-access-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     let known = {
         let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
-        state
-            .shops
-            .get(&domain)
-            .is_some_and(|shop| shop.access_token == token && !token.is_empty())
+        state.shops.get(&domain).is_some_and(|shop| shop.access_token == token && !token.is_empty())
     };
     if !known {
-        let message =
-            "[API] Invalid API key or access token (unrecognized login or wrong password)";
+        let message = "[API] Invalid API key or access token (unrecognized login or wrong password)";
         return (StatusCode::UNAUTHORIZED, Json(json!({"errors": message}))).into_response();
     }
     if version != API_VERSION {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"errors": format!("this emulator serves {API_VERSION} only")})),
-        )
+        return (StatusCode::NOT_FOUND, Json(json!({"errors": format!("this emulator serves {API_VERSION} only")})))
             .into_response();
     }
     let request: Value = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"errors": format!("invalid JSON: {e}")})),
-            )
-                .into_response()
+            return (StatusCode::BAD_REQUEST, Json(json!({"errors": format!("invalid JSON: {e}")}))).into_response()
         }
     };
     let prepared = match prepare(&emulator, &request) {
@@ -69,19 +55,10 @@ pub async fn graphql(
     let (document, variables) = prepared;
     let operation = match document.operations.get(request["operationName"].as_str()) {
         Ok(operation) => operation,
-        Err(e) => {
-            return answer(
-                json!({"errors": [{"message": e.message().to_string()}]}),
-                0.0,
-            )
-        }
+        Err(e) => return answer(json!({"errors": [{"message": e.message().to_string()}]}), 0.0),
     };
     let cost = if operation.is_mutation() { 10.0 } else { 1.0 };
-    let fault = emulator
-        .faults
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .draw(operation.is_mutation());
+    let fault = emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).draw(operation.is_mutation());
     match fault {
         Some(FaultMode::Error) => {
             return (
@@ -97,19 +74,9 @@ pub async fn graphql(
     let data = {
         let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
         let Some(shop) = state.shops.get_mut(&domain) else {
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({"errors": "unknown shop"})),
-            )
-                .into_response();
+            return (StatusCode::UNAUTHORIZED, Json(json!({"errors": "unknown shop"}))).into_response();
         };
-        execute(
-            shop,
-            &document,
-            operation,
-            &variables,
-            fault == Some(FaultMode::UserError),
-        )
+        execute(shop, &document, operation, &variables, fault == Some(FaultMode::UserError))
     };
     if fault == Some(FaultMode::Timeout) {
         tokio::time::sleep(TIMEOUT_HOLD).await;
@@ -118,36 +85,21 @@ pub async fn graphql(
 }
 
 /// The document, validated against the schema, and its variables, coerced to their declared types.
-fn prepare(
-    emulator: &Emulator,
-    request: &Value,
-) -> Result<(ExecutableDocument, JsonMap), Vec<Value>> {
-    let query = request["query"]
-        .as_str()
-        .ok_or_else(|| vec![json!({"message": "query is required"})])?;
-    let document =
-        ExecutableDocument::parse_and_validate(emulator.schema, query, "request.graphql").map_err(
-            |e| {
-                e.errors
-                    .iter()
-                    .map(|d| serde_json::to_value(d.to_json()).unwrap_or_default())
-                    .collect::<Vec<_>>()
-            },
-        )?;
+fn prepare(emulator: &Emulator, request: &Value) -> Result<(ExecutableDocument, JsonMap), Vec<Value>> {
+    let query = request["query"].as_str().ok_or_else(|| vec![json!({"message": "query is required"})])?;
+    let document = ExecutableDocument::parse_and_validate(emulator.schema, query, "request.graphql").map_err(|e| {
+        e.errors.iter().map(|d| serde_json::to_value(d.to_json()).unwrap_or_default()).collect::<Vec<_>>()
+    })?;
     let variables: JsonMap = match &request["variables"] {
         Value::Null => JsonMap::new(),
-        v => serde_json::from_value(v.clone())
-            .map_err(|e| vec![json!({"message": format!("variables: {e}")})])?,
+        v => serde_json::from_value(v.clone()).map_err(|e| vec![json!({"message": format!("variables: {e}")})])?,
     };
     let operation = document
         .operations
         .get(request["operationName"].as_str())
         .map_err(|e| vec![json!({"message": e.message().to_string()})])?;
-    let coerced = coerce_variable_values(emulator.schema, operation, &variables).map_err(|e| {
-        vec![
-            json!({"message": e.message().to_string(), "extensions": {"code": "INVALID_VARIABLE"}}),
-        ]
-    })?;
+    let coerced = coerce_variable_values(emulator.schema, operation, &variables)
+        .map_err(|e| vec![json!({"message": e.message().to_string(), "extensions": {"code": "INVALID_VARIABLE"}})])?;
     Ok((document.into_inner(), coerced.into_inner()))
 }
 
@@ -165,11 +117,8 @@ fn execute(
         let Selection::Field(field) = selection else {
             continue;
         };
-        let args: HashMap<&str, Value> = field
-            .arguments
-            .iter()
-            .map(|a| (a.name.as_str(), to_json(&a.value, variables)))
-            .collect();
+        let args: HashMap<&str, Value> =
+            field.arguments.iter().map(|a| (a.name.as_str(), to_json(&a.value, variables))).collect();
         let key = field.response_key().to_string();
         match resolvers::resolve(shop, field.name.as_str(), &args, user_error) {
             Ok(value) => {
@@ -194,12 +143,7 @@ fn project(document: &ExecutableDocument, value: &Value, selection_set: &Selecti
         return value.clone();
     }
     match value {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| project(document, v, selection_set))
-                .collect(),
-        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| project(document, v, selection_set)).collect()),
         Value::Object(object) => {
             let mut out = Map::new();
             collect(document, object, selection_set, &mut out);
@@ -215,10 +159,7 @@ fn collect(
     set: &SelectionSet,
     out: &mut Map<String, Value>,
 ) {
-    let typename = object
-        .get("__typename")
-        .and_then(Value::as_str)
-        .unwrap_or(set.ty.as_str());
+    let typename = object.get("__typename").and_then(Value::as_str).unwrap_or(set.ty.as_str());
     for selection in &set.selections {
         match selection {
             Selection::Field(field) if field.name == "__typename" => {
@@ -226,17 +167,10 @@ fn collect(
             }
             Selection::Field(field) => {
                 let value = object.get(field.name.as_str()).unwrap_or(&Value::Null);
-                out.insert(
-                    field.response_key().to_string(),
-                    project(document, value, &field.selection_set),
-                );
+                out.insert(field.response_key().to_string(), project(document, value, &field.selection_set));
             }
             Selection::InlineFragment(fragment) => {
-                if fragment
-                    .type_condition
-                    .as_ref()
-                    .is_none_or(|t| t == typename)
-                {
+                if fragment.type_condition.as_ref().is_none_or(|t| t == typename) {
                     collect(document, object, &fragment.selection_set, out);
                 }
             }
@@ -254,28 +188,18 @@ fn collect(
 fn to_json(value: &GqlValue, variables: &JsonMap) -> Value {
     match value {
         GqlValue::Null => Value::Null,
-        GqlValue::Variable(name) => variables
-            .get(name.as_str())
-            .and_then(|v| serde_json::to_value(v).ok())
-            .unwrap_or(Value::Null),
+        GqlValue::Variable(name) => {
+            variables.get(name.as_str()).and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null)
+        }
         GqlValue::Enum(name) => json!(name.as_str()),
         GqlValue::String(s) => json!(s),
         GqlValue::Boolean(b) => json!(b),
-        GqlValue::Int(i) => i
-            .as_str()
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or(Value::Null),
+        GqlValue::Int(i) => i.as_str().parse::<i64>().map(Value::from).unwrap_or(Value::Null),
         GqlValue::Float(f) => f.try_to_f64().map(Value::from).unwrap_or(Value::Null),
-        GqlValue::List(items) => {
-            Value::Array(items.iter().map(|v| to_json(v, variables)).collect())
+        GqlValue::List(items) => Value::Array(items.iter().map(|v| to_json(v, variables)).collect()),
+        GqlValue::Object(fields) => {
+            Value::Object(fields.iter().map(|(k, v)| (k.to_string(), to_json(v, variables))).collect())
         }
-        GqlValue::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), to_json(v, variables)))
-                .collect(),
-        ),
     }
 }
 

@@ -13,6 +13,8 @@ pub enum FaultMode {
     Throttle,
     /// A mutation answers with a userErrors entry, nothing done (queries are not affected).
     UserError,
+    /// Each failing call fails in one of the ways above, chosen at random.
+    Mixed,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +67,16 @@ impl Faults {
             }
             Trigger::Rate(rate) => (random_unit() < *rate).then_some(mode),
         }
+        .map(|mode| if mode == FaultMode::Mixed { Self::any(is_mutation) } else { mode })
+    }
+
+    fn any(is_mutation: bool) -> FaultMode {
+        let modes: &[FaultMode] = if is_mutation {
+            &[FaultMode::Error, FaultMode::Timeout, FaultMode::Throttle, FaultMode::UserError]
+        } else {
+            &[FaultMode::Error, FaultMode::Timeout, FaultMode::Throttle]
+        };
+        modes[(random_unit() * modes.len() as f64) as usize % modes.len()]
     }
 }
 

@@ -44,15 +44,9 @@ impl Emulator {
 
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new()
-            .route(
-                "/shops/{domain}/admin/api/{version}/graphql.json",
-                post(execute::graphql),
-            )
+            .route("/shops/{domain}/admin/api/{version}/graphql.json", post(execute::graphql))
             .route("/__emulator/shops", post(control::register_shop))
-            .route(
-                "/__emulator/shops/{domain}/variants",
-                post(control::add_variant),
-            )
+            .route("/__emulator/shops/{domain}/variants", post(control::add_variant))
             .route("/__emulator/shops/{domain}/state", get(control::shop_state))
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))
@@ -74,7 +68,6 @@ impl Emulator {
 pub fn load_schema() -> &'static Valid<Schema> {
     static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        Schema::parse_and_validate(SCHEMA_SDL, "admin-2026-10.graphql")
-            .expect("the vendored schema is valid")
+        Schema::parse_and_validate(SCHEMA_SDL, "admin-2026-10.graphql").expect("the vendored schema is valid")
     })
 }

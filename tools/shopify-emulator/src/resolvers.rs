@@ -9,50 +9,25 @@ use crate::state::{CreditAccount, Discount, ShopState};
 
 type Args<'a> = HashMap<&'a str, Value>;
 
-pub fn resolve(
-    shop: &mut ShopState,
-    field: &str,
-    args: &Args,
-    user_error: bool,
-) -> Result<Value, String> {
+pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool) -> Result<Value, String> {
     if user_error {
         return Ok(emulated_user_error(field));
     }
     match field {
-        "discountCodeBasicCreate" => Ok(create_discount(
-            shop,
-            &args["basicCodeDiscount"],
-            "basicCodeDiscount",
-        )),
-        "discountCodeFreeShippingCreate" => Ok(create_discount(
-            shop,
-            &args["freeShippingCodeDiscount"],
-            "freeShippingCodeDiscount",
-        )),
+        "discountCodeBasicCreate" => Ok(create_discount(shop, &args["basicCodeDiscount"], "basicCodeDiscount")),
+        "discountCodeFreeShippingCreate" => {
+            Ok(create_discount(shop, &args["freeShippingCodeDiscount"], "freeShippingCodeDiscount"))
+        }
         "codeDiscountNodeByCode" => {
             let code = args["code"].as_str().unwrap_or_default();
-            Ok(shop
-                .discount_by_code(code)
-                .map(discount_node)
-                .unwrap_or(Value::Null))
+            Ok(shop.discount_by_code(code).map(discount_node).unwrap_or(Value::Null))
         }
-        "discountCodeDelete" => Ok(delete_discount(
-            shop,
-            args["id"].as_str().unwrap_or_default(),
-        )),
-        "productVariant" => Ok(product_variant(
-            shop,
-            args["id"].as_str().unwrap_or_default(),
-        )),
-        "storeCreditAccountCredit" => Ok(credit(
-            shop,
-            args["id"].as_str().unwrap_or_default(),
-            &args["creditInput"],
-        )),
+        "discountNodes" => Ok(discount_nodes(shop, args)),
+        "discountCodeDelete" => Ok(delete_discount(shop, args["id"].as_str().unwrap_or_default())),
+        "productVariant" => Ok(product_variant(shop, args["id"].as_str().unwrap_or_default())),
+        "storeCreditAccountCredit" => Ok(credit(shop, args["id"].as_str().unwrap_or_default(), &args["creditInput"])),
         "customer" => Ok(customer(shop, args["id"].as_str().unwrap_or_default())),
-        other => Err(format!(
-            "The Tally Shopify emulator does not implement `{other}`"
-        )),
+        other => Err(format!("The Tally Shopify emulator does not implement `{other}`")),
     }
 }
 
@@ -75,27 +50,15 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
     };
     for name in required {
         if input[*name].is_null() || input[*name] == json!("") {
-            errors.push(user_error(
-                &[argument, name],
-                "BLANK",
-                &format!("{name} can't be blank"),
-            ));
+            errors.push(user_error(&[argument, name], "BLANK", &format!("{name} can't be blank")));
         }
     }
     let code = input["code"].as_str().unwrap_or_default();
     if code.len() > 255 || code.contains('\n') || code.contains('\r') {
-        errors.push(user_error(
-            &[argument, "code"],
-            "INVALID",
-            "Code is invalid",
-        ));
+        errors.push(user_error(&[argument, "code"], "INVALID", "Code is invalid"));
     }
     if !code.is_empty() && shop.discount_by_code(code).is_some() {
-        errors.push(user_error(
-            &[argument, "code"],
-            "TAKEN",
-            "Code must be unique. Please try a different code.",
-        ));
+        errors.push(user_error(&[argument, "code"], "TAKEN", "Code must be unique. Please try a different code."));
     }
     if basic {
         check_customer_gets(shop, &input["customerGets"], argument, &mut errors);
@@ -110,11 +73,7 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
         }
     }
     if input["usageLimit"].as_i64().is_some_and(|n| n < 1) {
-        errors.push(user_error(
-            &[argument, "usageLimit"],
-            "GREATER_THAN",
-            "Usage limit must be greater than 0",
-        ));
+        errors.push(user_error(&[argument, "usageLimit"], "GREATER_THAN", "Usage limit must be greater than 0"));
     }
     if !errors.is_empty() {
         return json!({"codeDiscountNode": null, "userErrors": errors});
@@ -125,10 +84,7 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
         kind: if basic { "basic" } else { "free_shipping" },
         value: input["customerGets"]["value"].clone(),
         items: input["customerGets"]["items"].clone(),
-        customer: input
-            .pointer("/context/customers/add/0")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        customer: input.pointer("/context/customers/add/0").and_then(Value::as_str).map(str::to_string),
         status: "ACTIVE",
         title: input["title"].as_str().unwrap_or_default().to_string(),
         starts_at: input["startsAt"].clone(),
@@ -150,34 +106,16 @@ fn check_customer_gets(shop: &ShopState, gets: &Value, argument: &str, errors: &
     let field = [argument, "customerGets", "value"];
     match (percentage, amount) {
         (Some(p), None) if p > 0.0 && p <= 1.0 => {}
-        (Some(_), None) => errors.push(user_error(
-            &field,
-            "VALUE_OUTSIDE_RANGE",
-            "Percentage must be between 0 and 1",
-        )),
+        (Some(_), None) => errors.push(user_error(&field, "VALUE_OUTSIDE_RANGE", "Percentage must be between 0 and 1")),
         (None, Some(a)) if a > Decimal::ZERO => {}
-        (None, Some(_)) => errors.push(user_error(
-            &field,
-            "GREATER_THAN",
-            "Amount must be greater than 0",
-        )),
+        (None, Some(_)) => errors.push(user_error(&field, "GREATER_THAN", "Amount must be greater than 0")),
         _ if gets.is_null() => {}
-        _ => errors.push(user_error(
-            &field,
-            "INVALID",
-            "Give exactly one of percentage and discountAmount",
-        )),
+        _ => errors.push(user_error(&field, "INVALID", "Give exactly one of percentage and discountAmount")),
     }
     let items = &gets["items"];
-    let variants = items
-        .pointer("/products/productVariantsToAdd")
-        .and_then(Value::as_array);
+    let variants = items.pointer("/products/productVariantsToAdd").and_then(Value::as_array);
     if !gets.is_null() && items["all"] != json!(true) && variants.is_none_or(Vec::is_empty) {
-        errors.push(user_error(
-            &[argument, "customerGets", "items"],
-            "BLANK",
-            "Items can't be blank",
-        ));
+        errors.push(user_error(&[argument, "customerGets", "items"], "BLANK", "Items can't be blank"));
     }
     for gid in variants.into_iter().flatten() {
         let known = gid
@@ -195,14 +133,32 @@ fn check_customer_gets(shop: &ShopState, gets: &Value, argument: &str, errors: &
 }
 
 fn discount_node(discount: &Discount) -> Value {
-    let typename = if discount.kind == "basic" {
-        "DiscountCodeBasic"
-    } else {
-        "DiscountCodeFreeShipping"
-    };
+    let typename = if discount.kind == "basic" { "DiscountCodeBasic" } else { "DiscountCodeFreeShipping" };
     json!({"__typename": "DiscountCodeNode", "id": discount.id,
         "codeDiscount": {"__typename": typename, "title": discount.title, "status": discount.status,
+            "codes": {"nodes": [{"code": discount.code}]},
             "endsAt": discount.ends_at, "usageLimit": discount.usage_limit}})
+}
+
+/// A page of `discountNodes`: the cursor is the position of the last discount given.
+fn discount_nodes(shop: &ShopState, args: &Args) -> Value {
+    let first = args.get("first").and_then(Value::as_u64).unwrap_or(50).min(250) as usize;
+    let start = args.get("after").and_then(Value::as_str).and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+    let page: Vec<Value> = shop
+        .discounts
+        .iter()
+        .skip(start)
+        .take(first)
+        .map(|d| {
+            let mut node = discount_node(d);
+            node["__typename"] = json!("DiscountNode");
+            node["discount"] = node["codeDiscount"].take();
+            node
+        })
+        .collect();
+    let end = start + page.len();
+    json!({"nodes": page, "pageInfo": {"hasNextPage": end < shop.discounts.len(), "endCursor": end.to_string(),
+        "hasPreviousPage": start > 0, "startCursor": start.to_string()}})
 }
 
 fn delete_discount(shop: &mut ShopState, id: &str) -> Value {
@@ -231,40 +187,24 @@ fn credit(shop: &mut ShopState, owner: &str, input: &Value) -> Value {
         return fail("OWNER_NOT_FOUND", "Owner does not exist");
     }
     let Some(amount) = input.pointer("/creditAmount/amount").and_then(decimal) else {
-        return fail(
-            "NEGATIVE_OR_ZERO_AMOUNT",
-            "A positive amount must be used to credit a store credit account",
-        );
+        return fail("NEGATIVE_OR_ZERO_AMOUNT", "A positive amount must be used to credit a store credit account");
     };
     if amount <= Decimal::ZERO {
-        return fail(
-            "NEGATIVE_OR_ZERO_AMOUNT",
-            "A positive amount must be used to credit a store credit account",
-        );
+        return fail("NEGATIVE_OR_ZERO_AMOUNT", "A positive amount must be used to credit a store credit account");
     }
-    let currency = input
-        .pointer("/creditAmount/currencyCode")
-        .and_then(Value::as_str)
-        .unwrap_or("USD")
-        .to_string();
+    let currency = input.pointer("/creditAmount/currencyCode").and_then(Value::as_str).unwrap_or("USD").to_string();
     let transaction_id = shop.next_gid("StoreCreditAccountCreditTransaction");
     let account_id = shop.next_gid("StoreCreditAccount");
     let accounts = shop.store_credit.entry(owner.to_string()).or_default();
     let account = match accounts.iter().position(|a| a.currency == currency) {
         Some(i) => &mut accounts[i],
         None => {
-            accounts.push(CreditAccount {
-                id: account_id,
-                customer: owner.into(),
-                balance: Decimal::ZERO,
-                currency,
-            });
+            accounts.push(CreditAccount { id: account_id, customer: owner.into(), balance: Decimal::ZERO, currency });
             accounts.last_mut().expect("just pushed")
         }
     };
     account.balance += amount;
-    let money =
-        |value: Decimal| json!({"amount": value.to_string(), "currencyCode": account.currency});
+    let money = |value: Decimal| json!({"amount": value.to_string(), "currencyCode": account.currency});
     json!({"storeCreditAccountTransaction": {"__typename": "StoreCreditAccountCreditTransaction",
             "id": transaction_id, "amount": money(amount), "balanceAfterTransaction": money(account.balance),
             "account": {"id": account.id, "balance": money(account.balance)}},
@@ -287,11 +227,7 @@ fn customer(shop: &ShopState, gid: &str) -> Value {
 }
 
 fn gid_number(gid: &str, kind: &str) -> Option<u64> {
-    gid.strip_prefix("gid://shopify/")?
-        .strip_prefix(kind)?
-        .strip_prefix('/')?
-        .parse()
-        .ok()
+    gid.strip_prefix("gid://shopify/")?.strip_prefix(kind)?.strip_prefix('/')?.parse().ok()
 }
 
 fn decimal(value: &Value) -> Option<Decimal> {

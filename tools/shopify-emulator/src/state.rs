@@ -56,11 +56,7 @@ pub struct CreditAccount {
 
 impl ShopState {
     pub fn new(access_token: String) -> ShopState {
-        ShopState {
-            access_token,
-            next_id: 1000,
-            ..ShopState::default()
-        }
+        ShopState { access_token, next_id: 1000, ..ShopState::default() }
     }
 
     pub fn next_gid(&mut self, kind: &str) -> String {
@@ -69,19 +65,14 @@ impl ShopState {
     }
 
     pub fn discount_by_code(&self, code: &str) -> Option<&Discount> {
-        self.discounts
-            .iter()
-            .find(|d| d.code.eq_ignore_ascii_case(code))
+        self.discounts.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
 
     /// The state as the control API shows it.
     pub fn to_json(&self) -> Value {
         let credit: Vec<&CreditAccount> = self.store_credit.values().flatten().collect();
-        let variants: Vec<Value> = self
-            .variants
-            .iter()
-            .map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()}))
-            .collect();
+        let variants: Vec<Value> =
+            self.variants.iter().map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()})).collect();
         serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants})
     }
 }

@@ -4,19 +4,32 @@
 //!   tally-cli shop create --domain D --access-token T --client-secret S [--currency USD] [--admin-url URL]
 //!                         [--code-prefix TALLY-]
 //!   tally-cli api-key create --shop D [--key K]
+//!   tally-cli reconcile [--shop D] [--grace-seconds 120]
+//!   tally-cli audit --shop D
+//!   tally-cli review list --shop D
+//!   tally-cli review resolve --shop D --customer C --reward R (--issued SHOPIFY_ID | --not-issued)
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use tally_shared::config::dynamodb_client;
+use std::time::Duration;
+
+use tally_shared::audit::audit;
+use tally_shared::config::Config;
 use tally_shared::domain::ids::api_key;
 use tally_shared::domain::shop::Shop;
+use tally_shared::reconcile::{reconcile, DEFAULT_GRACE};
 use tally_shared::store::Store;
+use tally_shared::Deps;
 
 const USAGE: &str = "usage:
   tally-cli table create
   tally-cli shop create --domain D --access-token T --client-secret S [--currency USD] [--admin-url URL] [--code-prefix P]
   tally-cli api-key create --shop D [--key K]
+  tally-cli reconcile [--shop D] [--grace-seconds 120]
+  tally-cli audit --shop D
+  tally-cli review list --shop D
+  tally-cli review resolve --shop D --customer C --reward R (--issued SHOPIFY_ID | --not-issued)
 environment: TABLE_NAME (required), DYNAMODB_ENDPOINT (DynamoDB Local's URL, optional)";
 
 #[tokio::main]
@@ -33,18 +46,32 @@ async fn main() -> ExitCode {
 
 async fn run(args: &[String]) -> Result<(), String> {
     let (command, flags) = match args {
+        [noun, rest @ ..] if noun == "reconcile" || noun == "audit" => (noun.clone(), parse_flags(rest)?),
         [noun, verb, rest @ ..] => (format!("{noun} {verb}"), parse_flags(rest)?),
         _ => return Err(USAGE.into()),
     };
-    let table =
-        std::env::var("TABLE_NAME").map_err(|_| format!("TABLE_NAME must be set\n{USAGE}"))?;
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty());
-    let store = Store::new(dynamodb_client(endpoint.as_deref()).await, table);
+    let config = Config::from_env().map_err(|e| format!("{e}\n{USAGE}"))?;
+    let deps = Deps::new(&config).await.map_err(|e| e.to_string())?;
+    let store = &deps.store;
     match command.as_str() {
+        "reconcile" => {
+            let grace = match flags.get("grace-seconds") {
+                Some(s) => Duration::from_secs(s.parse().map_err(|_| "--grace-seconds takes a number")?),
+                None => DEFAULT_GRACE,
+            };
+            let report = reconcile(&deps, flags.get("shop").map(String::as_str), grace).await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(())
+        }
+        "audit" => audit_shop(&deps, required(&flags, "shop")?).await,
+        "review list" => {
+            let rewards = store.rewards_in_review(required(&flags, "shop")?).await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&rewards).unwrap_or_default());
+            Ok(())
+        }
+        "review resolve" => resolve_review(store, &flags).await,
         "table create" => store.create_table().await.map_err(describe),
-        "shop create" => create_shop(&store, &flags).await,
+        "shop create" => create_shop(store, &flags).await,
         "api-key create" => {
             let shop = required(&flags, "shop")?.to_lowercase();
             let key = flags.get("key").cloned().unwrap_or_else(api_key);
@@ -57,11 +84,8 @@ async fn run(args: &[String]) -> Result<(), String> {
 }
 
 async fn create_shop(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
-    let mut shop = Shop::new(
-        required(flags, "domain")?,
-        required(flags, "access-token")?,
-        required(flags, "client-secret")?,
-    )?;
+    let mut shop =
+        Shop::new(required(flags, "domain")?, required(flags, "access-token")?, required(flags, "client-secret")?)?;
     if let Some(currency) = flags.get("currency") {
         shop = shop.with_currency(currency)?;
     }
@@ -79,26 +103,67 @@ async fn create_shop(store: &Store, flags: &HashMap<String, String>) -> Result<(
     Ok(())
 }
 
+/// Prints what disagrees; fails when anything does.
+async fn audit_shop(deps: &Deps, shop: &str) -> Result<(), String> {
+    let report = audit(deps, shop).await.map_err(describe)?;
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    for problem in &report.problems {
+        println!("PROBLEM: {problem}");
+    }
+    println!(
+        "audit of {shop}: {} customers, {} rewards, {} ledger entries, {} Tally codes in Shopify: {}",
+        report.customers,
+        report.rewards,
+        report.ledger_entries,
+        report.codes_in_shopify,
+        if report.is_clean() { "clean".to_string() } else { format!("{} problem(s)", report.problems.len()) }
+    );
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err("the audit found problems".into())
+    }
+}
+
+/// An operator's decision on a reward whose Shopify outcome could not be known.
+async fn resolve_review(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
+    let shop = required(flags, "shop")?;
+    let number = |name: &str| -> Result<u64, String> {
+        required(flags, name)?.parse().map_err(|_| format!("--{name} takes a number"))
+    };
+    let reward = store.reward(shop, number("customer")?, number("reward")?).await.map_err(describe)?;
+    if reward.review_reason.is_none() || !reward.is_pending() {
+        return Err(format!("reward {} is not awaiting review (it is {:?})", reward.id, reward.status));
+    }
+    let settled = match (flags.get("issued"), flags.contains_key("not-issued")) {
+        (Some(shopify_id), false) => store.issue_reward(shop, &reward, shopify_id).await,
+        (None, true) => store.fail_reward(shop, &reward, "an operator found it was not issued in Shopify").await,
+        _ => return Err("give either --issued SHOPIFY_ID or --not-issued".into()),
+    }
+    .map_err(describe)?;
+    println!("reward {} is now {:?}", settled.id, settled.status);
+    Ok(())
+}
+
 fn parse_flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut flags = HashMap::new();
     let mut args = args.iter();
     while let Some(flag) = args.next() {
-        let name = flag
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
-        let value = args
-            .next()
-            .ok_or_else(|| format!("--{name} needs a value"))?;
+        let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
+        if name == "not-issued" {
+            flags.insert(name.to_string(), String::new());
+            continue;
+        }
+        let value = args.next().ok_or_else(|| format!("--{name} needs a value"))?;
         flags.insert(name.to_string(), value.clone());
     }
     Ok(flags)
 }
 
 fn required<'a>(flags: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
-    flags
-        .get(name)
-        .map(String::as_str)
-        .ok_or_else(|| format!("--{name} is required\n{USAGE}"))
+    flags.get(name).map(String::as_str).ok_or_else(|| format!("--{name} is required\n{USAGE}"))
 }
 
 /// What went wrong, in words; the SDK's own error is logged by the store.

@@ -1,0 +1,38 @@
+//! The `reconcile` function: on a schedule, settles rewards left `PENDING`. Invoked by hand, the event
+//! may name one shop and a grace period: `{"shop": "my-shop.myshopify.com", "graceSeconds": 0}`.
+
+use std::time::Duration;
+
+use lambda_http::{Error, LambdaEvent};
+use serde::Deserialize;
+use tally_shared::reconcile::{reconcile, ReconcileReport, DEFAULT_GRACE};
+use tally_shared::Deps;
+
+/// The parts of the event this function reads; a scheduled event has neither.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    #[serde(default)]
+    pub shop: Option<String>,
+    #[serde(default)]
+    pub grace_seconds: Option<u64>,
+}
+
+/// The grace period of scheduled runs: `RECONCILE_GRACE_SECONDS`, or 120 s.
+pub fn grace_from_env() -> Result<Duration, Error> {
+    match std::env::var("RECONCILE_GRACE_SECONDS") {
+        Ok(seconds) => Ok(Duration::from_secs(seconds.parse()?)),
+        Err(_) => Ok(DEFAULT_GRACE),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn handler(
+    deps: &Deps,
+    grace: Duration,
+    event: LambdaEvent<serde_json::Value>,
+) -> Result<ReconcileReport, Error> {
+    let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
+    let grace = request.grace_seconds.map(Duration::from_secs).unwrap_or(grace);
+    Ok(reconcile(deps, request.shop.as_deref(), grace).await?)
+}

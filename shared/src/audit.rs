@@ -1,0 +1,131 @@
+//! The audit of one shop's invariants: every balance is the sum of its ledger, every reward's status
+//! agrees with its ledger entries, every unused code is in Shopify, and every Tally code in Shopify
+//! belongs to a reward that should have one.
+
+use serde::Serialize;
+
+use crate::domain::customer::Customer;
+use crate::domain::error::TallyError;
+use crate::domain::ledger::{LedgerEntry, LedgerKind};
+use crate::domain::reward::{Reward, RewardKind, RewardStatus};
+use crate::domain::shop::Shop;
+use crate::Deps;
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+    pub customers: usize,
+    pub rewards: usize,
+    pub ledger_entries: usize,
+    pub codes_in_shopify: usize,
+    /// What disagrees: each is a broken invariant.
+    pub problems: Vec<String>,
+    /// What needs attention but breaks nothing yet: rewards pending or waiting for an operator.
+    pub notes: Vec<String>,
+}
+
+impl AuditReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError> {
+    let shop = deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?;
+    let shopify = deps.shopify.for_shop(&shop);
+    let mut report = AuditReport::default();
+    for listed in deps.store.list_customers(domain).await? {
+        let Some((customer, rewards)) = deps.store.loyalty(domain, listed.customer_id).await? else { continue };
+        let ledger = deps.store.ledger(domain, customer.customer_id).await?;
+        report.customers += 1;
+        report.rewards += rewards.len();
+        report.ledger_entries += ledger.len();
+        check_ledger(&customer, &ledger, &mut report.problems);
+        for reward in &rewards {
+            check_reward(reward, &ledger, &mut report);
+            if reward.status == RewardStatus::Unused {
+                if let Some(code) = &reward.discount_code {
+                    let found =
+                        shopify.find_discount(code).await.map_err(|e| TallyError::ShopifyUnavailable(e.to_string()))?;
+                    if found.is_none() {
+                        report
+                            .problems
+                            .push(format!("reward {} is UNUSED but its code {code} is not in Shopify", reward.id));
+                    }
+                }
+            }
+        }
+    }
+    check_shopify_codes(deps, &shop, &mut report).await?;
+    Ok(report)
+}
+
+/// The ledger is gapless, never negative, and sums to the balance.
+fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<String>) {
+    let who = format!("customer {}", customer.customer_id);
+    let mut running = 0;
+    for (i, entry) in ledger.iter().enumerate() {
+        running += entry.delta;
+        if entry.seq != i as u64 + 1 {
+            problems.push(format!("{who}: ledger entry {} is out of sequence (expected {})", entry.seq, i + 1));
+        }
+        if entry.balance_after != running || running < 0 {
+            problems.push(format!(
+                "{who}: ledger entry {} says {} but the entries sum to {running}",
+                entry.seq, entry.balance_after
+            ));
+        }
+    }
+    if running != customer.available_points || ledger.len() as u64 != customer.seq {
+        problems.push(format!(
+            "{who}: balance {} after {} changes, but the ledger sums to {running} over {} entries",
+            customer.available_points,
+            customer.seq,
+            ledger.len()
+        ));
+    }
+}
+
+/// One debit per reward, and a reversal exactly for those whose points came back.
+fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditReport) {
+    let count = |kind| ledger.iter().filter(|e| e.reward_id == Some(reward.id) && e.kind == kind).count();
+    let (debits, reversals) = (count(LedgerKind::Redeem), count(LedgerKind::RedeemReversed));
+    let reversed = matches!(reward.status, RewardStatus::Failed | RewardStatus::Refunded);
+    if debits != 1 || reversals != usize::from(reversed) {
+        report.problems.push(format!(
+            "reward {} is {:?} but the ledger has {debits} debit(s) and {reversals} reversal(s) for it",
+            reward.id, reward.status
+        ));
+    }
+    match (&reward.status, &reward.review_reason) {
+        (RewardStatus::Pending, Some(reason)) => {
+            report.notes.push(format!("reward {} awaits an operator's review: {reason}", reward.id))
+        }
+        (RewardStatus::Pending, None) => {
+            report.notes.push(format!("reward {} is pending; reconcile settles it", reward.id))
+        }
+        _ => {}
+    }
+}
+
+/// Every code in Shopify with the shop's prefix belongs to a reward that holds it.
+async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport) -> Result<(), TallyError> {
+    let shopify = deps.shopify.for_shop(shop);
+    let codes = shopify.list_discount_codes().await.map_err(|e| TallyError::ShopifyUnavailable(e.to_string()))?;
+    for (_, code) in codes.iter().filter(|(_, code)| code.to_uppercase().starts_with(&shop.code_prefix)) {
+        report.codes_in_shopify += 1;
+        let Some(owner) = deps.store.code_owner(&shop.domain, code).await? else {
+            report.problems.push(format!("code {code} is in Shopify but no reward has it"));
+            continue;
+        };
+        let reward = deps.store.reward(&shop.domain, owner.customer_id, owner.reward_id).await?;
+        let holds_a_code = reward.reward_type == RewardKind::DiscountCode
+            && matches!(reward.status, RewardStatus::Unused | RewardStatus::Used | RewardStatus::Pending);
+        if !holds_a_code {
+            report
+                .problems
+                .push(format!("code {code} is in Shopify but its reward {} is {:?}", reward.id, reward.status));
+        }
+    }
+    Ok(())
+}

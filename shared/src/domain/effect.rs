@@ -1,0 +1,61 @@
+//! What a write did, as an idempotency key records it: enough to answer a retry without doing it again.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// A reward was created (its points taken).
+    Reward { customer_id: u64, reward_id: u64 },
+    /// A customer's balance was adjusted.
+    Balance { customer_id: u64 },
+    /// A customer was enrolled.
+    Customer { customer_id: u64 },
+    /// A rule was created.
+    Rule { id: u64 },
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Reward { customer_id, reward_id } => write!(f, "reward:{customer_id}:{reward_id}"),
+            Effect::Balance { customer_id } => write!(f, "balance:{customer_id}"),
+            Effect::Customer { customer_id } => write!(f, "customer:{customer_id}"),
+            Effect::Rule { id } => write!(f, "rule:{id}"),
+        }
+    }
+}
+
+impl FromStr for Effect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Effect, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let number = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).ok_or_else(|| format!("bad effect {s:?}"));
+        match parts[0] {
+            "reward" => Ok(Effect::Reward { customer_id: number(1)?, reward_id: number(2)? }),
+            "balance" => Ok(Effect::Balance { customer_id: number(1)? }),
+            "customer" => Ok(Effect::Customer { customer_id: number(1)? }),
+            "rule" => Ok(Effect::Rule { id: number(1)? }),
+            _ => Err(format!("bad effect {s:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_read_back_as_written() {
+        for effect in [
+            Effect::Reward { customer_id: 7, reward_id: 9_007_199_254_740_991 },
+            Effect::Balance { customer_id: 7 },
+            Effect::Customer { customer_id: 7 },
+            Effect::Rule { id: 3 },
+        ] {
+            assert_eq!(effect.to_string().parse::<Effect>(), Ok(effect));
+        }
+        assert!("reward:7".parse::<Effect>().is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! Reconciliation: settles every reward left `PENDING` longer than a grace period, because the Lambda
+//! that took its points died or lost Shopify's answer. See `redeem::settle_pending` for how.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::domain::error::TallyError;
+use crate::domain::reward::{RewardKind, RewardStatus};
+use crate::domain::{now, rfc3339};
+use crate::redeem::settle_pending;
+use crate::Deps;
+
+/// Longer than any redemption runs (the functions time out at 15 s), so that none is settled under it.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(120);
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileReport {
+    pub shops: usize,
+    pub pending: usize,
+    /// Found in Shopify: now `UNUSED`.
+    pub issued: usize,
+    /// Not in Shopify: points given back, now `FAILED`.
+    pub failed: usize,
+    /// Store credit whose outcome cannot be known: left for an operator.
+    pub marked_for_review: usize,
+    /// Shopify could not be asked: left for the next run.
+    pub still_pending: usize,
+}
+
+/// Settles the pending rewards of one shop, or of every shop, older than `grace`.
+pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) -> Result<ReconcileReport, TallyError> {
+    let shops = match only_shop {
+        Some(domain) => vec![deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?],
+        None => deps.store.list_shops().await?,
+    };
+    let cutoff = rfc3339(now() - grace);
+    let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
+    for shop in &shops {
+        for reward in deps.store.pending_rewards(&shop.domain, &cutoff).await? {
+            report.pending += 1;
+            let settled = settle_pending(deps, shop, &reward).await?;
+            match (settled.status, settled.reward_type) {
+                (RewardStatus::Failed, _) => report.failed += 1,
+                (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason.is_some() => {
+                    report.marked_for_review += 1
+                }
+                (RewardStatus::Pending, _) => report.still_pending += 1,
+                _ => report.issued += 1,
+            }
+            tracing::info!(shop = %shop.domain, reward_id = reward.id, status = ?settled.status, "reconciled");
+        }
+    }
+    tracing::info!(?report, "reconciliation done");
+    Ok(report)
+}

@@ -41,7 +41,7 @@ pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) ->
     for shop in &shops {
         for reward in deps.store.pending_rewards(&shop.domain, &cutoff).await? {
             report.pending += 1;
-            let settled = settle_pending(deps, shop, &reward).await?;
+            let settled = settle_pending(deps, shop, &reward, true).await?;
             match (settled.status, settled.reward_type) {
                 (RewardStatus::Failed, _) => report.failed += 1,
                 (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason.is_some() => {

@@ -8,13 +8,16 @@ use serde::Serialize;
 
 use crate::domain::customer::LoyaltyView;
 use crate::domain::error::TallyError;
+use crate::domain::now;
 use crate::domain::redemption::{check, RedeemRequest};
 use crate::domain::reward::{Reward, RewardKind, RewardStatus};
 use crate::domain::rule::RedeemRule;
 use crate::domain::shop::Shop;
+use crate::reconcile::DEFAULT_GRACE;
 use crate::shopify::{discount_input, store_credit_input, DiscountMutation, ShopifyClient, ShopifyError};
 use crate::store::Claim;
 use crate::Deps;
+use time::format_description::well_known::Rfc3339;
 
 /// The customer's loyalty information with the reward just created.
 #[derive(Debug, Serialize)]
@@ -53,7 +56,10 @@ pub async fn redeem(
     tracing::info!(customer_id = reward.customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");
     crash_point("after-debit");
     let reward = match issue(&shopify, &reward, &rule).await {
-        Issue::Issued(shopify_id) => store.issue_reward(&shop.domain, &reward, &shopify_id).await?,
+        Issue::Issued(shopify_id) => {
+            crash_point("after-shopify");
+            store.issue_reward(&shop.domain, &reward, &shopify_id).await?
+        }
         Issue::Failed(reason) => store.fail_reward(&shop.domain, &reward, &reason).await?,
         Issue::Unknown(reason) if reward.reward_type == RewardKind::StoreCredit => {
             // Crediting again could credit twice: an operator decides (see the README).
@@ -71,7 +77,13 @@ pub async fn redeem(
 /// The answer to a retry of a redemption whose points were taken but whose answer was lost.
 pub async fn resume(deps: &Deps, shop: &Shop, customer_id: u64, reward_id: u64) -> Result<Redeemed, TallyError> {
     let reward = deps.store.reward(&shop.domain, customer_id, reward_id).await?;
-    let reward = if reward.is_pending() { settle_pending(deps, shop, &reward).await? } else { reward };
+    let reward = if reward.is_pending() {
+        let past_grace =
+            time::OffsetDateTime::parse(&reward.create_at, &Rfc3339).is_ok_and(|t| t + DEFAULT_GRACE < now());
+        settle_pending(deps, shop, &reward, past_grace).await?
+    } else {
+        reward
+    };
     answer(deps, shop, reward).await
 }
 
@@ -90,9 +102,10 @@ async fn answer(deps: &Deps, shop: &Shop, reward: Reward) -> Result<Redeemed, Ta
 }
 
 /// Settles a `PENDING` reward from what Shopify holds: the code exists, so the reward is `UNUSED`; it does
-/// not, so the points go back and the reward is `FAILED`. Store credit cannot be looked up that way and
-/// is never sent twice: it is marked for review. When Shopify cannot be asked, the reward stays pending.
-pub async fn settle_pending(deps: &Deps, shop: &Shop, reward: &Reward) -> Result<Reward, TallyError> {
+/// not, so the points go back and the reward is `FAILED` (only `past_grace`: before then, a create whose
+/// answer was lost may still land). Store credit cannot be looked up that way and is never sent twice: it
+/// is marked for review. When Shopify cannot be asked, the reward stays pending.
+pub async fn settle_pending(deps: &Deps, shop: &Shop, reward: &Reward, past_grace: bool) -> Result<Reward, TallyError> {
     let store = &deps.store;
     let Some(code) = reward.discount_code.as_deref() else {
         let reason = "the store credit was sent but not confirmed; check the customer's store credit in Shopify";
@@ -101,7 +114,10 @@ pub async fn settle_pending(deps: &Deps, shop: &Shop, reward: &Reward) -> Result
     };
     match deps.shopify.for_shop(shop).find_discount(code).await {
         Ok(Some(id)) => store.issue_reward(&shop.domain, reward, &id).await,
-        Ok(None) => store.fail_reward(&shop.domain, reward, "the discount was never created in Shopify").await,
+        Ok(None) if past_grace => {
+            store.fail_reward(&shop.domain, reward, "the discount was never created in Shopify").await
+        }
+        Ok(None) => Ok(reward.clone()),
         Err(e) => {
             tracing::warn!(reward_id = reward.id, error = %e, "could not look the code up; the reward stays pending");
             Ok(reward.clone())
@@ -135,22 +151,29 @@ async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &RedeemRule) 
 }
 
 /// Creates the discount with the code chosen beforehand. Retrying is safe: if an earlier attempt went
-/// through, Shopify answers `TAKEN` and the lookup finds our discount.
+/// through, Shopify answers `TAKEN` and the lookup finds our discount. Once an attempt's answer was
+/// lost, that attempt may still land later, so the reward is never failed here: it stays pending and is
+/// settled by lookup after the grace period.
 async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutation, code: &str) -> Issue {
     let deadline = Instant::now() + shopify.budget();
+    let mut lost: Option<String> = None;
     loop {
-        let (lost, taken) = match shopify.create_discount(discount).await {
+        match shopify.create_discount(discount).await {
             Ok(id) => return Issue::Issued(id),
-            Err(ShopifyError::Taken) => ("the code was taken".to_string(), true),
-            Err(ShopifyError::Unknown(reason)) => (reason, false),
-            Err(e) => return Issue::Failed(e.to_string()),
-        };
+            Err(ShopifyError::Taken) => {}
+            Err(ShopifyError::Unknown(reason)) => lost = Some(reason),
+            Err(e) => return lost.map_or_else(|| Issue::Failed(e.to_string()), Issue::Unknown),
+        }
         match shopify.find_discount(code).await {
             Ok(Some(id)) => return Issue::Issued(id),
-            Ok(None) if taken || Instant::now() >= deadline => return Issue::Failed(lost),
-            Ok(None) => tracing::info!(%lost, "the discount was not created; trying again"),
-            Err(e) if Instant::now() < deadline => tracing::info!(%e, "lookup after a lost answer failed"),
-            Err(_) => return Issue::Unknown(lost),
+            _ if Instant::now() >= deadline => {
+                return lost.map_or_else(
+                    || Issue::Failed("the code is taken by a discount Shopify cannot find".into()),
+                    Issue::Unknown,
+                )
+            }
+            Ok(None) => tracing::info!("the discount was not created; trying again"),
+            Err(e) => tracing::info!(%e, "lookup after a lost answer failed; trying again"),
         }
     }
 }

@@ -33,11 +33,13 @@ pub struct TestShop {
     pub key: String,
 }
 
-/// A reply from the API: status and JSON body.
+/// A reply from the API: status, JSON body and the headers a test may look at.
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub retry_after: Option<u64>,
+    pub replayed: bool,
 }
 
 impl Reply {
@@ -103,6 +105,17 @@ impl Stack {
         reply(request).await
     }
 
+    /// A POST with an `Idempotency-Key`.
+    pub async fn post_once(&self, key: &str, idempotency_key: &str, path: &str, body: Value) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.api))
+            .header("X-API-Key", key)
+            .header("Idempotency-Key", idempotency_key)
+            .json(&body);
+        reply(request).await
+    }
+
     pub async fn get(&self, key: &str, path: &str) -> Reply {
         reply(self.http.get(format!("{}{path}", self.api)).header("X-API-Key", key)).await
     }
@@ -149,6 +162,20 @@ impl Stack {
         response.json().await.unwrap_or(Value::Null)
     }
 
+    /// Settles the shop's pending rewards at once, as the scheduled function does after its grace period.
+    pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::reconcile::ReconcileReport {
+        tally_shared::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO)
+            .await
+            .expect("reconcile runs")
+    }
+
+    /// The audit of the shop; panics with what disagrees.
+    pub async fn assert_audit_clean(&self, shop: &TestShop) -> tally_shared::audit::AuditReport {
+        let report = tally_shared::audit::audit(&self.deps, &shop.domain).await.expect("the audit runs");
+        assert!(report.is_clean(), "the audit found problems: {:#?}", report.problems);
+        report
+    }
+
     /// The discounts the emulator holds for the shop.
     pub async fn discounts(&self, shop: &TestShop) -> Vec<Value> {
         let state = self.control("GET", &format!("/__emulator/shops/{}/state", shop.domain), Value::Null).await;
@@ -159,7 +186,10 @@ impl Stack {
 async fn reply(request: reqwest::RequestBuilder) -> Reply {
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let retry_after = header("retry-after").and_then(|v| v.parse().ok());
+    let replayed = header("idempotent-replayed").is_some();
     let text = response.text().await.expect("a body");
     let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
-    Reply { status, body }
+    Reply { status, body, retry_after, replayed }
 }

@@ -26,16 +26,17 @@ const TAKE_OVER: &str = "#lockToken = :oldToken AND #status = :inProgress";
 struct IdempotencyRecord {
     fingerprint: String,
     status: String,
-    #[serde(default)]
+    // Absent, not NULL, when empty: the conditions test `attribute_not_exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     lock_token: Option<String>,
     locked_until: i64,
     /// DynamoDB's TTL attribute: the item disappears some time after this.
     expires_at: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     effect: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     response_status: Option<u16>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     response_body: Option<String>,
 }
 

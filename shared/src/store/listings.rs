@@ -22,10 +22,11 @@ impl Store {
         items.into_iter().map(from_item).collect()
     }
 
-    /// The shop's rewards still `PENDING` that were created before `before` (RFC 3339), oldest first.
+    /// The shop's rewards still `PENDING` that were created at or before `before` (RFC 3339), oldest first.
     pub async fn pending_rewards(&self, domain: &str, before: &str) -> Result<Vec<Reward>, TallyError> {
         let (pk, _) = keys::pending_listing(domain, "", 0);
-        let high = format!("{}{before}", keys::PENDING_LISTING_PREFIX);
+        // `~` sorts after every reward id, so rewards of the cutoff's own second are included.
+        let high = format!("{}{before}#~", keys::PENDING_LISTING_PREFIX);
         let items = self.query_listing(pk, SortKey::Between(keys::PENDING_LISTING_PREFIX, &high)).await?;
         items.into_iter().map(from_item).collect()
     }

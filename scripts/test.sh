@@ -8,7 +8,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
-cargo test --workspace --all-targets
+cargo test --workspace --all-targets -- --show-output
 echo "lint: rustfmt, clippy"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -39,10 +39,11 @@ pids+=($!)
 wait_for "$API/api/external/point-redeem-rules" "the local API server"
 
 post() { curl -sf -X POST "$1" -H 'content-type: application/json' -H "X-API-Key: $KEY" -d "$2" >/dev/null; }
-post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"accessToken\": \"$TOKEN\"}"
+SECRET=demo_client_secret
+post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"accessToken\": \"$TOKEN\", \"webhookUrl\": \"$API/webhooks/shopify\", \"clientSecret\": \"$SECRET\"}"
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40001, "price": "24.00"}'
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40002, "price": "32.00"}'
-target/debug/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret demo_client_secret \
+target/debug/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret "$SECRET" \
   --admin-url "$EMULATOR/shops/$DOMAIN" --code-prefix DEMO- 2>/dev/null
 target/debug/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
 R="$API/api/external/point-redeem-rules"
@@ -71,6 +72,10 @@ Redeem 500 of customer 1001's points for \$5 off:
 Then look:
   curl -s '$API/api/external/customer-loyalty?customerId=1001' -H 'X-API-Key: $KEY'
   curl -s $EMULATOR/__emulator/shops/$DOMAIN/state
+
+Place an order with the code (the emulator sends Tally a signed orders/create webhook; the reward becomes USED):
+  curl -s -X POST $EMULATOR/__emulator/shops/$DOMAIN/orders -H 'content-type: application/json' -d '{"codes": ["<discountCode>"], "customerId": 1001}'
+Add "delayPointsDeduction": true to the redemption to hold the points until that order arrives.
 
 Ctrl-C stops everything.
 BANNER

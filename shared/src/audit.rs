@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::domain::customer::Customer;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::{LedgerEntry, LedgerKind};
-use crate::domain::reward::{Reward, RewardKind, RewardStatus};
+use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::shop::Shop;
 use crate::Deps;
 
@@ -76,6 +76,11 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
             ));
         }
     }
+    let reserved: i64 = ledger.iter().map(|e| e.reserved_delta).sum();
+    if reserved != customer.reserved_points || reserved < 0 {
+        problems
+            .push(format!("{who}: {} points reserved, but the ledger reserves {reserved}", customer.reserved_points));
+    }
     if running != customer.available_points || ledger.len() as u64 != customer.seq {
         problems.push(format!(
             "{who}: balance {} after {} changes, but the ledger sums to {running} over {} entries",
@@ -86,16 +91,38 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
     }
 }
 
-/// One debit per reward, and a reversal exactly for those whose points came back.
+/// The ledger entries a reward must have, given its status: one debit (or reservation), the payment of a
+/// reservation once its order came, and one return exactly when its points came back.
 fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditReport) {
+    use RewardStatus::*;
     let count = |kind| ledger.iter().filter(|e| e.reward_id == Some(reward.id) && e.kind == kind).count();
-    let (debits, reversals) = (count(LedgerKind::Redeem), count(LedgerKind::RedeemReversed));
-    let reversed = matches!(reward.status, RewardStatus::Failed | RewardStatus::Refunded);
-    if debits != 1 || reversals != usize::from(reversed) {
-        report.problems.push(format!(
-            "reward {} is {:?} but the ledger has {debits} debit(s) and {reversals} reversal(s) for it",
-            reward.id, reward.status
-        ));
+    let used = matches!(reward.status, Used | Refunded) && reward.reward_type == RewardKind::DiscountCode;
+    let must_return = matches!(reward.status, Failed | Refunded);
+    let expected = match reward.deduction_mode {
+        DeductionMode::Immediate => {
+            [(LedgerKind::Redeem, 1), (LedgerKind::RedeemReversed, usize::from(reward.points_returned))].to_vec()
+        }
+        DeductionMode::OnOrder => [
+            (LedgerKind::Reserve, 1),
+            (LedgerKind::ReservationSpent, usize::from(used)),
+            (LedgerKind::ReservationReleased, usize::from(matches!(reward.status, Failed | Expired))),
+            (LedgerKind::RedeemReversed, usize::from(reward.status == Refunded)),
+        ]
+        .to_vec(),
+    };
+    for (kind, n) in expected {
+        if count(kind) != n {
+            report.problems.push(format!(
+                "reward {} is {:?} ({:?}) but the ledger has {} {kind:?} entries for it, not {n}",
+                reward.id,
+                reward.status,
+                reward.deduction_mode,
+                count(kind)
+            ));
+        }
+    }
+    if must_return && !reward.points_returned {
+        report.problems.push(format!("reward {} is {:?} but its points were not returned", reward.id, reward.status));
     }
     match (&reward.status, &reward.review_reason) {
         (RewardStatus::Pending, Some(reason)) => {
@@ -119,9 +146,8 @@ async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport)
             continue;
         };
         let reward = deps.store.reward(&shop.domain, owner.customer_id, owner.reward_id).await?;
-        let holds_a_code = reward.reward_type == RewardKind::DiscountCode
-            && matches!(reward.status, RewardStatus::Unused | RewardStatus::Used | RewardStatus::Pending);
-        if !holds_a_code {
+        // A used, refunded or expired reward's code stays in Shopify (used, or deactivated); a failed one never may.
+        if reward.reward_type != RewardKind::DiscountCode || reward.status == RewardStatus::Failed {
             report
                 .problems
                 .push(format!("code {code} is in Shopify but its reward {} is {:?}", reward.id, reward.status));

@@ -7,12 +7,14 @@ pub mod adjust;
 pub mod audit;
 pub mod config;
 pub mod domain;
+pub mod expire;
 pub mod http;
 pub mod idempotency;
 pub mod reconcile;
 pub mod redeem;
 pub mod shopify;
 pub mod store;
+pub mod webhooks;
 
 pub use store::Enrolled;
 

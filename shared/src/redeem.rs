@@ -10,7 +10,7 @@ use crate::domain::customer::LoyaltyView;
 use crate::domain::error::TallyError;
 use crate::domain::now;
 use crate::domain::redemption::{check, RedeemRequest};
-use crate::domain::reward::{Reward, RewardKind, RewardStatus};
+use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::RedeemRule;
 use crate::domain::shop::Shop;
 use crate::reconcile::DEFAULT_GRACE;
@@ -51,7 +51,8 @@ pub async fn redeem(
         Some(id) => Some((id, variant_price(&shopify, id).await?)),
         None => None,
     };
-    let reward = Reward::pending(shop, customer.customer_id, &rule, variant);
+    let mode = if request.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
+    let reward = Reward::pending(shop, customer.customer_id, &rule, variant, mode);
     let (_, reward) = store.debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix, claim).await?;
     tracing::info!(customer_id = reward.customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");
     crash_point("after-debit");

@@ -96,7 +96,10 @@ impl Stack {
         let shop = Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop };
         self.store.create_shop(&shop).await.expect("shop created");
         self.store.add_api_key(&domain, key).await.expect("key stored");
-        self.control("POST", "/__emulator/shops", json!({"domain": domain, "accessToken": "shpat_test"})).await;
+        let webhooks = format!("{}/webhooks/shopify", self.api);
+        let register =
+            json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks, "clientSecret": "secret"});
+        self.control("POST", "/__emulator/shops", register).await;
         TestShop { domain, key: key.to_string() }
     }
 

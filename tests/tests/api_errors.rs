@@ -82,7 +82,7 @@ async fn bad_redemptions_are_refused_with_their_code_and_change_nothing() {
         (json!({"customerId": c, "redeemRuleId": s.product, "variantId": 13}), 400, "INVALID_REQUEST"),
         (json!({"customerId": c, "redeemRuleId": s.product, "variantId": 12}), 404, "VARIANT_NOT_FOUND"),
         (json!({"customerId": c, "redeemRuleId": s.expensive}), 400, "INSUFFICIENT_POINTS"),
-        (json!({"customerId": c, "redeemRuleId": s.fixed, "delayPointsDeduction": true}), 400, "INVALID_REQUEST"),
+        (json!({"customerId": c, "redeemRuleId": s.fixed, "delayPointsDeduction": "yes"}), 400, "INVALID_REQUEST"),
     ] {
         s.expect(REDEEM, body, status, code).await;
     }

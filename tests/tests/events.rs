@@ -70,3 +70,20 @@ async fn an_event_with_another_key_is_unauthorized() {
     assert_eq!(response.status(), 401);
     assert_eq!(json_body(&response)["error"]["code"], "UNAUTHORIZED");
 }
+
+#[tokio::test]
+async fn the_webhook_events_are_signed_as_shopify_signs_them() {
+    let stack = Stack::start().await;
+    let shop = tally_shared::domain::shop::Shop::new("demo.myshopify.com", "t", "demo_client_secret").unwrap();
+    stack.store.create_shop(&shop).await.unwrap();
+    for fixture in [
+        include_str!("../../events/shopify-orders-create.json"),
+        include_str!("../../events/shopify-orders-cancelled.json"),
+        include_str!("../../events/shopify-customers-create.json"),
+    ] {
+        let response = shopify_webhooks::handler(&stack.deps, event(fixture)).await.unwrap();
+        assert_eq!(response.status(), 200, "{:?}", json_body(&response));
+        let again = shopify_webhooks::handler(&stack.deps, event(fixture)).await.unwrap();
+        assert_eq!(json_body(&again)["duplicate"], true, "the same delivery is handled once");
+    }
+}

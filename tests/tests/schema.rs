@@ -6,7 +6,7 @@ use apollo_compiler::request::coerce_variable_values;
 use apollo_compiler::response::JsonMap;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use tally_shared::domain::reward::Reward;
+use tally_shared::domain::reward::{DeductionMode, Reward};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
 use tally_shared::shopify::{discount_input, store_credit_input, DiscountMutation, API_VERSION, DOCUMENTS};
@@ -54,14 +54,14 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         (RewardType::FreeProduct, None),
     ] {
         let rule = rule(kind, value);
-        let reward = Reward::pending(&shop, 7, &rule, Some((42, Decimal::new(1999, 2))));
+        let reward = Reward::pending(&shop, 7, &rule, Some((42, Decimal::new(1999, 2))), DeductionMode::Immediate);
         let (name, input) = match discount_input(&reward, &rule).expect("a discount") {
             DiscountMutation::Basic(input) => ("CreateBasicDiscount", input),
             DiscountMutation::FreeShipping(input) => ("CreateFreeShippingDiscount", input),
         };
         check(name, document(name), json!({"input": input}));
     }
-    let credit = Reward::pending(&shop, 7, &rule(RewardType::StoreCredit, Some("10")), None);
+    let credit = Reward::pending(&shop, 7, &rule(RewardType::StoreCredit, Some("10")), None, DeductionMode::Immediate);
     check(
         "CreditStoreCredit",
         document("CreditStoreCredit"),
@@ -70,7 +70,8 @@ fn every_document_and_every_discount_input_fits_the_schema() {
     check("FindDiscountByCode", document("FindDiscountByCode"), json!({"code": "TALLY-ABC"}));
     check("VariantPrice", document("VariantPrice"), json!({"id": "gid://shopify/ProductVariant/42"}));
     check("ListDiscountCodes", document("ListDiscountCodes"), json!({"after": "100"}));
-    assert_eq!(DOCUMENTS.len(), 6, "every document is checked above");
+    check("DeactivateDiscount", document("DeactivateDiscount"), json!({"id": "gid://shopify/DiscountCodeNode/1"}));
+    assert_eq!(DOCUMENTS.len(), 7, "every document is checked above");
 }
 
 #[test]

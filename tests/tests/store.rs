@@ -2,7 +2,7 @@
 
 use tally_shared::domain::customer::{Customer, Enrollment};
 use tally_shared::domain::redemption::CustomerRef;
-use tally_shared::domain::reward::{Reward, RewardStatus};
+use tally_shared::domain::reward::{DeductionMode, Reward, RewardStatus};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
 use tally_shared::store::Store;
@@ -44,11 +44,11 @@ async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
     let (store, shop, rule) = setup(150).await;
     let stale = customer(&store, &shop).await;
     store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
     let refused = store.debit_for_reward(&shop.domain, stale.clone(), reward, "T-", None).await.unwrap_err();
     assert_eq!(refused.code(), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
     store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
     let (after, _) = store.debit_for_reward(&shop.domain, stale, reward, "T-", None).await.unwrap();
     assert_eq!(after.available_points, 0);
     assert_eq!(customer(&store, &shop).await.available_points, 0);
@@ -58,11 +58,11 @@ async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
 #[tokio::test]
 async fn a_code_in_use_is_never_given_twice() {
     let (store, shop, rule) = setup(300).await;
-    let first = Reward::pending(&shop, CUSTOMER, &rule, None);
+    let first = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
     let code = first.discount_code.clone().unwrap();
     let (_, first) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, first, "T-", None).await.unwrap();
-    let mut second = Reward::pending(&shop, CUSTOMER, &rule, None);
+    let mut second = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
     second.discount_code = Some(code.to_lowercase());
     let (_, second) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, second, "T-", None).await.unwrap();
@@ -75,7 +75,7 @@ async fn a_code_in_use_is_never_given_twice() {
 #[tokio::test]
 async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after() {
     let (store, shop, rule) = setup(100).await;
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None);
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
     let (_, reward) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, reward, "T-", None).await.unwrap();
     assert_eq!(customer(&store, &shop).await.available_points, 0);

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{BalanceChange, LedgerEntry, LedgerKind};
+use super::ledger::{BalanceChange, LedgerEntry};
 use super::reward::{Reward, RewardKind, RewardStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +33,9 @@ pub struct Customer {
     pub credited_points: i64,
     /// Points ever spent on rewards (net of rewards that failed or were refunded).
     pub spent_points: i64,
+    /// Points held for rewards paid for when their order arrives; not available.
+    #[serde(default)]
+    pub reserved_points: i64,
     /// The number of balance changes so far: the `seq` of the newest ledger entry.
     pub seq: u64,
     /// Bumped by every write of the record; each write is conditioned on the version it read.
@@ -65,6 +68,7 @@ impl Customer {
             available_points: 0,
             credited_points: 0,
             spent_points: 0,
+            reserved_points: 0,
             seq: 0,
             version: 0,
             created_at: now.clone(),
@@ -87,12 +91,10 @@ impl Customer {
     /// The record after `change`, with the ledger entry that records it.
     pub fn apply(&self, change: &BalanceChange) -> (Customer, LedgerEntry) {
         let mut next = self.clone();
-        next.available_points += change.delta;
-        match change.kind {
-            LedgerKind::Credit => next.credited_points += change.delta,
-            LedgerKind::Debit => next.credited_points += change.delta,
-            LedgerKind::Redeem | LedgerKind::RedeemReversed => next.spent_points -= change.delta,
-        }
+        next.available_points += change.available;
+        next.reserved_points += change.reserved;
+        next.spent_points += change.spent;
+        next.credited_points += change.credited;
         next.seq += 1;
         next.version += 1;
         next.updated_at = super::rfc3339(super::now());
@@ -100,7 +102,8 @@ impl Customer {
             seq: next.seq,
             customer_id: self.customer_id,
             kind: change.kind,
-            delta: change.delta,
+            delta: change.available,
+            reserved_delta: change.reserved,
             balance_after: next.available_points,
             reason: change.reason.clone(),
             reward_id: change.reward_id,
@@ -149,6 +152,8 @@ pub struct LoyaltyView {
     pub email: Option<String>,
     pub available_points: i64,
     pub pending_points: i64,
+    /// Points held for rewards whose order has not arrived yet.
+    pub reserved_points: i64,
     pub credited_points: i64,
     pub spent_points: i64,
     pub spent_amount: Decimal,
@@ -173,6 +178,7 @@ impl LoyaltyView {
             email: customer.email,
             available_points: customer.available_points,
             pending_points: 0,
+            reserved_points: customer.reserved_points,
             credited_points: customer.credited_points,
             spent_points: customer.spent_points,
             spent_amount: Decimal::new(0, 2),

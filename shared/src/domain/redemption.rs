@@ -56,6 +56,8 @@ pub struct RedeemRequest {
     pub redeem_rule_id: u64,
     pub points: Option<i64>,
     pub variant_id: Option<u64>,
+    /// Reserve the points now, spend them when the order that uses the code arrives (Yotpo's option).
+    pub delay_points_deduction: bool,
 }
 
 impl RedeemRequest {
@@ -67,12 +69,13 @@ impl RedeemRequest {
             None | Some(serde_json::Value::Null) => None,
             Some(value) => Some(Points::from_json(&value).map_err(TallyError::InvalidRequest)?.0),
         };
-        if body.delay_points_deduction == Some(true) {
-            return Err(TallyError::invalid(
-                "delayPointsDeduction is not supported yet; points are taken at redemption",
-            ));
-        }
-        Ok(RedeemRequest { customer, redeem_rule_id, points, variant_id: body.variant_id })
+        Ok(RedeemRequest {
+            customer,
+            redeem_rule_id,
+            points,
+            variant_id: body.variant_id,
+            delay_points_deduction: body.delay_points_deduction.unwrap_or(false),
+        })
     }
 }
 
@@ -105,6 +108,9 @@ pub fn check(
         }
         _ => None,
     };
+    if request.delay_points_deduction && rule.reward_type == RewardType::StoreCredit {
+        return Err(TallyError::invalid("store credit is delivered at once; delayPointsDeduction does not apply"));
+    }
     if let Some(points) = request.points {
         if points != rule.points_cost {
             return Err(TallyError::invalid(format!("this reward costs {} points, not {points}", rule.points_cost)));
@@ -159,6 +165,7 @@ mod tests {
             available_points: points,
             credited_points: points,
             spent_points: 0,
+            reserved_points: 0,
             version: 1,
             seq: 1,
             created_at: String::new(),

@@ -18,6 +18,15 @@ pub enum RewardStatus {
     Failed,
 }
 
+/// When a reward's points are paid: at once, or when the order that uses its code arrives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeductionMode {
+    #[default]
+    Immediate,
+    OnOrder,
+}
+
 /// Appstle's coarse kind of reward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -53,6 +62,11 @@ pub struct Reward {
     pub variant_id: Option<u64>,
     pub points_redeemed: i64,
     #[serde(default)]
+    pub deduction_mode: DeductionMode,
+    /// The reward's points went back to the customer (failed, refunded, or expired with points returned).
+    #[serde(default)]
+    pub points_returned: bool,
+    #[serde(default)]
     pub expire_date: Option<String>,
     pub create_at: String,
     #[serde(default)]
@@ -76,6 +90,7 @@ impl Reward {
         customer_id: u64,
         rule: &RedeemRule,
         variant: Option<(u64, Decimal)>,
+        deduction_mode: DeductionMode,
     ) -> Reward {
         let now = super::now();
         let expire_date =
@@ -105,6 +120,8 @@ impl Reward {
             currency: shop.currency.clone(),
             variant_id: variant.map(|(id, _)| id),
             points_redeemed: rule.points_cost,
+            deduction_mode,
+            points_returned: false,
             expire_date,
             create_at: super::rfc3339(now),
             used_at: None,

@@ -13,7 +13,27 @@ pub struct Shop {
     /// The base to which `/admin/api/{version}/graphql.json` is appended.
     pub admin_url: String,
     pub code_prefix: String,
+    #[serde(default)]
+    pub settings: ShopSettings,
     pub created_at: String,
+}
+
+/// What a merchant decides about orders and expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShopSettings {
+    /// A cancelled order gives back the points of the rewards it used.
+    pub return_points_on_cancel: bool,
+    /// A customer Shopify creates (`customers/create`) is enrolled.
+    pub auto_enroll: bool,
+    /// An immediate reward that expires unused gives its points back (a reservation always comes back).
+    pub return_points_on_expiry: bool,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        ShopSettings { return_points_on_cancel: true, auto_enroll: false, return_points_on_expiry: false }
+    }
 }
 
 impl std::fmt::Debug for Shop {
@@ -41,6 +61,7 @@ impl Shop {
             client_secret: client_secret.into(),
             currency: "USD".into(),
             code_prefix: "TALLY-".into(),
+            settings: ShopSettings::default(),
             created_at: super::rfc3339(super::now()),
         })
     }

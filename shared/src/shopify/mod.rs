@@ -129,6 +129,12 @@ impl ShopifyClient<'_> {
         }
     }
 
+    /// Ends a discount now; its code stays, unusable. Deactivating one already ended is no error.
+    pub async fn deactivate_discount(&self, id: &str) -> Result<(), ShopifyError> {
+        let data = self.call(operations::DEACTIVATE_DISCOUNT, json!({"id": id})).await?;
+        check_user_errors(&data["discountCodeDeactivate"])
+    }
+
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
     pub async fn credit_store_credit(&self, customer_id: u64, input: Value) -> Result<String, ShopifyError> {
         let variables = json!({"id": customer_gid(customer_id), "input": input});

@@ -6,6 +6,7 @@ pub const FIND_DISCOUNT_BY_CODE: &str = include_str!("../../graphql/find_discoun
 pub const VARIANT_PRICE: &str = include_str!("../../graphql/variant_price.graphql");
 pub const CREDIT_STORE_CREDIT: &str = include_str!("../../graphql/credit_store_credit.graphql");
 pub const LIST_DISCOUNT_CODES: &str = include_str!("../../graphql/list_discount_codes.graphql");
+pub const DEACTIVATE_DISCOUNT: &str = include_str!("../../graphql/deactivate_discount.graphql");
 
 /// Every document, by name, for the schema check.
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -15,4 +16,5 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("VariantPrice", VARIANT_PRICE),
     ("CreditStoreCredit", CREDIT_STORE_CREDIT),
     ("ListDiscountCodes", LIST_DISCOUNT_CODES),
+    ("DeactivateDiscount", DEACTIVATE_DISCOUNT),
 ];

@@ -88,3 +88,20 @@ pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
 pub fn idempotency(domain: &str, key: &str) -> Key {
     (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
 }
+
+/// A shop's unused rewards by expiry date, for the expiry job.
+pub fn expiring_listing(domain: &str, expire_date: &str, reward_id: u64) -> Key {
+    (format!("SHOP#{domain}"), format!("{EXPIRING_LISTING_PREFIX}{expire_date}#{reward_id}"))
+}
+
+pub const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
+
+/// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after.
+pub fn order(domain: &str, order_id: u64) -> Key {
+    (format!("SHOP#{domain}#ORDER#{order_id}"), "ORDER".into())
+}
+
+/// A webhook delivery already handled.
+pub fn webhook(domain: &str, webhook_id: &str) -> Key {
+    (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
+}

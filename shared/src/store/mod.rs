@@ -5,6 +5,7 @@ mod customers;
 mod idempotency;
 mod keys;
 mod listings;
+mod orders;
 mod rewards;
 mod rules;
 mod shops;

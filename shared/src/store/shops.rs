@@ -3,7 +3,8 @@
 use super::{internal, is_condition_failure, keys, listed, to_item, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
-use crate::domain::shop::Shop;
+use crate::domain::shop::{Shop, ShopSettings};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 /// What the table keeps of an API key: the shop it opens, never the key itself.
@@ -37,6 +38,30 @@ impl Store {
 
     pub async fn get_shop(&self, domain: &str) -> Result<Option<Shop>, TallyError> {
         self.get(keys::shop(domain)).await
+    }
+
+    /// Replaces the shop's settings.
+    pub async fn set_shop_settings(&self, domain: &str, settings: &ShopSettings) -> Result<(), TallyError> {
+        let (pk, sk) = keys::shop(domain);
+        let value = serde_dynamo::to_attribute_value(settings).map_err(TallyError::internal)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression("SET #settings = :settings")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#settings", "settings")
+            .expression_attribute_values(":settings", value)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Err(TallyError::invalid(format!("no shop {domain}"))),
+            Err(err) => Err(internal(err)),
+        }
     }
 
     /// Stores the hash of `key` as a key of `domain`.

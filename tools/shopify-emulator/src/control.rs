@@ -19,6 +19,11 @@ use crate::Emulator;
 pub struct NewShop {
     domain: String,
     access_token: String,
+    /// Where order webhooks go, signed with `clientSecret`.
+    #[serde(default)]
+    webhook_url: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -36,7 +41,13 @@ pub async fn register_shop(State(emulator): State<Arc<Emulator>>, Json(shop): Js
         return bad_request("domain and accessToken are required");
     }
     let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
-    state.shops.insert(shop.domain.to_lowercase(), ShopState::new(shop.access_token));
+    let mut registered = ShopState::new(shop.access_token);
+    registered.webhooks = match (shop.webhook_url, shop.client_secret) {
+        (Some(url), Some(secret)) => Some(crate::orders::WebhookTarget { url, secret }),
+        (None, None) => None,
+        _ => return bad_request("webhookUrl and clientSecret go together"),
+    };
+    state.shops.insert(shop.domain.to_lowercase(), registered);
     (StatusCode::CREATED, Json(json!({"domain": shop.domain}))).into_response()
 }
 

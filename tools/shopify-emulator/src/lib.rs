@@ -8,6 +8,7 @@
 mod control;
 mod execute;
 mod faults;
+mod orders;
 mod resolvers;
 mod state;
 
@@ -31,6 +32,9 @@ pub struct Emulator {
     schema: &'static Valid<Schema>,
     state: Mutex<state::State>,
     faults: Mutex<faults::Faults>,
+    /// Delivers webhooks.
+    http: reqwest::Client,
+    deliveries: std::sync::atomic::AtomicU64,
 }
 
 impl Emulator {
@@ -39,6 +43,11 @@ impl Emulator {
             schema: load_schema(),
             state: Mutex::new(state::State::default()),
             faults: Mutex::new(faults::Faults::default()),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .expect("an HTTP client"),
+            deliveries: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -48,10 +57,17 @@ impl Emulator {
             .route("/__emulator/shops", post(control::register_shop))
             .route("/__emulator/shops/{domain}/variants", post(control::add_variant))
             .route("/__emulator/shops/{domain}/state", get(control::shop_state))
+            .route("/__emulator/shops/{domain}/orders", post(orders::place_order))
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))
             .route("/__emulator/health", get(|| async { "ok" }))
             .with_state(self.clone())
+    }
+
+    /// A new webhook delivery id, unique in this emulator.
+    fn next_delivery_id(&self) -> String {
+        let n = self.deliveries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("b54557e4-bdd9-4b37-8a5f-{n:012}")
     }
 
     /// Serves on `addr` until the process ends; returns the address bound (useful with port 0).

@@ -23,6 +23,7 @@ pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool)
             Ok(shop.discount_by_code(code).map(discount_node).unwrap_or(Value::Null))
         }
         "discountNodes" => Ok(discount_nodes(shop, args)),
+        "discountCodeDeactivate" => Ok(deactivate_discount(shop, args["id"].as_str().unwrap_or_default())),
         "discountCodeDelete" => Ok(delete_discount(shop, args["id"].as_str().unwrap_or_default())),
         "productVariant" => Ok(product_variant(shop, args["id"].as_str().unwrap_or_default())),
         "storeCreditAccountCredit" => Ok(credit(shop, args["id"].as_str().unwrap_or_default(), &args["creditInput"])),
@@ -93,6 +94,7 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
         applies_once_per_customer: input["appliesOncePerCustomer"].clone(),
         minimum_requirement: input["minimumRequirement"].clone(),
         combines_with: input["combinesWith"].clone(),
+        used: 0,
     };
     let node = discount_node(&discount);
     shop.discounts.push(discount);
@@ -159,6 +161,18 @@ fn discount_nodes(shop: &ShopState, args: &Args) -> Value {
     let end = start + page.len();
     json!({"nodes": page, "pageInfo": {"hasNextPage": end < shop.discounts.len(), "endCursor": end.to_string(),
         "hasPreviousPage": start > 0, "startCursor": start.to_string()}})
+}
+
+fn deactivate_discount(shop: &mut ShopState, id: &str) -> Value {
+    match shop.discounts.iter_mut().find(|d| d.id == id) {
+        Some(discount) => {
+            discount.status = "EXPIRED";
+            json!({"codeDiscountNode": discount_node(discount), "userErrors": []})
+        }
+        None => {
+            json!({"codeDiscountNode": null, "userErrors": [user_error(&["id"], "INVALID", "Discount does not exist")]})
+        }
+    }
 }
 
 fn delete_discount(shop: &mut ShopState, id: &str) -> Value {

@@ -18,7 +18,10 @@ pub struct ShopState {
     pub variants: BTreeMap<u64, Decimal>,
     /// Store credit accounts by customer GID: one per currency.
     pub store_credit: BTreeMap<String, Vec<CreditAccount>>,
+    /// Where the shop's webhooks go, if anywhere.
+    pub webhooks: Option<crate::orders::WebhookTarget>,
     next_id: u64,
+    orders: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +46,8 @@ pub struct Discount {
     pub applies_once_per_customer: Value,
     pub minimum_requirement: Value,
     pub combines_with: Value,
+    /// How many orders used the code.
+    pub used: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +67,12 @@ impl ShopState {
     pub fn next_gid(&mut self, kind: &str) -> String {
         self.next_id += 1;
         format!("gid://shopify/{kind}/{}", self.next_id)
+    }
+
+    /// A new order's id and number.
+    pub fn next_order(&mut self) -> (u64, u64) {
+        self.orders += 1;
+        (450_789_468 + self.orders, 1000 + self.orders)
     }
 
     pub fn discount_by_code(&self, code: &str) -> Option<&Discount> {

@@ -4,7 +4,9 @@
 //!   tally-cli shop create --domain D --access-token T --client-secret S [--currency USD] [--admin-url URL]
 //!                         [--code-prefix TALLY-]
 //!   tally-cli api-key create --shop D [--key K]
+//!   tally-cli shop settings --shop D [--return-points-on-cancel B] [--auto-enroll B] [--return-points-on-expiry B]
 //!   tally-cli reconcile [--shop D] [--grace-seconds 120]
+//!   tally-cli expire [--shop D]
 //!   tally-cli audit --shop D
 //!   tally-cli review list --shop D
 //!   tally-cli review resolve --shop D --customer C --reward R (--issued SHOPIFY_ID | --not-issued)
@@ -17,7 +19,9 @@ use std::time::Duration;
 use tally_shared::audit::audit;
 use tally_shared::config::Config;
 use tally_shared::domain::ids::api_key;
+use tally_shared::domain::now;
 use tally_shared::domain::shop::Shop;
+use tally_shared::expire::expire;
 use tally_shared::reconcile::{reconcile, DEFAULT_GRACE};
 use tally_shared::store::Store;
 use tally_shared::Deps;
@@ -26,7 +30,9 @@ const USAGE: &str = "usage:
   tally-cli table create
   tally-cli shop create --domain D --access-token T --client-secret S [--currency USD] [--admin-url URL] [--code-prefix P]
   tally-cli api-key create --shop D [--key K]
+  tally-cli shop settings --shop D [--return-points-on-cancel B] [--auto-enroll B] [--return-points-on-expiry B]
   tally-cli reconcile [--shop D] [--grace-seconds 120]
+  tally-cli expire [--shop D]
   tally-cli audit --shop D
   tally-cli review list --shop D
   tally-cli review resolve --shop D --customer C --reward R (--issued SHOPIFY_ID | --not-issued)
@@ -46,7 +52,9 @@ async fn main() -> ExitCode {
 
 async fn run(args: &[String]) -> Result<(), String> {
     let (command, flags) = match args {
-        [noun, rest @ ..] if noun == "reconcile" || noun == "audit" => (noun.clone(), parse_flags(rest)?),
+        [noun, rest @ ..] if ["reconcile", "expire", "audit"].contains(&noun.as_str()) => {
+            (noun.clone(), parse_flags(rest)?)
+        }
         [noun, verb, rest @ ..] => (format!("{noun} {verb}"), parse_flags(rest)?),
         _ => return Err(USAGE.into()),
     };
@@ -64,6 +72,12 @@ async fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         "audit" => audit_shop(&deps, required(&flags, "shop")?).await,
+        "expire" => {
+            let report = expire(&deps, flags.get("shop").map(String::as_str), now()).await.map_err(describe)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(())
+        }
+        "shop settings" => shop_settings(store, &flags).await,
         "review list" => {
             let rewards = store.rewards_in_review(required(&flags, "shop")?).await.map_err(describe)?;
             println!("{}", serde_json::to_string_pretty(&rewards).unwrap_or_default());
@@ -100,6 +114,25 @@ async fn create_shop(store: &Store, flags: &HashMap<String, String>) -> Result<(
     }
     store.create_shop(&shop).await.map_err(describe)?;
     eprintln!("shop {} created", shop.domain);
+    Ok(())
+}
+
+/// Changes the settings given and prints them all.
+async fn shop_settings(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
+    let domain = required(flags, "shop")?;
+    let shop = store.get_shop(domain).await.map_err(describe)?.ok_or_else(|| format!("no shop {domain}"))?;
+    let mut settings = shop.settings;
+    for (flag, field) in [
+        ("return-points-on-cancel", &mut settings.return_points_on_cancel),
+        ("auto-enroll", &mut settings.auto_enroll),
+        ("return-points-on-expiry", &mut settings.return_points_on_expiry),
+    ] {
+        if let Some(value) = flags.get(flag) {
+            *field = value.parse().map_err(|_| format!("--{flag} takes true or false"))?;
+        }
+    }
+    store.set_shop_settings(domain, &settings).await.map_err(describe)?;
+    println!("{}", serde_json::to_string_pretty(&settings).unwrap_or_default());
     Ok(())
 }
 

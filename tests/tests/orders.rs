@@ -1,0 +1,217 @@
+//! Order-time deduction and Shopify's order webhooks, delivered by the emulator as Shopify signs them.
+
+use serde_json::{json, Value};
+use tally_shared::domain::ledger::LedgerKind;
+use tally_shared::domain::shop::ShopSettings;
+use tally_tests::{Reply, Stack, TestShop};
+
+const CUSTOMER: u64 = 1212;
+
+async fn setup(name: &str, expires_after_days: Option<u32>) -> (Stack, TestShop, u64) {
+    let stack = Stack::start().await;
+    let shop = stack.shop(name).await;
+    let mut rule = json!({"name": "$6 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 600, "discountValue": "6.00"});
+    if let Some(days) = expires_after_days {
+        rule["expiresAfterDays"] = json!(days);
+    }
+    let rule = stack.rule(&shop, rule).await;
+    stack.customer(&shop, CUSTOMER, 1000).await;
+    (stack, shop, rule)
+}
+
+async fn redeem(stack: &Stack, shop: &TestShop, rule: u64, delayed: bool) -> Reply {
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule, "delayPointsDeduction": delayed});
+    stack.post(&shop.key, "/api/external/redeem-points", body).await
+}
+
+/// Places an order with the emulator, which delivers its webhooks to Tally; returns the emulator's answer.
+async fn order(stack: &Stack, shop: &TestShop, order: Value) -> Value {
+    stack.control("POST", &format!("/__emulator/shops/{}/orders", shop.domain), order).await
+}
+
+async fn ledger_kinds(stack: &Stack, shop: &TestShop) -> Vec<LedgerKind> {
+    stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap().iter().map(|e| e.kind).collect()
+}
+
+fn delivered_ok(placed: &Value) -> bool {
+    placed["deliveries"].as_array().is_some_and(|d| !d.is_empty() && d.iter().all(|d| d["status"] == 200))
+}
+
+#[tokio::test]
+async fn a_delayed_redemption_reserves_and_its_order_pays_exactly_once() {
+    let (stack, shop, rule) = setup("reserve", None).await;
+    let reserved = redeem(&stack, &shop, rule, true).await;
+    assert_eq!(reserved.status, 200, "{:?}", reserved.body);
+    assert_eq!(reserved.body["reward"]["deductionMode"], "ON_ORDER");
+    assert_eq!(reserved.body["reward"]["status"], "UNUSED");
+    assert_eq!(
+        (reserved.body["availablePoints"].as_i64(), reserved.body["reservedPoints"].as_i64()),
+        (Some(400), Some(600))
+    );
+    let immediate = stack
+        .post(&shop.key, "/api/external/redeem-points", json!({"customerId": CUSTOMER, "redeemRuleId": rule}))
+        .await;
+    assert_eq!(immediate.code(), "INSUFFICIENT_POINTS", "reserved points cannot be spent again");
+    let again = redeem(&stack, &shop, rule, true).await;
+    assert_eq!(again.code(), "INSUFFICIENT_POINTS", "nor reserved twice");
+
+    let code = reserved.body["reward"]["discountCode"].as_str().unwrap();
+    let placed =
+        order(&stack, &shop, json!({"codes": [code], "customerId": CUSTOMER, "copies": 5, "distinctDeliveries": true}))
+            .await;
+    assert!(delivered_ok(&placed), "{placed:#?}");
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    let reward = &loyalty["rewards"][0];
+    assert_eq!(reward["status"], "USED");
+    assert_eq!(reward["orderId"], placed["order"]["id"]);
+    assert_eq!(reward["orderName"], placed["order"]["name"]);
+    assert!(reward["usedAt"].is_string());
+    assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(400), Some(0)));
+    assert_eq!(loyalty["spentPoints"], 600);
+    assert_eq!(
+        ledger_kinds(&stack, &shop).await,
+        [LedgerKind::Credit, LedgerKind::Reserve, LedgerKind::ReservationSpent],
+        "paid once, though 5 deliveries came at once"
+    );
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn a_webhook_without_the_shops_signature_changes_nothing() {
+    let (stack, shop, rule) = setup("signature", None).await;
+    let reward = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
+    let body = json!({"id": 1, "name": "#1", "customer": null, "discount_codes": [{"code": reward["discountCode"], "amount": "6.00", "type": "fixed_amount"}]}).to_string();
+    let send = |signature: Option<String>, domain: &str, topic: &str, body: String| {
+        let mut request = stack
+            .http
+            .post(format!("{}/webhooks/shopify", stack.api))
+            .header("X-Shopify-Topic", topic)
+            .header("X-Shopify-Shop-Domain", domain)
+            .header("X-Shopify-Webhook-Id", format!("w-{topic}-{}", body.len()))
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header("X-Shopify-Hmac-Sha256", signature);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let right = tally_shared::webhooks::sign("secret", body.as_bytes());
+    let wrong = tally_shared::webhooks::sign("not the secret", body.as_bytes());
+    assert_eq!(send(Some(wrong), &shop.domain, "orders/create", body.clone()).await, 401);
+    assert_eq!(send(None, &shop.domain, "orders/create", body.clone()).await, 401);
+    assert_eq!(send(Some(right.clone()), "unknown.myshopify.com", "orders/create", body.clone()).await, 401);
+    let tampered = body.replace("\"#1\"", "\"#2\"");
+    assert_eq!(send(Some(right), &shop.domain, "orders/create", tampered).await, 401);
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!(loyalty["rewards"][0]["status"], "UNUSED", "nothing changed");
+    assert_eq!(loyalty["reservedPoints"], 600);
+
+    let garbage = "{not json".to_string();
+    assert_eq!(
+        send(Some(tally_shared::webhooks::sign("secret", garbage.as_bytes())), &shop.domain, "orders/create", garbage)
+            .await,
+        400
+    );
+    let other = "{\"id\": 5}".to_string();
+    assert_eq!(
+        send(Some(tally_shared::webhooks::sign("secret", other.as_bytes())), &shop.domain, "products/update", other)
+            .await,
+        200
+    );
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn expiry_releases_a_reservation_and_ends_the_code() {
+    let (stack, shop, rule) = setup("expiry", Some(1)).await;
+    let delayed = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
+    let two_days_later = tally_shared::domain::now() + time::Duration::days(2);
+    let report = tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    assert_eq!(report.expired, 1);
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!(loyalty["rewards"][0]["status"], "EXPIRED");
+    assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(1000), Some(0)));
+    let discount = stack.discounts(&shop).await.into_iter().find(|d| d["code"] == delayed["discountCode"]).unwrap();
+    assert_eq!(discount["status"], "EXPIRED", "the code no longer works in Shopify");
+    let late = stack
+        .http
+        .post(format!("{}/__emulator/shops/{}/orders", stack.emulator, shop.domain))
+        .json(&json!({"codes": [delayed["discountCode"]], "customerId": CUSTOMER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 422, "an expired code cannot be used");
+
+    // An immediate reward keeps its points spent when it expires, unless the shop says otherwise.
+    let immediate = redeem(&stack, &shop, rule, false).await;
+    assert_eq!(immediate.status, 200);
+    tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
+    let returning = ShopSettings { return_points_on_expiry: true, ..ShopSettings::default() };
+    stack.store.set_shop_settings(&shop.domain, &returning).await.unwrap();
+    redeem(&stack, &shop, rule, false).await;
+    tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 400, "its points came back");
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_gives_points_back_once_even_before_its_creation() {
+    let (stack, shop, rule) = setup("cancel", None).await;
+    let first = redeem(&stack, &shop, rule, false).await.body["reward"].clone();
+    let placed = order(&stack, &shop, json!({"codes": [first["discountCode"]], "customerId": CUSTOMER, "cancel": true, "copies": 3, "distinctDeliveries": true})).await;
+    assert!(delivered_ok(&placed), "{placed:#?}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1000, "the points came back, once, for three deliveries");
+
+    let second = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
+    let placed = order(
+        &stack,
+        &shop,
+        json!({"codes": [second["discountCode"]], "customerId": null, "cancel": true, "cancelFirst": true}),
+    )
+    .await;
+    assert!(delivered_ok(&placed), "{placed:#?}");
+    assert_eq!(placed["deliveries"][0]["topic"], "orders/cancelled");
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(1000), Some(0)));
+    let statuses: Vec<&str> =
+        loyalty["rewards"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["REFUNDED", "REFUNDED"]);
+    let returned = ledger_kinds(&stack, &shop).await.iter().filter(|k| **k == LedgerKind::RedeemReversed).count();
+    assert_eq!(returned, 2, "one return per cancelled reward");
+    stack.assert_audit_clean(&shop).await;
+
+    // A shop that keeps points on cancellation keeps them.
+    let keeping = ShopSettings { return_points_on_cancel: false, ..ShopSettings::default() };
+    stack.store.set_shop_settings(&shop.domain, &keeping).await.unwrap();
+    let third = redeem(&stack, &shop, rule, false).await.body["reward"].clone();
+    order(&stack, &shop, json!({"codes": [third["discountCode"]], "customerId": CUSTOMER, "cancel": true})).await;
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn shopify_customers_are_enrolled_when_the_shop_says_so() {
+    let (stack, shop, _) = setup("auto-enroll", None).await;
+    let created = |id: u64| json!({"id": id, "email": format!("new{id}@example.com"), "first_name": "New"}).to_string();
+    let send = |body: String, webhook_id: &str| {
+        let request = stack
+            .http
+            .post(format!("{}/webhooks/shopify", stack.api))
+            .header("X-Shopify-Topic", "customers/create")
+            .header("X-Shopify-Shop-Domain", &shop.domain)
+            .header("X-Shopify-Webhook-Id", webhook_id)
+            .header("X-Shopify-Hmac-Sha256", tally_shared::webhooks::sign("secret", body.as_bytes()))
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(send(created(31), "c-31").await, 200);
+    assert!(stack.store.get_customer(&shop.domain, 31).await.unwrap().is_none(), "autoEnroll is off by default");
+    stack
+        .store
+        .set_shop_settings(&shop.domain, &ShopSettings { auto_enroll: true, ..ShopSettings::default() })
+        .await
+        .unwrap();
+    assert_eq!(send(created(32), "c-32").await, 200);
+    assert_eq!(send(created(32), "c-32-again").await, 200, "a second delivery is harmless");
+    assert_eq!(stack.loyalty(&shop, 32).await["customerStatus"], "ACTIVE");
+}

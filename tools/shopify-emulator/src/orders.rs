@@ -1,0 +1,165 @@
+//! Orders placed through the control API, and the Shopify-signed webhooks they deliver.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::{Emulator, API_VERSION};
+
+/// `POST /__emulator/shops/{domain}/orders`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrder {
+    #[serde(default)]
+    codes: Vec<String>,
+    /// The ordering customer; `null` for a guest order.
+    #[serde(default)]
+    customer_id: Option<u64>,
+    /// Also deliver `orders/cancelled`.
+    #[serde(default)]
+    cancel: bool,
+    /// Deliver `orders/cancelled` before `orders/create`.
+    #[serde(default)]
+    cancel_first: bool,
+    /// How many copies of each webhook to deliver at once (Shopify delivers at least once).
+    #[serde(default = "one")]
+    copies: usize,
+    /// Give each copy its own `X-Shopify-Webhook-Id`, as separate subscriptions would.
+    #[serde(default)]
+    distinct_deliveries: bool,
+    /// Wait this long before delivering.
+    #[serde(default)]
+    delay_ms: u64,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Where a shop's webhooks go and how they are signed.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    pub url: String,
+    pub secret: String,
+}
+
+pub async fn place_order(
+    State(emulator): State<Arc<Emulator>>,
+    Path(domain): Path<String>,
+    Json(request): Json<NewOrder>,
+) -> Response {
+    let domain = domain.to_lowercase();
+    let (order, target) = {
+        let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(shop) = state.shops.get_mut(&domain) else {
+            return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response();
+        };
+        let mut uses = Vec::new();
+        for code in &request.codes {
+            let customer_gid = request.customer_id.map(|id| format!("gid://shopify/Customer/{id}"));
+            let Some(discount) = shop.discounts.iter_mut().find(|d| d.code.eq_ignore_ascii_case(code)) else {
+                return unprocessable(format!("discount code {code} does not exist"));
+            };
+            if discount.status != "ACTIVE" {
+                return unprocessable(format!("discount code {code} is not active"));
+            }
+            if discount.usage_limit.as_u64().is_some_and(|limit| discount.used >= limit) {
+                return unprocessable(format!("discount code {code} has been used"));
+            }
+            if customer_gid.is_some() && discount.customer.is_some() && discount.customer != customer_gid {
+                return unprocessable(format!("discount code {code} is for another customer"));
+            }
+            discount.used += 1;
+            let kind = if discount.kind == "free_shipping" { "shipping" } else { "fixed_amount" };
+            uses.push(json!({"code": discount.code, "amount": "0.00", "type": kind}));
+        }
+        let (id, number) = shop.next_order();
+        let order = json!({
+            "id": id, "name": format!("#{number}"), "email": null, "currency": "USD", "total_price": "50.00",
+            "cancelled_at": null, "created_at": "2026-11-23T10:15:00Z",
+            "customer": request.customer_id.map(|id| json!({"id": id})),
+            "discount_codes": uses,
+        });
+        (order, shop.webhooks.clone())
+    };
+    let Some(target) = target else {
+        return (StatusCode::CREATED, Json(json!({"order": order, "deliveries": []}))).into_response();
+    };
+    tokio::time::sleep(Duration::from_millis(request.delay_ms)).await;
+    let mut topics = vec!["orders/create"];
+    if request.cancel {
+        topics.push("orders/cancelled");
+        if request.cancel_first {
+            topics.reverse();
+        }
+    }
+    let mut deliveries = Vec::new();
+    for topic in topics {
+        let mut body = order.clone();
+        if topic == "orders/cancelled" {
+            body["cancelled_at"] = json!("2026-11-23T10:20:00Z");
+        }
+        deliveries.extend(
+            deliver(&emulator, &domain, &target, topic, &body, request.copies, request.distinct_deliveries).await,
+        );
+    }
+    (StatusCode::CREATED, Json(json!({"order": order, "deliveries": deliveries}))).into_response()
+}
+
+/// Delivers `copies` copies of one webhook at once; returns each delivery's id and the status it got.
+async fn deliver(
+    emulator: &Emulator,
+    domain: &str,
+    target: &WebhookTarget,
+    topic: &str,
+    order: &Value,
+    copies: usize,
+    distinct: bool,
+) -> Vec<Value> {
+    let body = order.to_string();
+    let signature = sign(&target.secret, body.as_bytes());
+    let event_id = emulator.next_delivery_id();
+    let sends = (0..copies.max(1)).map(|_| {
+        let webhook_id = if distinct { emulator.next_delivery_id() } else { event_id.clone() };
+        let request = emulator
+            .http
+            .post(&target.url)
+            .header("Content-Type", "application/json")
+            .header("X-Shopify-Topic", topic)
+            .header("X-Shopify-Hmac-Sha256", &signature)
+            .header("X-Shopify-Shop-Domain", domain)
+            .header("X-Shopify-API-Version", API_VERSION)
+            .header("X-Shopify-Webhook-Id", &webhook_id)
+            .header("X-Shopify-Event-Id", &event_id)
+            .header("X-Shopify-Triggered-At", "2026-11-23T10:15:00Z")
+            .body(body.clone());
+        async move {
+            let status = match request.send().await {
+                Ok(response) => json!(response.status().as_u16()),
+                Err(e) => json!(format!("not delivered: {e}")),
+            };
+            json!({"topic": topic, "webhookId": webhook_id, "status": status})
+        }
+    });
+    futures::future::join_all(sends).await
+}
+
+/// Base64 of HMAC-SHA256 over the body with the app's client secret, as Shopify signs webhooks.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(body);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn unprocessable(message: String) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": message}))).into_response()
+}

@@ -2,7 +2,7 @@
 //! at a crash point, then reconciliation settles what it left, and the audit is clean.
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -18,18 +18,30 @@ fn local_api_binary() -> std::path::PathBuf {
     binary
 }
 
+/// The server process, killed if the test ends before it died by itself.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Sends one redemption to a server that aborts at `crash_at`; returns once the server died.
 async fn redeem_and_crash(stack: &Stack, shop: &TestShop, crash_at: &str, key: &str, rule: u64) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(local_api_binary())
-        .env("PORT", port.to_string())
-        .env("TABLE_NAME", stack.store.table())
-        .env("DYNAMODB_ENDPOINT", tally_tests::dynamodb_endpoint())
-        .env("TALLY_CRASH_AT", crash_at)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the local API server starts");
+    let mut server = Server(
+        Command::new(local_api_binary())
+            .env("PORT", port.to_string())
+            .env("TABLE_NAME", stack.store.table())
+            .env("DYNAMODB_ENDPOINT", tally_tests::dynamodb_endpoint())
+            .env("TALLY_CRASH_AT", crash_at)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the local API server starts"),
+    );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if stack.http.get(format!("{url}/api/external/point-redeem-rules")).send().await.is_ok() {
@@ -46,7 +58,7 @@ async fn redeem_and_crash(stack: &Stack, shop: &TestShop, crash_at: &str, key: &
         .send()
         .await;
     assert!(sent.is_err(), "the server died before answering");
-    let status = server.wait().expect("the server exits");
+    let status = server.0.wait().expect("the server exits");
     assert!(!status.success(), "the server aborted at {crash_at}");
 }
 

@@ -1,11 +1,19 @@
 # The two commands of the README: `make dev` runs the local stack, `make test` runs every test.
-.PHONY: dev test build release lint fmt
+.PHONY: dev test fuzz bench build release lint fmt
 
 dev:
 	scripts/dev.sh
 
 test:
 	scripts/test.sh
+
+# schemathesis against the local stack, from openapi.yaml (FUZZ_EXAMPLES per operation, default 100).
+fuzz:
+	scripts/fuzz.sh
+
+# Latency against the floor, capacity and cost, binaries' size, start-up and memory: bench/report.md.
+bench:
+	scripts/bench.sh
 
 build:
 	cargo build --workspace

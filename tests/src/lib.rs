@@ -187,12 +187,34 @@ impl Stack {
 }
 
 async fn reply(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.expect("the API answers");
+    let (client, request) = request.build_split();
+    let request = request.expect("a valid request");
+    let (method, path) = (request.method().to_string(), request.url().path().to_string());
+    let response = client.execute(request).await.expect("the API answers");
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let retry_after = header("retry-after").and_then(|v| v.parse().ok());
     let replayed = header("idempotent-replayed").is_some();
     let text = response.text().await.expect("a body");
+    record(&method, &path, status, &text);
     let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
     Reply { status, body, retry_after, replayed }
+}
+
+/// With `CONTRACT_LOG` set to a folder, every response the tests see is written there, one JSON line
+/// each, for `scripts/contract.py` to check against openapi.yaml.
+fn record(method: &str, path: &str, status: u16, body: &str) {
+    use std::io::Write;
+    static LOG: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
+    let Ok(folder) = std::env::var("CONTRACT_LOG") else { return };
+    let mut log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    if log.is_none() {
+        let _ = std::fs::create_dir_all(&folder);
+        let file = format!("{folder}/responses-{}.jsonl", std::process::id());
+        *log = std::fs::OpenOptions::new().create(true).append(true).open(file).ok();
+    }
+    if let Some(file) = log.as_mut() {
+        let line = json!({"method": method, "path": path, "status": status, "body": body});
+        let _ = writeln!(file, "{line}");
+    }
 }

@@ -126,9 +126,15 @@ impl Enrollment {
             }
         }
         self.vip_tier = self.vip_tier.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if self.vip_tier.as_ref().is_some_and(|t| t.chars().count() > MAX_TIER_LENGTH) {
+            return Err(format!("vipTier must be at most {MAX_TIER_LENGTH} characters"));
+        }
         Ok(())
     }
 }
+
+/// The longest VIP tier name.
+pub const MAX_TIER_LENGTH: usize = 64;
 
 /// Emails are matched case-insensitively; `None` when it is not an email at all.
 pub fn normalize_email(email: &str) -> Option<String> {

@@ -90,7 +90,7 @@ impl RuleInput {
     /// Checks the input as a whole and gives the rule it describes.
     pub fn into_rule(self, id: u64) -> Result<RedeemRule, String> {
         let name = self.name.trim().to_string();
-        if name.is_empty() || name.len() > 255 {
+        if name.is_empty() || name.chars().count() > 255 {
             return Err("name must be 1 to 255 characters".into());
         }
         let points_cost = crate::domain::points::Points::from_json(&self.points_cost)
@@ -112,6 +112,12 @@ impl RuleInput {
             return Err("variantIds must be Shopify variant ids".into());
         }
         let vip_tier = self.vip_tier.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if vip_tier.as_ref().is_some_and(|t| t.chars().count() > crate::domain::customer::MAX_TIER_LENGTH) {
+            return Err("vipTier must be at most 64 characters".into());
+        }
+        if self.variant_ids.len() > 100 {
+            return Err("variantIds lists at most 100 variants".into());
+        }
         Ok(RedeemRule {
             id,
             name,

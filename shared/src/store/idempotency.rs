@@ -119,11 +119,7 @@ impl Store {
     ) -> Result<Begin, TallyError> {
         let (pk, sk) = keys::idempotency(domain, key);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .update_item((pk, sk))
             .condition_expression(TAKE_OVER)
             .update_expression("SET #lockToken = :token, #lockedUntil = :until")
             .expression_attribute_names("#lockToken", "lockToken")
@@ -156,11 +152,7 @@ impl Store {
         body: &str,
     ) -> Result<(), TallyError> {
         let (pk, sk) = keys::idempotency(domain, &claim.key);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+        self.update_item((pk, sk))
             .condition_expression(STILL_MINE)
             .update_expression(
                 "SET #status = :completed, #responseStatus = :status, #responseBody = :body REMOVE #lockToken",
@@ -183,11 +175,7 @@ impl Store {
     pub async fn release_idempotent(&self, domain: &str, claim: &Claim) -> Result<(), TallyError> {
         let (pk, sk) = keys::idempotency(domain, &claim.key);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .update_item((pk, sk))
             .condition_expression(STILL_MINE)
             .update_expression("SET #lockedUntil = :zero")
             .expression_attribute_names("#lockToken", "lockToken")

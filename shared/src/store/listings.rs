@@ -43,11 +43,7 @@ impl Store {
         let (pk, sk) = keys::reward(domain, reward.customer_id, reward.id);
         let (_, listing) = keys::review_listing(domain, &reward.create_at, reward.id);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .update_item((pk, sk))
             .condition_expression(PENDING_AND_NOT_IN_REVIEW)
             .update_expression("SET #review = :reason, #gsk = :listing")
             .expression_attribute_names("#status", "status")

@@ -3,7 +3,7 @@
 mod balance;
 mod customers;
 mod idempotency;
-mod keys;
+pub mod keys;
 mod listings;
 mod orders;
 mod rewards;
@@ -81,6 +81,18 @@ impl Store {
     pub async fn delete_table(&self) -> Result<(), TallyError> {
         self.client.delete_table().table_name(&self.table).send().await.map_err(internal)?;
         Ok(())
+    }
+
+    /// An `UpdateItem` on the item under `key`, to be given its expressions.
+    fn update_item(
+        &self,
+        (pk, sk): keys::Key,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
     }
 
     async fn get<T: DeserializeOwned>(&self, (pk, sk): (String, String)) -> Result<Option<T>, TallyError> {

@@ -24,11 +24,7 @@ impl Store {
         input.clone().into_rule(1).map_err(TallyError::InvalidRequest)?;
         let (pk, sk) = keys::shop(domain);
         let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .update_item((pk, sk))
             .condition_expression("attribute_exists(#pk)")
             .update_expression(NEXT_RULE_ID)
             .expression_attribute_names("#pk", keys::PK)

@@ -4,7 +4,6 @@ use super::{internal, is_condition_failure, keys, listed, to_item, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
 use crate::domain::shop::{Shop, ShopSettings};
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 /// What the table keeps of an API key: the shop it opens, never the key itself.
@@ -45,11 +44,7 @@ impl Store {
         let (pk, sk) = keys::shop(domain);
         let value = serde_dynamo::to_attribute_value(settings).map_err(TallyError::internal)?;
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .update_item((pk, sk))
             .condition_expression("attribute_exists(#pk)")
             .update_expression("SET #settings = :settings")
             .expression_attribute_names("#pk", keys::PK)

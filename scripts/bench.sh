@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make bench: builds the release binaries, starts DynamoDB Local on a free port, runs the benchmark
+# (which starts the Shopify emulator and the local API server itself), writes bench/report.md and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo build --release --workspace --bins
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
+scripts/dynamodb-local.sh start "$port"
+DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn target/release/bench

@@ -1,0 +1,53 @@
+"""Checks every response the tests recorded (CONTRACT_LOG) against openapi.yaml: the status is documented
+for that operation, and the body validates against its schema. Exits 1 on any disagreement."""
+import glob
+import json
+import sys
+
+import yaml
+from jsonschema import Draft202012Validator
+
+
+def resolve(spec, node):
+    while isinstance(node, dict) and "$ref" in node and len(node) == 1:
+        target = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def main(spec_path, folder):
+    spec = yaml.safe_load(open(spec_path))
+    checked, problems, seen = 0, [], set()
+    for file in sorted(glob.glob(f"{folder}/*.jsonl")):
+        for line in open(file):
+            r = json.loads(line)
+            operation = spec["paths"].get(r["path"], {}).get(r["method"].lower())
+            where = f'{r["method"]} {r["path"]} {r["status"]}'
+            if operation is None:
+                problems.append(f"{where}: the operation is not in the document")
+                continue
+            response = resolve(spec, operation["responses"].get(str(r["status"])))
+            if response is None:
+                problems.append(f"{where}: the status is not documented")
+                continue
+            seen.add(where)
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if schema is None:
+                continue
+            body = json.loads(r["body"])
+            validator = Draft202012Validator({**schema, "components": spec["components"]})
+            for error in validator.iter_errors(body):
+                problems.append(f"{where}: {error.json_path}: {error.message[:200]}")
+            checked += 1
+    for problem in problems[:50]:
+        print("CONTRACT:", problem)
+    print(f"contract: {checked} responses checked against {spec_path} ({len(seen)} operation and status pairs), "
+          f"{len(problems)} disagreements")
+    if checked == 0 or problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

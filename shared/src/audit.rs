@@ -34,8 +34,8 @@ pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError>
     let shop = deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?;
     let shopify = deps.shopify.for_shop(&shop);
     let mut report = AuditReport::default();
-    for listed in deps.store.list_customers(domain).await? {
-        let Some((customer, rewards)) = deps.store.loyalty(domain, listed.customer_id).await? else { continue };
+    for customer_id in deps.store.list_customers(domain).await? {
+        let Some((customer, rewards)) = deps.store.loyalty(domain, customer_id).await? else { continue };
         let ledger = deps.store.ledger(domain, customer.customer_id).await?;
         report.customers += 1;
         report.rewards += rewards.len();

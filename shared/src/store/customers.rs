@@ -1,11 +1,12 @@
 //! Customers: enrollment, lookup, balances and the loyalty view.
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use serde::{Deserialize, Serialize};
 
 use super::balance::BalanceError;
 use super::idempotency::Claim;
-use super::{customer_item, from_item, internal, keys, to_item, Item, SortKey, Store};
+use super::{
+    customer_item, customer_listing_item, from_item, internal, keys, to_item, CustomerId, Item, SortKey, Store,
+};
 use crate::domain::customer::{Customer, CustomerStatus, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
@@ -14,13 +15,6 @@ use crate::domain::redemption::CustomerRef;
 use crate::domain::reward::Reward;
 
 const EMAIL_FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
-
-/// The item that makes an email unique in a shop.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EmailOwner {
-    customer_id: u64,
-}
 
 /// What an enrollment did.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,7 +33,7 @@ impl Store {
         let id = match who {
             CustomerRef::Id(id) => Some(*id),
             CustomerRef::Email(email) => {
-                self.get::<EmailOwner>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
+                self.get::<CustomerId>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
             }
         };
         let customer = match id {
@@ -71,7 +65,7 @@ impl Store {
             Enrolled::New => self.put_new(customer_item(domain, &customer)?)?,
             Enrolled::Reactivated => self.put_versioned(domain, &customer)?,
         };
-        let owner = EmailOwner { customer_id: customer.customer_id };
+        let owner = CustomerId { customer_id: customer.customer_id };
         let email_item = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&owner, keys::email(domain, &email))?))
@@ -86,6 +80,9 @@ impl Store {
             let effect = Effect::Customer { customer_id: customer.customer_id }.to_string();
             items.push(self.claim_effect(domain, claim, &effect)?);
         }
+        if outcome == Enrolled::New {
+            items.push(self.put_new(customer_listing_item(domain, customer.customer_id)?)?);
+        }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok((customer, outcome)),
             Err(err) => {
@@ -98,7 +95,7 @@ impl Store {
                 match failed.as_slice() {
                     [true, ..] => Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id)),
                     [_, true, ..] => Err(TallyError::EmailInUse(email)),
-                    [_, _, true] => Err(super::rewards::claim_lost()),
+                    [_, _, true, ..] if claim.is_some() => Err(super::rewards::claim_lost()),
                     _ => Err(TallyError::Busy),
                 }
             }
@@ -107,15 +104,11 @@ impl Store {
 
     /// Writes a customer record as it is, replacing what is there: for seeding and tests, never for balances.
     pub async fn put_customer_record(&self, domain: &str, customer: &Customer) -> Result<(), TallyError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(customer_item(domain, customer)?))
-            .send()
-            .await
-            .map_err(internal)?;
+        for item in [customer_item(domain, customer)?, customer_listing_item(domain, customer.customer_id)?] {
+            self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(internal)?;
+        }
         if let Some(email) = &customer.email {
-            let owner = EmailOwner { customer_id: customer.customer_id };
+            let owner = CustomerId { customer_id: customer.customer_id };
             self.client
                 .put_item()
                 .table_name(&self.table)

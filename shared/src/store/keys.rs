@@ -63,9 +63,10 @@ pub fn shop_listing(domain: &str) -> Key {
     ("SHOPS".into(), domain.into())
 }
 
-/// A shop's customers, for the audit.
+/// A shop's customers, for the audit: a small item of its own per customer, written once at enrollment, so
+/// that a change of balance rewrites no index entry.
 pub fn customer_listing(domain: &str, customer_id: u64) -> Key {
-    (format!("SHOP#{domain}"), format!("{CUSTOMER_LISTING_PREFIX}{customer_id:020}"))
+    (format!("SHOP#{domain}#CUSTOMERS"), format!("{CUSTOMER_LISTING_PREFIX}{customer_id:020}"))
 }
 
 pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";

@@ -2,8 +2,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{from_item, internal, is_condition_failure, keys, SortKey, Store};
-use crate::domain::customer::Customer;
+use super::{from_item, internal, is_condition_failure, keys, CustomerId, SortKey, Store};
 use crate::domain::error::TallyError;
 use crate::domain::reward::Reward;
 use crate::domain::shop::Shop;
@@ -16,10 +15,11 @@ impl Store {
         self.query_listing(pk, SortKey::From("")).await?.into_iter().map(from_item).collect()
     }
 
-    pub async fn list_customers(&self, domain: &str) -> Result<Vec<Customer>, TallyError> {
+    /// The ids of the shop's customers, ever enrolled.
+    pub async fn list_customers(&self, domain: &str) -> Result<Vec<u64>, TallyError> {
         let (pk, _) = keys::customer_listing(domain, 0);
-        let items = self.query_listing(pk, SortKey::Prefix(keys::CUSTOMER_LISTING_PREFIX)).await?;
-        items.into_iter().map(from_item).collect()
+        let items = self.query(pk, SortKey::Prefix(keys::CUSTOMER_LISTING_PREFIX)).await?;
+        items.into_iter().map(|item| from_item::<CustomerId>(item).map(|listed| listed.customer_id)).collect()
     }
 
     /// The shop's rewards still `PENDING` that were created at or before `before` (RFC 3339), oldest first.

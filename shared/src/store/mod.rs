@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use balance::BalanceError;
 pub use customers::Enrolled;
@@ -181,10 +181,21 @@ fn listed(mut item: Item, (pk, sk): keys::Key) -> Item {
     item
 }
 
-/// A customer's record, listed among the shop's customers.
+/// An item that names a customer: the owner of an email in a shop, or an entry of the shop's customers.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerId {
+    customer_id: u64,
+}
+
+/// A customer's record.
 fn customer_item(domain: &str, customer: &Customer) -> Result<Item, TallyError> {
-    let item = to_item(customer, keys::customer(domain, customer.customer_id))?;
-    Ok(listed(item, keys::customer_listing(domain, customer.customer_id)))
+    to_item(customer, keys::customer(domain, customer.customer_id))
+}
+
+/// A customer's entry among the shop's customers.
+fn customer_listing_item(domain: &str, customer_id: u64) -> Result<Item, TallyError> {
+    to_item(&CustomerId { customer_id }, keys::customer_listing(domain, customer_id))
 }
 
 /// A reward, listed among the shop's pending rewards while Shopify has not settled it.

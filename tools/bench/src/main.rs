@@ -1,19 +1,25 @@
 //! `make bench`: one run against DynamoDB Local and the Shopify emulator, written to bench/report.md.
 
+mod meter;
 mod runtime;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use tally_shared::config::{dynamodb_client, Config};
+use tally_shared::domain::reward::{DeductionMode, Reward};
+use tally_shared::domain::rule::RedeemRule;
 use tally_shared::domain::shop::Shop;
 use tally_shared::shopify::ShopifyTimeouts;
 use tally_shared::store::{keys, Store};
 use tally_shared::Deps;
+
+use meter::{Meter, Usage};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Item = HashMap<String, AttributeValue>;
@@ -21,7 +27,10 @@ type Item = HashMap<String, AttributeValue>;
 const KEY: &str = "tly_bench_key";
 const DOMAIN: &str = "bench.myshopify.com";
 const LEVELS: [usize; 3] = [1, 8, 32];
+/// Operations per concurrency level; `BENCH_OPERATIONS` overrides it for a quick run.
 const PER_LEVEL: usize = 320;
+/// Redemptions whose capacity is metered, to average over.
+const METERED: usize = 20;
 /// US East (N. Virginia), November 2026: on-demand DynamoDB, arm64 Lambda, HTTP API.
 const PRICE_WRITE_UNIT: f64 = 0.625 / 1e6;
 const PRICE_READ_UNIT: f64 = 0.125 / 1e6;
@@ -34,33 +43,51 @@ struct Bench {
     raw: aws_sdk_dynamodb::Client,
     table: String,
     api: String,
+    /// The same API server code on a client that meters capacity (kept apart from the latency runs).
+    metered_api: String,
+    meter: Meter,
     http: reqwest::Client,
     rule: u64,
     /// A real redemption's items, copied by the floor so that it writes what a redemption writes.
     items: HashMap<&'static str, Item>,
+    /// The shop and the rule, as a redemption reads them.
+    records: (Shop, RedeemRule),
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").map_err(|_| "DYNAMODB_ENDPOINT must name DynamoDB Local")?;
-    let bench = setup(&endpoint).await?;
+    let per_level = std::env::var("BENCH_OPERATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(PER_LEVEL);
+    let fresh: usize = LEVELS.iter().map(|level| level * (per_level / level).max(1)).sum();
+    let bench = setup(&endpoint, (fresh + 2 * METERED) as u64).await?;
+    // Each redemption is by a customer of its own, with points and no earlier reward, as the floor's
+    // calls are on a fresh partition: the loyalty answer lists every reward a customer has.
+    let mut next_customer = FIRST_FRESH_CUSTOMER;
     let mut rows = Vec::new();
     for level in LEVELS {
-        let redeem = measure(level, PER_LEVEL, |w, i| bench.redeem(w, i)).await;
-        let floor = measure(level, PER_LEVEL, |w, i| bench.floor(w, i)).await;
-        let shopify = measure(level, PER_LEVEL, |w, i| bench.shopify_alone(w, i)).await;
+        let (first, per_worker) = (next_customer, (per_level / level).max(1));
+        next_customer += (level * per_worker) as u64;
+        let customer = |w: usize, i: usize| first + (w * per_worker + i) as u64;
+        let redeem = measure(level, per_worker, |w, i| bench.redeem(&bench.api, customer(w, i))).await;
+        let floor = measure(level, per_worker, |w, i| bench.floor(w, i)).await;
+        let shopify = measure(level, per_worker, |w, i| bench.shopify_alone(w, i)).await;
         rows.push((level, redeem, floor, shopify));
     }
-    let (reads, writes) = bench.capacity().await?;
+    let capacity = bench.capacity(next_customer, false).await?;
+    let keyed = bench.capacity(next_customer + METERED as u64, true).await?;
     let binaries = binaries(&endpoint, &bench.table).await?;
-    let report = report(&rows, reads, writes, &binaries);
+    let report = report(&rows, &capacity, &keyed, &binaries);
     std::fs::create_dir_all("bench")?;
     std::fs::write("bench/report.md", &report)?;
     println!("{report}");
     Ok(())
 }
 
-async fn setup(endpoint: &str) -> Result<Bench, Error> {
+/// Customer 1 redeems to warm up and for the function binaries; customers from here on redeem once each.
+const FIRST_FRESH_CUSTOMER: u64 = 2;
+
+/// A table, the emulator and two API servers, a shop with a $1 rule, and `fresh` customers with points.
+async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
     let table = format!("bench-{}", tally_shared::domain::ids::reward_id());
     let raw = dynamodb_client(Some(endpoint)).await;
     let store = Store::new(raw.clone(), &table);
@@ -73,7 +100,11 @@ async fn setup(endpoint: &str) -> Result<Bench, Error> {
         shopify: ShopifyTimeouts::default(),
     };
     let deps = Arc::new(Deps::new(&config).await?);
-    let api = format!("http://{}", local_api::serve(deps.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?);
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    let api = format!("http://{}", local_api::serve(deps.clone(), local).await?);
+    let meter = Meter::default();
+    let metered = Deps { store: Store::new(meter.client(&raw), &table), shopify: deps.shopify.clone() };
+    let metered_api = format!("http://{}", local_api::serve(Arc::new(metered), local).await?);
     let http = reqwest::Client::new();
     http.post(format!("{emulator_url}/__emulator/shops"))
         .json(&json!({"domain": DOMAIN, "accessToken": "t"}))
@@ -94,15 +125,21 @@ async fn setup(endpoint: &str) -> Result<Bench, Error> {
     .json()
     .await?;
     let rule = rule["id"].as_u64().ok_or("no rule id")?;
-    for customer in 1..=*LEVELS.iter().max().unwrap_or(&1) as u64 {
-        post("/api/external/customers", json!({"customerId": customer, "email": format!("c{customer}@example.com")}))
-            .await?;
-        post("/api/external/add-points", json!({"customerId": customer, "points": 1_000_000_000, "reason": "bench"}))
-            .await?;
-    }
-    let mut bench = Bench { deps, raw, table, api, http, rule, items: HashMap::new() };
-    for i in 0..50 {
-        bench.redeem(0, i).await;
+    let enroll = |customer: u64| async move {
+        let email = format!("c{customer}@example.com");
+        let enrolled = post("/api/external/customers", json!({"customerId": customer, "email": email})).await?;
+        let points = json!({"customerId": customer, "points": 1_000_000_000, "reason": "bench"});
+        let credited = post("/api/external/add-points", points).await?;
+        match (enrolled.status().is_success(), credited.status().is_success()) {
+            (true, true) => Ok(()),
+            _ => Err(Error::from(format!("customer {customer} was not enrolled with points"))),
+        }
+    };
+    futures::stream::iter(1..FIRST_FRESH_CUSTOMER + fresh).map(enroll).buffer_unordered(8).try_collect::<()>().await?;
+    let records = (store.get_shop(DOMAIN).await?.ok_or("no shop")?, store.get_rule(DOMAIN, rule).await?);
+    let mut bench = Bench { deps, raw, table, api, metered_api, meter, http, rule, items: HashMap::new(), records };
+    for _ in 0..50 {
+        bench.redeem(&bench.api, 1).await;
     }
     bench.items = bench.copy_items().await?;
     Ok(bench)
@@ -110,15 +147,17 @@ async fn setup(endpoint: &str) -> Result<Bench, Error> {
 
 impl Bench {
     /// One redemption through the local API server: the handler Lambda runs.
-    async fn redeem(&self, worker: usize, _: usize) {
-        let body = json!({"customerId": worker as u64 + 1, "redeemRuleId": self.rule});
-        let response = self
-            .http
-            .post(format!("{}/api/external/redeem-points", self.api))
-            .header("X-API-Key", KEY)
-            .json(&body)
-            .send()
-            .await;
+    async fn redeem(&self, api: &str, customer: u64) {
+        self.redeem_with_key(api, customer, None).await
+    }
+
+    async fn redeem_with_key(&self, api: &str, customer: u64, key: Option<String>) {
+        let body = json!({"customerId": customer, "redeemRuleId": self.rule});
+        let mut request = self.http.post(format!("{api}/api/external/redeem-points"));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.header("X-API-Key", KEY).json(&body).send().await;
         assert!(response.is_ok_and(|r| r.status() == 200), "a redemption failed");
     }
 
@@ -162,19 +201,10 @@ impl Bench {
     /// The DynamoDB calls a redemption makes, bare: the key, the shop, the rule, the customer; the
     /// transaction (customer, ledger, pending reward, code); the reward's update and re-read; the loyalty query.
     async fn floor(&self, worker: usize, i: usize) {
-        self.floor_calls(worker, i, ReturnConsumedCapacity::None).await.expect("the floor's calls succeed");
+        self.floor_calls(worker, i).await.expect("the floor's calls succeed");
     }
 
-    async fn floor_calls(
-        &self,
-        worker: usize,
-        i: usize,
-        capacity: ReturnConsumedCapacity,
-    ) -> Result<(f64, f64), Error> {
-        let mut reads = 0.0;
-        let mut writes = 0.0;
-        let sum =
-            |c: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>| c.and_then(|c| c.capacity_units).unwrap_or(0.0);
+    async fn floor_calls(&self, worker: usize, i: usize) -> Result<(), Error> {
         let customer = keys::customer(DOMAIN, worker as u64 + 1);
         for (pk, sk) in [
             keys::api_key(&tally_shared::domain::ids::hash_api_key(KEY)),
@@ -182,8 +212,7 @@ impl Bench {
             keys::rule(DOMAIN, self.rule),
             customer,
         ] {
-            let got = self.get(pk, sk, capacity.clone()).await?;
-            reads += sum(got.consumed_capacity());
+            self.get(pk, sk).await?;
         }
         let partition = format!("FLOOR#{}#{worker}#{i}", tally_shared::domain::ids::reward_id());
         let copy = |name: &str, sk: &str| {
@@ -195,7 +224,10 @@ impl Bench {
             item.insert("SK".into(), AttributeValue::S(sk.into()));
             item
         };
+        let expire_date = self.items["reward"].get("expireDate").and_then(|v| v.as_s().ok()).cloned();
+        let listing = keys::expiring_listing(DOMAIN, &expire_date.unwrap_or_default(), 1).1;
         let mut reward = copy("reward", "REWARD#1");
+        reward.insert("status".into(), AttributeValue::S("PENDING".into()));
         reward.insert("GSI1PK".into(), AttributeValue::S(format!("SHOP#{DOMAIN}")));
         reward.insert("GSI1SK".into(), AttributeValue::S(format!("PENDING#{partition}")));
         let puts =
@@ -211,52 +243,36 @@ impl Bench {
                 put.map(|put| TransactWriteItem::builder().put(put).build())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let written = self
-            .raw
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .return_consumed_capacity(capacity.clone())
-            .send()
-            .await?;
-        writes += written.consumed_capacity().iter().filter_map(|c| c.capacity_units).sum::<f64>();
-        let updated = self
-            .raw
+        self.raw.transact_write_items().set_transact_items(Some(items)).send().await?;
+        self.raw
             .update_item()
             .table_name(&self.table)
             .key("PK", AttributeValue::S(partition.clone()))
             .key("SK", AttributeValue::S("REWARD#1".into()))
-            .condition_expression("#status = :pending OR #status = :unused")
-            .update_expression("SET #status = :unused, discountCodeId = :id REMOVE GSI1PK, GSI1SK")
+            .condition_expression("#status IN (:pending)")
+            .update_expression("SET #status = :unused, discountCodeId = :id, usedAt = :null, GSI1SK = :listing")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", AttributeValue::S("PENDING".into()))
             .expression_attribute_values(":unused", AttributeValue::S("UNUSED".into()))
             .expression_attribute_values(":id", AttributeValue::S("gid://shopify/DiscountCodeNode/1".into()))
-            .return_consumed_capacity(capacity.clone())
+            .expression_attribute_values(":null", AttributeValue::Null(true))
+            .expression_attribute_values(":listing", AttributeValue::S(listing))
             .send()
             .await?;
-        writes += sum(updated.consumed_capacity());
-        reads += sum(self.get(partition.clone(), "REWARD#1".into(), capacity.clone()).await?.consumed_capacity());
-        let loyalty = self
-            .raw
+        self.get(partition.clone(), "REWARD#1".into()).await?;
+        self.raw
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK >= :profile")
             .expression_attribute_values(":pk", AttributeValue::S(partition))
             .expression_attribute_values(":profile", AttributeValue::S(keys::PROFILE.into()))
             .consistent_read(true)
-            .return_consumed_capacity(capacity)
             .send()
             .await?;
-        reads += sum(loyalty.consumed_capacity());
-        Ok((reads, writes))
+        Ok(())
     }
 
-    async fn get(
-        &self,
-        pk: String,
-        sk: String,
-        capacity: ReturnConsumedCapacity,
-    ) -> Result<aws_sdk_dynamodb::operation::get_item::GetItemOutput, Error> {
+    async fn get(&self, pk: String, sk: String) -> Result<aws_sdk_dynamodb::operation::get_item::GetItemOutput, Error> {
         Ok(self
             .raw
             .get_item()
@@ -264,36 +280,52 @@ impl Bench {
             .key("PK", AttributeValue::S(pk))
             .key("SK", AttributeValue::S(sk))
             .consistent_read(true)
-            .return_consumed_capacity(capacity)
             .send()
             .await?)
     }
 
-    /// The Shopify call of a redemption alone: one discount created.
-    async fn shopify_alone(&self, worker: usize, i: usize) {
-        let shop = self.deps.store.get_shop(DOMAIN).await.ok().flatten().expect("the shop");
-        let rule = self.deps.store.get_rule(DOMAIN, self.rule).await.expect("the rule");
-        let reward =
-            tally_shared::domain::reward::Reward::pending(&shop, worker as u64 + 1, &rule, None, Default::default());
-        let discount = tally_shared::shopify::discount_input(&reward, &rule).expect("a discount");
-        let _ = i;
-        self.deps.shopify.for_shop(&shop).create_discount(&discount).await.expect("the discount is created");
+    /// The Shopify call of a redemption alone: one discount created, for a reward built beforehand.
+    async fn shopify_alone(&self, worker: usize, _: usize) {
+        let (shop, rule) = &self.records;
+        let reward = Reward::pending(shop, worker as u64 + 1, rule, None, DeductionMode::Immediate);
+        let discount = tally_shared::shopify::discount_input(&reward, rule).expect("a discount");
+        self.deps.shopify.for_shop(shop).create_discount(&discount).await.expect("the discount is created");
     }
 
-    /// Capacity units one redemption's calls consume, as DynamoDB reports them.
-    async fn capacity(&self) -> Result<(f64, f64), Error> {
-        self.floor_calls(0, usize::MAX, ReturnConsumedCapacity::Total).await
+    /// What one redemption of the real code consumes, by operation, as DynamoDB reports it: the average of
+    /// `METERED` redemptions through the metered API server.
+    async fn capacity(&self, first_customer: u64, with_key: bool) -> Result<BTreeMap<&'static str, Usage>, Error> {
+        self.meter.take();
+        for customer in first_customer..first_customer + METERED as u64 {
+            let key = with_key.then(|| format!("bench-{customer}"));
+            self.redeem_with_key(&self.metered_api, customer, key).await;
+        }
+        let n = METERED as f64;
+        Ok(self
+            .meter
+            .take()
+            .into_iter()
+            .map(|(op, u)| {
+                let average = Usage {
+                    calls: u.calls / n,
+                    reads: u.reads / n,
+                    writes: u.writes / n,
+                    index_writes: u.index_writes / n,
+                };
+                (op, average)
+            })
+            .collect())
     }
 }
 
-/// Latencies and throughput of `total` operations run by `level` concurrent workers.
+/// Latencies and throughput of `level` concurrent workers running `per_worker` operations each.
 struct Figures {
     p50: Duration,
     p99: Duration,
     per_second: f64,
 }
 
-async fn measure<F, Fut>(level: usize, total: usize, operation: F) -> Figures
+async fn measure<F, Fut>(level: usize, per_worker: usize, operation: F) -> Figures
 where
     F: Fn(usize, usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -303,7 +335,7 @@ where
         let operation = &operation;
         async move {
             let mut latencies = Vec::new();
-            for i in 0..total / level {
+            for i in 0..per_worker {
                 let t = Instant::now();
                 operation(worker, i).await;
                 latencies.push(t.elapsed());
@@ -366,8 +398,8 @@ fn ms(d: Duration) -> String {
 
 fn report(
     rows: &[(usize, Figures, Figures, Figures)],
-    reads: f64,
-    writes: f64,
+    capacity: &BTreeMap<&'static str, Usage>,
+    keyed: &BTreeMap<&'static str, Usage>,
     binaries: &[(String, u64, Duration, Option<u64>)],
 ) -> String {
     let now = tally_shared::domain::rfc3339(tally_shared::domain::now());
@@ -391,10 +423,28 @@ fn report(
     let p50 = rows.first().map(|r| r.1.p50).unwrap_or_default();
     let billed_ms = (p50.as_secs_f64() * 1000.0).ceil();
     let lambda = billed_ms / 1000.0 * 0.125 * PRICE_LAMBDA_GB_SECOND_ARM + PRICE_LAMBDA_REQUEST;
-    let dynamodb = reads * PRICE_READ_UNIT + writes * PRICE_WRITE_UNIT;
+    let total = |usage: &BTreeMap<&'static str, Usage>| -> (f64, f64, f64) {
+        let (reads, writes) = usage.values().fold((0.0, 0.0), |(r, w), u| (r + u.reads, w + u.writes));
+        (reads, writes, (reads * PRICE_READ_UNIT + writes * PRICE_WRITE_UNIT) * 1e6)
+    };
+    let (reads, writes, dynamodb) = total(capacity);
+    let (keyed_reads, keyed_writes, keyed_dynamodb) = total(keyed);
     out.push_str(&format!(
-        "\n## Capacity and cost\n\nDynamoDB reports (`ReturnConsumedCapacity: TOTAL`, index writes included) **{reads:.1} read units and {writes:.1} write units** per immediate redemption (target: at most 10 write units).\n\n| per million redemptions | USD |\n| --- | --- |\n| DynamoDB on-demand ({reads:.1} RRU x $0.125/M + {writes:.1} WRU x $0.625/M) | {:.2} |\n| Lambda arm64, 128 MB, {billed_ms:.0} ms billed (the p50 at concurrency 1) at $0.0000133334/GB-s + $0.20/M requests | {:.2} |\n| **total** | **{:.2}** |\n| HTTP API in front ($1.00/M requests), if used | {:.2} |\n\nPrices: US East (N. Virginia), on-demand and arm64 list prices as of November 2026. The Lambda duration here is DynamoDB Local's and the emulator's; in AWS it is set by DynamoDB's and Shopify's own latency (Shopify's Admin API typically answers a mutation in 100 to 300 ms, which would dominate).\n",
-        dynamodb * 1e6, lambda * 1e6, (dynamodb + lambda) * 1e6, PRICE_HTTP_API_REQUEST * 1e6
+        "\n## Capacity and cost\n\nThe redemption code itself, run {METERED} times without and {METERED} times with an `Idempotency-Key`, through a DynamoDB client that adds `ReturnConsumedCapacity: INDEXES` to each call and adds up what DynamoDB Local reports, except for the transaction: DynamoDB Local's figure for a transaction does not follow DynamoDB's rules (it reports 4 units for one 300-byte put, and 4 for two), so the transaction is counted from its request by those rules, two write units per KB of each item and one per KB of each index entry. Per immediate redemption: **{reads:.1} read units and {writes:.1} write units** without a key, {keyed_reads:.1} and {keyed_writes:.1} with one (the key's record is claimed inside the transaction and the response stored in it afterwards).\n\n| operation | calls | read units | write units | of which index writes | with a key: calls | read units | write units |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    ));
+    let operations: std::collections::BTreeSet<_> = capacity.keys().chain(keyed.keys()).collect();
+    for operation in operations {
+        let Usage { calls, reads, writes, index_writes } = capacity.get(operation).copied().unwrap_or_default();
+        let with_key = keyed.get(operation).copied().unwrap_or_default();
+        out.push_str(&format!(
+            "| {operation} | {calls:.1} | {reads:.1} | {writes:.1} | {index_writes:.1} | {:.1} | {:.1} | {:.1} |\n",
+            with_key.calls, with_key.reads, with_key.writes
+        ));
+    }
+    let lambda = lambda * 1e6;
+    out.push_str(&format!(
+        "\n| per million redemptions, USD | without a key | with a key |\n| --- | --- | --- |\n| DynamoDB on-demand (read units x $0.125/M, write units x $0.625/M) | {dynamodb:.2} | {keyed_dynamodb:.2} |\n| Lambda arm64, 128 MB, {billed_ms:.0} ms billed (the p50 at concurrency 1) at $0.0000133334/GB-s, + $0.20/M requests | {lambda:.2} | {lambda:.2} |\n| **total** | **{:.2}** | **{:.2}** |\n| HTTP API in front ($1.00/M requests), if used | {:.2} | {:.2} |\n\nPrices: US East (N. Virginia) list prices for on-demand DynamoDB, arm64 Lambda and HTTP APIs, as of November 2026. The Lambda duration here is that of DynamoDB Local and the emulator on this machine; in AWS it is set by DynamoDB's and Shopify's latency, not measured here, and the Lambda line grows with it (each further 100 ms billed at 128 MB adds $0.17 per million).\n",
+        dynamodb + lambda, keyed_dynamodb + lambda, PRICE_HTTP_API_REQUEST * 1e6, PRICE_HTTP_API_REQUEST * 1e6
     ));
     out.push_str("\n## Function binaries\n\nRelease build for this machine's architecture (`cargo build --release`, stripped, thin LTO); `cargo lambda build --release --arm64` makes the arm64 ones. Start-up is from exec to the binary's first request for work to a local Lambda Runtime API (median of 5), with configuration read and clients built. Peak memory is `VmHWM` after serving 200 redemptions.\n\n| function | stripped size MB | start-up ms | peak resident MB |\n| --- | --- | --- | --- |\n");
     for (name, size, startup, peak) in binaries {

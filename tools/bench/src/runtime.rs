@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
@@ -47,7 +48,8 @@ async fn next(State(runtime): State<Arc<Runtime>>) -> (HeaderMap, String) {
     (headers, runtime.event.clone())
 }
 
-async fn answered(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>) -> &'static str {
+/// The function's answer, read to the end so that its connection can serve the next `next`.
+async fn answered(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, _answer: Bytes) -> &'static str {
     runtime.answered.fetch_add(1, Ordering::SeqCst);
     runtime.done.notify_one();
     "ok"
@@ -73,6 +75,7 @@ pub async fn start(
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route("/2018-06-01/runtime/invocation/{id}/response", post(answered))
         .route("/2018-06-01/runtime/invocation/{id}/error", post(answered))
+        .layer(DefaultBodyLimit::disable())
         .with_state(runtime.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let address = listener.local_addr()?;
@@ -87,7 +90,7 @@ pub async fn start(
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(if std::env::var_os("BENCH_FUNCTION_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() });
     for (name, value) in env {
         command.env(name, value);
     }
@@ -97,9 +100,10 @@ pub async fn start(
     tokio::time::timeout(Duration::from_secs(10), poll).await.map_err(|_| std::io::Error::other("no first request"))?;
     let startup = started.elapsed();
     while runtime.answered.load(Ordering::SeqCst) < invocations {
-        tokio::time::timeout(Duration::from_secs(30), runtime.done.notified())
-            .await
-            .map_err(|_| std::io::Error::other("the function stopped answering"))?;
+        tokio::time::timeout(Duration::from_secs(30), runtime.done.notified()).await.map_err(|_| {
+            let answered = runtime.answered.load(Ordering::SeqCst);
+            std::io::Error::other(format!("the function stopped answering after {answered} of {invocations}"))
+        })?;
     }
     Ok(Started { startup, peak_rss_kib: (invocations > 0).then(|| peak_rss(child.0.id())).flatten() })
 }

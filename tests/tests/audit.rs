@@ -1,0 +1,68 @@
+//! The audit finds what disagrees: a balance changed outside the ledger, and a Tally code in Shopify that no
+//! reward has; `tally-cli audit` then exits non-zero.
+
+use std::process::Command;
+
+use serde_json::json;
+use tally_shared::domain::reward::{DeductionMode, Reward};
+use tally_shared::shopify::discount_input;
+use tally_tests::{dynamodb_endpoint, Stack};
+
+#[tokio::test]
+async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("audited").await;
+    let rule = stack
+        .rule(
+            &shop,
+            json!({"name": "$2 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 200, "discountValue": "2.00"}),
+        )
+        .await;
+    for customer in [31, 32] {
+        stack.customer(&shop, customer, 1000).await;
+    }
+    let redeemed =
+        stack.post(&shop.key, "/api/external/redeem-points", json!({"customerId": 31, "redeemRuleId": rule})).await;
+    assert_eq!(redeemed.status, 200, "{:?}", redeemed.body);
+    let clean = stack.assert_audit_clean(&shop).await;
+    assert_eq!((clean.customers, clean.rewards, clean.codes_in_shopify), (2, 1, 1));
+    assert!(cli_audit(&stack, &shop.domain).await.success(), "a clean audit exits 0");
+
+    // Customer 32's balance changes without a ledger entry.
+    let mut customer = stack.store.get_customer(&shop.domain, 32).await.unwrap().unwrap();
+    customer.available_points += 500;
+    stack.store.put_customer_record(&shop.domain, &customer).await.unwrap();
+    // A discount with the shop's prefix is created in Shopify with no reward behind it.
+    let record = stack.store.get_shop(&shop.domain).await.unwrap().unwrap();
+    let rule = stack.store.get_rule(&shop.domain, rule).await.unwrap();
+    let stray = Reward::pending(&record, 31, &rule, None, DeductionMode::Immediate);
+    let stray_code = stray.discount_code.clone().unwrap();
+    let discount = discount_input(&stray, &rule).unwrap();
+    stack.deps.shopify.for_shop(&record).create_discount(&discount).await.unwrap();
+
+    let report = tally_shared::audit::audit(&stack.deps, &shop.domain).await.unwrap();
+    let found = |text: &str| report.problems.iter().any(|p| p.contains(text));
+    assert!(found("customer 32: balance 1500"), "the tampered balance is reported: {:#?}", report.problems);
+    assert!(found(&format!("code {stray_code} is in Shopify but no reward has it")), "{:#?}", report.problems);
+    assert!(!found("customer 31"), "the untouched customer is not: {:#?}", report.problems);
+    assert_eq!(report.problems.len(), 2, "{:#?}", report.problems);
+    assert!(!cli_audit(&stack, &shop.domain).await.success(), "an audit that finds problems exits non-zero");
+}
+
+/// `tally-cli audit --shop D` on the test's table, as an operator runs it (off the runtime's thread, which
+/// serves the emulator it asks).
+async fn cli_audit(stack: &Stack, domain: &str) -> std::process::ExitStatus {
+    let tests = std::env::current_exe().expect("the test binary");
+    let binary = tests.parent().and_then(|d| d.parent()).expect("target folder").join("tally-cli");
+    let mut command = Command::new(binary);
+    command
+        .args(["audit", "--shop", domain])
+        .env("TABLE_NAME", stack.store.table())
+        .env("DYNAMODB_ENDPOINT", dynamodb_endpoint());
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the command's thread")
+        .expect("tally-cli runs; `make test` builds it");
+    println!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    output.status
+}

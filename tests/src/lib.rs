@@ -123,6 +123,17 @@ impl Stack {
         reply(self.http.get(format!("{}{path}", self.api)).header("X-API-Key", key)).await
     }
 
+    /// A stack with a shop, one rule and customers with the points given; returns the rule's id too.
+    pub async fn with_rule(shop: &str, rule: Value, customers: &[(u64, i64)]) -> (Stack, TestShop, u64) {
+        let stack = Stack::start().await;
+        let shop = stack.shop(shop).await;
+        let rule = stack.rule(&shop, rule).await;
+        for &(id, points) in customers {
+            stack.customer(&shop, id, points).await;
+        }
+        (stack, shop, rule)
+    }
+
     /// Creates a rule and returns its id.
     pub async fn rule(&self, shop: &TestShop, rule: Value) -> u64 {
         let reply = self.post(&shop.key, "/api/external/point-redeem-rules", rule).await;

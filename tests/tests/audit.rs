@@ -10,17 +10,8 @@ use tally_tests::{dynamodb_endpoint, Stack};
 
 #[tokio::test]
 async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
-    let stack = Stack::start().await;
-    let shop = stack.shop("audited").await;
-    let rule = stack
-        .rule(
-            &shop,
-            json!({"name": "$2 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 200, "discountValue": "2.00"}),
-        )
-        .await;
-    for customer in [31, 32] {
-        stack.customer(&shop, customer, 1000).await;
-    }
+    let rule = json!({"name": "$2 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 200, "discountValue": "2.00"});
+    let (stack, shop, rule) = Stack::with_rule("audited", rule, &[(31, 1000), (32, 1000)]).await;
     let redeemed =
         stack.post(&shop.key, "/api/external/redeem-points", json!({"customerId": 31, "redeemRuleId": rule})).await;
     assert_eq!(redeemed.status, 200, "{:?}", redeemed.body);

@@ -64,15 +64,8 @@ async fn redeem_and_crash(stack: &Stack, shop: &TestShop, crash_at: &str, key: &
 
 #[tokio::test]
 async fn a_crash_before_or_after_shopify_is_settled_by_reconciliation() {
-    let stack = Stack::start().await;
-    let shop = stack.shop("crash").await;
-    let rule = stack
-        .rule(
-            &shop,
-            json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00"}),
-        )
-        .await;
-    stack.customer(&shop, CUSTOMER, 1000).await;
+    let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00"});
+    let (stack, shop, rule) = Stack::with_rule("crash", rule, &[(CUSTOMER, 1000)]).await;
 
     redeem_and_crash(&stack, &shop, "after-debit", "crash-before-shopify", rule).await;
     redeem_and_crash(&stack, &shop, "after-shopify", "crash-after-shopify", rule).await;

@@ -10,16 +10,8 @@ const CUSTOMER: u64 = 8080;
 const REDEEM: &str = "/api/external/redeem-points";
 
 async fn setup(name: &str) -> (Stack, TestShop, u64) {
-    let stack = Stack::start().await;
-    let shop = stack.shop(name).await;
-    let rule = stack
-        .rule(
-            &shop,
-            json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00"}),
-        )
-        .await;
-    stack.customer(&shop, CUSTOMER, 1000).await;
-    (stack, shop, rule)
+    let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00"});
+    Stack::with_rule(name, rule, &[(CUSTOMER, 1000)]).await
 }
 
 /// Sends until the answer is final, waiting as a 409 asks.

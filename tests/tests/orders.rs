@@ -8,15 +8,11 @@ use tally_tests::{Reply, Stack, TestShop};
 const CUSTOMER: u64 = 1212;
 
 async fn setup(name: &str, expires_after_days: Option<u32>) -> (Stack, TestShop, u64) {
-    let stack = Stack::start().await;
-    let shop = stack.shop(name).await;
     let mut rule = json!({"name": "$6 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 600, "discountValue": "6.00"});
     if let Some(days) = expires_after_days {
         rule["expiresAfterDays"] = json!(days);
     }
-    let rule = stack.rule(&shop, rule).await;
-    stack.customer(&shop, CUSTOMER, 1000).await;
-    (stack, shop, rule)
+    Stack::with_rule(name, rule, &[(CUSTOMER, 1000)]).await
 }
 
 async fn redeem(stack: &Stack, shop: &TestShop, rule: u64, delayed: bool) -> Reply {

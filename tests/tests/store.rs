@@ -1,6 +1,6 @@
 //! The store against DynamoDB Local: the conditions and transactions that keep balances exact.
 
-use tally_shared::domain::customer::{Customer, Enrollment};
+use tally_shared::domain::customer::{Customer, CustomerStatus, Enrollment};
 use tally_shared::domain::redemption::CustomerRef;
 use tally_shared::domain::reward::{DeductionMode, Reward, RewardStatus};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
@@ -97,4 +97,21 @@ async fn an_email_belongs_to_one_customer() {
     assert!(store.get_customer(&shop.domain, 32).await.unwrap().is_none(), "the refused enrollment wrote nothing");
     let found = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap();
     assert_eq!(found.customer_id, CUSTOMER);
+}
+
+#[tokio::test]
+async fn a_customer_who_comes_back_with_a_new_email_frees_the_old_one() {
+    let (store, shop, _) = setup(40).await;
+    let mut left = customer(&store, &shop).await;
+    left.status = CustomerStatus::Inactive;
+    store.put_customer_record(&shop.domain, &left).await.unwrap();
+    let back = Enrollment { customer_id: CUSTOMER, email: "new@example.com".into(), phone: None, vip_tier: None };
+    store.enroll(&shop.domain, back, None).await.unwrap();
+
+    let by_new = store.find_customer(&shop.domain, &CustomerRef::Email("new@example.com".into())).await.unwrap();
+    assert_eq!((by_new.customer_id, by_new.available_points), (CUSTOMER, 40), "the balance is kept");
+    let by_old = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap_err();
+    assert_eq!(by_old.code(), "CUSTOMER_NOT_FOUND", "the old address no longer finds them");
+    let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
+    store.enroll(&shop.domain, other, None).await.expect("the old address is free for someone else");
 }

@@ -1,6 +1,6 @@
 //! Customers: enrollment, lookup, balances and the loyalty view.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use super::balance::BalanceError;
 use super::idempotency::Claim;
@@ -50,6 +50,7 @@ impl Store {
         enrollment: Enrollment,
         claim: Option<&Claim>,
     ) -> Result<(Customer, Enrolled), TallyError> {
+        let mut previous_email = None;
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
             None => (Customer::enrolled(enrollment), Enrolled::New),
             Some(existing) => match existing.status {
@@ -57,7 +58,10 @@ impl Store {
                 CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => {
                     return Err(TallyError::CustomerExcluded)
                 }
-                CustomerStatus::Inactive => (existing.reenrolled(enrollment), Enrolled::Reactivated),
+                CustomerStatus::Inactive => {
+                    previous_email = existing.email.clone().filter(|old| *old != enrollment.email);
+                    (existing.reenrolled(enrollment), Enrolled::Reactivated)
+                }
             },
         };
         let email = customer.email.clone().unwrap_or_default();
@@ -82,6 +86,21 @@ impl Store {
         }
         if outcome == Enrolled::New {
             items.push(self.put_new(customer_listing_item(domain, customer.customer_id)?)?);
+        }
+        if let Some(old) = &previous_email {
+            // The address the customer left with no longer finds them, and is free for someone else.
+            let (pk, sk) = keys::email(domain, old);
+            let release = Delete::builder()
+                .table_name(&self.table)
+                .key(keys::PK, AttributeValue::S(pk))
+                .key(keys::SK, AttributeValue::S(sk))
+                .condition_expression(EMAIL_FREE_OR_MINE)
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_names("#customer", "customerId")
+                .expression_attribute_values(":customer", AttributeValue::N(customer.customer_id.to_string()))
+                .build()
+                .map_err(TallyError::internal)?;
+            items.push(TransactWriteItem::builder().delete(release).build());
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok((customer, outcome)),

@@ -2,6 +2,7 @@
 for that operation, and the body validates against its schema. Exits 1 on any disagreement."""
 import glob
 import json
+import re
 import sys
 
 import yaml
@@ -17,14 +18,26 @@ def resolve(spec, node):
     return node
 
 
+def template_of(spec, path):
+    """The document's path for a concrete one: itself, or the template whose `{parameters}` it fills."""
+    if path in spec["paths"]:
+        return path
+    for template in spec["paths"]:
+        pattern = "/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/"))
+        if re.fullmatch(pattern, path):
+            return template
+    return path
+
+
 def main(spec_path, folder):
     spec = yaml.safe_load(open(spec_path))
     checked, problems, seen = 0, [], set()
     for file in sorted(glob.glob(f"{folder}/*.jsonl")):
         for line in open(file):
             r = json.loads(line)
-            operation = spec["paths"].get(r["path"], {}).get(r["method"].lower())
-            where = f'{r["method"]} {r["path"]} {r["status"]}'
+            path = template_of(spec, r["path"])
+            operation = spec["paths"].get(path, {}).get(r["method"].lower())
+            where = f'{r["method"]} {path} {r["status"]}'
             if operation is None:
                 problems.append(f"{where}: the operation is not in the document")
                 continue

@@ -96,7 +96,10 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
 fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditReport) {
     use RewardStatus::*;
     let count = |kind| ledger.iter().filter(|e| e.reward_id == Some(reward.id) && e.kind == kind).count();
-    let used = matches!(reward.status, Used | Refunded) && reward.reward_type == RewardKind::DiscountCode;
+    // A refunded reward was either used and its order cancelled, or taken back unused (no order).
+    let refunded_unused = reward.status == Refunded && reward.order_id.is_none();
+    let used =
+        matches!(reward.status, Used | Refunded) && !refunded_unused && reward.reward_type == RewardKind::DiscountCode;
     let must_return = matches!(reward.status, Failed | Refunded);
     let expected = match reward.deduction_mode {
         DeductionMode::Immediate => {
@@ -105,8 +108,11 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
         DeductionMode::OnOrder => [
             (LedgerKind::Reserve, 1),
             (LedgerKind::ReservationSpent, usize::from(used)),
-            (LedgerKind::ReservationReleased, usize::from(matches!(reward.status, Failed | Expired))),
-            (LedgerKind::RedeemReversed, usize::from(reward.status == Refunded)),
+            (
+                LedgerKind::ReservationReleased,
+                usize::from(matches!(reward.status, Failed | Expired) || refunded_unused),
+            ),
+            (LedgerKind::RedeemReversed, usize::from(reward.status == Refunded && !refunded_unused)),
         ]
         .to_vec(),
     };

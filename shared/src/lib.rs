@@ -12,6 +12,7 @@ pub mod http;
 pub mod idempotency;
 pub mod reconcile;
 pub mod redeem;
+pub mod refund;
 pub mod shopify;
 pub mod store;
 pub mod webhooks;

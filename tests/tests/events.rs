@@ -55,6 +55,14 @@ async fn every_function_answers_its_sample_event() {
     assert_eq!(loyalty["availablePoints"], 700);
     assert_eq!(loyalty["rewards"][0]["status"], "UNUSED");
 
+    // The refund event names a reward id that the test's redemption cannot know beforehand.
+    let reward_id = json_body(&redeemed)["reward"]["id"].as_u64().unwrap().to_string();
+    let refund_event = include_str!("../../events/refund-reward.json").replace("4503599627370497", &reward_id);
+    let refunded = refund_reward::handler(deps, event(&refund_event)).await.unwrap();
+    assert_eq!(refunded.status(), 200, "{:?}", json_body(&refunded));
+    assert_eq!(json_body(&refunded)["reward"]["status"], "REFUNDED");
+    assert_eq!(json_body(&refunded)["availablePoints"], 1200, "the 500 points came back");
+
     let enrolled =
         enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
     assert_eq!(enrolled.status(), 201);

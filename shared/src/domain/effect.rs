@@ -13,6 +13,8 @@ pub enum Effect {
     Customer { customer_id: u64 },
     /// A rule was created.
     Rule { id: u64 },
+    /// An unused reward was refunded (its points returned).
+    Refund { customer_id: u64, reward_id: u64 },
 }
 
 impl fmt::Display for Effect {
@@ -22,6 +24,7 @@ impl fmt::Display for Effect {
             Effect::Balance { customer_id } => write!(f, "balance:{customer_id}"),
             Effect::Customer { customer_id } => write!(f, "customer:{customer_id}"),
             Effect::Rule { id } => write!(f, "rule:{id}"),
+            Effect::Refund { customer_id, reward_id } => write!(f, "refund:{customer_id}:{reward_id}"),
         }
     }
 }
@@ -37,6 +40,7 @@ impl FromStr for Effect {
             "balance" => Ok(Effect::Balance { customer_id: number(1)? }),
             "customer" => Ok(Effect::Customer { customer_id: number(1)? }),
             "rule" => Ok(Effect::Rule { id: number(1)? }),
+            "refund" => Ok(Effect::Refund { customer_id: number(1)?, reward_id: number(2)? }),
             _ => Err(format!("bad effect {s:?}")),
         }
     }
@@ -53,6 +57,7 @@ mod tests {
             Effect::Balance { customer_id: 7 },
             Effect::Customer { customer_id: 7 },
             Effect::Rule { id: 3 },
+            Effect::Refund { customer_id: 7, reward_id: 11 },
         ] {
             assert_eq!(effect.to_string().parse::<Effect>(), Ok(effect));
         }

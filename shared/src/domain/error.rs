@@ -32,8 +32,15 @@ pub enum TallyError {
     CustomerAlreadyEnrolled(u64),
     #[error("The email {0} belongs to another customer")]
     EmailInUse(String),
+    #[error("No reward has id {0} for this customer")]
+    RewardNotFound(u64),
+    #[error("{0}")]
+    RewardNotRefundable(String),
     #[error("{0}")]
     ShopifyUnavailable(String),
+    /// Shopify could not take a code back; nothing was changed.
+    #[error("{0}")]
+    ShopifyNotReverted(String),
     #[error("The customer's balance is changing too fast; try again")]
     Busy,
     #[error("{0}")]
@@ -63,10 +70,10 @@ impl TallyError {
             }
             Unauthorized(_) => 401,
             CustomerExcluded | TierRestricted(_) => 403,
-            CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | NotFound(_) => 404,
-            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RequestInProgress { .. } => 409,
+            CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | NotFound(_) => 404,
+            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RewardNotRefundable(_) | RequestInProgress { .. } => 409,
             IdempotencyKeyReused => 422,
-            ShopifyUnavailable(_) | Busy | Internal(_) => 503,
+            ShopifyUnavailable(_) | ShopifyNotReverted(_) | Busy | Internal(_) => 503,
         }
     }
 
@@ -87,7 +94,9 @@ impl TallyError {
             RuleNotFound(_) => "RULE_NOT_FOUND",
             CustomerAlreadyEnrolled(_) => "CUSTOMER_ALREADY_ENROLLED",
             EmailInUse(_) => "EMAIL_IN_USE",
-            ShopifyUnavailable(_) => "SHOPIFY_UNAVAILABLE",
+            RewardNotFound(_) => "REWARD_NOT_FOUND",
+            RewardNotRefundable(_) => "REWARD_NOT_REFUNDABLE",
+            ShopifyUnavailable(_) | ShopifyNotReverted(_) => "SHOPIFY_UNAVAILABLE",
             Busy => "TRY_AGAIN",
             NotFound(_) => "NOT_FOUND",
             IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
@@ -113,7 +122,10 @@ impl TallyError {
             RuleNotFound(_) => "Redemption rule not found",
             CustomerAlreadyEnrolled(_) => "Customer already enrolled",
             EmailInUse(_) => "Email already in use",
+            RewardNotFound(_) => "Reward not found",
+            RewardNotRefundable(_) => "Reward cannot be refunded",
             ShopifyUnavailable(_) => "Shopify could not create the reward; no points were taken",
+            ShopifyNotReverted(_) => "Shopify could not remove the code; nothing was changed",
             Busy => "Try again",
             NotFound(_) => "Not found",
             IdempotencyKeyReused => "Idempotency key reused",

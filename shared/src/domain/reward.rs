@@ -75,6 +75,9 @@ pub struct Reward {
     pub order_id: Option<u64>,
     #[serde(default)]
     pub order_name: Option<String>,
+    /// When the shop took the unused reward back (`POST /rewards/{id}/refund`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
     /// Why Shopify did not issue the reward, for `FAILED` rewards.
     #[serde(default)]
     pub failure_reason: Option<String>,
@@ -127,6 +130,7 @@ impl Reward {
             used_at: None,
             order_id: None,
             order_name: None,
+            refunded_at: None,
             failure_reason: None,
             review_reason: None,
         }

@@ -5,7 +5,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::balance::BalanceError;
+use super::idempotency::Claim;
 use super::{internal, is_condition_failure, keys, to_item, Store};
+use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
 use crate::domain::reward::{DeductionMode, Reward};
@@ -104,14 +106,28 @@ impl Store {
                 Err(err) => Err(internal(err)),
             };
         };
+        self.update_with_balance(domain, reward, update, &change, None).await
+    }
+
+    /// The reward's update and the balance change in one transaction, with an idempotency claim if given.
+    async fn update_with_balance(
+        &self,
+        domain: &str,
+        reward: &Reward,
+        update: Update,
+        change: &BalanceChange,
+        claim: Option<TransactWriteItem>,
+    ) -> Result<bool, TallyError> {
         let customer = self
             .get_customer(domain, reward.customer_id)
             .await?
             .ok_or_else(|| TallyError::CustomerNotFound(reward.customer_id.to_string()))?;
-        let extra = vec![TransactWriteItem::builder().update(update).build()];
-        match self.change_balance(domain, customer, &change, extra, false).await {
+        let mut extra = vec![TransactWriteItem::builder().update(update).build()];
+        extra.extend(claim);
+        match self.change_balance(domain, customer, change, extra, false).await {
             Ok(_) => Ok(true),
-            Err(BalanceError::ItemConflict(_)) => Ok(false),
+            Err(BalanceError::ItemConflict(0)) => Ok(false),
+            Err(BalanceError::ItemConflict(_)) => Err(super::rewards::claim_lost()),
             Err(BalanceError::Refused(e)) => Err(e),
         }
     }
@@ -185,6 +201,36 @@ impl Store {
             listing: None,
         };
         self.transition_with_balance(domain, reward, transition, change).await
+    }
+
+    /// An unused reward taken back at the shop's request (its code already deactivated in Shopify):
+    /// `REFUNDED`, with its points returned or its reservation released. `Ok(false)` when the reward is
+    /// no longer unused (an order used it, or another refund won).
+    pub async fn refund_reward(
+        &self,
+        domain: &str,
+        reward: &Reward,
+        reason: &str,
+        claim: Option<&Claim>,
+    ) -> Result<bool, TallyError> {
+        let change = match reward.deduction_mode {
+            DeductionMode::OnOrder => BalanceChange::release_reservation(reward.points_redeemed, reward.id, reason),
+            DeductionMode::Immediate => BalanceChange::reverse_redeem(reward.points_redeemed, reward.id, reason),
+        };
+        let transition = Transition {
+            from: &["UNUSED"],
+            to: "REFUNDED",
+            set: vec![
+                ("pointsReturned", AttributeValue::Bool(true)),
+                ("refundedAt", AttributeValue::S(rfc3339(now()))),
+            ],
+            also: None,
+            listing: None,
+        };
+        let effect = Effect::Refund { customer_id: reward.customer_id, reward_id: reward.id }.to_string();
+        let claim = claim.map(|claim| self.claim_effect(domain, claim, &effect)).transpose()?;
+        let update = self.transition(domain, reward, transition)?;
+        self.update_with_balance(domain, reward, update, &change, claim).await
     }
 
     /// The shop's unused rewards whose end is at or before `before` (RFC 3339).

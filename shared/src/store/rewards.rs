@@ -91,7 +91,7 @@ impl Store {
     }
 
     pub async fn reward(&self, domain: &str, customer_id: u64, reward_id: u64) -> Result<Reward, TallyError> {
-        self.get(keys::reward(domain, customer_id, reward_id)).await?.ok_or(TallyError::NotFound("reward not found"))
+        self.get(keys::reward(domain, customer_id, reward_id)).await?.ok_or(TallyError::RewardNotFound(reward_id))
     }
 
     /// Who owns a code in the shop, if it is a Tally reward.

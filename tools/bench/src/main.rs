@@ -387,6 +387,7 @@ const FUNCTIONS: &[&str] = &[
     "enroll-customer",
     "add-points",
     "remove-points",
+    "refund-reward",
     "shopify-webhooks",
     "reconcile",
     "expire",

@@ -52,6 +52,7 @@ pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
     route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
+    route!("POST", "/api/external/rewards/{id}/refund", "RefundRewardFunction", refund_reward),
     route!("POST", "/webhooks/shopify", "ShopifyWebhooksFunction", shopify_webhooks),
 ];
 

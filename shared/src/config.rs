@@ -43,27 +43,39 @@ impl Config {
 }
 
 impl Deps {
-    pub async fn from_env() -> Result<Deps, lambda_http::Error> {
-        Deps::new(&Config::from_env()?).await
+    pub fn from_env() -> Result<Deps, lambda_http::Error> {
+        Deps::new(&Config::from_env()?)
     }
 
-    pub async fn new(config: &Config) -> Result<Deps, lambda_http::Error> {
-        let client = dynamodb_client(config.dynamodb_endpoint.as_deref()).await;
+    pub fn new(config: &Config) -> Result<Deps, lambda_http::Error> {
+        Deps::with_client(dynamodb_client(config.dynamodb_endpoint.as_deref())?, config)
+    }
+
+    /// With a DynamoDB client built elsewhere (the CLI uses AWS's full credential chain).
+    pub fn with_client(client: aws_sdk_dynamodb::Client, config: &Config) -> Result<Deps, lambda_http::Error> {
         Ok(Deps { store: Store::new(client, &config.table_name), shopify: ShopifyHttp::new(config.shopify)? })
     }
 }
 
-/// A DynamoDB client: AWS's default chain in Lambda, fixed local credentials against DynamoDB Local.
-pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint).region(Region::new("us-east-1")).credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "dynamodb-local",
-        ));
-    }
-    aws_sdk_dynamodb::Client::new(&loader.load().await)
+/// A DynamoDB client from what Lambda puts in the environment (`AWS_REGION` and the function role's
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, fixed for the life of the process), or
+/// fixed local credentials against DynamoDB Local. No profile files, no credential chain: nothing to read or
+/// call at start-up, and no STS or SSO client in the binary.
+pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Client, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let builder = aws_sdk_dynamodb::Config::builder().behavior_version(BehaviorVersion::latest());
+    let builder = match endpoint {
+        Some(endpoint) => builder
+            .endpoint_url(endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local")),
+        None => {
+            let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or("AWS_REGION must be set")?;
+            let key = var("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID must be set")?;
+            let secret = var("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY must be set")?;
+            let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+            builder.region(Region::new(region)).credentials_provider(credentials)
+        }
+    };
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
 }

@@ -55,7 +55,10 @@ pub fn dynamodb_endpoint() -> String {
 
 /// A store on a table of its own.
 pub async fn fresh_store() -> Store {
-    let store = Store::new(dynamodb_client(Some(&dynamodb_endpoint())).await, format!("test-{}", reward_id()));
+    let store = Store::new(
+        dynamodb_client(Some(&dynamodb_endpoint())).expect("a local client"),
+        format!("test-{}", reward_id()),
+    );
     store.create_table().await.expect("DynamoDB Local creates the table");
     store
 }
@@ -70,7 +73,7 @@ impl Stack {
             dynamodb_endpoint: Some(dynamodb_endpoint()),
             shopify: TEST_TIMEOUTS,
         };
-        let deps = Arc::new(Deps::new(&config).await.expect("deps"));
+        let deps = Arc::new(Deps::new(&config).expect("deps"));
         let api_addr = local_api::serve(deps.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("api starts");
         Stack {
             store,

@@ -4,6 +4,6 @@ use tally_shared::Deps;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let deps = Deps::from_env().await?;
+    let deps = Deps::from_env()?;
     run(service_fn(|req| refund_reward::handler(&deps, req))).await
 }

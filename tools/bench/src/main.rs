@@ -89,7 +89,7 @@ const FIRST_FRESH_CUSTOMER: u64 = 2;
 /// A table, the emulator and two API servers, a shop with a $1 rule, and `fresh` customers with points.
 async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
     let table = format!("bench-{}", tally_shared::domain::ids::reward_id());
-    let raw = dynamodb_client(Some(endpoint)).await;
+    let raw = dynamodb_client(Some(endpoint))?;
     let store = Store::new(raw.clone(), &table);
     store.create_table().await?;
     let emulator = shopify_emulator::Emulator::new();
@@ -99,7 +99,7 @@ async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
         dynamodb_endpoint: Some(endpoint.into()),
         shopify: ShopifyTimeouts::default(),
     };
-    let deps = Arc::new(Deps::new(&config).await?);
+    let deps = Arc::new(Deps::new(&config)?);
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let api = format!("http://{}", local_api::serve(deps.clone(), local).await?);
     let meter = Meter::default();

@@ -59,7 +59,7 @@ async fn run(args: &[String]) -> Result<(), String> {
         _ => return Err(USAGE.into()),
     };
     let config = Config::from_env().map_err(|e| format!("{e}\n{USAGE}"))?;
-    let deps = Deps::new(&config).await.map_err(|e| e.to_string())?;
+    let deps = deps(&config).await?;
     let store = &deps.store;
     match command.as_str() {
         "reconcile" => {
@@ -207,4 +207,14 @@ fn describe(e: tally_shared::TallyError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// Against DynamoDB Local, the functions' own client; against AWS, the full credential chain an operator
+/// expects (environment, profiles, SSO, assumed roles).
+async fn deps(config: &Config) -> Result<Deps, String> {
+    if config.dynamodb_endpoint.is_some() {
+        return Deps::new(config).map_err(|e| e.to_string());
+    }
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    Deps::with_client(aws_sdk_dynamodb::Client::new(&aws), config).map_err(|e| e.to_string())
 }

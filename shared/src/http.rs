@@ -37,6 +37,15 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
 }
 
+/// A positive integer id from the path (`/…/{name}/…`), or `INVALID_REQUEST`.
+pub fn path_id(req: &Request, name: &str) -> Result<u64, TallyError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .and_then(|id| id.parse().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| TallyError::invalid(format!("the {name} in the path must be a positive integer")))
+}
+
 /// The customer's loyalty information, with `status`.
 pub async fn loyalty_reply(deps: &Deps, shop: &Shop, customer_id: u64, status: u16) -> Reply {
     let (customer, rewards) = deps

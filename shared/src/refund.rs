@@ -2,7 +2,7 @@
 //! in Shopify first; then, in one transaction, the reward becomes `REFUNDED` and its points come back (or
 //! its reservation is released). A code that still works never outlives its reward.
 
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::domain::customer::LoyaltyView;
@@ -12,7 +12,7 @@ use crate::domain::redemption::CustomerRef;
 use crate::domain::reward::{Reward, RewardStatus};
 use crate::domain::shop::Shop;
 use crate::domain::{now, parse_json, rfc3339};
-use crate::http::{body, json_response};
+use crate::http::{body, json_response, path_id};
 use crate::idempotency::write;
 use crate::redeem::Redeemed;
 use crate::store::Claim;
@@ -36,7 +36,7 @@ pub async fn handle(deps: &Deps, req: &Request) -> Response<Body> {
                 deps.store.reward(&shop.domain, customer_id, reward_id).await?
             }
             _ => {
-                let reward_id = path_reward_id(req)?;
+                let reward_id = path_id(req, "id")?;
                 let request: RefundRequest = parse_json(body(req))?;
                 let who = CustomerRef::from_parts(request.customer_id, request.customer_email.as_deref())?;
                 let reason = match request.reason.as_deref().map(str::trim) {
@@ -102,14 +102,6 @@ fn refundable(reward: &Reward, now: &str) -> Result<(), TallyError> {
         RewardStatus::Failed => "Shopify never issued it, and its points were returned".into(),
     };
     Err(TallyError::RewardNotRefundable(format!("Reward {} cannot be refunded: {why}", reward.id)))
-}
-
-fn path_reward_id(req: &Request) -> Result<u64, TallyError> {
-    req.path_parameters_ref()
-        .and_then(|p| p.first("id"))
-        .and_then(|id| id.parse().ok())
-        .filter(|id| *id > 0)
-        .ok_or_else(|| TallyError::invalid("the reward id in the path must be a positive integer"))
 }
 
 #[cfg(test)]

@@ -122,6 +122,19 @@ impl Stack {
         reply(request).await
     }
 
+    pub async fn put(&self, key: &str, path: &str, body: Value) -> Reply {
+        reply(self.http.put(format!("{}{path}", self.api)).header("X-API-Key", key).json(&body)).await
+    }
+
+    /// A DELETE, with an `Idempotency-Key` when one is given.
+    pub async fn delete(&self, key: &str, idempotency_key: Option<&str>, path: &str) -> Reply {
+        let mut request = self.http.delete(format!("{}{path}", self.api)).header("X-API-Key", key);
+        if let Some(idempotency_key) = idempotency_key {
+            request = request.header("Idempotency-Key", idempotency_key);
+        }
+        reply(request).await
+    }
+
     pub async fn get(&self, key: &str, path: &str) -> Reply {
         reply(self.http.get(format!("{}{path}", self.api)).header("X-API-Key", key)).await
     }

@@ -38,6 +38,17 @@ async fn every_function_answers_its_sample_event() {
         list_redeem_rules::handler(deps, event(include_str!("../../events/list-redeem-rules.json"))).await.unwrap();
     assert_eq!(json_body(&listed).as_array().map(Vec::len), Some(2));
 
+    let updated =
+        update_redeem_rule::handler(deps, event(include_str!("../../events/update-redeem-rule.json"))).await.unwrap();
+    assert_eq!(updated.status(), 200, "{:?}", json_body(&updated));
+    assert_eq!((json_body(&updated)["id"].as_u64(), json_body(&updated)["pointsCost"].as_i64()), (Some(2), Some(1100)));
+    let deleted =
+        delete_redeem_rule::handler(deps, event(include_str!("../../events/delete-redeem-rule.json"))).await.unwrap();
+    assert_eq!(json_body(&deleted), json!({"id": 2, "deleted": true}));
+    let listed =
+        list_redeem_rules::handler(deps, event(include_str!("../../events/list-redeem-rules.json"))).await.unwrap();
+    assert_eq!(json_body(&listed).as_array().map(Vec::len), Some(1), "the deleted rule is gone");
+
     let added = add_points::handler(deps, event(include_str!("../../events/add-points.json"))).await.unwrap();
     assert_eq!(json_body(&added)["availablePoints"], 1250);
 

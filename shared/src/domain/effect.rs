@@ -11,8 +11,10 @@ pub enum Effect {
     Balance { customer_id: u64 },
     /// A customer was enrolled.
     Customer { customer_id: u64 },
-    /// A rule was created.
+    /// A rule was created or replaced.
     Rule { id: u64 },
+    /// A rule was deleted.
+    RuleDeleted { id: u64 },
     /// An unused reward was refunded (its points returned).
     Refund { customer_id: u64, reward_id: u64 },
 }
@@ -24,6 +26,7 @@ impl fmt::Display for Effect {
             Effect::Balance { customer_id } => write!(f, "balance:{customer_id}"),
             Effect::Customer { customer_id } => write!(f, "customer:{customer_id}"),
             Effect::Rule { id } => write!(f, "rule:{id}"),
+            Effect::RuleDeleted { id } => write!(f, "deleted-rule:{id}"),
             Effect::Refund { customer_id, reward_id } => write!(f, "refund:{customer_id}:{reward_id}"),
         }
     }
@@ -40,6 +43,7 @@ impl FromStr for Effect {
             "balance" => Ok(Effect::Balance { customer_id: number(1)? }),
             "customer" => Ok(Effect::Customer { customer_id: number(1)? }),
             "rule" => Ok(Effect::Rule { id: number(1)? }),
+            "deleted-rule" => Ok(Effect::RuleDeleted { id: number(1)? }),
             "refund" => Ok(Effect::Refund { customer_id: number(1)?, reward_id: number(2)? }),
             _ => Err(format!("bad effect {s:?}")),
         }
@@ -57,6 +61,7 @@ mod tests {
             Effect::Balance { customer_id: 7 },
             Effect::Customer { customer_id: 7 },
             Effect::Rule { id: 3 },
+            Effect::RuleDeleted { id: 3 },
             Effect::Refund { customer_id: 7, reward_id: 11 },
         ] {
             assert_eq!(effect.to_string().parse::<Effect>(), Ok(effect));

@@ -1,8 +1,8 @@
 //! Redemption rules.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
 use super::idempotency::Claim;
 use super::{from_item, internal, is_condition_failure, keys, to_item, SortKey, Store};
@@ -11,6 +11,7 @@ use crate::domain::error::TallyError;
 use crate::domain::rule::{RedeemRule, RuleInput};
 
 const NEXT_RULE_ID: &str = "ADD #next :one";
+const RULE_EXISTS: &str = "attribute_exists(#pk)";
 
 impl Store {
     /// Creates a rule with the next id of the shop (ids are integers, as in Appstle).
@@ -58,6 +59,75 @@ impl Store {
             Err(err) => return Err(internal(err)),
         }
         Ok(rule)
+    }
+
+    /// Replaces a rule with `input`, keeping its id. Rewards already given keep what they were given.
+    pub async fn replace_rule(
+        &self,
+        domain: &str,
+        id: u64,
+        input: RuleInput,
+        claim: Option<&Claim>,
+    ) -> Result<RedeemRule, TallyError> {
+        let rule = input.into_rule(id).map_err(TallyError::InvalidRequest)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&rule, keys::rule(domain, id))?))
+            .condition_expression(RULE_EXISTS)
+            .expression_attribute_names("#pk", keys::PK)
+            .build()
+            .map_err(TallyError::internal)?;
+        self.write_rule(domain, id, TransactWriteItem::builder().put(put).build(), Effect::Rule { id }, claim).await?;
+        Ok(rule)
+    }
+
+    /// Deletes a rule: it can no longer be redeemed; rewards already given are not touched.
+    pub async fn delete_rule(&self, domain: &str, id: u64, claim: Option<&Claim>) -> Result<(), TallyError> {
+        let (pk, sk) = keys::rule(domain, id);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression(RULE_EXISTS)
+            .expression_attribute_names("#pk", keys::PK)
+            .build()
+            .map_err(TallyError::internal)?;
+        let item = TransactWriteItem::builder().delete(delete).build();
+        self.write_rule(domain, id, item, Effect::RuleDeleted { id }, claim).await
+    }
+
+    /// Writes a change to an existing rule, with the request's idempotency claim when there is one.
+    async fn write_rule(
+        &self,
+        domain: &str,
+        id: u64,
+        change: TransactWriteItem,
+        effect: Effect,
+        claim: Option<&Claim>,
+    ) -> Result<(), TallyError> {
+        let mut items = vec![change];
+        if let Some(claim) = claim {
+            items.push(self.claim_effect(domain, claim, &effect.to_string())?);
+        }
+        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        let failed = |i: usize| match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                e.cancellation_reasons().get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+            }
+            _ => false,
+        };
+        if failed(0) {
+            Err(TallyError::RuleNotFound(id))
+        } else if failed(1) {
+            Err(super::rewards::claim_lost())
+        } else if err.code() == Some("TransactionCanceledException") {
+            Err(TallyError::Busy)
+        } else {
+            Err(internal(err))
+        }
     }
 
     pub async fn get_rule(&self, domain: &str, id: u64) -> Result<RedeemRule, TallyError> {

@@ -383,6 +383,8 @@ const FUNCTIONS: &[&str] = &[
     "redeem-points",
     "list-redeem-rules",
     "create-redeem-rule",
+    "update-redeem-rule",
+    "delete-redeem-rule",
     "customer-loyalty",
     "enroll-customer",
     "add-points",

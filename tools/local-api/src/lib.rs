@@ -48,6 +48,8 @@ pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/redeem-points", "RedeemPointsFunction", redeem_points),
     route!("GET", "/api/external/point-redeem-rules", "ListRedeemRulesFunction", list_redeem_rules),
     route!("POST", "/api/external/point-redeem-rules", "CreateRedeemRuleFunction", create_redeem_rule),
+    route!("PUT", "/api/external/point-redeem-rules/{id}", "UpdateRedeemRuleFunction", update_redeem_rule),
+    route!("DELETE", "/api/external/point-redeem-rules/{id}", "DeleteRedeemRuleFunction", delete_redeem_rule),
     route!("GET", "/api/external/customer-loyalty", "CustomerLoyaltyFunction", customer_loyalty),
     route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),

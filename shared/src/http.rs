@@ -11,6 +11,10 @@ use crate::domain::shop::Shop;
 use crate::store::Store;
 use crate::Deps;
 
+/// `Retry-After` on `409 REQUEST_IN_PROGRESS`. A live first request answers well within it; one whose
+/// Lambda died frees its key when its lock expires, and the retries that come before get 409 again.
+const RETRY_IN_PROGRESS_SECONDS: u64 = 1;
+
 pub type Reply = Result<Response<Body>, TallyError>;
 
 /// The shop whose `X-API-Key` the request carries.
@@ -82,8 +86,8 @@ pub fn respond(reply: Reply) -> Response<Body> {
     let mut response = Response::new(Body::Text(body.to_string()));
     *response.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-    if let TallyError::RequestInProgress { retry_after_seconds } = err {
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_seconds));
+    if let TallyError::RequestInProgress = err {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_IN_PROGRESS_SECONDS));
     }
     response
 }

@@ -44,9 +44,7 @@ where
             Err(e) => return respond(Err(TallyError::internal(e))),
         },
         Ok(Begin::Replay { status, body }) => return replay(status, body),
-        Ok(Begin::InProgress { retry_after_seconds }) => {
-            return respond(Err(TallyError::RequestInProgress { retry_after_seconds }))
-        }
+        Ok(Begin::InProgress) => return respond(Err(TallyError::RequestInProgress)),
         Ok(Begin::Reused) => return respond(Err(TallyError::IdempotencyKeyReused)),
         Err(e) => return respond(Err(e)),
     };
@@ -57,7 +55,7 @@ where
     let reply = run(shop, Attempt { claim: Some(claim.clone()), resume }).await;
     let is_final = match &reply {
         Ok(response) => response.status() != 202,
-        Err(e) => !matches!(e, TallyError::Internal(_) | TallyError::Busy | TallyError::RequestInProgress { .. }),
+        Err(e) => !matches!(e, TallyError::Internal(_) | TallyError::Busy | TallyError::RequestInProgress),
     };
     let response = respond(reply);
     let kept = match (is_final, response.body()) {

@@ -23,7 +23,7 @@ async fn until_answered(stack: &Stack, shop: &TestShop, key: &str, body: serde_j
             return (reply, in_progress);
         }
         assert_eq!(reply.code(), "REQUEST_IN_PROGRESS");
-        assert!(reply.retry_after.is_some_and(|s| (1..=30).contains(&s)), "409 says when to retry");
+        assert_eq!(reply.retry_after, Some(1), "409 says when to retry");
         in_progress += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -47,8 +47,8 @@ pub enum TallyError {
     NotFound(&'static str),
     #[error("This Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
-    #[error("A request with this Idempotency-Key is still running; retry after {retry_after_seconds} s")]
-    RequestInProgress { retry_after_seconds: u64 },
+    #[error("A request with this Idempotency-Key is still running; retry shortly")]
+    RequestInProgress,
     #[error("internal error")]
     Internal(#[source] Source),
 }
@@ -71,7 +71,7 @@ impl TallyError {
             Unauthorized(_) => 401,
             CustomerExcluded | TierRestricted(_) => 403,
             CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | NotFound(_) => 404,
-            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RewardNotRefundable(_) | RequestInProgress { .. } => 409,
+            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RewardNotRefundable(_) | RequestInProgress => 409,
             IdempotencyKeyReused => 422,
             ShopifyUnavailable(_) | ShopifyNotReverted(_) | Busy | Internal(_) => 503,
         }
@@ -100,7 +100,7 @@ impl TallyError {
             Busy => "TRY_AGAIN",
             NotFound(_) => "NOT_FOUND",
             IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            RequestInProgress { .. } => "REQUEST_IN_PROGRESS",
+            RequestInProgress => "REQUEST_IN_PROGRESS",
             Internal(_) => "SERVICE_UNAVAILABLE",
         }
     }
@@ -129,7 +129,7 @@ impl TallyError {
             Busy => "Try again",
             NotFound(_) => "Not found",
             IdempotencyKeyReused => "Idempotency key reused",
-            RequestInProgress { .. } => "Request in progress",
+            RequestInProgress => "Request in progress",
             Internal(_) => "Service temporarily unavailable",
         }
     }

@@ -57,7 +57,7 @@ pub enum Begin {
     /// The request was answered: the same answer again.
     Replay { status: u16, body: String },
     /// The first request is still running.
-    InProgress { retry_after_seconds: u64 },
+    InProgress,
     /// The key was used for a different request.
     Reused,
 }
@@ -103,7 +103,7 @@ impl Store {
             return Ok(Begin::Replay { status, body });
         }
         if old.locked_until > now {
-            return Ok(Begin::InProgress { retry_after_seconds: ((old.locked_until - now) as u64).div_ceil(1000) });
+            return Ok(Begin::InProgress);
         }
         self.take_over(domain, key, old, token, now).await
     }
@@ -138,7 +138,7 @@ impl Store {
                 Some(effect) => Begin::Resume(claim, effect),
                 None => Begin::Run(claim),
             }),
-            Err(err) if is_condition_failure(&err) => Ok(Begin::InProgress { retry_after_seconds: 1 }),
+            Err(err) if is_condition_failure(&err) => Ok(Begin::InProgress),
             Err(err) => Err(internal(err)),
         }
     }

@@ -108,5 +108,5 @@ impl Reward {
 
 /// The claim on the idempotency key was taken over: another attempt of the request owns it now.
 pub(crate) fn claim_lost() -> TallyError {
-    TallyError::RequestInProgress { retry_after_seconds: 1 }
+    TallyError::RequestInProgress
 }

@@ -18,9 +18,11 @@ bench:
 build:
 	cargo build --workspace
 
-# The Lambda binaries as AWS runs them (needs `pip install cargo-lambda`).
+# The Lambda binaries as AWS runs them (needs `pip install cargo-lambda`): the functions only, so that the
+# tools' dependencies and features stay out of them.
+FUNCTIONS := $(notdir $(wildcard functions/*))
 release:
-	cargo lambda build --release --arm64
+	cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
 
 lint:
 	cargo fmt --all --check

@@ -48,12 +48,12 @@ impl Deps {
     }
 
     pub fn new(config: &Config) -> Result<Deps, lambda_http::Error> {
-        Deps::with_client(dynamodb_client(config.dynamodb_endpoint.as_deref())?, config)
+        Ok(Deps::with_client(dynamodb_client(config.dynamodb_endpoint.as_deref())?, config))
     }
 
     /// With a DynamoDB client built elsewhere (the CLI uses AWS's full credential chain).
-    pub fn with_client(client: aws_sdk_dynamodb::Client, config: &Config) -> Result<Deps, lambda_http::Error> {
-        Ok(Deps { store: Store::new(client, &config.table_name), shopify: ShopifyHttp::new(config.shopify)? })
+    pub fn with_client(client: aws_sdk_dynamodb::Client, config: &Config) -> Deps {
+        Deps { store: Store::new(client, &config.table_name), shopify: ShopifyHttp::new(config.shopify) }
     }
 }
 

@@ -4,6 +4,7 @@
 mod inputs;
 mod operations;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -49,18 +50,27 @@ impl Default for ShopifyTimeouts {
 /// The process-wide HTTP side: built once, shared by every shop's client.
 #[derive(Debug, Clone)]
 pub struct ShopifyHttp {
-    http: reqwest::Client,
+    /// Built on first use: building it loads the system's TLS roots, a few milliseconds of start-up that the
+    /// functions which never call Shopify need not pay.
+    http: OnceLock<reqwest::Client>,
     timeouts: ShopifyTimeouts,
 }
 
 impl ShopifyHttp {
-    pub fn new(timeouts: ShopifyTimeouts) -> Result<ShopifyHttp, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2).min(timeouts.request))
-            .timeout(timeouts.request)
+    pub fn new(timeouts: ShopifyTimeouts) -> ShopifyHttp {
+        ShopifyHttp { http: OnceLock::new(), timeouts }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, reqwest::Error> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2).min(self.timeouts.request))
+            .timeout(self.timeouts.request)
             .user_agent(concat!("tally/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(ShopifyHttp { http, timeouts })
+        Ok(self.http.get_or_init(|| client))
     }
 
     pub fn for_shop<'a>(&'a self, shop: &'a Shop) -> ShopifyClient<'a> {
@@ -164,9 +174,11 @@ impl ShopifyClient<'_> {
     }
 
     async fn send_once(&self, document: &str, variables: &Value) -> Attempt {
-        let response = self
-            .http
-            .http
+        let client = match self.http.client() {
+            Ok(client) => client,
+            Err(e) => return Attempt::Failed(ShopifyError::Unavailable(format!("no HTTP client: {e}"))),
+        };
+        let response = client
             .post(&self.endpoint)
             .header("X-Shopify-Access-Token", self.token)
             .json(&json!({"query": document, "variables": variables}))

@@ -216,5 +216,5 @@ async fn deps(config: &Config) -> Result<Deps, String> {
         return Deps::new(config).map_err(|e| e.to_string());
     }
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    Deps::with_client(aws_sdk_dynamodb::Client::new(&aws), config).map_err(|e| e.to_string())
+    Ok(Deps::with_client(aws_sdk_dynamodb::Client::new(&aws), config))
 }

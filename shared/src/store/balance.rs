@@ -4,12 +4,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
-use super::{customer_item, from_item, internal, keys, to_item, Store};
+use super::{cancellation_reasons, condition_failed, customer_item, from_item, internal, keys, to_item, Store};
 use crate::domain::customer::Customer;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
@@ -67,10 +64,10 @@ impl Store {
                 Ok(_) => return Ok(next),
                 Err(err) => err,
             };
-            let Some(reasons) = err.as_service_error().and_then(cancellation_reasons) else {
+            let Some(reasons) = cancellation_reasons(&err) else {
                 return Err(internal(err).into());
             };
-            if let Some(n) = reasons.iter().skip(2).position(|r| r.code() == Some("ConditionalCheckFailed")) {
+            if let Some(n) = reasons.iter().skip(2).position(condition_failed) {
                 return Err(BalanceError::ItemConflict(n));
             }
             customer = match reasons.first().and_then(|r| r.item()) {
@@ -130,13 +127,6 @@ impl Store {
             .build()
             .map_err(TallyError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
-    }
-}
-
-fn cancellation_reasons(err: &TransactWriteItemsError) -> Option<&[CancellationReason]> {
-    match err {
-        TransactWriteItemsError::TransactionCanceledException(e) => Some(e.cancellation_reasons()),
-        _ => None,
     }
 }
 

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use super::balance::BalanceError;
 use super::idempotency::Claim;
 use super::{
-    customer_item, customer_listing_item, from_item, internal, keys, to_item, CustomerId, Item, SortKey, Store,
+    cancellation_reasons, condition_failed, customer_item, customer_listing_item, from_item, internal, keys, to_item,
+    CustomerId, Item, SortKey, Store,
 };
 use crate::domain::customer::{Customer, CustomerStatus, Enrollment};
 use crate::domain::effect::Effect;
@@ -105,12 +106,8 @@ impl Store {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok((customer, outcome)),
             Err(err) => {
-                let failed: Vec<bool> = match err.as_service_error() {
-                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e)) => {
-                        e.cancellation_reasons().iter().map(|r| r.code() == Some("ConditionalCheckFailed")).collect()
-                    }
-                    _ => return Err(internal(err)),
-                };
+                let Some(reasons) = cancellation_reasons(&err) else { return Err(internal(err)) };
+                let failed: Vec<bool> = reasons.iter().map(condition_failed).collect();
                 match failed.as_slice() {
                     [true, ..] => Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id)),
                     [_, true, ..] => Err(TallyError::EmailInUse(email)),

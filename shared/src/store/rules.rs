@@ -1,11 +1,12 @@
 //! Redemption rules.
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 
 use super::idempotency::Claim;
-use super::{from_item, internal, is_condition_failure, keys, to_item, SortKey, Store};
+use super::{
+    cancellation_reasons, condition_failed, from_item, internal, is_condition_failure, keys, to_item, SortKey, Store,
+};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::rule::{RedeemRule, RuleInput};
@@ -113,20 +114,14 @@ impl Store {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
-        let failed = |i: usize| match err.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                e.cancellation_reasons().get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
-            }
-            _ => false,
-        };
+        let Some(reasons) = cancellation_reasons(&err) else { return Err(internal(err)) };
+        let failed = |i: usize| reasons.get(i).is_some_and(condition_failed);
         if failed(0) {
             Err(TallyError::RuleNotFound(id))
         } else if failed(1) {
             Err(super::rewards::claim_lost())
-        } else if err.code() == Some("TransactionCanceledException") {
-            Err(TallyError::Busy)
         } else {
-            Err(internal(err))
+            Err(TallyError::Busy)
         }
     }
 

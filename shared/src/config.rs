@@ -1,18 +1,12 @@
-//! Configuration, read once at start-up, and the clients every handler shares.
+//! Start-up: settings read once from the environment, and the clients every use case shares (`Deps`).
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
+use crate::app::Deps;
 use crate::shopify::{ShopifyHttp, ShopifyTimeouts};
 use crate::store::Store;
-
-/// What a handler needs: built once per process, borrowed by every request.
-#[derive(Clone, Debug)]
-pub struct Deps {
-    pub store: Store,
-    pub shopify: ShopifyHttp,
-}
 
 /// Settings from the environment.
 #[derive(Clone, Debug)]
@@ -23,31 +17,37 @@ pub struct Config {
     pub shopify: ShopifyTimeouts,
 }
 
+/// A setting that is missing or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} must be set")]
+    Missing(&'static str),
+    #[error("{0} must be milliseconds")]
+    NotMilliseconds(&'static str),
+}
+
 impl Config {
-    pub fn from_env() -> Result<Config, String> {
-        let table_name = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must be set".to_string())?;
-        let dynamodb_endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|v| !v.is_empty());
-        let millis = |name: &str, default: Duration| -> Result<Duration, String> {
-            match std::env::var(name) {
-                Ok(v) => v.parse().map(Duration::from_millis).map_err(|_| format!("{name} must be milliseconds")),
-                Err(_) => Ok(default),
-            }
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let table_name = var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let millis = |name: &'static str, default: Duration| match var(name) {
+            Some(v) => v.parse().map(Duration::from_millis).map_err(|_| ConfigError::NotMilliseconds(name)),
+            None => Ok(default),
         };
         let defaults = ShopifyTimeouts::default();
         let shopify = ShopifyTimeouts {
             request: millis("SHOPIFY_TIMEOUT_MS", defaults.request)?,
             budget: millis("SHOPIFY_BUDGET_MS", defaults.budget)?,
         };
-        Ok(Config { table_name, dynamodb_endpoint, shopify })
+        Ok(Config { table_name, dynamodb_endpoint: var("DYNAMODB_ENDPOINT"), shopify })
     }
 }
 
 impl Deps {
-    pub fn from_env() -> Result<Deps, lambda_http::Error> {
+    pub fn from_env() -> Result<Deps, ConfigError> {
         Deps::new(&Config::from_env()?)
     }
 
-    pub fn new(config: &Config) -> Result<Deps, lambda_http::Error> {
+    pub fn new(config: &Config) -> Result<Deps, ConfigError> {
         Ok(Deps::with_client(dynamodb_client(config.dynamodb_endpoint.as_deref())?, config))
     }
 
@@ -57,12 +57,15 @@ impl Deps {
     }
 }
 
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// A DynamoDB client from what Lambda puts in the environment (`AWS_REGION` and the function role's
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, fixed for the life of the process), or
 /// fixed local credentials against DynamoDB Local. No profile files, no credential chain: nothing to read or
 /// call at start-up, and no STS or SSO client in the binary.
-pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Client, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
     let builder = aws_sdk_dynamodb::Config::builder().behavior_version(BehaviorVersion::latest());
     let builder = match endpoint {
         Some(endpoint) => builder
@@ -70,9 +73,10 @@ pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Clien
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local")),
         None => {
-            let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or("AWS_REGION must be set")?;
-            let key = var("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID must be set")?;
-            let secret = var("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY must be set")?;
+            let region =
+                var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or(ConfigError::Missing("AWS_REGION"))?;
+            let key = var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?;
+            let secret = var("AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?;
             let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
             builder.region(Region::new(region)).credentials_provider(credentials)
         }

@@ -1,23 +1,20 @@
-//! Tally's domain and its adapters.
+//! Tally's domain, its use cases, and its adapters, one layer per folder:
 //!
-//! `domain` says what a redemption is, with no I/O. `store` keeps it in DynamoDB, `shopify` talks to the
-//! Admin GraphQL API, `http` is the API Gateway glue, and `redeem` ties a redemption's steps together.
+//! - `domain`: what things are and the rules they obey; pure.
+//! - `app`: the use cases, orchestrating the domain with the store and Shopify.
+//! - `api`: the API Gateway glue: authentication, request reading, views and the error map.
+//! - `store` (DynamoDB) and `shopify` (the Admin API): the adapters, which depend on the domain only.
+//! - `config`: start-up, building what the use cases share.
+//!
+//! Each function in `functions/` is a `main.rs` that starts the runtime and a `lib.rs` handler that reads
+//! its command with `api` and runs one use case of `app`. The README's Architecture section has the map.
 
-pub mod adjust;
-pub mod audit;
+pub mod api;
+pub mod app;
 pub mod config;
 pub mod domain;
-pub mod expire;
-pub mod http;
-pub mod idempotency;
-pub mod reconcile;
-pub mod redeem;
-pub mod refund;
 pub mod shopify;
 pub mod store;
-pub mod webhooks;
 
-pub use store::Enrolled;
-
-pub use config::Deps;
+pub use app::Deps;
 pub use domain::error::TallyError;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use tally_shared::app::now;
 use tally_shared::config::{dynamodb_client, Config};
 use tally_shared::domain::ids::reward_id;
 use tally_shared::domain::shop::Shop;
@@ -92,13 +93,13 @@ impl Stack {
     /// A shop with its own emulator state, opened by `key`.
     pub async fn shop_with_key(&self, name: &str, key: &str) -> TestShop {
         let domain = format!("{name}.myshopify.com");
-        let shop = Shop::new(&domain, "shpat_test", "secret")
+        let shop = Shop::new(&domain, "shpat_test", "secret", now())
             .expect("valid shop")
             .with_code_prefix("TEST-")
             .expect("valid prefix");
         let shop = Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop };
         self.store.create_shop(&shop).await.expect("shop created");
-        self.store.add_api_key(&domain, key).await.expect("key stored");
+        self.store.add_api_key(&domain, key, now()).await.expect("key stored");
         let webhooks = format!("{}/webhooks/shopify", self.api);
         let register =
             json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks, "clientSecret": "secret"});
@@ -193,15 +194,15 @@ impl Stack {
     }
 
     /// Settles the shop's pending rewards at once, as the scheduled function does after its grace period.
-    pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::reconcile::ReconcileReport {
-        tally_shared::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO)
+    pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::app::reconcile::ReconcileReport {
+        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO)
             .await
             .expect("reconcile runs")
     }
 
     /// The audit of the shop; panics with what disagrees.
-    pub async fn assert_audit_clean(&self, shop: &TestShop) -> tally_shared::audit::AuditReport {
-        let report = tally_shared::audit::audit(&self.deps, &shop.domain).await.expect("the audit runs");
+    pub async fn assert_audit_clean(&self, shop: &TestShop) -> tally_shared::app::audit::AuditReport {
+        let report = tally_shared::app::audit::audit(&self.deps, &shop.domain).await.expect("the audit runs");
         assert!(report.is_clean(), "the audit found problems: {:#?}", report.problems);
         report
     }

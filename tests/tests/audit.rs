@@ -26,12 +26,12 @@ async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
     // A discount with the shop's prefix is created in Shopify with no reward behind it.
     let record = stack.store.get_shop(&shop.domain).await.unwrap().unwrap();
     let rule = stack.store.get_rule(&shop.domain, rule).await.unwrap();
-    let stray = Reward::pending(&record, 31, &rule, None, DeductionMode::Immediate);
+    let stray = Reward::pending(&record, 31, &rule, None, DeductionMode::Immediate, tally_shared::app::now());
     let stray_code = stray.discount_code.clone().unwrap();
     let discount = discount_input(&stray, &rule).unwrap();
     stack.deps.shopify.for_shop(&record).create_discount(&discount).await.unwrap();
 
-    let report = tally_shared::audit::audit(&stack.deps, &shop.domain).await.unwrap();
+    let report = tally_shared::app::audit::audit(&stack.deps, &shop.domain).await.unwrap();
     let found = |text: &str| report.problems.iter().any(|p| p.contains(text));
     assert!(found("customer 32: balance 1500"), "the tampered balance is reported: {:#?}", report.problems);
     assert!(found(&format!("code {stray_code} is in Shopify but no reward has it")), "{:#?}", report.problems);

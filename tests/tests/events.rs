@@ -93,7 +93,13 @@ async fn an_event_with_another_key_is_unauthorized() {
 #[tokio::test]
 async fn the_webhook_events_are_signed_as_shopify_signs_them() {
     let stack = Stack::start().await;
-    let shop = tally_shared::domain::shop::Shop::new("demo.myshopify.com", "t", "demo_client_secret").unwrap();
+    let shop = tally_shared::domain::shop::Shop::new(
+        "demo.myshopify.com",
+        "t",
+        "demo_client_secret",
+        tally_shared::app::now(),
+    )
+    .unwrap();
     stack.store.create_shop(&shop).await.unwrap();
     for fixture in [
         include_str!("../../events/shopify-orders-create.json"),

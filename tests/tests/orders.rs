@@ -90,8 +90,8 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
         }
         async move { request.send().await.unwrap().status().as_u16() }
     };
-    let right = tally_shared::webhooks::sign("secret", body.as_bytes());
-    let wrong = tally_shared::webhooks::sign("not the secret", body.as_bytes());
+    let right = tally_shared::api::auth::sign("secret", body.as_bytes());
+    let wrong = tally_shared::api::auth::sign("not the secret", body.as_bytes());
     assert_eq!(send(Some(wrong), &shop.domain, "orders/create", body.clone()).await, 401);
     assert_eq!(send(None, &shop.domain, "orders/create", body.clone()).await, 401);
     assert_eq!(send(Some(right.clone()), "unknown.myshopify.com", "orders/create", body.clone()).await, 401);
@@ -103,13 +103,13 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
 
     let garbage = "{not json".to_string();
     assert_eq!(
-        send(Some(tally_shared::webhooks::sign("secret", garbage.as_bytes())), &shop.domain, "orders/create", garbage)
+        send(Some(tally_shared::api::auth::sign("secret", garbage.as_bytes())), &shop.domain, "orders/create", garbage)
             .await,
         400
     );
     let other = "{\"id\": 5}".to_string();
     assert_eq!(
-        send(Some(tally_shared::webhooks::sign("secret", other.as_bytes())), &shop.domain, "products/update", other)
+        send(Some(tally_shared::api::auth::sign("secret", other.as_bytes())), &shop.domain, "products/update", other)
             .await,
         200
     );
@@ -120,8 +120,8 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
 async fn expiry_releases_a_reservation_and_ends_the_code() {
     let (stack, shop, rule) = setup("expiry", Some(1)).await;
     let delayed = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
-    let two_days_later = tally_shared::domain::now() + time::Duration::days(2);
-    let report = tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    let two_days_later = tally_shared::app::now() + time::Duration::days(2);
+    let report = tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
     assert_eq!(report.expired, 1);
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(loyalty["rewards"][0]["status"], "EXPIRED");
@@ -140,12 +140,12 @@ async fn expiry_releases_a_reservation_and_ends_the_code() {
     // An immediate reward keeps its points spent when it expires, unless the shop says otherwise.
     let immediate = redeem(&stack, &shop, rule, false).await;
     assert_eq!(immediate.status, 200);
-    tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
     let returning = ShopSettings { return_points_on_expiry: true, ..ShopSettings::default() };
     stack.store.set_shop_settings(&shop.domain, &returning).await.unwrap();
     redeem(&stack, &shop, rule, false).await;
-    tally_shared::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400, "its points came back");
     stack.assert_audit_clean(&shop).await;
 }
@@ -196,7 +196,7 @@ async fn shopify_customers_are_enrolled_when_the_shop_says_so() {
             .header("X-Shopify-Topic", "customers/create")
             .header("X-Shopify-Shop-Domain", &shop.domain)
             .header("X-Shopify-Webhook-Id", webhook_id)
-            .header("X-Shopify-Hmac-Sha256", tally_shared::webhooks::sign("secret", body.as_bytes()))
+            .header("X-Shopify-Hmac-Sha256", tally_shared::api::auth::sign("secret", body.as_bytes()))
             .body(body);
         async move { request.send().await.unwrap().status().as_u16() }
     };

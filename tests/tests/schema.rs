@@ -45,7 +45,7 @@ fn the_client_pins_the_schema_version_it_is_checked_against() {
 
 #[test]
 fn every_document_and_every_discount_input_fits_the_schema() {
-    let shop = Shop::new("schema.myshopify.com", "t", "s").unwrap();
+    let shop = Shop::new("schema.myshopify.com", "t", "s", tally_shared::app::now()).unwrap();
     let document = |name: &str| DOCUMENTS.iter().find(|(n, _)| *n == name).unwrap().1;
     for (kind, value) in [
         (RewardType::FixedAmount, Some("5.00")),
@@ -54,14 +54,28 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         (RewardType::FreeProduct, None),
     ] {
         let rule = rule(kind, value);
-        let reward = Reward::pending(&shop, 7, &rule, Some((42, Decimal::new(1999, 2))), DeductionMode::Immediate);
+        let reward = Reward::pending(
+            &shop,
+            7,
+            &rule,
+            Some((42, Decimal::new(1999, 2))),
+            DeductionMode::Immediate,
+            shop.created_at,
+        );
         let (name, input) = match discount_input(&reward, &rule).expect("a discount") {
             DiscountMutation::Basic(input) => ("CreateBasicDiscount", input),
             DiscountMutation::FreeShipping(input) => ("CreateFreeShippingDiscount", input),
         };
         check(name, document(name), json!({"input": input}));
     }
-    let credit = Reward::pending(&shop, 7, &rule(RewardType::StoreCredit, Some("10")), None, DeductionMode::Immediate);
+    let credit = Reward::pending(
+        &shop,
+        7,
+        &rule(RewardType::StoreCredit, Some("10")),
+        None,
+        DeductionMode::Immediate,
+        shop.created_at,
+    );
     check(
         "CreditStoreCredit",
         document("CreditStoreCredit"),

@@ -1,7 +1,9 @@
 //! The store against DynamoDB Local: the conditions and transactions that keep balances exact.
 
+use tally_shared::api::errors::code;
+use tally_shared::app::now;
+use tally_shared::domain::customer::CustomerRef;
 use tally_shared::domain::customer::{Customer, CustomerStatus, Enrollment};
-use tally_shared::domain::redemption::CustomerRef;
 use tally_shared::domain::reward::{DeductionMode, Reward, RewardStatus};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
@@ -12,12 +14,12 @@ const CUSTOMER: u64 = 31;
 
 async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
     let store = fresh_store().await;
-    let shop = Shop::new("store.myshopify.com", "t", "s").unwrap();
+    let shop = Shop::new("store.myshopify.com", "t", "s", now()).unwrap();
     store.create_shop(&shop).await.unwrap();
     let enrollment = Enrollment { customer_id: CUSTOMER, email: "s@example.com".into(), phone: None, vip_tier: None };
-    store.enroll(&shop.domain, enrollment, None).await.unwrap();
+    store.enroll(&shop.domain, enrollment, None, now()).await.unwrap();
     if points > 0 {
-        store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start", None).await.unwrap();
+        store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start", None, now()).await.unwrap();
     }
     let rule = RedeemRule {
         id: 1,
@@ -43,12 +45,12 @@ async fn customer(store: &Store, shop: &Shop) -> Customer {
 async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
     let (store, shop, rule) = setup(150).await;
     let stale = customer(&store, &shop).await;
-    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
+    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None, now()).await.unwrap();
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
     let refused = store.debit_for_reward(&shop.domain, stale.clone(), reward, "T-", None).await.unwrap_err();
-    assert_eq!(refused.code(), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
-    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
+    assert_eq!(code(&refused), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
+    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None, now()).await.unwrap();
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
     let (after, _) = store.debit_for_reward(&shop.domain, stale, reward, "T-", None).await.unwrap();
     assert_eq!(after.available_points, 0);
     assert_eq!(customer(&store, &shop).await.available_points, 0);
@@ -58,11 +60,11 @@ async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
 #[tokio::test]
 async fn a_code_in_use_is_never_given_twice() {
     let (store, shop, rule) = setup(300).await;
-    let first = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
+    let first = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
     let code = first.discount_code.clone().unwrap();
     let (_, first) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, first, "T-", None).await.unwrap();
-    let mut second = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
+    let mut second = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
     second.discount_code = Some(code.to_lowercase());
     let (_, second) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, second, "T-", None).await.unwrap();
@@ -75,15 +77,16 @@ async fn a_code_in_use_is_never_given_twice() {
 #[tokio::test]
 async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after() {
     let (store, shop, rule) = setup(100).await;
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate);
+    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
     let (_, reward) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, reward, "T-", None).await.unwrap();
     assert_eq!(customer(&store, &shop).await.available_points, 0);
-    let failed = store.fail_reward(&shop.domain, &reward, "Shopify said no").await.unwrap();
+    let failed = store.fail_reward(&shop.domain, &reward, "Shopify said no", now()).await.unwrap();
     assert_eq!(failed.status, RewardStatus::Failed);
-    let again = store.fail_reward(&shop.domain, &reward, "a second time").await.unwrap();
+    let again = store.fail_reward(&shop.domain, &reward, "a second time", now()).await.unwrap();
     assert_eq!(again.failure_reason.as_deref(), Some("Shopify said no"));
-    let issued_late = store.issue_reward(&shop.domain, &reward, "gid://shopify/DiscountCodeNode/1").await.unwrap();
+    let issued_late =
+        store.issue_reward(&shop.domain, &reward, "gid://shopify/DiscountCodeNode/1", now()).await.unwrap();
     assert_eq!(issued_late.status, RewardStatus::Failed, "a settled reward stays as it was settled");
     assert_eq!(customer(&store, &shop).await.available_points, 100, "points came back exactly once");
     assert_eq!(store.ledger(&shop.domain, CUSTOMER).await.unwrap().len(), 3);
@@ -93,7 +96,7 @@ async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after()
 async fn an_email_belongs_to_one_customer() {
     let (store, shop, _) = setup(0).await;
     let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
-    assert_eq!(store.enroll(&shop.domain, other, None).await.unwrap_err().code(), "EMAIL_IN_USE");
+    assert_eq!(code(&store.enroll(&shop.domain, other, None, now()).await.unwrap_err()), "EMAIL_IN_USE");
     assert!(store.get_customer(&shop.domain, 32).await.unwrap().is_none(), "the refused enrollment wrote nothing");
     let found = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap();
     assert_eq!(found.customer_id, CUSTOMER);
@@ -106,12 +109,12 @@ async fn a_customer_who_comes_back_with_a_new_email_frees_the_old_one() {
     left.status = CustomerStatus::Inactive;
     store.put_customer_record(&shop.domain, &left).await.unwrap();
     let back = Enrollment { customer_id: CUSTOMER, email: "new@example.com".into(), phone: None, vip_tier: None };
-    store.enroll(&shop.domain, back, None).await.unwrap();
+    store.enroll(&shop.domain, back, None, now()).await.unwrap();
 
     let by_new = store.find_customer(&shop.domain, &CustomerRef::Email("new@example.com".into())).await.unwrap();
     assert_eq!((by_new.customer_id, by_new.available_points), (CUSTOMER, 40), "the balance is kept");
     let by_old = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap_err();
-    assert_eq!(by_old.code(), "CUSTOMER_NOT_FOUND", "the old address no longer finds them");
+    assert_eq!(code(&by_old), "CUSTOMER_NOT_FOUND", "the old address no longer finds them");
     let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
-    store.enroll(&shop.domain, other, None).await.expect("the old address is free for someone else");
+    store.enroll(&shop.domain, other, None, now()).await.expect("the old address is free for someone else");
 }

@@ -1,10 +1,18 @@
 //! `POST /api/external/add-points`: give a customer points, with a reason.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::adjust::{adjust, Direction};
+use tally_shared::api::bodies::AdjustBody;
+use tally_shared::api::views::LoyaltyView;
+use tally_shared::api::{request, write, Reply};
+use tally_shared::app::adjust::adjust;
+use tally_shared::domain::ledger::Direction;
 use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(adjust(deps, &req, Direction::Add).await)
+    let command = |req: &Request| request::json::<AdjustBody>(req)?.command(Direction::Add);
+    Ok(write(deps, &req, command, async |shop, adjustment, attempt| {
+        Reply::json(200, &LoyaltyView::from(adjust(deps, shop, &adjustment, attempt).await?))
+    })
+    .await)
 }

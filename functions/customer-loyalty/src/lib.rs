@@ -1,23 +1,20 @@
 //! `GET /api/external/customer-loyalty?customerId=…` (or `customerEmail=…`): a customer's loyalty information.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::domain::redemption::CustomerRef;
-use tally_shared::http::{authenticate, loyalty_reply, query_param, respond, Reply};
-use tally_shared::{Deps, TallyError};
+use tally_shared::api::views::LoyaltyView;
+use tally_shared::api::{read, request, Reply};
+use tally_shared::app::loyalty;
+use tally_shared::domain::customer::CustomerRef;
+use tally_shared::domain::error::Invalid;
+use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(respond(customer_loyalty(deps, &req).await))
-}
-
-async fn customer_loyalty(deps: &Deps, req: &Request) -> Reply {
-    let shop = authenticate(&deps.store, req).await?;
-    tracing::Span::current().record("shop", shop.domain.as_str());
-    let id = match query_param(req, "customerId") {
-        Some(id) => Some(id.parse().map_err(|_| TallyError::invalid(format!("customerId {id:?} is not a number")))?),
-        None => None,
-    };
-    let who = CustomerRef::from_parts(id, query_param(req, "customerEmail").as_deref())?;
-    let customer = deps.store.find_customer(&shop.domain, &who).await?;
-    loyalty_reply(deps, &shop, customer.customer_id, 200).await
+    Ok(read(deps, &req, async |shop| {
+        let id = request::query_number(&req, "customerId")?;
+        let who = CustomerRef::from_parts(id, request::query_param(&req, "customerEmail").as_deref())
+            .map_err(Invalid::from)?;
+        Reply::json(200, &LoyaltyView::from(loyalty::find(deps, shop, &who).await?))
+    })
+    .await)
 }

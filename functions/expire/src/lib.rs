@@ -3,9 +3,11 @@
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
-use tally_shared::expire::{expire, ExpireReport};
+use tally_shared::app::expire::{expire, ExpireReport};
+use tally_shared::app::now;
 use tally_shared::Deps;
 
+/// The parts of the event this function reads; a scheduled event has none of them.
 #[derive(Debug, Default, Deserialize)]
 pub struct Request {
     #[serde(default)]
@@ -15,5 +17,5 @@ pub struct Request {
 #[tracing::instrument(skip_all)]
 pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<ExpireReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
-    Ok(expire(deps, request.shop.as_deref(), tally_shared::domain::now()).await?)
+    Ok(expire(deps, request.shop.as_deref(), now()).await?)
 }

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
-use tally_shared::reconcile::{reconcile, ReconcileReport, DEFAULT_GRACE};
+use tally_shared::app::reconcile::{reconcile, ReconcileReport};
+use tally_shared::app::settle::DEFAULT_GRACE;
 use tally_shared::Deps;
 
-/// The parts of the event this function reads; a scheduled event has neither.
+/// The parts of the event this function reads; a scheduled event has none of them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Request {

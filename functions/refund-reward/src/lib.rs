@@ -2,9 +2,17 @@
 //! and its points return to the customer.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::{refund, Deps};
+use tally_shared::api::bodies::RefundBody;
+use tally_shared::api::views::RedeemedView;
+use tally_shared::api::{request, write, Reply};
+use tally_shared::app::refund::refund;
+use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(refund::handle(deps, &req).await)
+    let command = |req: &Request| request::json::<RefundBody>(req)?.command(request::path_id(req, "id")?);
+    Ok(write(deps, &req, command, async |shop, command, attempt| {
+        Reply::json(200, &RedeemedView::from(refund(deps, shop, &command, attempt).await?))
+    })
+    .await)
 }

@@ -1,9 +1,10 @@
 //! `POST /webhooks/shopify`: Shopify's order and customer webhooks, HMAC-verified.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::{webhooks, Deps};
+use tally_shared::api::webhooks::receive;
+use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    Ok(webhooks::handle(deps, &req).await)
+    Ok(receive(deps, &req).await)
 }

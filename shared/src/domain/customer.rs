@@ -1,31 +1,24 @@
 //! Customers and their balances.
 
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-
 use super::ledger::{BalanceChange, LedgerEntry};
-use super::reward::{Reward, RewardKind, RewardStatus};
+use super::{vocabulary, Time, MAX_TIER_LENGTH};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CustomerStatus {
-    Active,
-    Inactive,
-    Excluded,
-    ExcludedByCustomer,
+vocabulary! {
+    pub enum CustomerStatus {
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+        Excluded = "EXCLUDED",
+        ExcludedByCustomer = "EXCLUDED_BY_CUSTOMER",
+    }
 }
 
 /// A customer's loyalty record. Ledger entry `n` holds the balance after the customer's `n`th change,
 /// so the ledger is gapless and ordered, and the newest entry always agrees with the record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
     pub customer_id: u64,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub vip_tier: Option<String>,
     pub status: CustomerStatus,
     pub available_points: i64,
@@ -34,31 +27,39 @@ pub struct Customer {
     /// Points ever spent on rewards (net of rewards that failed or were refunded).
     pub spent_points: i64,
     /// Points held for rewards paid for when their order arrives; not available.
-    #[serde(default)]
     pub reserved_points: i64,
     /// The number of balance changes so far: the `seq` of the newest ledger entry.
     pub seq: u64,
     /// Bumped by every write of the record; each write is conditioned on the version it read.
     pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Time,
+    pub updated_at: Time,
 }
 
-/// The body of `POST /api/external/customers`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A customer joining the program (`POST /api/external/customers`, or Shopify's `customers/create`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enrollment {
     pub customer_id: u64,
     pub email: String,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub vip_tier: Option<String>,
 }
 
+/// What is wrong with an enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrollmentError {
+    #[error("customerId must be a Shopify customer id")]
+    CustomerId,
+    #[error("email must be a valid email address")]
+    Email,
+    #[error("phone must be in E.164 form, like +14155552671")]
+    Phone,
+    #[error("vipTier must be at most {MAX_TIER_LENGTH} characters")]
+    VipTier,
+}
+
 impl Customer {
-    pub fn enrolled(enrollment: Enrollment) -> Customer {
-        let now = super::rfc3339(super::now());
+    pub fn enrolled(enrollment: Enrollment, at: Time) -> Customer {
         Customer {
             customer_id: enrollment.customer_id,
             email: Some(enrollment.email),
@@ -71,25 +72,25 @@ impl Customer {
             reserved_points: 0,
             seq: 0,
             version: 0,
-            created_at: now.clone(),
-            updated_at: now,
+            created_at: at,
+            updated_at: at,
         }
     }
 
     /// The record of a customer who left the program and enrolls again; the balance is kept.
-    pub fn reenrolled(&self, enrollment: Enrollment) -> Customer {
+    pub fn reenrolled(&self, enrollment: Enrollment, at: Time) -> Customer {
         let mut next = self.clone();
         next.status = CustomerStatus::Active;
         next.email = Some(enrollment.email);
         next.phone = enrollment.phone.or(next.phone);
         next.vip_tier = enrollment.vip_tier.or(next.vip_tier);
         next.version += 1;
-        next.updated_at = super::rfc3339(super::now());
+        next.updated_at = at;
         next
     }
 
     /// The record after `change`, with the ledger entry that records it.
-    pub fn apply(&self, change: &BalanceChange) -> (Customer, LedgerEntry) {
+    pub fn apply(&self, change: &BalanceChange, at: Time) -> (Customer, LedgerEntry) {
         let mut next = self.clone();
         next.available_points += change.available;
         next.reserved_points += change.reserved;
@@ -97,7 +98,7 @@ impl Customer {
         next.credited_points += change.credited;
         next.seq += 1;
         next.version += 1;
-        next.updated_at = super::rfc3339(super::now());
+        next.updated_at = at;
         let entry = LedgerEntry {
             seq: next.seq,
             customer_id: self.customer_id,
@@ -107,34 +108,73 @@ impl Customer {
             balance_after: next.available_points,
             reason: change.reason.clone(),
             reward_id: change.reward_id,
-            at: next.updated_at.clone(),
+            at,
         };
         (next, entry)
     }
 }
 
 impl Enrollment {
-    pub fn check(&mut self) -> Result<(), String> {
+    /// The enrollment with its email normalised and its tier trimmed, or what is wrong with it.
+    pub fn checked(mut self) -> Result<Enrollment, EnrollmentError> {
         if self.customer_id == 0 {
-            return Err("customerId must be a Shopify customer id".into());
+            return Err(EnrollmentError::CustomerId);
         }
-        self.email = normalize_email(&self.email).ok_or("email must be a valid email address")?;
+        self.email = normalize_email(&self.email).ok_or(EnrollmentError::Email)?;
         if let Some(phone) = &self.phone {
             let digits = phone.strip_prefix('+').unwrap_or("");
             if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err("phone must be in E.164 form, like +14155552671".into());
+                return Err(EnrollmentError::Phone);
             }
         }
         self.vip_tier = self.vip_tier.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if self.vip_tier.as_ref().is_some_and(|t| t.chars().count() > MAX_TIER_LENGTH) {
-            return Err(format!("vipTier must be at most {MAX_TIER_LENGTH} characters"));
+            return Err(EnrollmentError::VipTier);
         }
-        Ok(())
+        Ok(self)
     }
 }
 
-/// The longest VIP tier name.
-pub const MAX_TIER_LENGTH: usize = 64;
+/// How a request names a customer: exactly one identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerRef {
+    Id(u64),
+    Email(String),
+}
+
+/// How a request names its customer went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomerRefError {
+    #[error("customerId must be a Shopify customer id")]
+    ZeroId,
+    #[error("customerEmail must be a valid email address")]
+    BadEmail,
+    #[error("give customerId or customerEmail, not both")]
+    Both,
+    #[error("customerId or customerEmail is required")]
+    Neither,
+}
+
+impl CustomerRef {
+    pub fn from_parts(id: Option<u64>, email: Option<&str>) -> Result<CustomerRef, CustomerRefError> {
+        match (id, email) {
+            (Some(0), None) => Err(CustomerRefError::ZeroId),
+            (Some(id), None) => Ok(CustomerRef::Id(id)),
+            (None, Some(email)) => normalize_email(email).map(CustomerRef::Email).ok_or(CustomerRefError::BadEmail),
+            (Some(_), Some(_)) => Err(CustomerRefError::Both),
+            (None, None) => Err(CustomerRefError::Neither),
+        }
+    }
+}
+
+impl std::fmt::Display for CustomerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CustomerRef::Id(id) => write!(f, "customerId {id}"),
+            CustomerRef::Email(email) => write!(f, "customerEmail {email}"),
+        }
+    }
+}
 
 /// Emails are matched case-insensitively; `None` when it is not an email at all.
 pub fn normalize_email(email: &str) -> Option<String> {
@@ -150,57 +190,14 @@ pub fn normalize_email(email: &str) -> Option<String> {
     plausible.then_some(email)
 }
 
-/// Appstle's customer loyalty information, as every customer endpoint returns it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LoyaltyView {
-    pub customer_id: u64,
-    pub email: Option<String>,
-    pub available_points: i64,
-    pub pending_points: i64,
-    /// Points held for rewards whose order has not arrived yet.
-    pub reserved_points: i64,
-    pub credited_points: i64,
-    pub spent_points: i64,
-    pub spent_amount: Decimal,
-    pub store_credit_balance: Decimal,
-    pub currency: String,
-    pub current_vip_tier: Option<String>,
-    pub customer_status: CustomerStatus,
-    pub create_at: String,
-    pub rewards: Vec<Reward>,
-}
-
-impl LoyaltyView {
-    pub fn new(customer: Customer, mut rewards: Vec<Reward>, currency: &str) -> Self {
-        rewards.sort_by(|a, b| b.create_at.cmp(&a.create_at).then(b.id.cmp(&a.id)));
-        let store_credit_balance = rewards
-            .iter()
-            .filter(|r| r.reward_type == RewardKind::StoreCredit && r.status == RewardStatus::Used)
-            .filter_map(|r| r.amount)
-            .fold(Decimal::new(0, 2), |total, amount| total + amount);
-        LoyaltyView {
-            customer_id: customer.customer_id,
-            email: customer.email,
-            available_points: customer.available_points,
-            pending_points: 0,
-            reserved_points: customer.reserved_points,
-            credited_points: customer.credited_points,
-            spent_points: customer.spent_points,
-            spent_amount: Decimal::new(0, 2),
-            store_credit_balance,
-            currency: currency.to_string(),
-            current_vip_tier: customer.vip_tier,
-            customer_status: customer.status,
-            create_at: customer.created_at,
-            rewards,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ledger::LedgerKind;
+
+    fn enrollment(email: &str) -> Enrollment {
+        Enrollment { customer_id: 7, email: email.into(), phone: None, vip_tier: Some("  Gold ".into()) }
+    }
 
     #[test]
     fn emails_are_compared_without_case_and_nonsense_is_refused() {
@@ -208,5 +205,39 @@ mod tests {
         for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@example.com"] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_customer_is_named_exactly_once() {
+        assert_eq!(CustomerRef::from_parts(Some(7), None), Ok(CustomerRef::Id(7)));
+        assert_eq!(CustomerRef::from_parts(None, Some(" A@B.co")), Ok(CustomerRef::Email("a@b.co".into())));
+        assert_eq!(CustomerRef::from_parts(Some(7), Some("a@b.co")), Err(CustomerRefError::Both));
+        assert_eq!(CustomerRef::from_parts(None, None), Err(CustomerRefError::Neither));
+        assert_eq!(CustomerRef::from_parts(Some(0), None), Err(CustomerRefError::ZeroId));
+        assert_eq!(CustomerRef::from_parts(None, Some("nobody")), Err(CustomerRefError::BadEmail));
+    }
+
+    #[test]
+    fn an_enrollment_is_normalised_or_refused_with_its_reason() {
+        let checked = enrollment("Ana@Example.com").checked().unwrap();
+        assert_eq!((checked.email.as_str(), checked.vip_tier.as_deref()), ("ana@example.com", Some("Gold")));
+        assert_eq!(enrollment("nope").checked(), Err(EnrollmentError::Email));
+        let phone = Enrollment { phone: Some("4155552671".into()), ..enrollment("a@b.co") };
+        assert_eq!(phone.checked(), Err(EnrollmentError::Phone));
+        let zero = Enrollment { customer_id: 0, ..enrollment("a@b.co") };
+        assert_eq!(zero.checked(), Err(EnrollmentError::CustomerId));
+    }
+
+    #[test]
+    fn each_change_moves_the_counters_and_writes_the_next_ledger_entry() {
+        let at = Time::UNIX_EPOCH;
+        let customer = Customer::enrolled(enrollment("a@b.co"), at);
+        let (credited, first) = customer.apply(&BalanceChange::adjust(1000, "welcome"), at);
+        let (reserved, second) = credited.apply(&BalanceChange::reserve(300, 9), at);
+        let (spent, third) = reserved.apply(&BalanceChange::spend_reservation(300, 9, "order #1"), at);
+        assert_eq!((first.seq, second.seq, third.seq), (1, 2, 3));
+        assert_eq!((second.kind, second.delta, second.reserved_delta), (LedgerKind::Reserve, -300, 300));
+        assert_eq!((spent.available_points, spent.reserved_points, spent.spent_points), (700, 0, 300));
+        assert_eq!((spent.credited_points, spent.version, third.balance_after), (1000, 3, 700));
     }
 }

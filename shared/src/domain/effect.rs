@@ -19,6 +19,11 @@ pub enum Effect {
     Refund { customer_id: u64, reward_id: u64 },
 }
 
+/// A recorded effect that does not read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a recorded effect: {0:?}")]
+pub struct UnknownEffect(pub String);
+
 impl fmt::Display for Effect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -33,11 +38,11 @@ impl fmt::Display for Effect {
 }
 
 impl FromStr for Effect {
-    type Err = String;
+    type Err = UnknownEffect;
 
-    fn from_str(s: &str) -> Result<Effect, String> {
+    fn from_str(s: &str) -> Result<Effect, UnknownEffect> {
         let parts: Vec<&str> = s.split(':').collect();
-        let number = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).ok_or_else(|| format!("bad effect {s:?}"));
+        let number = |i: usize| parts.get(i).and_then(|p| p.parse().ok()).ok_or_else(|| UnknownEffect(s.into()));
         match parts[0] {
             "reward" => Ok(Effect::Reward { customer_id: number(1)?, reward_id: number(2)? }),
             "balance" => Ok(Effect::Balance { customer_id: number(1)? }),
@@ -45,7 +50,7 @@ impl FromStr for Effect {
             "rule" => Ok(Effect::Rule { id: number(1)? }),
             "deleted-rule" => Ok(Effect::RuleDeleted { id: number(1)? }),
             "refund" => Ok(Effect::Refund { customer_id: number(1)?, reward_id: number(2)? }),
-            _ => Err(format!("bad effect {s:?}")),
+            _ => Err(UnknownEffect(s.into())),
         }
     }
 }
@@ -67,5 +72,6 @@ mod tests {
             assert_eq!(effect.to_string().parse::<Effect>(), Ok(effect));
         }
         assert!("reward:7".parse::<Effect>().is_err());
+        assert!("party:1".parse::<Effect>().is_err());
     }
 }

@@ -1,13 +1,19 @@
-//! Every outcome a client can be told about, with its HTTP status and stable code.
+//! Every outcome a caller can be told about. What each becomes over HTTP is decided in one place,
+//! `api::errors`; here they are only what happened.
 
 use std::error::Error as StdError;
 
-type Source = Box<dyn StdError + Send + Sync + 'static>;
+use super::customer::{CustomerRef, CustomerRefError, EnrollmentError};
+use super::points::PointsError;
+use super::reward::NotRefundable;
+use super::rule::RuleError;
+
+pub type Source = Box<dyn StdError + Send + Sync + 'static>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TallyError {
-    #[error("{0}")]
-    InvalidRequest(String),
+    #[error(transparent)]
+    InvalidRequest(#[from] Invalid),
     #[error("Customer has {available} points available but {required} are required")]
     InsufficientPoints { available: i64, required: i64 },
     #[error("This reward needs the variantId of the product to give")]
@@ -18,14 +24,14 @@ pub enum TallyError {
     CustomerNotEnrolled,
     #[error("Redemption rule {0} is not active")]
     RuleInactive(u64),
-    #[error("{0}")]
-    Unauthorized(&'static str),
+    #[error(transparent)]
+    Unauthorized(#[from] Unauthorized),
     #[error("The customer is excluded from the loyalty program")]
     CustomerExcluded,
     #[error("This reward is reserved for VIP tier {0}")]
     TierRestricted(String),
     #[error("No customer matches {0}")]
-    CustomerNotFound(String),
+    CustomerNotFound(CustomerRef),
     #[error("No redemption rule has id {0}")]
     RuleNotFound(u64),
     #[error("Customer {0} is already enrolled")]
@@ -34,17 +40,20 @@ pub enum TallyError {
     EmailInUse(String),
     #[error("No reward has id {0} for this customer")]
     RewardNotFound(u64),
-    #[error("{0}")]
-    RewardNotRefundable(String),
-    #[error("{0}")]
-    ShopifyUnavailable(String),
+    #[error("Reward {reward_id} cannot be refunded: {why}")]
+    RewardNotRefundable { reward_id: u64, why: NotRefundable },
+    /// Shopify did not issue a reward, or could not be asked to; its points are back.
+    #[error(transparent)]
+    ShopifyUnavailable(#[from] Unavailable),
     /// Shopify could not take a code back; nothing was changed.
-    #[error("{0}")]
-    ShopifyNotReverted(String),
+    #[error("Shopify could not deactivate the code ({0}); try again")]
+    ShopifyNotReverted(#[source] Source),
     #[error("The customer's balance is changing too fast; try again")]
     Busy,
-    #[error("{0}")]
-    NotFound(&'static str),
+    #[error("No shop {0} is connected to Tally")]
+    ShopNotFound(String),
+    #[error("Shop {0} exists already")]
+    ShopExists(String),
     #[error("This Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
     #[error("A request with this Idempotency-Key is still running; retry shortly")]
@@ -53,92 +62,80 @@ pub enum TallyError {
     Internal(#[source] Source),
 }
 
+/// Why a request is not one Tally can act on. Each names what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error("the request needs a JSON body")]
+    NoBody,
+    /// The JSON parser's own account of where the body goes wrong.
+    #[error("the body is not valid: {0}")]
+    Body(String),
+    #[error("{0}")]
+    Customer(#[from] CustomerRefError),
+    #[error(transparent)]
+    Points(#[from] PointsError),
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Enrollment(#[from] EnrollmentError),
+    #[error("redeemRuleId is required")]
+    RuleIdMissing,
+    #[error("reason must be 1 to {max} characters")]
+    Reason { max: usize },
+    #[error("reason must be at most {max} characters")]
+    RefundReason { max: usize },
+    #[error("variant {variant} is not one this reward offers; choose one of {offered:?}")]
+    VariantNotOffered { variant: u64, offered: Vec<u64> },
+    #[error("store credit is delivered at once; delayPointsDeduction does not apply")]
+    DelayedStoreCredit,
+    #[error("this reward costs {cost} points, not {points}")]
+    PointsNotTheCost { cost: i64, points: i64 },
+    #[error("Idempotency-Key must be 1 to 255 printable characters without spaces")]
+    IdempotencyKey,
+    #[error("the {0} in the path must be a positive integer")]
+    PathId(&'static str),
+    #[error("{name} {value:?} is not a number")]
+    QueryNumber { name: &'static str, value: String },
+    #[error("X-Shopify-Webhook-Id is missing")]
+    WebhookId,
+    /// A webhook body that does not have the shape of its topic, in the parser's words.
+    #[error("the {topic} body: {reason}")]
+    WebhookBody { topic: String, reason: String },
+}
+
+/// A caller Tally does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unauthorized {
+    #[error("the X-API-Key header is missing")]
+    MissingKey,
+    #[error("the API key is not valid")]
+    UnknownKey,
+    #[error("the webhook's signature is missing or wrong")]
+    BadWebhookSignature,
+    #[error("unknown shop")]
+    UnknownShop,
+}
+
+/// Shopify's part of a redemption did not happen; the points were given back.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    #[error("could not read the variant's price ({0})")]
+    VariantPrice(#[source] Source),
+    /// The reason recorded on the reward when it failed.
+    #[error("Shopify did not create the reward ({0})")]
+    NotIssued(String),
+    /// Shopify could not be asked what the audit checks.
+    #[error("Shopify could not be asked ({0})")]
+    Audit(#[source] Source),
+}
+
 impl TallyError {
     pub fn internal(e: impl Into<Source>) -> Self {
         TallyError::Internal(e.into())
     }
 
-    pub fn invalid(detail: impl Into<String>) -> Self {
-        TallyError::InvalidRequest(detail.into())
-    }
-
-    pub fn status(&self) -> u16 {
-        use TallyError::*;
-        match self {
-            InvalidRequest(_) | InsufficientPoints { .. } | VariantRequired | CustomerNotEnrolled | RuleInactive(_) => {
-                400
-            }
-            Unauthorized(_) => 401,
-            CustomerExcluded | TierRestricted(_) => 403,
-            CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | NotFound(_) => 404,
-            CustomerAlreadyEnrolled(_) | EmailInUse(_) | RewardNotRefundable(_) | RequestInProgress => 409,
-            IdempotencyKeyReused => 422,
-            ShopifyUnavailable(_) | ShopifyNotReverted(_) | Busy | Internal(_) => 503,
-        }
-    }
-
-    /// The stable machine-readable code clients branch on.
-    pub fn code(&self) -> &'static str {
-        use TallyError::*;
-        match self {
-            InvalidRequest(_) => "INVALID_REQUEST",
-            InsufficientPoints { .. } => "INSUFFICIENT_POINTS",
-            VariantRequired => "VARIANT_REQUIRED",
-            VariantNotFound(_) => "VARIANT_NOT_FOUND",
-            CustomerNotEnrolled => "CUSTOMER_NOT_ENROLLED",
-            RuleInactive(_) => "RULE_INACTIVE",
-            Unauthorized(_) => "UNAUTHORIZED",
-            CustomerExcluded => "CUSTOMER_EXCLUDED",
-            TierRestricted(_) => "TIER_RESTRICTED",
-            CustomerNotFound(_) => "CUSTOMER_NOT_FOUND",
-            RuleNotFound(_) => "RULE_NOT_FOUND",
-            CustomerAlreadyEnrolled(_) => "CUSTOMER_ALREADY_ENROLLED",
-            EmailInUse(_) => "EMAIL_IN_USE",
-            RewardNotFound(_) => "REWARD_NOT_FOUND",
-            RewardNotRefundable(_) => "REWARD_NOT_REFUNDABLE",
-            ShopifyUnavailable(_) | ShopifyNotReverted(_) => "SHOPIFY_UNAVAILABLE",
-            Busy => "TRY_AGAIN",
-            NotFound(_) => "NOT_FOUND",
-            IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            RequestInProgress => "REQUEST_IN_PROGRESS",
-            Internal(_) => "SERVICE_UNAVAILABLE",
-        }
-    }
-
-    /// The short human message; Appstle's wording where its documentation names one.
-    pub fn message(&self) -> &'static str {
-        use TallyError::*;
-        match self {
-            InvalidRequest(_) => "Invalid request",
-            InsufficientPoints { .. } => "Insufficient points",
-            VariantRequired => "Variant ID required",
-            VariantNotFound(_) => "Variant not found",
-            CustomerNotEnrolled => "Customer not enrolled",
-            RuleInactive(_) => "Redemption rule is not active",
-            Unauthorized(_) => "Unauthorized",
-            CustomerExcluded => "Customer excluded",
-            TierRestricted(_) => "Reward restricted to another VIP tier",
-            CustomerNotFound(_) => "Customer not found",
-            RuleNotFound(_) => "Redemption rule not found",
-            CustomerAlreadyEnrolled(_) => "Customer already enrolled",
-            EmailInUse(_) => "Email already in use",
-            RewardNotFound(_) => "Reward not found",
-            RewardNotRefundable(_) => "Reward cannot be refunded",
-            ShopifyUnavailable(_) => "Shopify could not create the reward; no points were taken",
-            ShopifyNotReverted(_) => "Shopify could not remove the code; nothing was changed",
-            Busy => "Try again",
-            NotFound(_) => "Not found",
-            IdempotencyKeyReused => "Idempotency key reused",
-            RequestInProgress => "Request in progress",
-            Internal(_) => "Service temporarily unavailable",
-        }
-    }
-
-    /// The detail shown to the client: never an SDK message or a source error.
-    pub fn detail(&self) -> String {
-        match self {
-            TallyError::Internal(_) => "Tally could not complete the request. Try again later.".into(),
-            other => other.to_string(),
-        }
+    /// Whether the outcome says "try again": nothing was settled, so a retry must be able to run.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, TallyError::Internal(_) | TallyError::Busy | TallyError::RequestInProgress)
     }
 }

@@ -1,4 +1,5 @@
-//! Random identifiers: reward ids, discount codes, API keys.
+//! Random identifiers: reward ids, discount codes, API keys, claim tokens. The one outside source the
+//! domain reads is the operating system's randomness.
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 

@@ -1,28 +1,27 @@
 //! The ledger: one entry for every change of a balance, what, why, when, and the balance after.
 
-use serde::{Deserialize, Serialize};
+use super::{vocabulary, Time};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LedgerKind {
-    /// Points given (add-points).
-    Credit,
-    /// Points taken away (remove-points).
-    Debit,
-    /// Points spent on a reward at once.
-    Redeem,
-    /// Points of a reward given back: Shopify did not issue it, its order was cancelled, it expired.
-    RedeemReversed,
-    /// Points held for a reward that is paid for when its order arrives.
-    Reserve,
-    /// A reservation paid by the order that used the reward.
-    ReservationSpent,
-    /// A reservation given back: the reward failed or expired unused.
-    ReservationReleased,
+vocabulary! {
+    pub enum LedgerKind {
+        /// Points given (add-points).
+        Credit = "CREDIT",
+        /// Points taken away (remove-points).
+        Debit = "DEBIT",
+        /// Points spent on a reward at once.
+        Redeem = "REDEEM",
+        /// Points of a reward given back: Shopify did not issue it, its order was cancelled, it expired.
+        RedeemReversed = "REDEEM_REVERSED",
+        /// Points held for a reward that is paid for when its order arrives.
+        Reserve = "RESERVE",
+        /// A reservation paid by the order that used the reward.
+        ReservationSpent = "RESERVATION_SPENT",
+        /// A reservation given back: the reward failed or expired unused.
+        ReservationReleased = "RESERVATION_RELEASED",
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
     pub seq: u64,
     pub customer_id: u64,
@@ -30,13 +29,11 @@ pub struct LedgerEntry {
     /// Signed change of the available points.
     pub delta: i64,
     /// Signed change of the reserved points.
-    #[serde(default)]
     pub reserved_delta: i64,
     pub balance_after: i64,
     pub reason: String,
-    #[serde(default)]
     pub reward_id: Option<u64>,
-    pub at: String,
+    pub at: Time,
 }
 
 /// A change to make to a balance: how each of the customer's counters moves.
@@ -92,12 +89,35 @@ impl BalanceChange {
     }
 }
 
-/// The body of add-points and remove-points.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Adjustment {
-    pub customer_id: Option<u64>,
-    pub customer_email: Option<String>,
-    pub points: serde_json::Value,
-    pub reason: String,
+/// Which way a hand adjustment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Add,
+    Remove,
+}
+
+/// The longest reason an adjustment or a refund may give.
+pub const MAX_REASON: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_takes_available_points_needs_them() {
+        assert_eq!(BalanceChange::redeem(500, 1).needs(), 500);
+        assert_eq!(BalanceChange::reserve(500, 1).needs(), 500);
+        assert_eq!(BalanceChange::adjust(-20, "fix").needs(), 20);
+        assert_eq!(BalanceChange::adjust(20, "gift").needs(), 0);
+        assert_eq!(BalanceChange::spend_reservation(500, 1, "order").needs(), 0);
+        assert_eq!(BalanceChange::release_reservation(500, 1, "expired").needs(), 0);
+    }
+
+    #[test]
+    fn a_reversal_undoes_what_the_redemption_did() {
+        let (taken, back) = (BalanceChange::redeem(300, 4), BalanceChange::reverse_redeem(300, 4, "failed"));
+        assert_eq!((taken.available + back.available, taken.spent + back.spent), (0, 0));
+        let (held, freed) = (BalanceChange::reserve(300, 4), BalanceChange::release_reservation(300, 4, "expired"));
+        assert_eq!((held.available + freed.available, held.reserved + freed.reserved), (0, 0));
+    }
 }

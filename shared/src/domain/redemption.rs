@@ -1,82 +1,20 @@
-//! What a redemption request is, and the checks it must pass before any point moves.
+//! What a redemption asks for, and the checks it must pass before any point moves.
 
-use serde::Deserialize;
-
-use super::customer::{normalize_email, Customer, CustomerStatus};
-use super::error::TallyError;
+use super::customer::{Customer, CustomerRef, CustomerStatus};
+use super::error::{Invalid, TallyError};
 use super::points::Points;
 use super::rule::{RedeemRule, RewardType, RuleStatus};
 
-/// How a request names a customer: exactly one of `customerId` and `customerEmail`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerRef {
-    Id(u64),
-    Email(String),
-}
-
-impl CustomerRef {
-    pub fn from_parts(id: Option<u64>, email: Option<&str>) -> Result<CustomerRef, TallyError> {
-        match (id, email) {
-            (Some(0), None) => Err(TallyError::invalid("customerId must be a Shopify customer id")),
-            (Some(id), None) => Ok(CustomerRef::Id(id)),
-            (None, Some(email)) => normalize_email(email)
-                .map(CustomerRef::Email)
-                .ok_or_else(|| TallyError::invalid("customerEmail must be a valid email address")),
-            (Some(_), Some(_)) => Err(TallyError::invalid("give customerId or customerEmail, not both")),
-            (None, None) => Err(TallyError::invalid("customerId or customerEmail is required")),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomerRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CustomerRef::Id(id) => write!(f, "customerId {id}"),
-            CustomerRef::Email(email) => write!(f, "customerEmail {email}"),
-        }
-    }
-}
-
-/// The body of `POST /api/external/redeem-points`, as sent.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RedeemBody {
-    customer_id: Option<u64>,
-    customer_email: Option<String>,
-    redeem_rule_id: Option<u64>,
-    points: Option<serde_json::Value>,
-    variant_id: Option<u64>,
-    #[serde(default)]
-    delay_points_deduction: Option<bool>,
-}
-
+/// A customer's request to turn points into a reward.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RedeemRequest {
+pub struct RedeemCommand {
     pub customer: CustomerRef,
     pub redeem_rule_id: u64,
-    pub points: Option<i64>,
+    /// What the customer expects to pay; it must be the rule's cost.
+    pub points: Option<Points>,
     pub variant_id: Option<u64>,
     /// Reserve the points now, spend them when the order that uses the code arrives (Yotpo's option).
     pub delay_points_deduction: bool,
-}
-
-impl RedeemRequest {
-    pub fn parse(body: &[u8]) -> Result<RedeemRequest, TallyError> {
-        let body: RedeemBody = super::parse_json(body)?;
-        let customer = CustomerRef::from_parts(body.customer_id, body.customer_email.as_deref())?;
-        let redeem_rule_id = body.redeem_rule_id.ok_or_else(|| TallyError::invalid("redeemRuleId is required"))?;
-        let points = match body.points {
-            None | Some(serde_json::Value::Null) => None,
-            Some(value) => Some(Points::from_json(&value).map_err(TallyError::InvalidRequest)?.0),
-        };
-        Ok(RedeemRequest {
-            customer,
-            redeem_rule_id,
-            points,
-            variant_id: body.variant_id,
-            delay_points_deduction: body.delay_points_deduction.unwrap_or(false),
-        })
-    }
 }
 
 /// Everything a redemption must satisfy before points move, in the order clients are told about them.
@@ -84,7 +22,7 @@ impl RedeemRequest {
 pub fn check(
     rule: &RedeemRule,
     customer: &Customer,
-    request: &RedeemRequest,
+    command: &RedeemCommand,
 ) -> Result<(i64, Option<u64>), TallyError> {
     if rule.status != RuleStatus::Active {
         return Err(TallyError::RuleInactive(rule.id));
@@ -97,23 +35,20 @@ pub fn check(
     }
     let variant = match rule.reward_type {
         RewardType::FreeProduct => {
-            let variant = request.variant_id.ok_or(TallyError::VariantRequired)?;
+            let variant = command.variant_id.ok_or(TallyError::VariantRequired)?;
             if !rule.variant_ids.is_empty() && !rule.variant_ids.contains(&variant) {
-                return Err(TallyError::invalid(format!(
-                    "variant {variant} is not one this reward offers; choose one of {:?}",
-                    rule.variant_ids
-                )));
+                return Err(Invalid::VariantNotOffered { variant, offered: rule.variant_ids.clone() }.into());
             }
             Some(variant)
         }
         _ => None,
     };
-    if request.delay_points_deduction && rule.reward_type == RewardType::StoreCredit {
-        return Err(TallyError::invalid("store credit is delivered at once; delayPointsDeduction does not apply"));
+    if command.delay_points_deduction && rule.reward_type == RewardType::StoreCredit {
+        return Err(Invalid::DelayedStoreCredit.into());
     }
-    if let Some(points) = request.points {
+    if let Some(points) = command.points.map(Points::get) {
         if points != rule.points_cost {
-            return Err(TallyError::invalid(format!("this reward costs {} points, not {points}", rule.points_cost)));
+            return Err(Invalid::PointsNotTheCost { cost: rule.points_cost, points }.into());
         }
     }
     if customer.available_points < rule.points_cost {
@@ -137,7 +72,10 @@ pub fn check_enrolled(customer: &Customer) -> Result<(), TallyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::customer::Enrollment;
+    use crate::domain::points::Number;
     use crate::domain::rule::CombinesWith;
+    use crate::domain::Time;
 
     fn rule(kind: RewardType) -> RedeemRule {
         RedeemRule {
@@ -156,43 +94,23 @@ mod tests {
     }
 
     fn customer(points: i64) -> Customer {
-        Customer {
-            customer_id: 7,
-            email: None,
-            phone: None,
-            vip_tier: Some("Gold".into()),
-            status: CustomerStatus::Active,
-            available_points: points,
-            credited_points: points,
-            spent_points: 0,
-            reserved_points: 0,
-            version: 1,
-            seq: 1,
-            created_at: String::new(),
-            updated_at: String::new(),
+        let enrollment =
+            Enrollment { customer_id: 7, email: "a@b.co".into(), phone: None, vip_tier: Some("Gold".into()) };
+        Customer { available_points: points, ..Customer::enrolled(enrollment, Time::UNIX_EPOCH) }
+    }
+
+    fn command(points: Option<i64>, variant_id: Option<u64>) -> RedeemCommand {
+        RedeemCommand {
+            customer: CustomerRef::Id(7),
+            redeem_rule_id: 5,
+            points: points.map(|p| Points::new("points", Number::Integer(p)).unwrap()),
+            variant_id,
+            delay_points_deduction: false,
         }
     }
 
-    fn request(json: &str) -> RedeemRequest {
-        RedeemRequest::parse(json.as_bytes()).unwrap()
-    }
-
-    fn code(result: Result<impl std::fmt::Debug, TallyError>) -> &'static str {
-        result.unwrap_err().code()
-    }
-
-    #[test]
-    fn the_customer_is_named_exactly_once() {
-        let err = |body: &str| RedeemRequest::parse(body.as_bytes()).unwrap_err().to_string();
-        assert!(err(r#"{"redeemRuleId": 5}"#).contains("required"));
-        assert!(err(r#"{"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}"#).contains("not both"));
-        assert!(err(r#"{"customerId": 1}"#).contains("redeemRuleId"));
-        assert!(err(r#"{"customerId": 1, "redeemRuleId": 5, "points": 1.5}"#).contains("whole"));
-        assert!(err(r#"{"customerId": 1, "redeemRuleId": 5, "bonus": 1}"#).contains("unknown field"));
-        assert_eq!(
-            request(r#"{"customerEmail": "A@B.co", "redeemRuleId": 5}"#).customer,
-            CustomerRef::Email("a@b.co".into())
-        );
+    fn refused(result: Result<impl std::fmt::Debug, TallyError>) -> TallyError {
+        result.unwrap_err()
     }
 
     #[test]
@@ -203,26 +121,51 @@ mod tests {
         excluded.status = CustomerStatus::Excluded;
         let mut unenrolled = customer(1000);
         unenrolled.status = CustomerStatus::Inactive;
-        let plain = request(r#"{"customerId": 7, "redeemRuleId": 5}"#);
-        assert_eq!(code(check(&inactive, &excluded, &plain)), "RULE_INACTIVE");
-        assert_eq!(code(check(&rule(RewardType::FreeProduct), &excluded, &plain)), "CUSTOMER_EXCLUDED");
-        assert_eq!(code(check(&rule(RewardType::FreeProduct), &unenrolled, &plain)), "CUSTOMER_NOT_ENROLLED");
-        assert_eq!(code(check(&rule(RewardType::FreeProduct), &customer(0), &plain)), "VARIANT_REQUIRED");
-        assert_eq!(code(check(&rule(RewardType::FixedAmount), &customer(499), &plain)), "INSUFFICIENT_POINTS");
-        let wrong_points = request(r#"{"customerId": 7, "redeemRuleId": 5, "points": 400}"#);
-        assert_eq!(code(check(&rule(RewardType::FixedAmount), &customer(1000), &wrong_points)), "INVALID_REQUEST");
+        let plain = command(None, None);
+        assert!(matches!(refused(check(&inactive, &excluded, &plain)), TallyError::RuleInactive(5)));
+        assert!(matches!(
+            refused(check(&rule(RewardType::FreeProduct), &excluded, &plain)),
+            TallyError::CustomerExcluded
+        ));
+        let not_enrolled = refused(check(&rule(RewardType::FreeProduct), &unenrolled, &plain));
+        assert!(matches!(not_enrolled, TallyError::CustomerNotEnrolled));
+        assert!(matches!(
+            refused(check(&rule(RewardType::FreeProduct), &customer(0), &plain)),
+            TallyError::VariantRequired
+        ));
+        let short = refused(check(&rule(RewardType::FixedAmount), &customer(499), &plain));
+        assert!(matches!(short, TallyError::InsufficientPoints { available: 499, required: 500 }));
+        let wrong_points = refused(check(&rule(RewardType::FixedAmount), &customer(1000), &command(Some(400), None)));
+        assert!(matches!(
+            wrong_points,
+            TallyError::InvalidRequest(Invalid::PointsNotTheCost { cost: 500, points: 400 })
+        ));
     }
 
     #[test]
     fn a_redemption_that_passes_costs_the_rule_price() {
         let mut product = rule(RewardType::FreeProduct);
         product.variant_ids = vec![11, 12];
-        let chosen = request(r#"{"customerId": 7, "redeemRuleId": 5, "variantId": 12, "points": 500.0}"#);
-        assert_eq!(check(&product, &customer(500), &chosen).unwrap(), (500, Some(12)));
-        let other = request(r#"{"customerId": 7, "redeemRuleId": 5, "variantId": 13}"#);
-        assert_eq!(code(check(&product, &customer(500), &other)), "INVALID_REQUEST");
+        assert_eq!(check(&product, &customer(500), &command(Some(500), Some(12))).unwrap(), (500, Some(12)));
+        let other = refused(check(&product, &customer(500), &command(None, Some(13))));
+        assert!(matches!(other, TallyError::InvalidRequest(Invalid::VariantNotOffered { variant: 13, .. })));
+        let mut platinum_only = rule(RewardType::FreeShipping);
+        platinum_only.vip_tier = Some("Platinum".into());
+        let restricted = refused(check(&platinum_only, &customer(500), &command(None, None)));
+        assert!(matches!(restricted, TallyError::TierRestricted(tier) if tier == "Platinum"));
         let mut gold_only = rule(RewardType::FreeShipping);
-        gold_only.vip_tier = Some("Platinum".into());
-        assert_eq!(code(check(&gold_only, &customer(500), &chosen)), "TIER_RESTRICTED");
+        gold_only.vip_tier = Some("gold".into());
+        assert!(check(&gold_only, &customer(500), &command(None, None)).is_ok(), "tiers match without case");
+    }
+
+    #[test]
+    fn store_credit_cannot_wait_for_an_order() {
+        let mut delayed = command(None, None);
+        delayed.delay_points_deduction = true;
+        let mut credit = rule(RewardType::StoreCredit);
+        credit.discount_value = Some(rust_decimal::Decimal::TEN);
+        let refused = refused(check(&credit, &customer(500), &delayed));
+        assert!(matches!(refused, TallyError::InvalidRequest(Invalid::DelayedStoreCredit)));
+        assert!(check(&rule(RewardType::FixedAmount), &customer(500), &delayed).is_ok());
     }
 }

@@ -1,10 +1,9 @@
 //! Shops: the tenants.
 
-use serde::{Deserialize, Serialize};
+use super::Time;
 
-/// A shop and its Shopify credentials. The token and secret never leave the backend.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A shop and its Shopify credentials. The token and secret never leave the backend, nor reach a log.
+#[derive(Clone, PartialEq)]
 pub struct Shop {
     pub domain: String,
     pub access_token: String,
@@ -13,14 +12,12 @@ pub struct Shop {
     /// The base to which `/admin/api/{version}/graphql.json` is appended.
     pub admin_url: String,
     pub code_prefix: String,
-    #[serde(default)]
     pub settings: ShopSettings,
-    pub created_at: String,
+    pub created_at: Time,
 }
 
 /// What a merchant decides about orders and expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShopSettings {
     /// A cancelled order gives back the points of the rewards it used.
     pub return_points_on_cancel: bool,
@@ -28,6 +25,21 @@ pub struct ShopSettings {
     pub auto_enroll: bool,
     /// An immediate reward that expires unused gives its points back (a reservation always comes back).
     pub return_points_on_expiry: bool,
+}
+
+/// A shop's settings that cannot be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShopError {
+    #[error("{0:?} is not a shop domain like my-shop.myshopify.com")]
+    Domain(String),
+    #[error("the access token and client secret must not be empty")]
+    EmptyCredentials,
+    #[error("{0:?} is not an ISO 4217 currency code like USD")]
+    Currency(String),
+    #[error("the code prefix must be at most 20 characters of A-Z, 0-9 and -")]
+    CodePrefix,
+    #[error("the admin URL must be an http(s) URL")]
+    AdminUrl,
 }
 
 impl Default for ShopSettings {
@@ -43,16 +55,16 @@ impl std::fmt::Debug for Shop {
 }
 
 impl Shop {
-    pub fn new(domain: &str, access_token: &str, client_secret: &str) -> Result<Shop, String> {
+    pub fn new(domain: &str, access_token: &str, client_secret: &str, created_at: Time) -> Result<Shop, ShopError> {
         let domain = domain.trim().to_lowercase();
         let valid = domain.ends_with(".myshopify.com")
             && domain.len() > ".myshopify.com".len()
             && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
         if !valid {
-            return Err(format!("{domain:?} is not a shop domain like my-shop.myshopify.com"));
+            return Err(ShopError::Domain(domain));
         }
         if access_token.is_empty() || client_secret.is_empty() {
-            return Err("the access token and client secret must not be empty".into());
+            return Err(ShopError::EmptyCredentials);
         }
         Ok(Shop {
             admin_url: format!("https://{domain}"),
@@ -62,25 +74,65 @@ impl Shop {
             currency: "USD".into(),
             code_prefix: "TALLY-".into(),
             settings: ShopSettings::default(),
-            created_at: super::rfc3339(super::now()),
+            created_at,
         })
     }
 
-    pub fn with_currency(mut self, currency: &str) -> Result<Shop, String> {
+    pub fn with_currency(mut self, currency: &str) -> Result<Shop, ShopError> {
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(format!("{currency:?} is not an ISO 4217 currency code like USD"));
+            return Err(ShopError::Currency(currency.into()));
         }
         self.currency = currency.into();
         Ok(self)
     }
 
-    pub fn with_code_prefix(mut self, prefix: &str) -> Result<Shop, String> {
+    pub fn with_code_prefix(mut self, prefix: &str) -> Result<Shop, ShopError> {
         let ok =
             prefix.len() <= 20 && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
-            return Err("the code prefix must be at most 20 characters of A-Z, 0-9 and -".into());
+            return Err(ShopError::CodePrefix);
         }
         self.code_prefix = prefix.into();
         Ok(self)
+    }
+
+    pub fn with_admin_url(mut self, url: &str) -> Result<Shop, ShopError> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ShopError::AdminUrl);
+        }
+        self.admin_url = url.trim_end_matches('/').to_string();
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Shop {
+        Shop::new(" My-Shop.myshopify.com ", "t", "s", Time::UNIX_EPOCH).unwrap()
+    }
+
+    #[test]
+    fn a_shop_is_its_lowercase_myshopify_domain() {
+        assert_eq!(shop().domain, "my-shop.myshopify.com");
+        assert_eq!(shop().admin_url, "https://my-shop.myshopify.com");
+        for bad in ["my-shop.com", ".myshopify.com", "a b.myshopify.com"] {
+            assert!(matches!(Shop::new(bad, "t", "s", Time::UNIX_EPOCH), Err(ShopError::Domain(_))), "{bad}");
+        }
+        assert_eq!(Shop::new("a.myshopify.com", "", "s", Time::UNIX_EPOCH), Err(ShopError::EmptyCredentials));
+    }
+
+    #[test]
+    fn currency_prefix_and_admin_url_are_checked() {
+        assert_eq!(shop().with_currency("EUR").unwrap().currency, "EUR");
+        assert_eq!(shop().with_currency("eur"), Err(ShopError::Currency("eur".into())));
+        assert_eq!(shop().with_code_prefix("VIP-").unwrap().code_prefix, "VIP-");
+        assert_eq!(shop().with_code_prefix("vip"), Err(ShopError::CodePrefix));
+        assert_eq!(
+            shop().with_admin_url("http://127.0.0.1:8081/shops/x/").unwrap().admin_url,
+            "http://127.0.0.1:8081/shops/x"
+        );
+        assert_eq!(shop().with_admin_url("ftp://x"), Err(ShopError::AdminUrl));
     }
 }

@@ -4,7 +4,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-use super::{customer_gid, variant_gid};
+use super::{customer_gid, rfc3339, variant_gid};
 use crate::domain::reward::Reward;
 use crate::domain::rule::{RedeemRule, RewardType};
 
@@ -30,9 +30,9 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
     let mut input = Map::new();
     input.insert("title".into(), json!(format!("{} ({})", rule.name, code)));
     input.insert("code".into(), json!(code));
-    input.insert("startsAt".into(), json!(reward.create_at));
-    if let Some(ends) = &reward.expire_date {
-        input.insert("endsAt".into(), json!(ends));
+    input.insert("startsAt".into(), json!(rfc3339(reward.create_at)));
+    if let Some(ends) = reward.expire_date {
+        input.insert("endsAt".into(), json!(rfc3339(ends)));
     }
     input.insert("usageLimit".into(), json!(1));
     input.insert("appliesOncePerCustomer".into(), json!(true));
@@ -78,8 +78,8 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
 pub fn store_credit_input(reward: &Reward) -> Option<Value> {
     let amount = reward.amount?;
     let mut input = json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
-    if let Some(expires) = &reward.expire_date {
-        input["expiresAt"] = json!(expires);
+    if let Some(expires) = reward.expire_date {
+        input["expiresAt"] = json!(rfc3339(expires));
     }
     Some(input)
 }

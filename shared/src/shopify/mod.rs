@@ -1,18 +1,23 @@
-//! The Shopify Admin GraphQL client: one `reqwest::Client` for the process, one pinned API version,
-//! typed operations whose documents are checked against the vendored schema by the tests.
+//! The Shopify adapter: the Admin GraphQL client. One `reqwest::Client` for the process, one pinned API
+//! version, documents checked against the vendored schema by the tests, and a typed answer per operation
+//! (`responses`). It depends on the domain only.
 
 mod inputs;
 mod operations;
+mod responses;
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub use inputs::{discount_input, store_credit_input, DiscountMutation};
 pub use operations::DOCUMENTS;
+use responses::{Envelope, UserError};
 
 use crate::domain::shop::Shop;
+use crate::domain::Time;
 
 /// The Admin API version every call uses.
 pub const API_VERSION: &str = "2026-10";
@@ -26,7 +31,8 @@ pub enum ShopifyError {
     /// Shopify did not act on the request (throttled, unavailable, unreachable), even after retrying.
     #[error("Shopify unavailable: {0}")]
     Unavailable(String),
-    /// The request was sent but no answer came back: it may or may not have taken effect.
+    /// The request was sent but no answer came back, or none that could be read: it may or may not have
+    /// taken effect.
     #[error("Shopify's answer was lost: {0}")]
     Unknown(String),
     /// The discount code is in use in the shop already.
@@ -93,74 +99,73 @@ impl ShopifyClient<'_> {
     }
 
     /// The price of a variant, or `None` when the shop has no such variant.
-    pub async fn variant_price(&self, variant_id: u64) -> Result<Option<String>, ShopifyError> {
-        let data = self.call(operations::VARIANT_PRICE, json!({"id": variant_gid(variant_id)})).await?;
-        Ok(data.pointer("/productVariant/price").and_then(Value::as_str).map(str::to_string))
+    pub async fn variant_price(&self, variant_id: u64) -> Result<Option<rust_decimal::Decimal>, ShopifyError> {
+        let data: responses::VariantPrice =
+            self.call(operations::VARIANT_PRICE, json!({"id": variant_gid(variant_id)})).await?;
+        Ok(data.product_variant.map(|variant| variant.price))
     }
 
-    /// Creates a discount code; `Taken` when the code exists already.
+    /// Creates a discount code; `Taken` when the code exists already. Returns the discount's id.
     pub async fn create_discount(&self, discount: &DiscountMutation) -> Result<String, ShopifyError> {
-        let (document, root) = match discount {
-            DiscountMutation::Basic(_) => (operations::CREATE_BASIC_DISCOUNT, "discountCodeBasicCreate"),
-            DiscountMutation::FreeShipping(_) => {
-                (operations::CREATE_FREE_SHIPPING_DISCOUNT, "discountCodeFreeShippingCreate")
-            }
+        let document = match discount {
+            DiscountMutation::Basic(_) => operations::CREATE_BASIC_DISCOUNT,
+            DiscountMutation::FreeShipping(_) => operations::CREATE_FREE_SHIPPING_DISCOUNT,
         };
-        let data = self.call(document, json!({"input": discount.input()})).await?;
-        let payload = &data[root];
-        check_user_errors(payload)?;
-        created_id(payload.pointer("/codeDiscountNode/id"))
+        let data: responses::DiscountCreated = self.call(document, json!({"input": discount.input()})).await?;
+        check_user_errors(&data.payload.user_errors)?;
+        created(data.payload.code_discount_node)
     }
 
     /// The id of the discount that has `code`, if any (Shopify matches codes case-insensitively).
     pub async fn find_discount(&self, code: &str) -> Result<Option<String>, ShopifyError> {
-        let data = self.call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code})).await?;
-        Ok(data.pointer("/codeDiscountNodeByCode/id").and_then(Value::as_str).map(str::to_string))
+        let data: responses::DiscountByCode =
+            self.call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code})).await?;
+        Ok(data.code_discount_node_by_code.map(|node| node.id))
     }
 
     /// Every code of every code discount in the shop, with its discount's id, 100 discounts a page.
     pub async fn list_discount_codes(&self) -> Result<Vec<(String, String)>, ShopifyError> {
         let mut codes = Vec::new();
-        let mut after = Value::Null;
+        let mut after: Option<String> = None;
         loop {
-            let data = self.call(operations::LIST_DISCOUNT_CODES, json!({"after": after})).await?;
-            let page = &data["discountNodes"];
-            for node in page["nodes"].as_array().map(Vec::as_slice).unwrap_or_default() {
-                let id = node["id"].as_str().unwrap_or_default();
-                let found = node.pointer("/discount/codes/nodes").and_then(Value::as_array);
-                for code in found.into_iter().flatten().filter_map(|c| c["code"].as_str()) {
-                    codes.push((id.to_string(), code.to_string()));
+            let data: responses::DiscountCodes =
+                self.call(operations::LIST_DISCOUNT_CODES, json!({"after": after})).await?;
+            let page = data.discount_nodes;
+            for node in page.nodes {
+                for code in node.discount.codes.map(|c| c.nodes).unwrap_or_default() {
+                    codes.push((node.id.clone(), code.code));
                 }
             }
-            if page.pointer("/pageInfo/hasNextPage") != Some(&json!(true)) {
+            if !page.page_info.has_next_page {
                 return Ok(codes);
             }
-            after = page.pointer("/pageInfo/endCursor").cloned().unwrap_or(Value::Null);
+            after = page.page_info.end_cursor;
         }
     }
 
     /// Ends a discount now; its code stays, unusable. Deactivating one already ended is no error.
     pub async fn deactivate_discount(&self, id: &str) -> Result<(), ShopifyError> {
-        let data = self.call(operations::DEACTIVATE_DISCOUNT, json!({"id": id})).await?;
-        check_user_errors(&data["discountCodeDeactivate"])
+        let data: responses::DiscountDeactivated =
+            self.call(operations::DEACTIVATE_DISCOUNT, json!({"id": id})).await?;
+        check_user_errors(&data.discount_code_deactivate.user_errors)
     }
 
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
     pub async fn credit_store_credit(&self, customer_id: u64, input: Value) -> Result<String, ShopifyError> {
         let variables = json!({"id": customer_gid(customer_id), "input": input});
-        let data = self.call(operations::CREDIT_STORE_CREDIT, variables).await?;
-        let payload = &data["storeCreditAccountCredit"];
-        check_user_errors(payload)?;
-        created_id(payload.pointer("/storeCreditAccountTransaction/id"))
+        let data: responses::StoreCreditCredited = self.call(operations::CREDIT_STORE_CREDIT, variables).await?;
+        let payload = data.store_credit_account_credit;
+        check_user_errors(&payload.user_errors)?;
+        created(payload.store_credit_account_transaction)
     }
 
     /// Sends one operation, retrying what Shopify did not act on (429, 503, THROTTLED) with the waits it
-    /// asks for, inside the time budget. Returns the `data` of the answer.
-    async fn call(&self, document: &str, variables: Value) -> Result<Value, ShopifyError> {
+    /// asks for, inside the time budget. Returns the answer's `data`, read as `T`.
+    async fn call<T: DeserializeOwned>(&self, document: &str, variables: Value) -> Result<T, ShopifyError> {
         let deadline = Instant::now() + self.http.timeouts.budget;
         loop {
             let (retry_after, error) = match self.send_once(document, &variables).await {
-                Attempt::Done(data) => return Ok(data),
+                Attempt::Done(data) => return read_data(document, data),
                 Attempt::Failed(error) => return Err(error),
                 Attempt::Retry { after, reason } => (after, ShopifyError::Unavailable(reason)),
             };
@@ -193,7 +198,7 @@ impl ShopifyClient<'_> {
         };
         let status = response.status().as_u16();
         let retry_after = header_seconds(&response).unwrap_or(Duration::from_secs(1));
-        let body: Value = match response.json().await {
+        let body: Envelope = match response.json().await {
             Ok(body) => body,
             Err(e) if e.is_timeout() => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
             Err(_) if status == 429 || status == 503 => {
@@ -213,7 +218,7 @@ enum Attempt {
 }
 
 /// What an answer means: data, a refusal, or a wait before trying again.
-fn classify(status: u16, retry_after: Duration, body: Value) -> Attempt {
+fn classify(status: u16, retry_after: Duration, body: Envelope) -> Attempt {
     if status == 429 || status == 503 {
         return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") };
     }
@@ -223,28 +228,40 @@ fn classify(status: u16, retry_after: Duration, body: Value) -> Attempt {
     if status >= 400 {
         return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}: {}", first_error(&body))));
     }
-    let errors = body["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
-    if errors.iter().any(|e| e.pointer("/extensions/code") == Some(&json!("THROTTLED"))) {
+    let has_code =
+        |code: &str| body.errors.iter().any(|e| e.extensions.as_ref().and_then(|x| x.code.as_deref()) == Some(code));
+    if has_code("THROTTLED") {
         return Attempt::Retry { after: throttle_wait(&body), reason: "THROTTLED".into() };
     }
-    if errors.iter().any(|e| e.pointer("/extensions/code") == Some(&json!("INTERNAL_SERVER_ERROR"))) {
+    if has_code("INTERNAL_SERVER_ERROR") {
         return Attempt::Failed(ShopifyError::Unknown(first_error(&body)));
     }
-    if !errors.is_empty() {
+    if !body.errors.is_empty() {
         return Attempt::Failed(ShopifyError::Refused(first_error(&body)));
     }
-    match body.get("data") {
-        Some(data) if data.is_object() => Attempt::Done(data.clone()),
+    match body.data {
+        Some(data) if data.is_object() => Attempt::Done(data),
         _ => Attempt::Failed(ShopifyError::Unknown("an answer without data".into())),
     }
 }
 
+/// The answer's data as the operation's type. An answer of another shape is logged with what is wrong, and
+/// its outcome is unknown: a mutation may have happened.
+fn read_data<T: DeserializeOwned>(document: &str, data: Value) -> Result<T, ShopifyError> {
+    serde_json::from_value(data).map_err(|e| {
+        let operation = document.split(['(', '{']).next().unwrap_or(document).trim();
+        tracing::error!(operation, error = %e, "Shopify's answer does not have the expected shape");
+        ShopifyError::Unknown(format!("an answer of an unexpected shape ({e})"))
+    })
+}
+
 /// The wait Shopify's leaky bucket asks for: (requested - available) / restore rate, in seconds.
-fn throttle_wait(body: &Value) -> Duration {
-    let cost = &body["extensions"]["cost"];
-    let requested = cost["requestedQueryCost"].as_f64().unwrap_or(10.0);
-    let available = cost.pointer("/throttleStatus/currentlyAvailable").and_then(Value::as_f64).unwrap_or(0.0);
-    let rate = cost.pointer("/throttleStatus/restoreRate").and_then(Value::as_f64).filter(|r| *r > 0.0).unwrap_or(50.0);
+fn throttle_wait(body: &Envelope) -> Duration {
+    let cost = body.extensions.as_ref().and_then(|x| x.cost.as_ref());
+    let requested = cost.map_or(10.0, |c| c.requested_query_cost);
+    let status = cost.and_then(|c| c.throttle_status.as_ref());
+    let available = status.map_or(0.0, |s| s.currently_available);
+    let rate = status.map(|s| s.restore_rate).filter(|r| *r > 0.0).unwrap_or(50.0);
     Duration::from_secs_f64(((requested - available) / rate).clamp(0.05, 5.0))
 }
 
@@ -253,35 +270,33 @@ fn header_seconds(response: &reqwest::Response) -> Option<Duration> {
     value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
 
-fn first_error(body: &Value) -> String {
-    body.pointer("/errors/0/message").and_then(Value::as_str).unwrap_or("no message").to_string()
+fn first_error(body: &Envelope) -> String {
+    body.errors.first().map_or_else(|| "no message".to_string(), |e| e.message.clone())
 }
 
-fn check_user_errors(payload: &Value) -> Result<(), ShopifyError> {
-    let errors = payload["userErrors"].as_array().map(Vec::as_slice).unwrap_or_default();
-    if errors.iter().any(|e| e["code"] == json!("TAKEN")) {
+fn check_user_errors(errors: &[UserError]) -> Result<(), ShopifyError> {
+    if errors.iter().any(|e| e.code.as_deref() == Some("TAKEN")) {
         return Err(ShopifyError::Taken);
     }
     match errors.first() {
         None => Ok(()),
-        Some(e) => Err(ShopifyError::Refused(format!(
-            "{} ({})",
-            e["message"].as_str().unwrap_or("no message"),
-            e["code"].as_str().unwrap_or("no code")
-        ))),
+        Some(e) => Err(ShopifyError::Refused(format!("{} ({})", e.message, e.code.as_deref().unwrap_or("no code")))),
     }
 }
 
-fn created_id(id: Option<&Value>) -> Result<String, ShopifyError> {
-    id.and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| ShopifyError::Unknown("Shopify reported success without an id".into()))
+fn created(node: Option<responses::Node>) -> Result<String, ShopifyError> {
+    node.map(|node| node.id).ok_or_else(|| ShopifyError::Unknown("Shopify reported success without an id".into()))
 }
 
 /// reqwest's messages include the URL; the shop's endpoint is not secret, but keep logs short.
 fn without_url(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() { "timed out" } else { "connection failed" };
     format!("{kind}: {}", e.without_url())
+}
+
+/// Times as Shopify takes them: RFC 3339.
+fn rfc3339(t: Time) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 pub fn customer_gid(id: u64) -> String {
@@ -296,6 +311,10 @@ pub fn variant_gid(id: u64) -> String {
 mod tests {
     use super::*;
 
+    fn envelope(body: Value) -> Envelope {
+        serde_json::from_value(body).unwrap()
+    }
+
     fn kind(attempt: Attempt) -> &'static str {
         match attempt {
             Attempt::Done(_) => "done",
@@ -309,26 +328,33 @@ mod tests {
     #[test]
     fn answers_are_told_apart_as_shopify_means_them() {
         let second = Duration::from_secs(1);
-        assert_eq!(kind(classify(200, second, json!({"data": {"x": 1}}))), "done");
-        assert_eq!(kind(classify(429, second, json!({}))), "retry");
-        assert_eq!(kind(classify(503, second, json!({}))), "retry");
-        assert_eq!(kind(classify(502, second, json!({}))), "unknown");
-        assert_eq!(kind(classify(401, second, json!({"errors": [{"message": "bad token"}]}))), "refused");
+        assert_eq!(kind(classify(200, second, envelope(json!({"data": {"x": 1}})))), "done");
+        assert_eq!(kind(classify(429, second, envelope(json!({})))), "retry");
+        assert_eq!(kind(classify(503, second, envelope(json!({})))), "retry");
+        assert_eq!(kind(classify(502, second, envelope(json!({})))), "unknown");
+        assert_eq!(kind(classify(401, second, envelope(json!({"errors": [{"message": "bad token"}]})))), "refused");
         let throttled = json!({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]});
-        assert_eq!(kind(classify(200, second, throttled)), "retry");
-        assert_eq!(kind(classify(200, second, json!({"errors": [{"message": "Field 'x' doesn't exist"}]}))), "refused");
+        assert_eq!(kind(classify(200, second, envelope(throttled))), "retry");
+        let unknown_field = json!({"errors": [{"message": "Field 'x' doesn't exist"}]});
+        assert_eq!(kind(classify(200, second, envelope(unknown_field))), "refused");
     }
 
     #[test]
     fn a_throttled_call_waits_as_long_as_the_bucket_needs() {
-        let body = json!({"extensions": {"cost": {"requestedQueryCost": 110,
-            "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 10, "restoreRate": 100}}}});
+        let body = envelope(json!({"extensions": {"cost": {"requestedQueryCost": 110,
+            "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 10, "restoreRate": 100}}}}));
         assert_eq!(throttle_wait(&body), Duration::from_secs(1));
     }
 
     #[test]
     fn a_taken_code_is_reported_as_such() {
-        let payload = json!({"userErrors": [{"field": ["code"], "code": "TAKEN", "message": "Code must be unique"}]});
-        assert_eq!(check_user_errors(&payload), Err(ShopifyError::Taken));
+        let errors = vec![UserError { code: Some("TAKEN".into()), message: "Code must be unique".into() }];
+        assert_eq!(check_user_errors(&errors), Err(ShopifyError::Taken));
+    }
+
+    #[test]
+    fn an_answer_of_another_shape_is_an_unknown_outcome() {
+        let read = read_data::<responses::DiscountByCode>("query FindDiscountByCode($code: String!)", json!({"x": 1}));
+        assert!(matches!(read, Err(ShopifyError::Unknown(reason)) if reason.contains("codeDiscountNodeByCode")));
     }
 }

@@ -1,16 +1,22 @@
-//! Every change of a balance goes through here: the customer's record, conditioned on the version it was
+//! Every change of a balance goes through here: the customer's profile, conditioned on the version it was
 //! read at, and the ledger entry that records the change, in one transaction with whatever else must
-//! happen with it (a reward, its code).
+//! happen with it (a reward, its code, an idempotency claim).
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure};
 
-use super::{cancellation_reasons, condition_failed, customer_item, from_item, internal, keys, to_item, Store};
-use crate::domain::customer::Customer;
+use super::keys;
+use super::records::customer::{CustomerRecord, AVAILABLE_POINTS, STATUS, VERSION};
+use super::records::ledger::LedgerRecord;
+use super::records::{from_item, number, text, to_item};
+use super::transaction::{Part, Transaction, TxError};
+use super::Store;
+use crate::domain::customer::{Customer, CustomerStatus};
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
 use crate::domain::redemption::check_enrolled;
+use crate::domain::Time;
 
 /// Conflicting writers are retried at once with the record DynamoDB returns: each round one of them wins,
 /// so this bounds the customers' writers racing for one balance, not the time a request waits.
@@ -19,14 +25,13 @@ const MAX_ATTEMPTS: u32 = 100;
 const PROFILE_UNCHANGED: &str = "#version = :version";
 const PROFILE_UNCHANGED_AND_ACTIVE: &str = "#version = :version AND #status = :active";
 const PROFILE_UNCHANGED_ACTIVE_AND_COVERS: &str = "#version = :version AND #status = :active AND #available >= :needed";
-const ITEM_IS_NEW: &str = "attribute_not_exists(#pk)";
 
 #[derive(Debug)]
-pub enum BalanceError {
+pub(crate) enum BalanceError {
     /// The change is not allowed: the balance does not cover it, the customer is not enrolled, …
     Refused(TallyError),
-    /// The condition of the `n`th extra item failed (0 is the first extra item).
-    ItemConflict(usize),
+    /// The condition of this part of the transaction, besides the profile and the ledger, failed.
+    Conflict(Part),
 }
 
 impl From<TallyError> for BalanceError {
@@ -36,15 +41,16 @@ impl From<TallyError> for BalanceError {
 }
 
 impl Store {
-    /// Applies `change` to `customer` (as last read) together with `extra`, all or nothing.
+    /// Applies `change` to `customer` (as last read) together with `with`, all or nothing, at `at`.
     /// `require_active` refuses customers who are not enrolled; returns the record as written.
     pub(crate) async fn change_balance(
         &self,
         domain: &str,
         mut customer: Customer,
         change: &BalanceChange,
-        extra: Vec<TransactWriteItem>,
+        with: Transaction,
         require_active: bool,
+        at: Time,
     ) -> Result<Customer, BalanceError> {
         for attempt in 0..MAX_ATTEMPTS {
             if require_active {
@@ -54,29 +60,29 @@ impl Store {
                 let (available, required) = (customer.available_points, change.needs());
                 return Err(TallyError::InsufficientPoints { available, required }.into());
             }
-            let (next, entry) = customer.apply(change);
-            let mut items = vec![
-                self.profile_put(domain, &next, customer.version, change.needs(), require_active)?,
-                self.put_new(to_item(&entry, keys::ledger(domain, entry.customer_id, entry.seq))?)?,
-            ];
-            items.extend(extra.iter().cloned());
-            let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-                Ok(_) => return Ok(next),
-                Err(err) => err,
+            let (next, entry) = customer.apply(change, at);
+            let mut transaction = Transaction::new();
+            transaction
+                .put(Part::Profile, self.profile_put(domain, &next, customer.version, change.needs(), require_active)?);
+            let ledger = to_item(&LedgerRecord::from(&entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
+            transaction.put_new(&self.table, Part::Ledger, ledger)?;
+            transaction.append(with.clone());
+            let cancelled = match transaction.commit(&self.client).await {
+                Ok(()) => return Ok(next),
+                Err(TxError::Failed(e)) => return Err(e.into()),
+                Err(TxError::Cancelled(cancelled)) => cancelled,
             };
-            let Some(reasons) = cancellation_reasons(&err) else {
-                return Err(internal(err).into());
-            };
-            if let Some(n) = reasons.iter().skip(2).position(condition_failed) {
-                return Err(BalanceError::ItemConflict(n));
+            if let Some(part) = cancelled.refused_besides(&[Part::Profile, Part::Ledger]) {
+                return Err(BalanceError::Conflict(part));
             }
-            customer = match reasons.first().and_then(|r| r.item()) {
-                Some(current) => from_item(current.clone())?,
+            customer = match cancelled.item(Part::Profile) {
+                Some(current) => from_item::<CustomerRecord>(current.clone())?.into(),
                 None => {
                     // A concurrent transaction held the item: wait a little, then read it again.
                     tokio::time::sleep(backoff(attempt)).await;
-                    let key = keys::customer(domain, customer.customer_id);
-                    self.get(key).await?.ok_or(TallyError::CustomerNotFound(customer.customer_id.to_string()))?
+                    self.get_customer(domain, customer.customer_id).await?.ok_or(TallyError::CustomerNotFound(
+                        crate::domain::customer::CustomerRef::Id(customer.customer_id),
+                    ))?
                 }
             };
         }
@@ -91,7 +97,7 @@ impl Store {
         read_version: u64,
         needed: i64,
         require_active: bool,
-    ) -> Result<TransactWriteItem, TallyError> {
+    ) -> Result<Put, TallyError> {
         let condition = match (require_active, needed > 0) {
             (false, _) => PROFILE_UNCHANGED,
             (true, false) => PROFILE_UNCHANGED_AND_ACTIVE,
@@ -99,34 +105,22 @@ impl Store {
         };
         let mut put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(customer_item(domain, next)?))
+            .set_item(Some(to_item(&CustomerRecord::from(next), keys::customer(domain, next.customer_id))?))
             .condition_expression(condition)
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":version", AttributeValue::N(read_version.to_string()))
+            .expression_attribute_names("#version", VERSION.name())
+            .expression_attribute_values(":version", number(read_version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if require_active {
             put = put
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":active", AttributeValue::S("ACTIVE".into()));
+                .expression_attribute_names("#status", STATUS.name())
+                .expression_attribute_values(":active", text(CustomerStatus::Active.as_str()));
         }
         if require_active && needed > 0 {
             put = put
-                .expression_attribute_names("#available", "availablePoints")
-                .expression_attribute_values(":needed", AttributeValue::N(needed.to_string()));
+                .expression_attribute_names("#available", AVAILABLE_POINTS.name())
+                .expression_attribute_values(":needed", number(needed));
         }
-        Ok(TransactWriteItem::builder().put(put.build().map_err(TallyError::internal)?).build())
-    }
-
-    /// A transaction item that writes `item` only where nothing is yet.
-    pub(crate) fn put_new(&self, item: super::Item) -> Result<TransactWriteItem, TallyError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(ITEM_IS_NEW)
-            .expression_attribute_names("#pk", keys::PK)
-            .build()
-            .map_err(TallyError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        put.build().map_err(TallyError::internal)
     }
 }
 

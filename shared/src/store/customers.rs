@@ -1,24 +1,27 @@
-//! Customers: enrollment, lookup, balances and the loyalty view.
+//! Customers: enrollment, lookup, balances adjusted by hand, the loyalty view and the ledger.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put};
 
 use super::balance::BalanceError;
+use super::errors::internal;
 use super::idempotency::Claim;
-use super::{
-    cancellation_reasons, condition_failed, customer_item, customer_listing_item, from_item, internal, keys, to_item,
-    CustomerId, Item, SortKey, Store,
-};
-use crate::domain::customer::{Customer, CustomerStatus, Enrollment};
+use super::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VERSION};
+use super::records::ledger::LedgerRecord;
+use super::records::reward::RewardRecord;
+use super::records::{from_item, number, sort_key, text, to_item, PK};
+use super::transaction::{Part, Transaction, TxError};
+use super::{keys, SortKey, Store};
+use crate::domain::customer::{Customer, CustomerRef, CustomerStatus, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::{BalanceChange, LedgerEntry};
-use crate::domain::redemption::CustomerRef;
 use crate::domain::reward::Reward;
+use crate::domain::Time;
 
 const EMAIL_FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
 
 /// What an enrollment did.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enrolled {
     New,
     Reactivated,
@@ -26,7 +29,7 @@ pub enum Enrolled {
 
 impl Store {
     pub async fn get_customer(&self, domain: &str, customer_id: u64) -> Result<Option<Customer>, TallyError> {
-        self.get(keys::customer(domain, customer_id)).await
+        Ok(self.get::<CustomerRecord>(keys::customer(domain, customer_id)).await?.map(Customer::from))
     }
 
     /// The customer a request names, or `CUSTOMER_NOT_FOUND`.
@@ -34,14 +37,14 @@ impl Store {
         let id = match who {
             CustomerRef::Id(id) => Some(*id),
             CustomerRef::Email(email) => {
-                self.get::<CustomerId>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
+                self.get::<CustomerIdRecord>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
             }
         };
         let customer = match id {
             Some(id) => self.get_customer(domain, id).await?,
             None => None,
         };
-        customer.ok_or_else(|| TallyError::CustomerNotFound(who.to_string()))
+        customer.ok_or_else(|| TallyError::CustomerNotFound(who.clone()))
     }
 
     /// Enrolls a customer, or re-enrolls one who left; the email must not belong to anyone else.
@@ -50,10 +53,11 @@ impl Store {
         domain: &str,
         enrollment: Enrollment,
         claim: Option<&Claim>,
+        at: Time,
     ) -> Result<(Customer, Enrolled), TallyError> {
         let mut previous_email = None;
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
-            None => (Customer::enrolled(enrollment), Enrolled::New),
+            None => (Customer::enrolled(enrollment, at), Enrolled::New),
             Some(existing) => match existing.status {
                 CustomerStatus::Active => return Err(TallyError::CustomerAlreadyEnrolled(existing.customer_id)),
                 CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => {
@@ -61,77 +65,79 @@ impl Store {
                 }
                 CustomerStatus::Inactive => {
                     previous_email = existing.email.clone().filter(|old| *old != enrollment.email);
-                    (existing.reenrolled(enrollment), Enrolled::Reactivated)
+                    (existing.reenrolled(enrollment, at), Enrolled::Reactivated)
                 }
             },
         };
         let email = customer.email.clone().unwrap_or_default();
-        let profile = match outcome {
-            Enrolled::New => self.put_new(customer_item(domain, &customer)?)?,
-            Enrolled::Reactivated => self.put_versioned(domain, &customer)?,
+        let mut transaction = Transaction::new();
+        let profile = to_item(&CustomerRecord::from(&customer), keys::customer(domain, customer.customer_id))?;
+        match outcome {
+            Enrolled::New => transaction.put_new(&self.table, Part::Profile, profile)?,
+            Enrolled::Reactivated => transaction.put(Part::Profile, self.put_versioned(profile, customer.version - 1)?),
         };
-        let owner = CustomerId { customer_id: customer.customer_id };
+        let owner = to_item(&CustomerIdRecord { customer_id: customer.customer_id }, keys::email(domain, &email))?;
         let email_item = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&owner, keys::email(domain, &email))?))
+            .set_item(Some(owner))
             .condition_expression(EMAIL_FREE_OR_MINE)
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#customer", "customerId")
-            .expression_attribute_values(":customer", AttributeValue::N(customer.customer_id.to_string()))
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#customer", CUSTOMER_ID.name())
+            .expression_attribute_values(":customer", number(customer.customer_id))
             .build()
             .map_err(TallyError::internal)?;
-        let mut items = vec![profile, TransactWriteItem::builder().put(email_item).build()];
+        transaction.put(Part::Email, email_item);
         if let Some(claim) = claim {
-            let effect = Effect::Customer { customer_id: customer.customer_id }.to_string();
-            items.push(self.claim_effect(domain, claim, &effect)?);
+            let effect = Effect::Customer { customer_id: customer.customer_id };
+            transaction.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
         }
         if outcome == Enrolled::New {
-            items.push(self.put_new(customer_listing_item(domain, customer.customer_id)?)?);
+            let listing = CustomerIdRecord { customer_id: customer.customer_id };
+            transaction.put_new(
+                &self.table,
+                Part::Listing,
+                to_item(&listing, keys::customer_listing(domain, customer.customer_id))?,
+            )?;
         }
         if let Some(old) = &previous_email {
             // The address the customer left with no longer finds them, and is free for someone else.
             let (pk, sk) = keys::email(domain, old);
             let release = Delete::builder()
                 .table_name(&self.table)
-                .key(keys::PK, AttributeValue::S(pk))
-                .key(keys::SK, AttributeValue::S(sk))
+                .key(PK.name(), text(pk))
+                .key(super::records::SK.name(), text(sk))
                 .condition_expression(EMAIL_FREE_OR_MINE)
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#customer", "customerId")
-                .expression_attribute_values(":customer", AttributeValue::N(customer.customer_id.to_string()))
+                .expression_attribute_names("#pk", PK.name())
+                .expression_attribute_names("#customer", CUSTOMER_ID.name())
+                .expression_attribute_values(":customer", number(customer.customer_id))
                 .build()
                 .map_err(TallyError::internal)?;
-            items.push(TransactWriteItem::builder().delete(release).build());
+            transaction.delete(Part::OldEmail, release);
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok((customer, outcome)),
-            Err(err) => {
-                let Some(reasons) = cancellation_reasons(&err) else { return Err(internal(err)) };
-                let failed: Vec<bool> = reasons.iter().map(condition_failed).collect();
-                match failed.as_slice() {
-                    [true, ..] => Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id)),
-                    [_, true, ..] => Err(TallyError::EmailInUse(email)),
-                    [_, _, true, ..] if claim.is_some() => Err(super::rewards::claim_lost()),
-                    _ => Err(TallyError::Busy),
-                }
+        match transaction.commit(&self.client).await {
+            Ok(()) => Ok((customer, outcome)),
+            Err(TxError::Failed(e)) => Err(e),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Profile) => {
+                Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id))
             }
+            Err(TxError::Cancelled(why)) if why.refused(Part::Email) => Err(TallyError::EmailInUse(email)),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Claim) => Err(super::claim_lost()),
+            Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
         }
     }
 
     /// Writes a customer record as it is, replacing what is there: for seeding and tests, never for balances.
     pub async fn put_customer_record(&self, domain: &str, customer: &Customer) -> Result<(), TallyError> {
-        for item in [customer_item(domain, customer)?, customer_listing_item(domain, customer.customer_id)?] {
-            self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(internal)?;
-        }
+        let listing = CustomerIdRecord { customer_id: customer.customer_id };
+        let mut items = vec![
+            to_item(&CustomerRecord::from(customer), keys::customer(domain, customer.customer_id))?,
+            to_item(&listing, keys::customer_listing(domain, customer.customer_id))?,
+        ];
         if let Some(email) = &customer.email {
-            let owner = CustomerId { customer_id: customer.customer_id };
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(to_item(&owner, keys::email(domain, email))?))
-                .send()
-                .await
-                .map_err(internal)?;
+            items.push(to_item(&listing, keys::email(domain, email))?);
+        }
+        for item in items {
+            self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(internal)?;
         }
         Ok(())
     }
@@ -144,15 +150,19 @@ impl Store {
         delta: i64,
         reason: &str,
         claim: Option<&Claim>,
+        at: Time,
     ) -> Result<Customer, TallyError> {
         let customer = self.find_customer(domain, who).await?;
         let change = BalanceChange::adjust(delta, reason);
-        let effect = Effect::Balance { customer_id: customer.customer_id }.to_string();
-        let extra = claim.map(|claim| self.claim_effect(domain, claim, &effect)).transpose()?.into_iter().collect();
-        match self.change_balance(domain, customer, &change, extra, true).await {
+        let mut with = Transaction::new();
+        if let Some(claim) = claim {
+            let effect = Effect::Balance { customer_id: customer.customer_id };
+            with.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
+        }
+        match self.change_balance(domain, customer, &change, with, true, at).await {
             Ok(customer) => Ok(customer),
             Err(BalanceError::Refused(e)) => Err(e),
-            Err(BalanceError::ItemConflict(_)) => Err(super::rewards::claim_lost()),
+            Err(BalanceError::Conflict(_)) => Err(super::claim_lost()),
         }
     }
 
@@ -162,11 +172,11 @@ impl Store {
         let Some(position) = items.iter().position(|item| sort_key(item) == Some(keys::PROFILE)) else {
             return Ok(None);
         };
-        let customer = from_item(items.swap_remove(position))?;
+        let customer = from_item::<CustomerRecord>(items.swap_remove(position))?.into();
         let rewards = items
             .into_iter()
             .filter(|item| sort_key(item).is_some_and(|sk| sk.starts_with(keys::REWARD_PREFIX)))
-            .map(from_item)
+            .map(|item| from_item::<RewardRecord>(item).map(Reward::from))
             .collect::<Result<_, _>>()?;
         Ok(Some((customer, rewards)))
     }
@@ -175,23 +185,18 @@ impl Store {
     pub async fn ledger(&self, domain: &str, customer_id: u64) -> Result<Vec<LedgerEntry>, TallyError> {
         let items =
             self.query(keys::customer_partition(domain, customer_id), SortKey::Prefix(keys::LEDGER_PREFIX)).await?;
-        items.into_iter().map(from_item).collect()
+        items.into_iter().map(|item| from_item::<LedgerRecord>(item).map(LedgerEntry::from)).collect()
     }
 
-    /// A transaction item replacing the customer's record, if nobody changed it since it was read.
-    fn put_versioned(&self, domain: &str, next: &Customer) -> Result<TransactWriteItem, TallyError> {
-        let put = Put::builder()
+    /// A put replacing the customer's profile, if nobody changed it since it was read at `read_version`.
+    fn put_versioned(&self, profile: super::records::Item, read_version: u64) -> Result<Put, TallyError> {
+        Put::builder()
             .table_name(&self.table)
-            .set_item(Some(customer_item(domain, next)?))
+            .set_item(Some(profile))
             .condition_expression("#version = :version")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":version", AttributeValue::N((next.version - 1).to_string()))
+            .expression_attribute_names("#version", VERSION.name())
+            .expression_attribute_values(":version", number(read_version))
             .build()
-            .map_err(TallyError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .map_err(TallyError::internal)
     }
-}
-
-fn sort_key(item: &Item) -> Option<&str> {
-    item.get(keys::SK).and_then(|v| v.as_s().ok()).map(String::as_str)
 }

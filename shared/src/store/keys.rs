@@ -1,12 +1,21 @@
-//! The table's key design: every item's partition and sort key is made here and nowhere else.
+//! The table's key design: every item's partition and sort key is made here and nowhere else. The
+//! access patterns are listed in the README.
 
-pub const PK: &str = "PK";
-pub const SK: &str = "SK";
+use super::records::rfc3339;
+use crate::domain::Time;
+
+/// The one secondary index, `GSI1`: sparse, it holds only the items that must be found across partitions.
+/// Its key attributes are `records::GSI1PK` and `records::GSI1SK`.
+pub const GSI1: &str = "GSI1";
 
 pub type Key = (String, String);
 
 pub fn shop(domain: &str) -> Key {
-    (format!("SHOP#{domain}"), "SHOP".into())
+    (shop_partition(domain), "SHOP".into())
+}
+
+fn shop_partition(domain: &str) -> String {
+    format!("SHOP#{domain}")
 }
 
 pub fn api_key(hash: &str) -> Key {
@@ -14,10 +23,15 @@ pub fn api_key(hash: &str) -> Key {
 }
 
 pub fn rule(domain: &str, id: u64) -> Key {
-    (format!("SHOP#{domain}"), format!("{RULE_PREFIX}{id:012}"))
+    (shop_partition(domain), format!("{RULE_PREFIX}{id:012}"))
 }
 
-pub const RULE_PREFIX: &str = "RULE#";
+/// The shop's partition and the sort-key prefix of its rules.
+pub fn rules(domain: &str) -> (String, &'static str) {
+    (shop_partition(domain), RULE_PREFIX)
+}
+
+const RULE_PREFIX: &str = "RULE#";
 
 /// A customer's partition: the profile, its rewards and its ledger live together, so that the loyalty
 /// view is one query and a shop's load spreads over as many partitions as it has customers.
@@ -53,49 +67,64 @@ pub fn code(domain: &str, code: &str) -> Key {
     (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())
 }
 
-/// The one secondary index, `GSI1`: sparse, it holds only the items that must be found across partitions.
-pub const GSI1: &str = "GSI1";
-pub const GSI1PK: &str = "GSI1PK";
-pub const GSI1SK: &str = "GSI1SK";
+/// Every shop, for the jobs that visit them all: the index partition, and each shop's entry.
+pub const SHOPS: &str = "SHOPS";
 
-/// Every shop, for the jobs that visit them all.
 pub fn shop_listing(domain: &str) -> Key {
-    ("SHOPS".into(), domain.into())
+    (SHOPS.into(), domain.into())
 }
 
 /// A shop's customers, for the audit: a small item of its own per customer, written once at enrollment, so
 /// that a change of balance rewrites no index entry.
 pub fn customer_listing(domain: &str, customer_id: u64) -> Key {
-    (format!("SHOP#{domain}#CUSTOMERS"), format!("{CUSTOMER_LISTING_PREFIX}{customer_id:020}"))
+    (customers(domain), format!("{CUSTOMER_LISTING_PREFIX}{customer_id:020}"))
+}
+
+pub fn customers(domain: &str) -> String {
+    format!("SHOP#{domain}#CUSTOMERS")
 }
 
 pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";
 
 /// A shop's rewards waiting for Shopify, oldest first, for reconciliation.
-pub fn pending_listing(domain: &str, created_at: &str, reward_id: u64) -> Key {
-    (format!("SHOP#{domain}"), format!("{PENDING_LISTING_PREFIX}{created_at}#{reward_id}"))
+pub fn pending_listing(domain: &str, created_at: Time, reward_id: u64) -> Key {
+    (shop_partition(domain), format!("{PENDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
 }
-
-pub const PENDING_LISTING_PREFIX: &str = "PENDING#";
 
 /// A shop's rewards whose outcome in Shopify an operator must decide.
-pub fn review_listing(domain: &str, created_at: &str, reward_id: u64) -> Key {
-    (format!("SHOP#{domain}"), format!("{REVIEW_LISTING_PREFIX}{created_at}#{reward_id}"))
+pub fn review_listing(domain: &str, created_at: Time, reward_id: u64) -> Key {
+    (shop_partition(domain), format!("{REVIEW_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
 }
 
+/// A shop's unused rewards by expiry date, for the expiry job.
+pub fn expiring_listing(domain: &str, expire_date: Time, reward_id: u64) -> Key {
+    (shop_partition(domain), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
+}
+
+const PENDING_LISTING_PREFIX: &str = "PENDING#";
 pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
+const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
+
+/// The index partition and sort-key range of a shop's pending rewards created at or before `before`.
+/// `~` sorts after every reward id, so the rewards of the cutoff's own second are included.
+pub fn pending_until(domain: &str, before: Time) -> (String, String, String) {
+    (shop_partition(domain), PENDING_LISTING_PREFIX.into(), format!("{PENDING_LISTING_PREFIX}{}#~", rfc3339(before)))
+}
+
+/// The same for unused rewards ending at or before `before`.
+pub fn expiring_until(domain: &str, before: Time) -> (String, String, String) {
+    (shop_partition(domain), EXPIRING_LISTING_PREFIX.into(), format!("{EXPIRING_LISTING_PREFIX}{}#~", rfc3339(before)))
+}
+
+/// The index partition of the shop's listings (pending, in review, expiring).
+pub fn listings(domain: &str) -> String {
+    shop_partition(domain)
+}
 
 /// An idempotency key of a shop.
 pub fn idempotency(domain: &str, key: &str) -> Key {
     (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
 }
-
-/// A shop's unused rewards by expiry date, for the expiry job.
-pub fn expiring_listing(domain: &str, expire_date: &str, reward_id: u64) -> Key {
-    (format!("SHOP#{domain}"), format!("{EXPIRING_LISTING_PREFIX}{expire_date}#{reward_id}"))
-}
-
-pub const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
 
 /// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after.
 pub fn order(domain: &str, order_id: u64) -> Key {

@@ -1,42 +1,52 @@
-//! Tally's single DynamoDB table. The access patterns are listed in the README.
+//! The DynamoDB adapter: Tally's single table. It depends on the domain only. `keys` makes every key,
+//! `records` holds every item's shape and attribute names, `transaction` names the items of every
+//! transaction, and `errors` tells DynamoDB's errors apart by type. The access patterns are listed in
+//! the README.
 
 mod balance;
 mod customers;
+mod errors;
 mod idempotency;
 pub mod keys;
 mod listings;
-mod orders;
+mod markers;
+pub mod records;
 mod rewards;
 mod rules;
 mod shops;
+mod transaction;
+mod transitions;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-pub use balance::BalanceError;
 pub use customers::Enrolled;
 pub use idempotency::{Begin, Claim};
+pub use records::reward::CodeOwnerRecord as CodeOwner;
 
-use crate::domain::customer::Customer;
 use crate::domain::error::TallyError;
-use crate::domain::reward::{Reward, RewardStatus};
-
-pub type Item = HashMap<String, AttributeValue>;
+use errors::internal;
+use records::{from_item, Attribute, Item, GSI1PK, GSI1SK, PK, SK};
 
 /// The DynamoDB store: one client, one table.
 #[derive(Clone, Debug)]
 pub struct Store {
     client: Client,
     table: String,
+}
+
+/// Which sort keys of a partition a query reads.
+enum SortKey<'a> {
+    Any,
+    Prefix(&'a str),
+    From(&'a str),
+    Between(&'a str, &'a str),
 }
 
 impl Store {
@@ -50,29 +60,34 @@ impl Store {
 
     /// Creates the table as template.yaml declares it; for local stacks and tests.
     pub async fn create_table(&self) -> Result<(), TallyError> {
-        let attribute = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        let attribute = |name: Attribute| {
+            AttributeDefinition::builder()
+                .attribute_name(name.name())
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(TallyError::internal)
         };
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let key = |name: Attribute, kind| {
+            KeySchemaElement::builder().attribute_name(name.name()).key_type(kind).build().map_err(TallyError::internal)
+        };
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(keys::GSI1)
+            .key_schema(key(GSI1PK, KeyType::Hash)?)
+            .key_schema(key(GSI1SK, KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .map_err(TallyError::internal)?;
         self.client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attribute(keys::PK).map_err(TallyError::internal)?)
-            .attribute_definitions(attribute(keys::SK).map_err(TallyError::internal)?)
-            .key_schema(key(keys::PK, KeyType::Hash).map_err(TallyError::internal)?)
-            .key_schema(key(keys::SK, KeyType::Range).map_err(TallyError::internal)?)
-            .attribute_definitions(attribute(keys::GSI1PK).map_err(TallyError::internal)?)
-            .attribute_definitions(attribute(keys::GSI1SK).map_err(TallyError::internal)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(keys::GSI1)
-                    .key_schema(key(keys::GSI1PK, KeyType::Hash).map_err(TallyError::internal)?)
-                    .key_schema(key(keys::GSI1SK, KeyType::Range).map_err(TallyError::internal)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()
-                    .map_err(TallyError::internal)?,
-            )
+            .attribute_definitions(attribute(PK)?)
+            .attribute_definitions(attribute(SK)?)
+            .attribute_definitions(attribute(GSI1PK)?)
+            .attribute_definitions(attribute(GSI1SK)?)
+            .key_schema(key(PK, KeyType::Hash)?)
+            .key_schema(key(SK, KeyType::Range)?)
+            .global_secondary_indexes(index)
             .send()
             .await
             .map_err(internal)?;
@@ -92,17 +107,18 @@ impl Store {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .key(PK.name(), AttributeValue::S(pk))
+            .key(SK.name(), AttributeValue::S(sk))
     }
 
-    async fn get<T: DeserializeOwned>(&self, (pk, sk): (String, String)) -> Result<Option<T>, TallyError> {
+    /// The record under `key`, read consistently.
+    async fn get<T: DeserializeOwned>(&self, (pk, sk): keys::Key) -> Result<Option<T>, TallyError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
+            .key(PK.name(), AttributeValue::S(pk))
+            .key(SK.name(), AttributeValue::S(sk))
             .consistent_read(true)
             .send()
             .await
@@ -122,15 +138,18 @@ impl Store {
 
     async fn query_on(&self, index: Option<&str>, pk: String, sort_key: SortKey<'_>) -> Result<Vec<Item>, TallyError> {
         let (condition, low, high) = match sort_key {
-            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", prefix, None),
-            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", from, None),
-            SortKey::Between(low, high) => ("#pk = :pk AND #sk BETWEEN :sk AND :high", low, Some(high)),
+            SortKey::Any => ("#pk = :pk", None, None),
+            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(prefix), None),
+            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", Some(from), None),
+            SortKey::Between(low, high) => ("#pk = :pk AND #sk BETWEEN :sk AND :high", Some(low), Some(high)),
         };
-        let (pk_name, sk_name) = if index.is_some() { (keys::GSI1PK, keys::GSI1SK) } else { (keys::PK, keys::SK) };
-        let mut values = HashMap::from([
-            (":pk".to_string(), AttributeValue::S(pk)),
-            (":sk".to_string(), AttributeValue::S(low.into())),
-        ]);
+        let (pk_name, sk_name) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
+        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk))]);
+        let mut names = HashMap::from([("#pk".to_string(), pk_name.name().to_string())]);
+        if let Some(low) = low {
+            values.insert(":sk".into(), AttributeValue::S(low.into()));
+            names.insert("#sk".into(), sk_name.name().into());
+        }
         if let Some(high) = high {
             values.insert(":high".into(), AttributeValue::S(high.into()));
         }
@@ -143,8 +162,7 @@ impl Store {
                 .table_name(&self.table)
                 .set_index_name(index.map(str::to_string))
                 .key_condition_expression(condition)
-                .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_names("#sk", sk_name)
+                .set_expression_attribute_names(Some(names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
                 .consistent_read(index.is_none())
                 .set_exclusive_start_key(start)
@@ -160,82 +178,7 @@ impl Store {
     }
 }
 
-/// Which sort keys of a partition a query reads.
-enum SortKey<'a> {
-    Prefix(&'a str),
-    From(&'a str),
-    Between(&'a str, &'a str),
-}
-
-/// A record as a DynamoDB item under the given key.
-fn to_item<T: Serialize>(record: &T, (pk, sk): (String, String)) -> Result<Item, TallyError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(TallyError::internal)?;
-    item.insert(keys::PK.into(), AttributeValue::S(pk));
-    item.insert(keys::SK.into(), AttributeValue::S(sk));
-    Ok(item)
-}
-
-/// Adds the item to the `GSI1` index under `key`.
-fn listed(mut item: Item, (pk, sk): keys::Key) -> Item {
-    item.insert(keys::GSI1PK.into(), AttributeValue::S(pk));
-    item.insert(keys::GSI1SK.into(), AttributeValue::S(sk));
-    item
-}
-
-/// An item that names a customer: the owner of an email in a shop, or an entry of the shop's customers.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CustomerId {
-    customer_id: u64,
-}
-
-/// A customer's record.
-fn customer_item(domain: &str, customer: &Customer) -> Result<Item, TallyError> {
-    to_item(customer, keys::customer(domain, customer.customer_id))
-}
-
-/// A customer's entry among the shop's customers.
-fn customer_listing_item(domain: &str, customer_id: u64) -> Result<Item, TallyError> {
-    to_item(&CustomerId { customer_id }, keys::customer_listing(domain, customer_id))
-}
-
-/// A reward, listed among the shop's pending rewards while Shopify has not settled it.
-fn reward_item(domain: &str, reward: &Reward) -> Result<Item, TallyError> {
-    let item = to_item(reward, keys::reward(domain, reward.customer_id, reward.id))?;
-    Ok(match reward.status {
-        RewardStatus::Pending => listed(item, keys::pending_listing(domain, &reward.create_at, reward.id)),
-        _ => item,
-    })
-}
-
-fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TallyError> {
-    serde_dynamo::from_item(item).map_err(TallyError::internal)
-}
-
-/// An SDK failure the client did not cause: logged in full, reported as a stable 503.
-fn internal<E, R>(err: SdkError<E, R>) -> TallyError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    tracing::error!(code = err.code(), error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "DynamoDB call failed");
-    TallyError::internal(err)
-}
-
-fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code() == Some("ConditionalCheckFailedException")
-}
-
-/// Why a transaction was cancelled: one reason per item, in the order written. `None` when the call failed
-/// otherwise.
-fn cancellation_reasons<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<&[CancellationReason]> {
-    match err.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(e) => Some(e.cancellation_reasons()),
-        _ => None,
-    }
-}
-
-/// Whether a transaction's item was refused by its condition.
-fn condition_failed(reason: &CancellationReason) -> bool {
-    reason.code() == Some("ConditionalCheckFailed")
+/// The claim on the idempotency key was taken over: another attempt of the request owns it now.
+pub(crate) fn claim_lost() -> TallyError {
+    TallyError::RequestInProgress
 }

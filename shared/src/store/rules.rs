@@ -1,84 +1,79 @@
 //! Redemption rules.
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue};
 
+use super::errors::{internal, Conditional};
 use super::idempotency::Claim;
-use super::{
-    cancellation_reasons, condition_failed, from_item, internal, is_condition_failure, keys, to_item, SortKey, Store,
-};
+use super::records::rule::RuleRecord;
+use super::records::shop::LAST_RULE_ID;
+use super::records::{from_item, number, text, to_item, PK, SK};
+use super::transaction::{Part, Transaction, TxError};
+use super::{keys, SortKey, Store};
 use crate::domain::effect::Effect;
-use crate::domain::error::TallyError;
-use crate::domain::rule::{RedeemRule, RuleInput};
+use crate::domain::error::{TallyError, Unauthorized};
+use crate::domain::rule::{RedeemRule, RuleDraft};
 
 const NEXT_RULE_ID: &str = "ADD #next :one";
-const RULE_EXISTS: &str = "attribute_exists(#pk)";
+const EXISTS: &str = "attribute_exists(#pk)";
 
 impl Store {
     /// Creates a rule with the next id of the shop (ids are integers, as in Appstle).
     pub async fn create_rule(
         &self,
         domain: &str,
-        input: RuleInput,
+        draft: RuleDraft,
         claim: Option<&Claim>,
     ) -> Result<RedeemRule, TallyError> {
         // Checked before an id is taken, so that a bad request changes nothing.
-        input.clone().into_rule(1).map_err(TallyError::InvalidRequest)?;
-        let (pk, sk) = keys::shop(domain);
+        draft.clone().into_rule(1).map_err(crate::domain::error::Invalid::from)?;
         let output = self
-            .update_item((pk, sk))
-            .condition_expression("attribute_exists(#pk)")
+            .update_item(keys::shop(domain))
+            .condition_expression(EXISTS)
             .update_expression(NEXT_RULE_ID)
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#next", "lastRuleId")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#next", LAST_RULE_ID.name())
+            .expression_attribute_values(":one", number(1))
             .return_values(ReturnValue::UpdatedNew)
             .send()
-            .await
-            .map_err(|err| {
-                if is_condition_failure(&err) {
-                    TallyError::Unauthorized("unknown shop")
-                } else {
-                    internal(err)
-                }
-            })?;
+            .await;
+        let output = match output {
+            Ok(output) => output,
+            Err(err) if err.refused().is_some() => return Err(Unauthorized::UnknownShop.into()),
+            Err(err) => return Err(internal(err)),
+        };
         let id = output
             .attributes
             .as_ref()
-            .and_then(|a| a.get("lastRuleId"))
+            .and_then(|a| a.get(LAST_RULE_ID.name()))
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| TallyError::internal("the rule counter is missing"))?;
-        let rule = input.into_rule(id).map_err(TallyError::InvalidRequest)?;
-        let mut items = vec![self.put_new(to_item(&rule, keys::rule(domain, id))?)?];
-        if let Some(claim) = claim {
-            items.push(self.claim_effect(domain, claim, &Effect::Rule { id }.to_string())?);
-        }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => {}
-            Err(err) if err.code() == Some("TransactionCanceledException") => return Err(super::rewards::claim_lost()),
-            Err(err) => return Err(internal(err)),
-        }
+        let rule = draft.into_rule(id).map_err(crate::domain::error::Invalid::from)?;
+        let mut transaction = Transaction::new();
+        transaction.put_new(&self.table, Part::Rule, to_item(&RuleRecord::from(&rule), keys::rule(domain, id))?)?;
+        self.write_rule(domain, id, transaction, Effect::Rule { id }, claim).await?;
         Ok(rule)
     }
 
-    /// Replaces a rule with `input`, keeping its id. Rewards already given keep what they were given.
+    /// Replaces a rule with `draft`, keeping its id. Rewards already given keep what they were given.
     pub async fn replace_rule(
         &self,
         domain: &str,
         id: u64,
-        input: RuleInput,
+        draft: RuleDraft,
         claim: Option<&Claim>,
     ) -> Result<RedeemRule, TallyError> {
-        let rule = input.into_rule(id).map_err(TallyError::InvalidRequest)?;
+        let rule = draft.into_rule(id).map_err(crate::domain::error::Invalid::from)?;
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&rule, keys::rule(domain, id))?))
-            .condition_expression(RULE_EXISTS)
-            .expression_attribute_names("#pk", keys::PK)
+            .set_item(Some(to_item(&RuleRecord::from(&rule), keys::rule(domain, id))?))
+            .condition_expression(EXISTS)
+            .expression_attribute_names("#pk", PK.name())
             .build()
             .map_err(TallyError::internal)?;
-        self.write_rule(domain, id, TransactWriteItem::builder().put(put).build(), Effect::Rule { id }, claim).await?;
+        let mut transaction = Transaction::new();
+        transaction.put(Part::Rule, put);
+        self.write_rule(domain, id, transaction, Effect::Rule { id }, claim).await?;
         Ok(rule)
     }
 
@@ -87,52 +82,47 @@ impl Store {
         let (pk, sk) = keys::rule(domain, id);
         let delete = Delete::builder()
             .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .condition_expression(RULE_EXISTS)
-            .expression_attribute_names("#pk", keys::PK)
+            .key(PK.name(), text(pk))
+            .key(SK.name(), text(sk))
+            .condition_expression(EXISTS)
+            .expression_attribute_names("#pk", PK.name())
             .build()
             .map_err(TallyError::internal)?;
-        let item = TransactWriteItem::builder().delete(delete).build();
-        self.write_rule(domain, id, item, Effect::RuleDeleted { id }, claim).await
+        let mut transaction = Transaction::new();
+        transaction.delete(Part::Rule, delete);
+        self.write_rule(domain, id, transaction, Effect::RuleDeleted { id }, claim).await
     }
 
-    /// Writes a change to an existing rule, with the request's idempotency claim when there is one.
+    /// Writes a change of a rule, with the request's idempotency claim when there is one.
     async fn write_rule(
         &self,
         domain: &str,
         id: u64,
-        change: TransactWriteItem,
+        mut transaction: Transaction,
         effect: Effect,
         claim: Option<&Claim>,
     ) -> Result<(), TallyError> {
-        let mut items = vec![change];
         if let Some(claim) = claim {
-            items.push(self.claim_effect(domain, claim, &effect.to_string())?);
+            transaction.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
         }
-        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => return Ok(()),
-            Err(err) => err,
-        };
-        let Some(reasons) = cancellation_reasons(&err) else { return Err(internal(err)) };
-        let failed = |i: usize| reasons.get(i).is_some_and(condition_failed);
-        if failed(0) {
-            Err(TallyError::RuleNotFound(id))
-        } else if failed(1) {
-            Err(super::rewards::claim_lost())
-        } else {
-            Err(TallyError::Busy)
+        match transaction.commit(&self.client).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Failed(e)) => Err(e),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Rule) => Err(TallyError::RuleNotFound(id)),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Claim) => Err(super::claim_lost()),
+            Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
         }
     }
 
     pub async fn get_rule(&self, domain: &str, id: u64) -> Result<RedeemRule, TallyError> {
-        self.get(keys::rule(domain, id)).await?.ok_or(TallyError::RuleNotFound(id))
+        let record: Option<RuleRecord> = self.get(keys::rule(domain, id)).await?;
+        record.map(RedeemRule::from).ok_or(TallyError::RuleNotFound(id))
     }
 
     /// All the shop's rules, oldest first.
     pub async fn list_rules(&self, domain: &str) -> Result<Vec<RedeemRule>, TallyError> {
-        let (pk, _) = keys::shop(domain);
-        let items = self.query(pk, SortKey::Prefix(keys::RULE_PREFIX)).await?;
-        items.into_iter().map(from_item).collect()
+        let (pk, prefix) = keys::rules(domain);
+        let items = self.query(pk, SortKey::Prefix(prefix)).await?;
+        items.into_iter().map(|item| from_item::<RuleRecord>(item).map(RedeemRule::from)).collect()
     }
 }

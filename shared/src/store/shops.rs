@@ -1,70 +1,66 @@
 //! Shops and their API keys.
 
-use super::{internal, is_condition_failure, keys, listed, to_item, Store};
+use super::errors::{internal, Conditional};
+use super::records::shop::{ApiKeyRecord, SettingsRecord, ShopRecord, SETTINGS};
+use super::records::{listed, to_item, PK};
+use super::{keys, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
 use crate::domain::shop::{Shop, ShopSettings};
-use serde::{Deserialize, Serialize};
+use crate::domain::Time;
 
-/// What the table keeps of an API key: the shop it opens, never the key itself.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiKeyRecord {
-    shop: String,
-    created_at: String,
-}
+const EXISTS: &str = "attribute_exists(#pk)";
 
 impl Store {
     /// Creates a shop; a shop that exists already is refused.
     pub async fn create_shop(&self, shop: &Shop) -> Result<(), TallyError> {
+        let item =
+            listed(to_item(&ShopRecord::from(shop), keys::shop(&shop.domain))?, keys::shop_listing(&shop.domain));
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(listed(to_item(shop, keys::shop(&shop.domain))?, keys::shop_listing(&shop.domain))))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#pk", PK.name())
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => {
-                Err(TallyError::invalid(format!("shop {} exists already", shop.domain)))
-            }
+            Err(err) if err.refused().is_some() => Err(TallyError::ShopExists(shop.domain.clone())),
             Err(err) => Err(internal(err)),
         }
     }
 
     pub async fn get_shop(&self, domain: &str) -> Result<Option<Shop>, TallyError> {
-        self.get(keys::shop(domain)).await
+        Ok(self.get::<ShopRecord>(keys::shop(domain)).await?.map(Shop::from))
     }
 
     /// Replaces the shop's settings.
     pub async fn set_shop_settings(&self, domain: &str, settings: &ShopSettings) -> Result<(), TallyError> {
-        let (pk, sk) = keys::shop(domain);
-        let value = serde_dynamo::to_attribute_value(settings).map_err(TallyError::internal)?;
+        let value = serde_dynamo::to_attribute_value(SettingsRecord::from(settings)).map_err(TallyError::internal)?;
         let result = self
-            .update_item((pk, sk))
-            .condition_expression("attribute_exists(#pk)")
+            .update_item(keys::shop(domain))
+            .condition_expression(EXISTS)
             .update_expression("SET #settings = :settings")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#settings", "settings")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#settings", SETTINGS.name())
             .expression_attribute_values(":settings", value)
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(TallyError::invalid(format!("no shop {domain}"))),
+            Err(err) if err.refused().is_some() => Err(TallyError::ShopNotFound(domain.into())),
             Err(err) => Err(internal(err)),
         }
     }
 
     /// Stores the hash of `key` as a key of `domain`.
-    pub async fn add_api_key(&self, domain: &str, key: &str) -> Result<(), TallyError> {
+    pub async fn add_api_key(&self, domain: &str, key: &str, at: Time) -> Result<(), TallyError> {
         if self.get_shop(domain).await?.is_none() {
-            return Err(TallyError::invalid(format!("no shop {domain}; create it first")));
+            return Err(TallyError::ShopNotFound(domain.into()));
         }
-        let record = ApiKeyRecord { shop: domain.into(), created_at: crate::domain::rfc3339(crate::domain::now()) };
+        let record = ApiKeyRecord { shop: domain.into(), created_at: at };
         self.client
             .put_item()
             .table_name(&self.table)

@@ -16,6 +16,8 @@ use tally_shared::domain::reward::{DeductionMode, Reward};
 use tally_shared::domain::rule::RedeemRule;
 use tally_shared::domain::shop::Shop;
 use tally_shared::shopify::ShopifyTimeouts;
+use tally_shared::store::records::from_item;
+use tally_shared::store::records::reward::RewardRecord;
 use tally_shared::store::{keys, Store};
 use tally_shared::Deps;
 
@@ -52,6 +54,8 @@ struct Bench {
     items: HashMap<&'static str, Item>,
     /// The shop and the rule, as a redemption reads them.
     records: (Shop, RedeemRule),
+    /// When the copied reward ends, for its listing.
+    reward_expiry: Option<tally_shared::domain::Time>,
 }
 
 #[tokio::main]
@@ -114,9 +118,12 @@ async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
         .json(&json!({"domain": DOMAIN, "accessToken": "t"}))
         .send()
         .await?;
-    let shop = Shop { admin_url: format!("{emulator_url}/shops/{DOMAIN}"), ..Shop::new(DOMAIN, "t", "s")? };
+    let shop = Shop {
+        admin_url: format!("{emulator_url}/shops/{DOMAIN}"),
+        ..Shop::new(DOMAIN, "t", "s", tally_shared::app::now())?
+    };
     store.create_shop(&shop).await?;
-    store.add_api_key(DOMAIN, KEY).await?;
+    store.add_api_key(DOMAIN, KEY, tally_shared::app::now()).await?;
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{api}{path}")).header("X-API-Key", KEY).json(&body).send()
     };
@@ -141,11 +148,24 @@ async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
     };
     futures::stream::iter(1..FIRST_FRESH_CUSTOMER + fresh).map(enroll).buffer_unordered(8).try_collect::<()>().await?;
     let records = (store.get_shop(DOMAIN).await?.ok_or("no shop")?, store.get_rule(DOMAIN, rule).await?);
-    let mut bench = Bench { deps, raw, table, api, metered_api, meter, http, rule, items: HashMap::new(), records };
+    let mut bench = Bench {
+        deps,
+        raw,
+        table,
+        api,
+        metered_api,
+        meter,
+        http,
+        rule,
+        items: HashMap::new(),
+        records,
+        reward_expiry: None,
+    };
     for _ in 0..50 {
         bench.redeem(&bench.api, 1).await;
     }
     bench.items = bench.copy_items().await?;
+    bench.reward_expiry = from_item::<RewardRecord>(bench.items["reward"].clone())?.expire_date;
     Ok(bench)
 }
 
@@ -188,7 +208,7 @@ impl Bench {
             };
             items.insert(name, item);
         }
-        let code = items["reward"].get("discountCode").and_then(|v| v.as_s().ok()).ok_or("no code")?.clone();
+        let code = from_item::<RewardRecord>(items["reward"].clone())?.discount_code.ok_or("no code")?;
         let (pk, sk) = keys::code(DOMAIN, &code);
         let owner = self
             .raw
@@ -228,8 +248,8 @@ impl Bench {
             item.insert("SK".into(), AttributeValue::S(sk.into()));
             item
         };
-        let expire_date = self.items["reward"].get("expireDate").and_then(|v| v.as_s().ok()).cloned();
-        let listing = keys::expiring_listing(DOMAIN, &expire_date.unwrap_or_default(), 1).1;
+        let expire_date = self.reward_expiry.ok_or("the bench rule's rewards expire")?;
+        let listing = keys::expiring_listing(DOMAIN, expire_date, 1).1;
         let mut reward = copy("reward", "REWARD#1");
         reward.insert("status".into(), AttributeValue::S("PENDING".into()));
         reward.insert("GSI1PK".into(), AttributeValue::S(format!("SHOP#{DOMAIN}")));
@@ -291,7 +311,8 @@ impl Bench {
     /// The Shopify call of a redemption alone: one discount created, for a reward built beforehand.
     async fn shopify_alone(&self, worker: usize, _: usize) {
         let (shop, rule) = &self.records;
-        let reward = Reward::pending(shop, worker as u64 + 1, rule, None, DeductionMode::Immediate);
+        let reward =
+            Reward::pending(shop, worker as u64 + 1, rule, None, DeductionMode::Immediate, tally_shared::app::now());
         let discount = tally_shared::shopify::discount_input(&reward, rule).expect("a discount");
         self.deps.shopify.for_shop(shop).create_discount(&discount).await.expect("the discount is created");
     }
@@ -431,7 +452,7 @@ fn report(
     keyed: &BTreeMap<&'static str, Usage>,
     binaries: &[(String, u64, Duration, Option<u64>)],
 ) -> String {
-    let now = tally_shared::domain::rfc3339(tally_shared::domain::now());
+    let now = tally_shared::store::records::rfc3339(tally_shared::app::now());
     let machine = machine();
     let mut out = format!("# Tally benchmark report\n\nRun {now} on {machine}, against DynamoDB Local (in memory) and the Shopify emulator, release build, debug logging off. One run; figures, not assertions.\n\n");
     out.push_str("## Redemption against its floor\n\nA redemption is `POST /api/external/redeem-points` through the local API server (the handler Lambda runs) for a $1 code; each worker redeems for its own customer. The floor is, in the same run, the DynamoDB calls a redemption must make (four reads, the four-item transaction, the reward's update and re-read, the loyalty query) issued bare through the SDK on same-sized items, plus the Shopify call alone (one `discountCodeBasicCreate`), measured separately. Ratio = redemption p50 / (DynamoDB floor p50 + Shopify p50).\n\n");

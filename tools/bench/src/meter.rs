@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::operation::{
     update_item::{UpdateItemInput, UpdateItemOutput},
 };
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, TransactWriteItem};
-use tally_shared::store::keys;
+use tally_shared::store::records::{GSI1PK, GSI1SK};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -150,13 +150,13 @@ fn transaction_units(items: &[TransactWriteItem]) -> (f64, f64) {
         if let Some(put) = &item.put {
             let kb = kilobytes(&put.item);
             writes += 2.0 * kb;
-            if put.item.contains_key(keys::GSI1PK) {
+            if put.item.contains_key(GSI1PK.name()) {
                 index_writes += kb;
             }
         } else if let Some(update) = &item.update {
             writes += 2.0;
             let names = update.expression_attribute_names.iter().flat_map(|names| names.values());
-            if names.into_iter().any(|name| name == keys::GSI1PK || name == keys::GSI1SK) {
+            if names.into_iter().any(|name| name == GSI1PK.name() || name == GSI1SK.name()) {
                 index_writes += 2.0;
             }
         } else if item.delete.is_some() || item.condition_check.is_some() {

@@ -16,13 +16,16 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use tally_shared::audit::audit;
+use tally_shared::api::views::RewardView;
+use tally_shared::app::audit::audit;
+use tally_shared::app::expire::expire;
+use tally_shared::app::now;
+use tally_shared::app::reconcile::reconcile;
+use tally_shared::app::review::{self, Decision};
+use tally_shared::app::settle::DEFAULT_GRACE;
 use tally_shared::config::Config;
 use tally_shared::domain::ids::api_key;
-use tally_shared::domain::now;
 use tally_shared::domain::shop::Shop;
-use tally_shared::expire::expire;
-use tally_shared::reconcile::{reconcile, DEFAULT_GRACE};
 use tally_shared::store::Store;
 use tally_shared::Deps;
 
@@ -80,16 +83,17 @@ async fn run(args: &[String]) -> Result<(), String> {
         "shop settings" => shop_settings(store, &flags).await,
         "review list" => {
             let rewards = store.rewards_in_review(required(&flags, "shop")?).await.map_err(describe)?;
+            let rewards: Vec<RewardView> = rewards.into_iter().map(RewardView::from).collect();
             println!("{}", serde_json::to_string_pretty(&rewards).unwrap_or_default());
             Ok(())
         }
-        "review resolve" => resolve_review(store, &flags).await,
+        "review resolve" => resolve_review(&deps, &flags).await,
         "table create" => store.create_table().await.map_err(describe),
         "shop create" => create_shop(store, &flags).await,
         "api-key create" => {
             let shop = required(&flags, "shop")?.to_lowercase();
             let key = flags.get("key").cloned().unwrap_or_else(api_key);
-            store.add_api_key(&shop, &key).await.map_err(describe)?;
+            store.add_api_key(&shop, &key, now()).await.map_err(describe)?;
             println!("{key}");
             Ok(())
         }
@@ -98,19 +102,17 @@ async fn run(args: &[String]) -> Result<(), String> {
 }
 
 async fn create_shop(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
-    let mut shop =
-        Shop::new(required(flags, "domain")?, required(flags, "access-token")?, required(flags, "client-secret")?)?;
+    let (domain, token, secret) =
+        (required(flags, "domain")?, required(flags, "access-token")?, required(flags, "client-secret")?);
+    let mut shop = Shop::new(domain, token, secret, now()).map_err(|e| e.to_string())?;
     if let Some(currency) = flags.get("currency") {
-        shop = shop.with_currency(currency)?;
+        shop = shop.with_currency(currency).map_err(|e| e.to_string())?;
     }
     if let Some(prefix) = flags.get("code-prefix") {
-        shop = shop.with_code_prefix(prefix)?;
+        shop = shop.with_code_prefix(prefix).map_err(|e| e.to_string())?;
     }
     if let Some(url) = flags.get("admin-url") {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err("--admin-url must be an http(s) URL".into());
-        }
-        shop.admin_url = url.trim_end_matches('/').to_string();
+        shop = shop.with_admin_url(url).map_err(|e| e.to_string())?;
     }
     store.create_shop(&shop).await.map_err(describe)?;
     eprintln!("shop {} created", shop.domain);
@@ -132,7 +134,12 @@ async fn shop_settings(store: &Store, flags: &HashMap<String, String>) -> Result
         }
     }
     store.set_shop_settings(domain, &settings).await.map_err(describe)?;
-    println!("{}", serde_json::to_string_pretty(&settings).unwrap_or_default());
+    let printed = serde_json::json!({
+        "returnPointsOnCancel": settings.return_points_on_cancel,
+        "autoEnroll": settings.auto_enroll,
+        "returnPointsOnExpiry": settings.return_points_on_expiry,
+    });
+    println!("{}", serde_json::to_string_pretty(&printed).unwrap_or_default());
     Ok(())
 }
 
@@ -161,22 +168,20 @@ async fn audit_shop(deps: &Deps, shop: &str) -> Result<(), String> {
 }
 
 /// An operator's decision on a reward whose Shopify outcome could not be known.
-async fn resolve_review(store: &Store, flags: &HashMap<String, String>) -> Result<(), String> {
+async fn resolve_review(deps: &Deps, flags: &HashMap<String, String>) -> Result<(), String> {
     let shop = required(flags, "shop")?;
     let number = |name: &str| -> Result<u64, String> {
         required(flags, name)?.parse().map_err(|_| format!("--{name} takes a number"))
     };
-    let reward = store.reward(shop, number("customer")?, number("reward")?).await.map_err(describe)?;
-    if reward.review_reason.is_none() || !reward.is_pending() {
-        return Err(format!("reward {} is not awaiting review (it is {:?})", reward.id, reward.status));
-    }
-    let settled = match (flags.get("issued"), flags.contains_key("not-issued")) {
-        (Some(shopify_id), false) => store.issue_reward(shop, &reward, shopify_id).await,
-        (None, true) => store.fail_reward(shop, &reward, "an operator found it was not issued in Shopify").await,
+    let decision = match (flags.get("issued"), flags.contains_key("not-issued")) {
+        (Some(shopify_id), false) => Decision::Issued(shopify_id.clone()),
+        (None, true) => Decision::NotIssued,
         _ => return Err("give either --issued SHOPIFY_ID or --not-issued".into()),
-    }
-    .map_err(describe)?;
-    println!("reward {} is now {:?}", settled.id, settled.status);
+    };
+    let settled = review::resolve(deps, shop, number("customer")?, number("reward")?, decision)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("reward {} is now {}", settled.id, settled.status);
     Ok(())
 }
 

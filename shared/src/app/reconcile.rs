@@ -1,21 +1,16 @@
 //! Reconciliation: settles every reward left `PENDING` longer than a grace period, because the Lambda
-//! that took its points died or lost Shopify's answer. See `redeem::settle_pending` for how.
+//! that took its points died or lost Shopify's answer. See `settle` for how.
 
 use std::time::Duration;
 
-use serde::Serialize;
-
+use super::settle::settle_pending;
+use super::{now, Deps};
 use crate::domain::error::TallyError;
 use crate::domain::reward::{RewardKind, RewardStatus};
-use crate::domain::{now, rfc3339};
-use crate::redeem::settle_pending;
-use crate::Deps;
-
-/// Longer than any redemption runs (the functions time out at 15 s), so that none is settled under it.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(120);
+use crate::domain::shop::Shop;
 
 /// What one run did.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconcileReport {
     pub shops: usize,
@@ -32,14 +27,11 @@ pub struct ReconcileReport {
 
 /// Settles the pending rewards of one shop, or of every shop, older than `grace`.
 pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) -> Result<ReconcileReport, TallyError> {
-    let shops = match only_shop {
-        Some(domain) => vec![deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?],
-        None => deps.store.list_shops().await?,
-    };
-    let cutoff = rfc3339(now() - grace);
+    let shops = shops(deps, only_shop).await?;
+    let cutoff = now() - grace;
     let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
     for shop in &shops {
-        for reward in deps.store.pending_rewards(&shop.domain, &cutoff).await? {
+        for reward in deps.store.pending_rewards(&shop.domain, cutoff).await? {
             report.pending += 1;
             let settled = settle_pending(deps, shop, &reward, true).await?;
             match (settled.status, settled.reward_type) {
@@ -50,9 +42,20 @@ pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) ->
                 (RewardStatus::Pending, _) => report.still_pending += 1,
                 _ => report.issued += 1,
             }
-            tracing::info!(shop = %shop.domain, reward_id = reward.id, status = ?settled.status, "reconciled");
+            tracing::info!(shop = %shop.domain, reward_id = reward.id, status = %settled.status, "reconciled");
         }
     }
     tracing::info!(?report, "reconciliation done");
     Ok(report)
+}
+
+/// The shop a job is asked to visit, or every shop.
+pub(crate) async fn shops(deps: &Deps, only_shop: Option<&str>) -> Result<Vec<Shop>, TallyError> {
+    match only_shop {
+        Some(domain) => {
+            let shop = deps.store.get_shop(domain).await?;
+            Ok(vec![shop.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?])
+        }
+        None => deps.store.list_shops().await,
+    }
 }

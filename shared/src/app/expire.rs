@@ -1,13 +1,11 @@
 //! Expiry: every `UNUSED` reward past its end has its discount deactivated in Shopify and becomes
 //! `EXPIRED`; a reservation is released, and an immediate reward's points come back if the shop says so.
 
-use serde::Serialize;
-
+use super::Deps;
 use crate::domain::error::TallyError;
-use crate::domain::rfc3339;
-use crate::Deps;
+use crate::domain::Time;
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExpireReport {
     pub shops: usize,
@@ -17,20 +15,12 @@ pub struct ExpireReport {
 }
 
 /// Expires what has ended by `at` (now, except in tests).
-pub async fn expire(
-    deps: &Deps,
-    only_shop: Option<&str>,
-    at: time::OffsetDateTime,
-) -> Result<ExpireReport, TallyError> {
-    let shops = match only_shop {
-        Some(domain) => vec![deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?],
-        None => deps.store.list_shops().await?,
-    };
+pub async fn expire(deps: &Deps, only_shop: Option<&str>, at: Time) -> Result<ExpireReport, TallyError> {
+    let shops = super::reconcile::shops(deps, only_shop).await?;
     let mut report = ExpireReport { shops: shops.len(), ..ExpireReport::default() };
-    let cutoff = rfc3339(at);
     for shop in &shops {
         let shopify = deps.shopify.for_shop(shop);
-        for reward in deps.store.expiring_rewards(&shop.domain, &cutoff).await? {
+        for reward in deps.store.expiring_rewards(&shop.domain, at).await? {
             if let Some(id) = &reward.discount_code_id {
                 // Shopify first: a code that still works must not outlive its reward.
                 if let Err(e) = shopify.deactivate_discount(id).await {
@@ -39,7 +29,8 @@ pub async fn expire(
                     continue;
                 }
             }
-            if deps.store.expire_reward(&shop.domain, &reward, shop.settings.return_points_on_expiry).await? {
+            let return_points = shop.settings.return_points_on_expiry;
+            if deps.store.expire_reward(&shop.domain, &reward, return_points, super::now()).await? {
                 report.expired += 1;
                 tracing::info!(shop = %shop.domain, reward_id = reward.id, "reward expired");
             }

@@ -4,12 +4,12 @@
 
 use serde::Serialize;
 
+use super::Deps;
 use crate::domain::customer::Customer;
-use crate::domain::error::TallyError;
+use crate::domain::error::{TallyError, Unavailable};
 use crate::domain::ledger::{LedgerEntry, LedgerKind};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::shop::Shop;
-use crate::Deps;
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,7 +31,7 @@ impl AuditReport {
 }
 
 pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError> {
-    let shop = deps.store.get_shop(domain).await?.ok_or(TallyError::NotFound("no such shop"))?;
+    let shop = deps.store.get_shop(domain).await?.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?;
     let shopify = deps.shopify.for_shop(&shop);
     let mut report = AuditReport::default();
     for customer_id in deps.store.list_customers(domain).await? {
@@ -45,8 +45,7 @@ pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError>
             check_reward(reward, &ledger, &mut report);
             if reward.status == RewardStatus::Unused {
                 if let Some(code) = &reward.discount_code {
-                    let found =
-                        shopify.find_discount(code).await.map_err(|e| TallyError::ShopifyUnavailable(e.to_string()))?;
+                    let found = shopify.find_discount(code).await.map_err(shopify_down)?;
                     if found.is_none() {
                         report
                             .problems
@@ -119,7 +118,7 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
     for (kind, n) in expected {
         if count(kind) != n {
             report.problems.push(format!(
-                "reward {} is {:?} ({:?}) but the ledger has {} {kind:?} entries for it, not {n}",
+                "reward {} is {} ({}) but the ledger has {} {kind} entries for it, not {n}",
                 reward.id,
                 reward.status,
                 reward.deduction_mode,
@@ -128,7 +127,7 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
         }
     }
     if must_return && !reward.points_returned {
-        report.problems.push(format!("reward {} is {:?} but its points were not returned", reward.id, reward.status));
+        report.problems.push(format!("reward {} is {} but its points were not returned", reward.id, reward.status));
     }
     match (&reward.status, &reward.review_reason) {
         (RewardStatus::Pending, Some(reason)) => {
@@ -144,7 +143,7 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
 /// Every code in Shopify with the shop's prefix belongs to a reward that holds it.
 async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport) -> Result<(), TallyError> {
     let shopify = deps.shopify.for_shop(shop);
-    let codes = shopify.list_discount_codes().await.map_err(|e| TallyError::ShopifyUnavailable(e.to_string()))?;
+    let codes = shopify.list_discount_codes().await.map_err(shopify_down)?;
     for (_, code) in codes.iter().filter(|(_, code)| code.to_uppercase().starts_with(&shop.code_prefix)) {
         report.codes_in_shopify += 1;
         let Some(owner) = deps.store.code_owner(&shop.domain, code).await? else {
@@ -156,8 +155,13 @@ async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport)
         if reward.reward_type != RewardKind::DiscountCode || reward.status == RewardStatus::Failed {
             report
                 .problems
-                .push(format!("code {code} is in Shopify but its reward {} is {:?}", reward.id, reward.status));
+                .push(format!("code {code} is in Shopify but its reward {} is {}", reward.id, reward.status));
         }
     }
     Ok(())
+}
+
+/// Shopify could not be asked what the audit must check.
+fn shopify_down(e: crate::shopify::ShopifyError) -> TallyError {
+    TallyError::ShopifyUnavailable(Unavailable::Audit(e.into()))
 }

@@ -1,0 +1,224 @@
+//! Request bodies as clients send them (camelCase JSON; unknown fields are refused), each turned into the
+//! typed command its use case takes.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::request::number;
+use crate::app::adjust::Adjustment;
+use crate::app::refund::{RefundCommand, DEFAULT_REASON};
+use crate::domain::customer::{CustomerRef, Enrollment};
+use crate::domain::error::{Invalid, TallyError};
+use crate::domain::ledger::{Direction, MAX_REASON};
+use crate::domain::points::Points;
+use crate::domain::redemption::RedeemCommand;
+use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus};
+
+/// `POST /api/external/redeem-points`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedeemBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    redeem_rule_id: Option<u64>,
+    points: Option<Value>,
+    variant_id: Option<u64>,
+    delay_points_deduction: Option<bool>,
+}
+
+impl RedeemBody {
+    pub fn command(self) -> Result<RedeemCommand, TallyError> {
+        let customer =
+            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+        let redeem_rule_id = self.redeem_rule_id.ok_or(Invalid::RuleIdMissing)?;
+        let points = match self.points {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(Points::new("points", number("points", &value)?).map_err(Invalid::from)?),
+        };
+        Ok(RedeemCommand {
+            customer,
+            redeem_rule_id,
+            points,
+            variant_id: self.variant_id,
+            delay_points_deduction: self.delay_points_deduction.unwrap_or(false),
+        })
+    }
+}
+
+/// `POST /api/external/add-points` and `remove-points`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdjustBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    points: Value,
+    reason: String,
+}
+
+impl AdjustBody {
+    pub fn command(self, direction: Direction) -> Result<Adjustment, TallyError> {
+        let customer =
+            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+        let points = Points::new("points", number("points", &self.points)?).map_err(Invalid::from)?;
+        let reason = self.reason.trim();
+        if reason.is_empty() || reason.len() > MAX_REASON {
+            return Err(Invalid::Reason { max: MAX_REASON }.into());
+        }
+        Ok(Adjustment { customer, points, reason: reason.into(), direction })
+    }
+}
+
+/// `POST /api/external/rewards/{id}/refund`: whose reward it is (the id is in the path), and why.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    reason: Option<String>,
+}
+
+impl RefundBody {
+    pub fn command(self, reward_id: u64) -> Result<RefundCommand, TallyError> {
+        let customer =
+            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+        let reason = match self.reason.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_REASON.to_string(),
+            Some(r) if r.chars().count() > MAX_REASON => return Err(Invalid::RefundReason { max: MAX_REASON }.into()),
+            Some(r) => r.to_string(),
+        };
+        Ok(RefundCommand { customer, reward_id, reason })
+    }
+}
+
+/// `POST /api/external/point-redeem-rules` and the `PUT` of one: a rule without its id.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleBody {
+    name: String,
+    #[serde(default = "active")]
+    status: RuleStatus,
+    reward_type: RewardType,
+    points_cost: Value,
+    #[serde(default)]
+    discount_value: Option<Decimal>,
+    #[serde(default)]
+    minimum_subtotal: Option<Decimal>,
+    #[serde(default)]
+    expires_after_days: Option<u32>,
+    #[serde(default)]
+    variant_ids: Vec<u64>,
+    #[serde(default)]
+    combines_with: CombinesWithBody,
+    #[serde(default)]
+    vip_tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CombinesWithBody {
+    #[serde(default)]
+    order_discounts: bool,
+    #[serde(default)]
+    product_discounts: bool,
+    #[serde(default)]
+    shipping_discounts: bool,
+}
+
+fn active() -> RuleStatus {
+    RuleStatus::Active
+}
+
+impl RuleBody {
+    pub fn draft(self) -> Result<RuleDraft, TallyError> {
+        let c = self.combines_with;
+        Ok(RuleDraft {
+            name: self.name,
+            status: self.status,
+            reward_type: self.reward_type,
+            points_cost: number("pointsCost", &self.points_cost)?,
+            discount_value: self.discount_value,
+            minimum_subtotal: self.minimum_subtotal,
+            expires_after_days: self.expires_after_days,
+            variant_ids: self.variant_ids,
+            combines_with: CombinesWith {
+                order_discounts: c.order_discounts,
+                product_discounts: c.product_discounts,
+                shipping_discounts: c.shipping_discounts,
+            },
+            vip_tier: self.vip_tier,
+        })
+    }
+}
+
+/// `POST /api/external/customers`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnrollBody {
+    customer_id: u64,
+    email: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    vip_tier: Option<String>,
+}
+
+impl EnrollBody {
+    pub fn command(self) -> Result<Enrollment, TallyError> {
+        let enrollment =
+            Enrollment { customer_id: self.customer_id, email: self.email, phone: self.phone, vip_tier: self.vip_tier };
+        Ok(enrollment.checked().map_err(Invalid::from)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::request::parse_json;
+    use serde_json::json;
+
+    fn redeem(body: Value) -> Result<RedeemCommand, String> {
+        parse_json::<RedeemBody>(body.to_string().as_bytes()).and_then(RedeemBody::command).map_err(|e| e.to_string())
+    }
+
+    fn rule(body: Value) -> Result<RuleDraft, String> {
+        parse_json::<RuleBody>(body.to_string().as_bytes()).and_then(RuleBody::draft).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_redemption_names_its_customer_exactly_once_and_points_are_whole() {
+        assert!(redeem(json!({"redeemRuleId": 5})).unwrap_err().contains("required"));
+        assert!(redeem(json!({"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}))
+            .unwrap_err()
+            .contains("not both"));
+        assert!(redeem(json!({"customerId": 1})).unwrap_err().contains("redeemRuleId"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": 1.5})).unwrap_err().contains("whole"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": "5"})).unwrap_err().contains("number"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "bonus": 1})).unwrap_err().contains("unknown field"));
+        let by_email = redeem(json!({"customerEmail": "A@B.co", "redeemRuleId": 5, "points": 500.0})).unwrap();
+        assert_eq!(by_email.customer, CustomerRef::Email("a@b.co".into()));
+        assert_eq!(by_email.points.map(Points::get), Some(500));
+    }
+
+    #[test]
+    fn a_rule_body_is_refused_for_unknown_fields_and_fractional_costs() {
+        let five_off = json!({"name": "$5 off", "status": "ACTIVE", "rewardType": "FIXED_AMOUNT", "pointsCost": 500,
+            "discountValue": "5.00", "combinesWith": {"orderDiscounts": false, "productDiscounts": true}});
+        let draft = rule(five_off).unwrap();
+        assert!(draft.combines_with.product_discounts && !draft.combines_with.shipping_discounts);
+        let fractional = rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10.5})).unwrap();
+        assert!(fractional.into_rule(1).unwrap_err().to_string().contains("pointsCost must be a whole number"));
+        assert!(rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
+        assert!(rule(json!({"name": "r", "rewardType": "FREE", "pointsCost": 10})).is_err());
+    }
+
+    #[test]
+    fn an_adjustment_needs_a_reason_and_a_refund_may_give_one() {
+        let body = |reason: &str| json!({"customerId": 1, "points": 5, "reason": reason}).to_string();
+        let adjust = |b: String| parse_json::<AdjustBody>(b.as_bytes()).and_then(|b| b.command(Direction::Remove));
+        assert!(adjust(body("  ")).is_err());
+        assert_eq!(adjust(body(" goodwill ")).unwrap().reason, "goodwill");
+        let refund = parse_json::<RefundBody>(br#"{"customerId": 1}"#).unwrap().command(9).unwrap();
+        assert_eq!((refund.reward_id, refund.reason.as_str()), (9, DEFAULT_REASON));
+    }
+}

@@ -1,0 +1,102 @@
+//! The shape every endpoint has. A read authenticates and runs its use case. A write authenticates,
+//! claims its idempotency key, reads its command from the request, runs its use case under the claim,
+//! answers, and keeps the answer for retries, all in that order and in this one place.
+
+use lambda_http::http::header::{HeaderValue, CONTENT_TYPE};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use super::errors::error_response;
+use super::{auth, request};
+use crate::app::idempotency::{self, Answer, Attempt, Begun};
+use crate::app::Deps;
+use crate::domain::error::TallyError;
+use crate::domain::shop::Shop;
+
+/// What an endpoint answers: a status and a JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    status: u16,
+    body: String,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply, TallyError> {
+        Ok(Reply { status, body: serde_json::to_string(value).map_err(TallyError::internal)? })
+    }
+}
+
+/// A read for the shop of the request's API key.
+pub async fn read(
+    deps: &Deps,
+    req: &Request,
+    run: impl AsyncFnOnce(&Shop) -> Result<Reply, TallyError>,
+) -> Response<Body> {
+    let result = match auth::api_key(&deps.store, req).await {
+        Ok(shop) => run(&shop).await,
+        Err(e) => Err(e),
+    };
+    respond(result)
+}
+
+/// A write for the shop of the request's API key, honouring its `Idempotency-Key`: `parse` reads the
+/// command from the request, `run` carries it out under the attempt.
+pub async fn write<C>(
+    deps: &Deps,
+    req: &Request,
+    parse: impl FnOnce(&Request) -> Result<C, TallyError>,
+    run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply, TallyError>,
+) -> Response<Body> {
+    let shop = match auth::api_key(&deps.store, req).await {
+        Ok(shop) => shop,
+        Err(e) => return error_response(&e),
+    };
+    let begun = match request::idempotency(req) {
+        Ok(keyed) => idempotency::begin(&deps.store, &shop.domain, keyed.as_ref()).await,
+        Err(e) => Err(e),
+    };
+    let attempt = match begun {
+        Ok(Begun::Run(attempt)) => attempt,
+        Ok(Begun::Replay(answer)) => return replay(answer),
+        Err(e) => return error_response(&e),
+    };
+    let result = match parse(req) {
+        Ok(command) => run(&shop, command, &attempt).await,
+        Err(e) => Err(e),
+    };
+    // Answers that say "try again" (pending, busy, unavailable) are not kept: the retry runs or resumes.
+    let keep = match &result {
+        Ok(reply) => reply.status != 202,
+        Err(e) => !e.is_transient(),
+    };
+    let response = respond(result);
+    let answer = match (keep, response.body()) {
+        (true, Body::Text(text)) => Some(Answer { status: response.status().as_u16(), body: text.clone() }),
+        _ => None,
+    };
+    idempotency::finish(&deps.store, &shop.domain, &attempt, answer.as_ref()).await;
+    response
+}
+
+/// The response for any outcome.
+pub fn respond(result: Result<Reply, TallyError>) -> Response<Body> {
+    match result {
+        Ok(reply) => json_response(reply.status, reply.body),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn json_response(status: u16, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The first answer again, marked as a replay.
+fn replay(answer: Answer) -> Response<Body> {
+    let mut response = json_response(answer.status, answer.body);
+    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

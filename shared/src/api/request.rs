@@ -1,0 +1,88 @@
+//! Reading an API Gateway request: its body, query, path and idempotency key. What is wrong with any of
+//! them is a precise `INVALID_REQUEST`.
+
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::app::idempotency::Keyed;
+use crate::domain::error::{Invalid, TallyError};
+use crate::domain::points::Number;
+
+pub fn body(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}
+
+/// The JSON body as `T`; unknown fields and wrong types are refused with the parser's own account.
+pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, TallyError> {
+    parse_json(body(req))
+}
+
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, TallyError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Invalid::NoBody.into());
+    }
+    serde_json::from_slice(body).map_err(|e| Invalid::Body(e.to_string()).into())
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+/// A numeric query parameter, if given.
+pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, TallyError> {
+    match query_param(req, name) {
+        Some(value) => value.parse().map(Some).map_err(|_| Invalid::QueryNumber { name, value }.into()),
+        None => Ok(None),
+    }
+}
+
+/// A positive integer id from the path (`/…/{name}/…`).
+pub fn path_id(req: &Request, name: &'static str) -> Result<u64, TallyError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .and_then(|id| id.parse().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Invalid::PathId(name).into())
+}
+
+/// A JSON number as sent, for the domain to judge (`100` and `100.0` are both 100 points).
+pub fn number(field: &'static str, value: &serde_json::Value) -> Result<Number, TallyError> {
+    use crate::domain::points::PointsError;
+    let not_a_number = || Invalid::Points(PointsError::NotANumber { field, sent: value.to_string() });
+    let number = value.as_number().ok_or_else(not_a_number)?;
+    match (number.as_i64(), number.as_f64()) {
+        (Some(n), _) => Ok(Number::Integer(n)),
+        (None, Some(f)) => Ok(Number::Float(f)),
+        _ => Err(not_a_number().into()),
+    }
+}
+
+/// The request's `Idempotency-Key`, with what makes two requests the same: method, path and body (as
+/// JSON, so that spacing does not matter).
+pub fn idempotency(req: &Request) -> Result<Option<Keyed>, TallyError> {
+    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map_err(|_| Invalid::IdempotencyKey)?.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Invalid::IdempotencyKey.into());
+    }
+    Ok(Some(Keyed { key: key.to_string(), fingerprint: fingerprint(req) }))
+}
+
+fn fingerprint(req: &Request) -> String {
+    let body = body(req);
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .map(|v| v.to_string().into_bytes())
+        .unwrap_or_else(|_| body.to_vec());
+    let mut hash = Sha256::new();
+    hash.update(req.method().as_str());
+    hash.update(b" ");
+    hash.update(req.uri().path());
+    hash.update(b"\n");
+    hash.update(canonical);
+    hex::encode(hash.finalize())
+}

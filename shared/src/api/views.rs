@@ -1,0 +1,211 @@
+//! What clients read: the API's JSON bodies (camelCase, Appstle's field names), built from domain types.
+//! Stored records are not these; a rename here changes the API and nothing else.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::orders::OrderOutcome;
+use crate::app::redeem::Redeemed;
+use crate::app::webhooks::{Enrolling, Handled};
+use crate::domain::customer::CustomerStatus;
+use crate::domain::loyalty::Loyalty;
+use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
+use crate::domain::rule::{RedeemRule, RewardType, RuleStatus};
+use crate::domain::Time;
+
+/// Appstle's customer loyalty information, as every customer endpoint returns it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoyaltyView {
+    pub customer_id: u64,
+    pub email: Option<String>,
+    pub available_points: i64,
+    pub pending_points: i64,
+    /// Points held for rewards whose order has not arrived yet.
+    pub reserved_points: i64,
+    pub credited_points: i64,
+    pub spent_points: i64,
+    pub spent_amount: Decimal,
+    pub store_credit_balance: Decimal,
+    pub currency: String,
+    pub current_vip_tier: Option<String>,
+    pub customer_status: CustomerStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub create_at: Time,
+    pub rewards: Vec<RewardView>,
+}
+
+/// A reward with Appstle's fields, and Tally's own.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardView {
+    pub id: u64,
+    pub shop: String,
+    pub customer_id: u64,
+    pub point_redeem_rule_id: u64,
+    pub description: String,
+    pub discount_code: Option<String>,
+    pub discount_code_id: Option<String>,
+    pub status: RewardStatus,
+    pub reward_type: RewardKind,
+    pub discount_type: RewardType,
+    pub discount_value: Option<Decimal>,
+    pub amount: Option<Decimal>,
+    pub currency: String,
+    pub variant_id: Option<u64>,
+    pub points_redeemed: i64,
+    pub deduction_mode: DeductionMode,
+    pub points_returned: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expire_date: Option<Time>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub create_at: Time,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub used_at: Option<Time>,
+    pub order_id: Option<u64>,
+    pub order_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<Time>,
+    pub failure_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_reason: Option<String>,
+}
+
+/// The answer to a redemption (and a refund): the loyalty information with the reward.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemedView {
+    #[serde(flatten)]
+    pub loyalty: LoyaltyView,
+    pub reward: RewardView,
+}
+
+/// A rule as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleView {
+    pub id: u64,
+    pub name: String,
+    pub status: RuleStatus,
+    pub reward_type: RewardType,
+    pub points_cost: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_value: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_subtotal: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_after_days: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variant_ids: Vec<u64>,
+    pub combines_with: CombinesWithView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vip_tier: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CombinesWithView {
+    pub order_discounts: bool,
+    pub product_discounts: bool,
+    pub shipping_discounts: bool,
+}
+
+impl From<Loyalty> for LoyaltyView {
+    fn from(loyalty: Loyalty) -> Self {
+        let customer = loyalty.customer;
+        LoyaltyView {
+            customer_id: customer.customer_id,
+            email: customer.email,
+            available_points: customer.available_points,
+            pending_points: 0,
+            reserved_points: customer.reserved_points,
+            credited_points: customer.credited_points,
+            spent_points: customer.spent_points,
+            spent_amount: Decimal::new(0, 2),
+            store_credit_balance: loyalty.store_credit_balance,
+            currency: loyalty.currency,
+            current_vip_tier: customer.vip_tier,
+            customer_status: customer.status,
+            create_at: customer.created_at,
+            rewards: loyalty.rewards.into_iter().map(RewardView::from).collect(),
+        }
+    }
+}
+
+impl From<Reward> for RewardView {
+    fn from(r: Reward) -> Self {
+        RewardView {
+            id: r.id,
+            shop: r.shop,
+            customer_id: r.customer_id,
+            point_redeem_rule_id: r.point_redeem_rule_id,
+            description: r.description,
+            discount_code: r.discount_code,
+            discount_code_id: r.discount_code_id,
+            status: r.status,
+            reward_type: r.reward_type,
+            discount_type: r.discount_type,
+            discount_value: r.discount_value,
+            amount: r.amount,
+            currency: r.currency,
+            variant_id: r.variant_id,
+            points_redeemed: r.points_redeemed,
+            deduction_mode: r.deduction_mode,
+            points_returned: r.points_returned,
+            expire_date: r.expire_date,
+            create_at: r.create_at,
+            used_at: r.used_at,
+            order_id: r.order_id,
+            order_name: r.order_name,
+            refunded_at: r.refunded_at,
+            failure_reason: r.failure_reason,
+            review_reason: r.review_reason,
+        }
+    }
+}
+
+impl From<Redeemed> for RedeemedView {
+    fn from(redeemed: Redeemed) -> Self {
+        RedeemedView { loyalty: redeemed.loyalty.into(), reward: redeemed.reward.into() }
+    }
+}
+
+impl From<RedeemRule> for RuleView {
+    fn from(r: RedeemRule) -> Self {
+        let c = r.combines_with;
+        RuleView {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            reward_type: r.reward_type,
+            points_cost: r.points_cost,
+            discount_value: r.discount_value,
+            minimum_subtotal: r.minimum_subtotal,
+            expires_after_days: r.expires_after_days,
+            variant_ids: r.variant_ids,
+            combines_with: CombinesWithView {
+                order_discounts: c.order_discounts,
+                product_discounts: c.product_discounts,
+                shipping_discounts: c.shipping_discounts,
+            },
+            vip_tier: r.vip_tier,
+        }
+    }
+}
+
+/// What a webhook delivery did, as Shopify (and whoever reads the logs) is told.
+pub fn handled(handled: &Handled) -> serde_json::Value {
+    let order = |o: &OrderOutcome| json!({"order": o.order_id, "rewardsUsed": o.rewards_used, "rewardsRefunded": o.rewards_refunded});
+    match handled {
+        Handled::Duplicate => json!({"duplicate": true}),
+        Handled::OrderCreated(outcome) => order(outcome),
+        Handled::OrderCancelled(o) => json!({"order": o.order_id, "rewardsRefunded": o.rewards_refunded}),
+        Handled::CustomerCreated(Enrolling::Enrolled) => json!({"enrolled": true}),
+        Handled::CustomerCreated(Enrolling::AlreadyEnrolled) => json!({"enrolled": true, "already": true}),
+        Handled::CustomerCreated(Enrolling::Off) => json!({"enrolled": false, "reason": "autoEnroll is off"}),
+        Handled::CustomerCreated(Enrolling::Refused(reason)) => json!({"enrolled": false, "reason": reason}),
+        Handled::CustomerCreated(Enrolling::NotEnrolled) => json!({"enrolled": false}),
+        Handled::Ignored(topic) => json!({"ignored": topic}),
+    }
+}

@@ -1,0 +1,85 @@
+//! Shopify's webhook deliveries: the signature verified over the raw body before anything is read, then
+//! the body read as its topic says.
+
+use lambda_http::{Body, Request, Response};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::endpoint::{respond, Reply};
+use super::{auth, request, views};
+use crate::app::webhooks::{self, Event};
+use crate::app::Deps;
+use crate::domain::error::{Invalid, TallyError};
+use crate::domain::order::Order;
+
+/// The parts of Shopify's REST Order that matter here.
+#[derive(Debug, Deserialize)]
+struct OrderBody {
+    id: u64,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    discount_codes: Vec<DiscountCodeBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DiscountCodeBody {
+    code: String,
+}
+
+/// The parts of Shopify's REST Customer that matter here.
+#[derive(Debug, Deserialize)]
+struct CustomerBody {
+    id: u64,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// Verifies, reads and handles one delivery.
+pub async fn receive(deps: &Deps, req: &Request) -> Response<Body> {
+    respond(handle(deps, req).await)
+}
+
+async fn handle(deps: &Deps, req: &Request) -> Result<Reply, TallyError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
+    let domain = header("x-shopify-shop-domain").to_lowercase();
+    let body = request::body(req);
+    let shop = auth::webhook(&deps.store, &domain, &header("x-shopify-hmac-sha256"), body).await?;
+    tracing::Span::current().record("shop", domain.as_str());
+    let webhook_id = header("x-shopify-webhook-id");
+    if webhook_id.is_empty() {
+        return Err(Invalid::WebhookId.into());
+    }
+    let event = event(&header("x-shopify-topic"), body)?;
+    let handled = webhooks::receive(deps, &shop, &webhook_id, event).await?;
+    Reply::json(200, &views::handled(&handled))
+}
+
+/// The delivery's body, as its topic says to read it.
+fn event(topic: &str, body: &[u8]) -> Result<Event, TallyError> {
+    Ok(match topic {
+        "orders/create" => Event::OrderCreated(order(read(topic, body)?)),
+        "orders/cancelled" => Event::OrderCancelled(order(read(topic, body)?)),
+        "customers/create" => {
+            let customer: CustomerBody = read(topic, body)?;
+            Event::CustomerCreated { customer_id: customer.id, email: customer.email }
+        }
+        other => Event::Other(other.into()),
+    })
+}
+
+/// A malformed body under a valid signature is refused, and logged: Shopify sent something unexpected.
+fn read<T: DeserializeOwned>(topic: &str, body: &[u8]) -> Result<T, TallyError> {
+    serde_json::from_slice(body).map_err(|e| {
+        tracing::warn!(topic, error = %e, "malformed webhook body under a valid signature");
+        Invalid::WebhookBody { topic: topic.into(), reason: e.to_string() }.into()
+    })
+}
+
+fn order(body: OrderBody) -> Order {
+    Order {
+        id: body.id,
+        name: body.name.unwrap_or_else(|| body.id.to_string()),
+        codes: body.discount_codes.into_iter().map(|used| used.code).collect(),
+    }
+}

@@ -1,0 +1,36 @@
+//! The use cases: each module orchestrates one thing Tally does, from a typed command to a domain result,
+//! with the store and Shopify. Nothing here sees an HTTP request or builds an HTTP response.
+
+pub mod adjust;
+pub mod audit;
+pub mod enroll;
+pub mod expire;
+pub mod idempotency;
+pub mod loyalty;
+pub mod orders;
+pub mod reconcile;
+pub mod redeem;
+pub mod refund;
+pub mod review;
+pub mod rules;
+pub mod settle;
+pub mod webhooks;
+
+mod issue;
+
+use crate::domain::Time;
+use crate::shopify::ShopifyHttp;
+use crate::store::Store;
+
+/// What a use case needs: built once per process, borrowed by every request.
+#[derive(Clone, Debug)]
+pub struct Deps {
+    pub store: Store,
+    pub shopify: ShopifyHttp,
+}
+
+/// The time now, to the second: the precision Tally stores and returns.
+pub fn now() -> Time {
+    let now = Time::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}

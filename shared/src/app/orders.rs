@@ -1,0 +1,67 @@
+//! What orders do to rewards: an order that uses a code marks its reward `USED` (and pays its
+//! reservation); a cancelled order gives the points back once, if the shop says so.
+
+use super::{now, Deps};
+use crate::domain::error::TallyError;
+use crate::domain::order::Order;
+use crate::domain::reward::{Reward, RewardStatus};
+use crate::domain::shop::Shop;
+
+/// What an order's webhook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderOutcome {
+    pub order_id: u64,
+    pub rewards_used: usize,
+    pub rewards_refunded: usize,
+}
+
+/// Marks the rewards whose codes the order used `USED`; pays their reservations.
+pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {
+    let mut used = 0;
+    for reward in rewards_of(deps, shop, order).await? {
+        if deps.store.use_reward(&shop.domain, &reward, order, now()).await? {
+            used += 1;
+            tracing::info!(reward_id = reward.id, order_id = order.id, "reward used");
+        }
+    }
+    // A cancellation that arrived first found nothing to give back: do it now.
+    let refunded = match deps.store.is_order_cancelled(&shop.domain, order.id).await? {
+        true => refund_rewards(deps, shop, order).await?,
+        false => 0,
+    };
+    Ok(OrderOutcome { order_id: order.id, rewards_used: used, rewards_refunded: refunded })
+}
+
+/// Gives back, once, the points of the rewards the order used, if the shop says so.
+pub async fn cancelled(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {
+    // Recorded first, so that an `orders/create` handled after this sees it.
+    deps.store.mark_order_cancelled(&shop.domain, order.id, now()).await?;
+    let refunded = refund_rewards(deps, shop, order).await?;
+    Ok(OrderOutcome { order_id: order.id, rewards_used: 0, rewards_refunded: refunded })
+}
+
+async fn refund_rewards(deps: &Deps, shop: &Shop, order: &Order) -> Result<usize, TallyError> {
+    if !shop.settings.return_points_on_cancel {
+        return Ok(0);
+    }
+    let mut refunded = 0;
+    for reward in rewards_of(deps, shop, order).await? {
+        let by_this_order = reward.status == RewardStatus::Used && reward.order_id == Some(order.id);
+        if by_this_order && deps.store.refund_for_cancelled_order(&shop.domain, &reward, order, now()).await? {
+            refunded += 1;
+            tracing::info!(reward_id = reward.id, order_id = order.id, "points returned for a cancelled order");
+        }
+    }
+    Ok(refunded)
+}
+
+/// The shop's rewards among the order's discount codes; other codes are not Tally's.
+async fn rewards_of(deps: &Deps, shop: &Shop, order: &Order) -> Result<Vec<Reward>, TallyError> {
+    let mut rewards = Vec::new();
+    for code in &order.codes {
+        if let Some(owner) = deps.store.code_owner(&shop.domain, code).await? {
+            rewards.push(deps.store.reward(&shop.domain, owner.customer_id, owner.reward_id).await?);
+        }
+    }
+    Ok(rewards)
+}

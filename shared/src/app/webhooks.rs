@@ -1,0 +1,103 @@
+//! Shopify's webhook deliveries, once verified and read: deduplicated by delivery, dispatched by topic,
+//! and idempotent in their effects per reward and order, since one order can arrive through several
+//! deliveries.
+
+use super::orders::{self, OrderOutcome};
+use super::{now, Deps};
+use crate::domain::customer::Enrollment;
+use crate::domain::error::TallyError;
+use crate::domain::order::Order;
+use crate::domain::shop::Shop;
+use crate::store::Enrolled;
+
+/// What a delivery says happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    OrderCreated(Order),
+    OrderCancelled(Order),
+    /// A customer was created in Shopify.
+    CustomerCreated {
+        customer_id: u64,
+        email: Option<String>,
+    },
+    /// A topic Tally does not act on.
+    Other(String),
+}
+
+/// What handling a delivery did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// The delivery was handled before.
+    Duplicate,
+    OrderCreated(OrderOutcome),
+    OrderCancelled(OrderOutcome),
+    CustomerCreated(Enrolling),
+    Ignored(String),
+}
+
+/// What a `customers/create` did about enrollment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enrolling {
+    Enrolled,
+    AlreadyEnrolled,
+    /// The shop does not enroll new customers (`autoEnroll` off).
+    Off,
+    /// The customer cannot be enrolled as Shopify describes them.
+    Refused(String),
+    /// Another customer has the email, or the customer is excluded.
+    NotEnrolled,
+}
+
+/// Handles a delivery once: it is marked first, and forgotten again if it could not be handled, so that
+/// Shopify's retry is.
+pub async fn receive(deps: &Deps, shop: &Shop, webhook_id: &str, event: Event) -> Result<Handled, TallyError> {
+    if !deps.store.first_delivery(&shop.domain, webhook_id, now()).await? {
+        return Ok(Handled::Duplicate);
+    }
+    let handled = dispatch(deps, shop, event).await;
+    if handled.is_err() {
+        if let Err(forget) = deps.store.forget_delivery(&shop.domain, webhook_id).await {
+            tracing::error!(error = %forget, webhook_id, "could not forget a failed delivery");
+        }
+    }
+    handled
+}
+
+async fn dispatch(deps: &Deps, shop: &Shop, event: Event) -> Result<Handled, TallyError> {
+    Ok(match event {
+        Event::OrderCreated(order) => Handled::OrderCreated(orders::created(deps, shop, &order).await?),
+        Event::OrderCancelled(order) => Handled::OrderCancelled(orders::cancelled(deps, shop, &order).await?),
+        Event::CustomerCreated { customer_id, email } => {
+            Handled::CustomerCreated(customer_created(deps, shop, customer_id, email).await?)
+        }
+        Event::Other(topic) => {
+            tracing::info!(topic, "webhook topic ignored");
+            Handled::Ignored(topic)
+        }
+    })
+}
+
+async fn customer_created(
+    deps: &Deps,
+    shop: &Shop,
+    customer_id: u64,
+    email: Option<String>,
+) -> Result<Enrolling, TallyError> {
+    if !shop.settings.auto_enroll {
+        return Ok(Enrolling::Off);
+    }
+    let enrollment = Enrollment { customer_id, email: email.unwrap_or_default(), phone: None, vip_tier: None };
+    let enrollment = match enrollment.checked() {
+        Ok(enrollment) => enrollment,
+        Err(reason) => {
+            tracing::info!(customer_id, %reason, "customer not enrolled");
+            return Ok(Enrolling::Refused(reason.to_string()));
+        }
+    };
+    match deps.store.enroll(&shop.domain, enrollment, None, now()).await {
+        Ok((_, Enrolled::New | Enrolled::Reactivated)) => Ok(Enrolling::Enrolled),
+        Err(TallyError::CustomerAlreadyEnrolled(_)) => Ok(Enrolling::AlreadyEnrolled),
+        Err(TallyError::EmailInUse(_) | TallyError::CustomerExcluded) => Ok(Enrolling::NotEnrolled),
+        Err(e) => Err(e),
+    }
+}

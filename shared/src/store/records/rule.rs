@@ -1,0 +1,82 @@
+//! A redemption rule's item.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleRecord {
+    pub id: u64,
+    pub name: String,
+    pub status: RuleStatus,
+    pub reward_type: RewardType,
+    pub points_cost: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_value: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_subtotal: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_after_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variant_ids: Vec<u64>,
+    #[serde(default)]
+    pub combines_with: CombinesWithRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip_tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CombinesWithRecord {
+    pub order_discounts: bool,
+    pub product_discounts: bool,
+    pub shipping_discounts: bool,
+}
+
+impl From<&RedeemRule> for RuleRecord {
+    fn from(r: &RedeemRule) -> Self {
+        let c = r.combines_with;
+        RuleRecord {
+            id: r.id,
+            name: r.name.clone(),
+            status: r.status,
+            reward_type: r.reward_type,
+            points_cost: r.points_cost,
+            discount_value: r.discount_value,
+            minimum_subtotal: r.minimum_subtotal,
+            expires_after_days: r.expires_after_days,
+            variant_ids: r.variant_ids.clone(),
+            combines_with: CombinesWithRecord {
+                order_discounts: c.order_discounts,
+                product_discounts: c.product_discounts,
+                shipping_discounts: c.shipping_discounts,
+            },
+            vip_tier: r.vip_tier.clone(),
+        }
+    }
+}
+
+impl From<RuleRecord> for RedeemRule {
+    fn from(r: RuleRecord) -> Self {
+        let c = r.combines_with;
+        RedeemRule {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            reward_type: r.reward_type,
+            points_cost: r.points_cost,
+            discount_value: r.discount_value,
+            minimum_subtotal: r.minimum_subtotal,
+            expires_after_days: r.expires_after_days,
+            variant_ids: r.variant_ids,
+            combines_with: CombinesWith {
+                order_discounts: c.order_discounts,
+                product_discounts: c.product_discounts,
+                shipping_discounts: c.shipping_discounts,
+            },
+            vip_tier: r.vip_tier,
+        }
+    }
+}

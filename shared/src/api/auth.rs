@@ -5,12 +5,12 @@ use hmac::{Hmac, Mac};
 use lambda_http::Request;
 use sha2::Sha256;
 
+use crate::app::{shops, Deps};
 use crate::domain::error::{TallyError, Unauthorized};
 use crate::domain::shop::Shop;
-use crate::store::Store;
 
 /// The shop whose `X-API-Key` the request carries.
-pub async fn api_key(store: &Store, req: &Request) -> Result<Shop, TallyError> {
+pub async fn api_key(deps: &Deps, req: &Request) -> Result<Shop, TallyError> {
     let key = req
         .headers()
         .get("x-api-key")
@@ -18,18 +18,18 @@ pub async fn api_key(store: &Store, req: &Request) -> Result<Shop, TallyError> {
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or(Unauthorized::MissingKey)?;
-    let shop = store.shop_for_api_key(key).await?.ok_or(Unauthorized::UnknownKey)?;
+    let shop = shops::by_api_key(deps, key).await?.ok_or(Unauthorized::UnknownKey)?;
     tracing::Span::current().record("shop", shop.domain.as_str());
     Ok(shop)
 }
 
 /// The shop a webhook delivery names, if the signature is its client secret's HMAC of the raw body.
-pub async fn webhook(store: &Store, domain: &str, signature: &str, body: &[u8]) -> Result<Shop, TallyError> {
+pub async fn webhook(deps: &Deps, domain: &str, signature: &str, body: &[u8]) -> Result<Shop, TallyError> {
     const UNSIGNED: Unauthorized = Unauthorized::BadWebhookSignature;
     if domain.is_empty() || signature.is_empty() {
         return Err(UNSIGNED.into());
     }
-    let shop = store.get_shop(domain).await?.ok_or(UNSIGNED)?;
+    let shop = shops::by_domain(deps, domain).await?.ok_or(UNSIGNED)?;
     match verify(&shop.client_secret, body, signature) {
         true => Ok(shop),
         false => Err(UNSIGNED.into()),

@@ -33,7 +33,7 @@ pub async fn read(
     req: &Request,
     run: impl AsyncFnOnce(&Shop) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
-    let result = match auth::api_key(&deps.store, req).await {
+    let result = match auth::api_key(deps, req).await {
         Ok(shop) => run(&shop).await,
         Err(e) => Err(e),
     };
@@ -48,7 +48,7 @@ pub async fn write<C>(
     parse: impl FnOnce(&Request) -> Result<C, TallyError>,
     run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
-    let shop = match auth::api_key(&deps.store, req).await {
+    let shop = match auth::api_key(deps, req).await {
         Ok(shop) => shop,
         Err(e) => return error_response(&e),
     };

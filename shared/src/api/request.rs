@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::app::idempotency::Keyed;
+use crate::domain::customer::CustomerRef;
 use crate::domain::error::{Invalid, TallyError};
 use crate::domain::points::Number;
 
@@ -39,6 +40,13 @@ pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, Ta
         Some(value) => value.parse().map(Some).map_err(|_| Invalid::QueryNumber { name, value }.into()),
         None => Ok(None),
     }
+}
+
+/// The customer a GET names in its query: `customerId` or `customerEmail`, exactly one.
+pub fn customer(req: &Request) -> Result<CustomerRef, TallyError> {
+    let id = query_number(req, "customerId")?;
+    let email = query_param(req, "customerEmail");
+    Ok(CustomerRef::from_parts(id, email.as_deref()).map_err(Invalid::from)?)
 }
 
 /// A positive integer id from the path (`/…/{name}/…`).

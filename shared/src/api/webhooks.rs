@@ -44,7 +44,7 @@ async fn handle(deps: &Deps, req: &Request) -> Result<Reply, TallyError> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
     let domain = header("x-shopify-shop-domain").to_lowercase();
     let body = request::body(req);
-    let shop = auth::webhook(&deps.store, &domain, &header("x-shopify-hmac-sha256"), body).await?;
+    let shop = auth::webhook(deps, &domain, &header("x-shopify-hmac-sha256"), body).await?;
     tracing::Span::current().record("shop", domain.as_str());
     let webhook_id = header("x-shopify-webhook-id");
     if webhook_id.is_empty() {

@@ -23,7 +23,7 @@ pub(crate) async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &R
         return Issue::Failed("the rule has no amount to credit".into());
     };
     // Store credit takes no idempotency key: one attempt, and an unknown outcome is never retried.
-    match shopify.credit_store_credit(reward.customer_id, input).await {
+    match shopify.credit_store_credit(reward.customer_id, &input).await {
         Ok(id) => Issue::Issued(id),
         Err(ShopifyError::Unknown(reason)) => Issue::Unknown(reason),
         Err(e) => Issue::Failed(e.to_string()),

@@ -14,6 +14,7 @@ pub mod refund;
 pub mod review;
 pub mod rules;
 pub mod settle;
+pub mod shops;
 pub mod webhooks;
 
 mod issue;

@@ -2,11 +2,13 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{customer_gid, rfc3339, variant_gid};
 use crate::domain::reward::Reward;
 use crate::domain::rule::{RedeemRule, RewardType};
+use crate::domain::Time;
 
 /// A discount to create, with the mutation it needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,12 +76,24 @@ pub fn discount_input(reward: &Reward, rule: &RedeemRule) -> Option<DiscountMuta
     Some(DiscountMutation::Basic(Value::Object(input)))
 }
 
-/// The `creditInput` of `storeCreditAccountCredit` for a store credit reward.
-pub fn store_credit_input(reward: &Reward) -> Option<Value> {
-    let amount = reward.amount?;
-    let mut input = json!({"creditAmount": {"amount": amount.to_string(), "currencyCode": reward.currency}});
-    if let Some(expires) = reward.expire_date {
-        input["expiresAt"] = json!(rfc3339(expires));
-    }
-    Some(input)
+/// The `creditInput` of `storeCreditAccountCredit`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreCreditInput {
+    credit_amount: Money,
+    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    expires_at: Option<Time>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Money {
+    amount: Decimal,
+    currency_code: String,
+}
+
+/// The credit for a store credit reward: its amount, ending with the reward.
+pub fn store_credit_input(reward: &Reward) -> Option<StoreCreditInput> {
+    let credit_amount = Money { amount: reward.amount?, currency_code: reward.currency.clone() };
+    Some(StoreCreditInput { credit_amount, expires_at: reward.expire_date })
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-pub use inputs::{discount_input, store_credit_input, DiscountMutation};
+pub use inputs::{discount_input, store_credit_input, DiscountMutation, StoreCreditInput};
 pub use operations::DOCUMENTS;
 use responses::{Envelope, UserError};
 
@@ -151,7 +151,11 @@ impl ShopifyClient<'_> {
     }
 
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
-    pub async fn credit_store_credit(&self, customer_id: u64, input: Value) -> Result<String, ShopifyError> {
+    pub async fn credit_store_credit(
+        &self,
+        customer_id: u64,
+        input: &StoreCreditInput,
+    ) -> Result<String, ShopifyError> {
         let variables = json!({"id": customer_gid(customer_id), "input": input});
         let data: responses::StoreCreditCredited = self.call(operations::CREDIT_STORE_CREDIT, variables).await?;
         let payload = data.store_credit_account_credit;

@@ -4,7 +4,8 @@ use lambda_http::{Body, Error, Request, Response};
 use tally_shared::api::bodies::EnrollBody;
 use tally_shared::api::views::LoyaltyView;
 use tally_shared::api::{request, write, Reply};
-use tally_shared::app::enroll::{enroll, Enrolled};
+use tally_shared::app::enroll::enroll;
+use tally_shared::domain::customer::Enrolled;
 use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]

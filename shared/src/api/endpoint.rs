@@ -57,7 +57,7 @@ pub async fn write<C>(
         Err(e) => Err(e),
     };
     let attempt = match begun {
-        Ok(Begun::Run(attempt)) => attempt,
+        Ok(Begun::Run(attempt)) => Attempt { deadline: request::deadline(req), ..attempt },
         Ok(Begun::Replay(answer)) => return replay(answer),
         Err(e) => return error_response(&e),
     };

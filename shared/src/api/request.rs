@@ -1,6 +1,8 @@
 //! Reading an API Gateway request: its body, query, path and idempotency key. What is wrong with any of
 //! them is a precise `INVALID_REQUEST`.
 
+use std::time::{Duration, Instant, SystemTime};
+
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -68,6 +70,17 @@ pub fn number(field: &'static str, value: &serde_json::Value) -> Result<Number, 
         (None, Some(f)) => Ok(Number::Float(f)),
         _ => Err(not_a_number().into()),
     }
+}
+
+/// Time kept back from the Lambda's deadline to record Shopify's outcome and answer, whatever Shopify does.
+const ANSWER_RESERVE: Duration = Duration::from_secs(2);
+
+/// When the request must be done with Shopify: the Lambda's deadline, less the time to answer. `None`
+/// where no Lambda runs the handler with a deadline.
+pub fn deadline(req: &Request) -> Option<Instant> {
+    let context = req.lambda_context_ref().filter(|context| context.deadline > 0)?;
+    let left = context.deadline().duration_since(SystemTime::now()).unwrap_or_default();
+    Some(Instant::now() + left.saturating_sub(ANSWER_RESERVE))
 }
 
 /// The request's `Idempotency-Key`, with what makes two requests the same: method, path and body (as

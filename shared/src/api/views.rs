@@ -204,7 +204,9 @@ pub fn handled(handled: &Handled) -> serde_json::Value {
         Handled::CustomerCreated(Enrolling::Enrolled) => json!({"enrolled": true}),
         Handled::CustomerCreated(Enrolling::AlreadyEnrolled) => json!({"enrolled": true, "already": true}),
         Handled::CustomerCreated(Enrolling::Off) => json!({"enrolled": false, "reason": "autoEnroll is off"}),
-        Handled::CustomerCreated(Enrolling::Refused(reason)) => json!({"enrolled": false, "reason": reason}),
+        Handled::CustomerCreated(Enrolling::Refused(reason)) => {
+            json!({"enrolled": false, "reason": reason.to_string()})
+        }
         Handled::CustomerCreated(Enrolling::NotEnrolled) => json!({"enrolled": false}),
         Handled::Ignored(topic) => json!({"ignored": topic}),
     }

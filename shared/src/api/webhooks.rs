@@ -50,13 +50,13 @@ async fn handle(deps: &Deps, req: &Request) -> Result<Reply, TallyError> {
     if webhook_id.is_empty() {
         return Err(Invalid::WebhookId.into());
     }
-    let event = event(&header("x-shopify-topic"), body)?;
+    let event = event(&header("x-shopify-topic"), body);
     let handled = webhooks::receive(deps, &shop, &webhook_id, event).await?;
     Reply::json(200, &views::handled(&handled))
 }
 
 /// The delivery's body, as its topic says to read it.
-fn event(topic: &str, body: &[u8]) -> Result<Event, TallyError> {
+fn event(topic: &str, body: &[u8]) -> Result<Event, Invalid> {
     Ok(match topic {
         "orders/create" => Event::OrderCreated(order(read(topic, body)?)),
         "orders/cancelled" => Event::OrderCancelled(order(read(topic, body)?)),
@@ -69,10 +69,10 @@ fn event(topic: &str, body: &[u8]) -> Result<Event, TallyError> {
 }
 
 /// A malformed body under a valid signature is refused, and logged: Shopify sent something unexpected.
-fn read<T: DeserializeOwned>(topic: &str, body: &[u8]) -> Result<T, TallyError> {
+fn read<T: DeserializeOwned>(topic: &str, body: &[u8]) -> Result<T, Invalid> {
     serde_json::from_slice(body).map_err(|e| {
         tracing::warn!(topic, error = %e, "malformed webhook body under a valid signature");
-        Invalid::WebhookBody { topic: topic.into(), reason: e.to_string() }.into()
+        Invalid::WebhookBody { topic: topic.into(), reason: e.to_string() }
     })
 }
 

@@ -46,11 +46,7 @@ pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError>
             if reward.status == RewardStatus::Unused {
                 if let Some(code) = &reward.discount_code {
                     let found = shopify.find_discount(code).await.map_err(shopify_down)?;
-                    if found.is_none() {
-                        report
-                            .problems
-                            .push(format!("reward {} is UNUSED but its code {code} is not in Shopify", reward.id));
-                    }
+                    check_unused_code(reward, code, found.map(|f| f.active), &mut report);
                 }
             }
         }
@@ -90,6 +86,21 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
     }
 }
 
+/// An unused reward's code works in Shopify, unless a refund of it is under way.
+fn check_unused_code(reward: &Reward, code: &str, active: Option<bool>, report: &mut AuditReport) {
+    let id = reward.id;
+    match (active, &reward.refund_requested) {
+        (Some(true), None) => {}
+        (_, Some(request)) => report
+            .notes
+            .push(format!("reward {id} is being refunded since {} (reconcile finishes or abandons it)", request.at)),
+        (None, None) => report.problems.push(format!("reward {id} is UNUSED but its code {code} is not in Shopify")),
+        (Some(false), None) => {
+            report.problems.push(format!("reward {id} is UNUSED but its code {code} no longer works in Shopify"))
+        }
+    }
+}
+
 /// The ledger entries a reward must have, given its status: one debit (or reservation), the payment of a
 /// reservation once its order came, and one return exactly when its points came back.
 fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditReport) {
@@ -100,18 +111,25 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
     let used =
         matches!(reward.status, Used | Refunded) && !refunded_unused && reward.reward_type == RewardKind::DiscountCode;
     let must_return = matches!(reward.status, Failed | Refunded);
+    // A late use: an order used the code after the points had come back, and took them again.
+    let late = reward.points_taken_late.is_some();
+    let retaken = usize::from(reward.points_taken_late.is_some_and(|points| points > 0));
     let expected = match reward.deduction_mode {
-        DeductionMode::Immediate => {
-            [(LedgerKind::Redeem, 1), (LedgerKind::RedeemReversed, usize::from(reward.points_returned))].to_vec()
-        }
+        DeductionMode::Immediate => [
+            (LedgerKind::Redeem, 1),
+            (LedgerKind::RedeemReversed, usize::from(late) + usize::from(reward.points_returned)),
+            (LedgerKind::LateUse, retaken),
+        ]
+        .to_vec(),
         DeductionMode::OnOrder => [
             (LedgerKind::Reserve, 1),
-            (LedgerKind::ReservationSpent, usize::from(used)),
+            (LedgerKind::ReservationSpent, usize::from(used && !late)),
             (
                 LedgerKind::ReservationReleased,
-                usize::from(matches!(reward.status, Failed | Expired) || refunded_unused),
+                usize::from(matches!(reward.status, Failed | Expired) || refunded_unused || late),
             ),
             (LedgerKind::RedeemReversed, usize::from(reward.status == Refunded && !refunded_unused)),
+            (LedgerKind::LateUse, retaken),
         ]
         .to_vec(),
     };
@@ -128,6 +146,15 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
     }
     if must_return && !reward.points_returned {
         report.problems.push(format!("reward {} is {} but its points were not returned", reward.id, reward.status));
+    }
+    if let Some(taken) = reward.points_taken_late {
+        let order = reward.order_name.as_deref().unwrap_or("an order");
+        let kept = reward.points_redeemed - taken;
+        let kept = if kept > 0 { format!("; the customer kept {kept} points") } else { String::new() };
+        report.notes.push(format!(
+            "reward {} was used by {order} after its points had been returned; {taken} of its {} points were taken again{kept}",
+            reward.id, reward.points_redeemed
+        ));
     }
     match (&reward.status, &reward.review_reason) {
         (RewardStatus::Pending, Some(reason)) => {

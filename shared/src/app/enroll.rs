@@ -2,12 +2,11 @@
 
 use super::idempotency::Attempt;
 use super::{loyalty, now, Deps};
-use crate::domain::customer::Enrollment;
+use crate::domain::customer::{Enrolled, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::loyalty::Loyalty;
 use crate::domain::shop::Shop;
-pub use crate::store::Enrolled;
 
 /// Enrolls the customer; a returning customer keeps their balance and rewards.
 pub async fn enroll(
@@ -16,8 +15,8 @@ pub async fn enroll(
     enrollment: Enrollment,
     attempt: &Attempt,
 ) -> Result<(Loyalty, Enrolled), TallyError> {
-    if let Some(Effect::Customer { customer_id }) = attempt.resume {
-        return Ok((loyalty::of(deps, shop, customer_id).await?, Enrolled::New));
+    if let Some(Effect::Customer { customer_id, outcome }) = attempt.resume {
+        return Ok((loyalty::of(deps, shop, customer_id).await?, outcome));
     }
     let (customer, outcome) = deps.store.enroll(&shop.domain, enrollment, attempt.claim.as_ref(), now()).await?;
     tracing::info!(customer_id = customer.customer_id, ?outcome, "customer enrolled");

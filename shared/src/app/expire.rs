@@ -1,6 +1,7 @@
 //! Expiry: every `UNUSED` reward past its end has its discount deactivated in Shopify and becomes
 //! `EXPIRED`; a reservation is released, and an immediate reward's points come back if the shop says so.
 
+use super::codes::{self, Code};
 use super::Deps;
 use crate::domain::error::TallyError;
 use crate::domain::Time;
@@ -12,6 +13,8 @@ pub struct ExpireReport {
     pub expired: usize,
     /// Shopify could not be reached: left for the next run.
     pub still_active: usize,
+    /// An order used the code in Shopify: left for that order's webhook.
+    pub awaiting_order: usize,
 }
 
 /// Expires what has ended by `at` (now, except in tests).
@@ -21,13 +24,21 @@ pub async fn expire(deps: &Deps, only_shop: Option<&str>, at: Time) -> Result<Ex
     for shop in &shops {
         let shopify = deps.shopify.for_shop(shop);
         for reward in deps.store.expiring_rewards(&shop.domain, at).await? {
-            if let Some(id) = &reward.discount_code_id {
-                // Shopify first: a code that still works must not outlive its reward.
-                if let Err(e) = shopify.deactivate_discount(id).await {
-                    tracing::warn!(reward_id = reward.id, error = %e, "could not deactivate; next run tries again");
-                    report.still_active += 1;
+            // Shopify first: a code that still works must not outlive its reward, and one an order used is
+            // that order's to settle.
+            let ended = match codes::in_shopify(&shopify, &reward).await {
+                Ok(Code::Used) => {
+                    report.awaiting_order += 1;
                     continue;
                 }
+                Ok(Code::Unused { id, active: true }) => shopify.deactivate_discount(&id).await,
+                Ok(Code::Absent | Code::Unused { active: false, .. }) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ended {
+                tracing::warn!(reward_id = reward.id, error = %e, "could not deactivate; next run tries again");
+                report.still_active += 1;
+                continue;
             }
             let return_points = shop.settings.return_points_on_expiry;
             if deps.store.expire_reward(&shop.domain, &reward, return_points, super::now()).await? {

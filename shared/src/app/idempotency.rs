@@ -1,7 +1,9 @@
 //! Idempotency keys around a use case. `begin` claims the key (or finds its answer, or the effect of an
 //! attempt whose answer was lost); the use case runs with the resulting `Attempt`, recording its effect in
-//! the very transaction that makes it; `finish` keeps the answer for retries, or lets the key go when the
-//! answer says to try again.
+//! the very transaction that makes it; `finish` keeps the answer for retries when the request made an
+//! effect, lets the key go when the answer says to try again, and frees it when nothing was done.
+
+use std::time::Instant;
 
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
@@ -15,11 +17,14 @@ pub struct Keyed {
     pub fingerprint: String,
 }
 
-/// How a write is to run: under a claim on its key, and as the retry of an effect already made.
+/// How a write is to run: under a claim on its key, as the retry of an effect already made, and by when
+/// it must be done with Shopify.
 #[derive(Debug, Default)]
 pub struct Attempt {
     pub claim: Option<Claim>,
     pub resume: Option<Effect>,
+    /// One deadline for every call to Shopify the request makes, derived from the time the Lambda has left.
+    pub deadline: Option<Instant>,
 }
 
 /// An answer as its client received it, kept under the key for the retries.
@@ -43,10 +48,10 @@ pub async fn begin(store: &Store, domain: &str, keyed: Option<&Keyed>) -> Result
     let Some(keyed) = keyed else { return Ok(Begun::Run(Attempt::default())) };
     // The lock is timed to the millisecond: the clock as it is, not the stored second.
     match store.begin_idempotent(domain, &keyed.key, &keyed.fingerprint, Time::now_utc()).await? {
-        Begin::Run(claim) => Ok(Begun::Run(Attempt { claim: Some(claim), resume: None })),
+        Begin::Run(claim) => Ok(Begun::Run(Attempt { claim: Some(claim), ..Attempt::default() })),
         Begin::Resume(claim, effect) => {
             tracing::info!(idempotency_key = %keyed.key, %effect, "resuming a request whose answer was lost");
-            Ok(Begun::Run(Attempt { claim: Some(claim), resume: Some(effect) }))
+            Ok(Begun::Run(Attempt { claim: Some(claim), resume: Some(effect), deadline: None }))
         }
         Begin::Replay { status, body } => Ok(Begun::Replay(Answer { status, body })),
         Begin::InProgress => Err(TallyError::RequestInProgress),
@@ -54,12 +59,13 @@ pub async fn begin(store: &Store, domain: &str, keyed: Option<&Keyed>) -> Result
     }
 }
 
-/// Ends an attempt: `answer` is kept for its retries; without one the key is let go at once, so that a
-/// retry runs the request, or resumes it from its recorded effect.
+/// Ends an attempt: `answer`, final, is kept for its retries if the request made an effect; without an
+/// answer the key is let go at once, so that a retry resumes from the recorded effect. A request that made
+/// no effect frees its key either way: a retry runs afresh.
 pub async fn finish(store: &Store, domain: &str, attempt: &Attempt, answer: Option<&Answer>) {
     let Some(claim) = &attempt.claim else { return };
     let kept = match answer {
-        Some(answer) => store.finish_idempotent(domain, claim, answer.status, &answer.body).await,
+        Some(answer) => store.finish_idempotent(domain, claim, answer.status, &answer.body).await.map(|_| ()),
         None => store.release_idempotent(domain, claim).await,
     };
     if let Err(e) = kept {

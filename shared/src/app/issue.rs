@@ -35,7 +35,7 @@ pub(crate) async fn issue(shopify: &ShopifyClient<'_>, reward: &Reward, rule: &R
 /// lost, that attempt may still land later, so the reward is never failed here: it stays pending and is
 /// settled by lookup after the grace period.
 async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutation, code: &str) -> Issue {
-    let deadline = Instant::now() + shopify.budget();
+    let deadline = shopify.deadline();
     let mut lost: Option<String> = None;
     loop {
         match shopify.create_discount(discount).await {
@@ -45,7 +45,7 @@ async fn create_discount(shopify: &ShopifyClient<'_>, discount: &DiscountMutatio
             Err(e) => return lost.map_or_else(|| Issue::Failed(e.to_string()), Issue::Unknown),
         }
         match shopify.find_discount(code).await {
-            Ok(Some(id)) => return Issue::Issued(id),
+            Ok(Some(found)) => return Issue::Issued(found.id),
             _ if Instant::now() >= deadline => {
                 return lost.map_or_else(
                     || Issue::Failed("the code is taken by a discount Shopify cannot find".into()),

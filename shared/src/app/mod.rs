@@ -17,6 +17,7 @@ pub mod settle;
 pub mod shops;
 pub mod webhooks;
 
+mod codes;
 mod issue;
 
 use crate::domain::Time;
@@ -34,4 +35,13 @@ pub struct Deps {
 pub fn now() -> Time {
     let now = Time::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// Aborts the process at a named point when `TALLY_CRASH_AT` names it, to prove that a Lambda dying
+/// there loses nothing. Honoured only against DynamoDB Local (`DYNAMODB_ENDPOINT` set), never in AWS.
+pub(crate) fn crash_point(name: &str) {
+    if std::env::var("TALLY_CRASH_AT").is_ok_and(|at| at == name) && std::env::var("DYNAMODB_ENDPOINT").is_ok() {
+        tracing::error!(crash_point = name, "aborting, as TALLY_CRASH_AT asks");
+        std::process::abort();
+    }
 }

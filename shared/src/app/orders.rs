@@ -1,7 +1,8 @@
 //! What orders do to rewards: an order that uses a code marks its reward `USED` (and pays its
 //! reservation); a cancelled order gives the points back once, if the shop says so.
 
-use super::{now, Deps};
+use super::{crash_point, now, Deps};
+use crate::domain::customer::CustomerRef;
 use crate::domain::error::TallyError;
 use crate::domain::order::Order;
 use crate::domain::reward::{Reward, RewardStatus};
@@ -19,9 +20,10 @@ pub struct OrderOutcome {
 pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {
     let mut used = 0;
     for reward in rewards_of(deps, shop, order).await? {
-        if deps.store.use_reward(&shop.domain, &reward, order, now()).await? {
+        if use_reward(deps, shop, &reward, order).await? {
             used += 1;
             tracing::info!(reward_id = reward.id, order_id = order.id, "reward used");
+            crash_point("mid-order");
         }
     }
     // A cancellation that arrived first found nothing to give back: do it now.
@@ -31,6 +33,42 @@ pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOut
     };
     Ok(OrderOutcome { order_id: order.id, rewards_used: used, rewards_refunded: refunded })
 }
+
+/// Marks one reward used by the order. A reward whose points went back before the order came (a refund or
+/// an expiry raced the order) is used all the same, and its points are taken from the balance again, as
+/// far as the balance goes: the order had the discount.
+async fn use_reward(deps: &Deps, shop: &Shop, reward: &Reward, order: &Order) -> Result<bool, TallyError> {
+    let store = &deps.store;
+    match reward.status {
+        RewardStatus::Unused | RewardStatus::Pending => store.use_reward(&shop.domain, reward, order, now()).await,
+        RewardStatus::Expired if !reward.points_returned => {
+            store.use_reward_late(&shop.domain, reward, order, None, now()).await
+        }
+        _ if reward.used_late_would_take_points() => {
+            for _ in 0..LATE_ATTEMPTS {
+                let customer = store.find_customer(&shop.domain, &CustomerRef::Id(reward.customer_id)).await?;
+                let points = reward.points_redeemed.min(customer.available_points.max(0));
+                match store.use_reward_late(&shop.domain, reward, order, Some(points), now()).await {
+                    Err(TallyError::InsufficientPoints { .. }) => continue,
+                    outcome => {
+                        tracing::warn!(
+                            reward_id = reward.id,
+                            order_id = order.id,
+                            points,
+                            "a code was used after its points went back"
+                        );
+                        return outcome;
+                    }
+                }
+            }
+            Err(TallyError::Busy)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// A late use re-reads the balance when it shrank under it, this many times.
+const LATE_ATTEMPTS: usize = 3;
 
 /// Gives back, once, the points of the rewards the order used, if the shop says so.
 pub async fn cancelled(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {

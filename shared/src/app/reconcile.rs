@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use super::codes::{self, Code};
 use super::settle::settle_pending;
 use super::{now, Deps};
 use crate::domain::error::TallyError;
-use crate::domain::reward::{RewardKind, RewardStatus};
+use crate::domain::reward::{Reward, RewardKind, RewardStatus};
 use crate::domain::shop::Shop;
 
 /// What one run did.
@@ -23,6 +24,10 @@ pub struct ReconcileReport {
     pub marked_for_review: usize,
     /// Shopify could not be asked: left for the next run.
     pub still_pending: usize,
+    /// Refunds that stopped after the code was deactivated: finished, the points returned.
+    pub refunds_finished: usize,
+    /// Refunds that stopped before the code was deactivated: taken back, the reward unused again.
+    pub refunds_abandoned: usize,
 }
 
 /// Settles the pending rewards of one shop, or of every shop, older than `grace`.
@@ -44,6 +49,13 @@ pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) ->
             }
             tracing::info!(shop = %shop.domain, reward_id = reward.id, status = %settled.status, "reconciled");
         }
+        for reward in deps.store.refunds_in_progress(&shop.domain, cutoff).await? {
+            match finish_refund(deps, shop, &reward).await? {
+                Some(true) => report.refunds_finished += 1,
+                Some(false) => report.refunds_abandoned += 1,
+                None => report.still_pending += 1,
+            }
+        }
     }
     tracing::info!(?report, "reconciliation done");
     Ok(report)
@@ -58,4 +70,30 @@ pub(crate) async fn shops(deps: &Deps, only_shop: Option<&str>) -> Result<Vec<Sh
         }
         None => deps.store.list_shops().await,
     }
+}
+
+/// A refund that stopped halfway, settled by what Shopify holds: its code no longer works, so the refund
+/// is finished (`Some(true)`); it still works, or an order used it, so the refund is abandoned
+/// (`Some(false)`); Shopify cannot be asked (`None`).
+async fn finish_refund(deps: &Deps, shop: &Shop, reward: &Reward) -> Result<Option<bool>, TallyError> {
+    let Some(request) = &reward.refund_requested else { return Ok(Some(false)) };
+    let code = match codes::in_shopify(&deps.shopify.for_shop(shop), reward).await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::warn!(reward_id = reward.id, error = %e, "could not look the code up; the refund waits");
+            return Ok(None);
+        }
+    };
+    let store = &deps.store;
+    let finished = match code {
+        Code::Absent | Code::Unused { active: false, .. } => {
+            store.refund_reward(&shop.domain, reward, &request.reason, None, now()).await?
+        }
+        Code::Used | Code::Unused { active: true, .. } => {
+            store.abandon_refund(&shop.domain, reward).await?;
+            false
+        }
+    };
+    tracing::info!(shop = %shop.domain, reward_id = reward.id, finished, "a refund left halfway was settled");
+    Ok(Some(finished))
 }

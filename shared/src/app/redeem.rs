@@ -5,7 +5,7 @@
 use super::idempotency::Attempt;
 use super::issue::{issue, Issue};
 use super::settle::{past_grace, settle_pending};
-use super::{loyalty, now, Deps};
+use super::{crash_point, loyalty, now, Deps};
 use crate::domain::effect::Effect;
 use crate::domain::error::{TallyError, Unavailable};
 use crate::domain::loyalty::Loyalty;
@@ -34,7 +34,7 @@ pub async fn redeem(
     let rule = store.get_rule(&shop.domain, command.redeem_rule_id).await?;
     let customer = store.find_customer(&shop.domain, &command.customer).await?;
     let (_, variant) = check(&rule, &customer, command)?;
-    let shopify = deps.shopify.for_shop(shop);
+    let shopify = deps.shopify.for_shop(shop).until(attempt.deadline);
     let variant = match variant {
         Some(id) => match shopify.variant_price(id).await {
             Ok(Some(price)) => Some((id, price)),
@@ -84,13 +84,4 @@ async fn answer(deps: &Deps, shop: &Shop, reward: Reward) -> Result<Redeemed, Ta
         return Err(Unavailable::NotIssued(reason).into());
     }
     Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward })
-}
-
-/// Aborts the process at a named point when `TALLY_CRASH_AT` names it, to prove that a Lambda dying
-/// there loses nothing. Honoured only against DynamoDB Local (`DYNAMODB_ENDPOINT` set), never in AWS.
-fn crash_point(name: &str) {
-    if std::env::var("TALLY_CRASH_AT").is_ok_and(|at| at == name) && std::env::var("DYNAMODB_ENDPOINT").is_ok() {
-        tracing::error!(crash_point = name, "aborting, as TALLY_CRASH_AT asks");
-        std::process::abort();
-    }
 }

@@ -2,13 +2,14 @@
 //! transaction, the reward becomes `REFUNDED` and its points come back (or its reservation is released).
 //! A code that still works never outlives its reward.
 
+use super::codes::{self, Code};
 use super::idempotency::Attempt;
 use super::redeem::Redeemed;
 use super::{loyalty, now, Deps};
 use crate::domain::customer::CustomerRef;
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
-use crate::domain::reward::Reward;
+use crate::domain::reward::{NotRefundable, Reward};
 use crate::domain::shop::Shop;
 
 /// Why a reward is taken back when the shop gives no reason.
@@ -44,22 +45,40 @@ async fn take_back(deps: &Deps, shop: &Shop, command: &RefundCommand, attempt: &
     let customer = store.find_customer(&shop.domain, &command.customer).await?;
     let reward_id = command.reward_id;
     let reward = store.reward(&shop.domain, customer.customer_id, reward_id).await?;
-    reward.refundable(Some(now())).map_err(|why| TallyError::RewardNotRefundable { reward_id, why })?;
-    if let Some(id) = &reward.discount_code_id {
-        // Deactivating twice is harmless, so a retry after a failure below simply runs again.
-        let deactivated = deps.shopify.for_shop(shop).deactivate_discount(id).await;
-        deactivated.map_err(|e| TallyError::ShopifyNotReverted(e.into()))?;
+    let refused = |why| TallyError::RewardNotRefundable { reward_id, why };
+    reward.refundable(Some(now())).map_err(refused)?;
+    let shopify = deps.shopify.for_shop(shop).until(attempt.deadline);
+    let code = codes::in_shopify(&shopify, &reward).await.map_err(|e| TallyError::ShopifyNotReverted(e.into()))?;
+    if code == Code::Used {
+        return Err(refused(NotRefundable::CodeUsed));
     }
-    let claim = attempt.claim.as_ref();
-    if !store.refund_reward(&shop.domain, &reward, &command.reason, claim, now()).await? {
-        // An order used it (or another refund won) between the read and now.
-        let current = store.reward(&shop.domain, customer.customer_id, reward_id).await?;
-        return Err(match current.refundable(None) {
-            Err(why) => TallyError::RewardNotRefundable { reward_id, why },
-            Ok(()) => TallyError::Busy,
-        });
+    // Written before the code is touched, so that a refund that stops halfway is found and finished.
+    if !store.begin_refund(&shop.domain, &reward, &command.reason, now()).await? {
+        return Err(raced(deps, shop, &reward).await);
+    }
+    if let Code::Unused { id, active: true } = &code {
+        if let Err(e) = shopify.deactivate_discount(id).await {
+            if let Err(abandon) = store.abandon_refund(&shop.domain, &reward).await {
+                tracing::warn!(reward_id, error = %abandon, "could not abandon the refund; reconcile will");
+            }
+            return Err(TallyError::ShopifyNotReverted(e.into()));
+        }
+    }
+    if !store.refund_reward(&shop.domain, &reward, &command.reason, attempt.claim.as_ref(), now()).await? {
+        return Err(raced(deps, shop, &reward).await);
     }
     let refunded = store.reward(&shop.domain, customer.customer_id, reward_id).await?;
     tracing::info!(customer_id = refunded.customer_id, reward_id, points = refunded.points_redeemed, "reward refunded");
     Ok(refunded)
+}
+
+/// The answer when the reward changed under the refund: an order used it, or another refund won.
+async fn raced(deps: &Deps, shop: &Shop, reward: &Reward) -> TallyError {
+    match deps.store.reward(&shop.domain, reward.customer_id, reward.id).await {
+        Ok(current) => match current.refundable(None) {
+            Err(why) => TallyError::RewardNotRefundable { reward_id: reward.id, why },
+            Ok(()) => TallyError::Busy,
+        },
+        Err(e) => e,
+    }
 }

@@ -23,7 +23,7 @@ pub async fn settle_pending(deps: &Deps, shop: &Shop, reward: &Reward, past_grac
         return store.mark_for_review(&shop.domain, reward, reason).await;
     };
     match deps.shopify.for_shop(shop).find_discount(code).await {
-        Ok(Some(id)) => store.issue_reward(&shop.domain, reward, &id, now()).await,
+        Ok(Some(found)) => store.issue_reward(&shop.domain, reward, &found.id, now()).await,
         Ok(None) if past_grace => {
             store.fail_reward(&shop.domain, reward, "the discount was never created in Shopify", now()).await
         }

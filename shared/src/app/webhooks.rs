@@ -4,11 +4,10 @@
 
 use super::orders::{self, OrderOutcome};
 use super::{now, Deps};
-use crate::domain::customer::Enrollment;
-use crate::domain::error::TallyError;
+use crate::domain::customer::{Enrolled, Enrollment, EnrollmentError};
+use crate::domain::error::{Invalid, TallyError};
 use crate::domain::order::Order;
 use crate::domain::shop::Shop;
-use crate::store::Enrolled;
 
 /// What a delivery says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,24 +42,39 @@ pub enum Enrolling {
     /// The shop does not enroll new customers (`autoEnroll` off).
     Off,
     /// The customer cannot be enrolled as Shopify describes them.
-    Refused(String),
+    Refused(EnrollmentError),
     /// Another customer has the email, or the customer is excluded.
     NotEnrolled,
 }
 
-/// Handles a delivery once: it is marked first, and forgotten again if it could not be handled, so that
-/// Shopify's retry is.
-pub async fn receive(deps: &Deps, shop: &Shop, webhook_id: &str, event: Event) -> Result<Handled, TallyError> {
-    if !deps.store.first_delivery(&shop.domain, webhook_id, now()).await? {
+/// Handles a delivery. It is recorded as handled only once its effects are made, so that a delivery whose
+/// handler died halfway is handled again when Shopify retries it; every effect is idempotent on its own
+/// (per reward and order), so a delivery handled twice at once, or again after a crash, changes nothing
+/// more.
+///
+/// A body Tally cannot read (`Err`) is recorded as handled at once and refused: its retries would be the
+/// same body, and are answered as duplicates.
+pub async fn receive(
+    deps: &Deps,
+    shop: &Shop,
+    webhook_id: &str,
+    event: Result<Event, Invalid>,
+) -> Result<Handled, TallyError> {
+    if deps.store.delivery_handled(&shop.domain, webhook_id).await? {
         return Ok(Handled::Duplicate);
     }
-    let handled = dispatch(deps, shop, event).await;
-    if handled.is_err() {
-        if let Err(forget) = deps.store.forget_delivery(&shop.domain, webhook_id).await {
-            tracing::error!(error = %forget, webhook_id, "could not forget a failed delivery");
+    let handled = match event {
+        Ok(event) => dispatch(deps, shop, event).await?,
+        Err(invalid) => {
+            deps.store.record_delivery(&shop.domain, webhook_id, now()).await?;
+            return Err(invalid.into());
         }
+    };
+    if let Err(e) = deps.store.record_delivery(&shop.domain, webhook_id, now()).await {
+        // The effects are made; a retry would find them made.
+        tracing::warn!(error = %e, webhook_id, "could not record a handled delivery");
     }
-    handled
+    Ok(handled)
 }
 
 async fn dispatch(deps: &Deps, shop: &Shop, event: Event) -> Result<Handled, TallyError> {
@@ -91,7 +105,7 @@ async fn customer_created(
         Ok(enrollment) => enrollment,
         Err(reason) => {
             tracing::info!(customer_id, %reason, "customer not enrolled");
-            return Ok(Enrolling::Refused(reason.to_string()));
+            return Ok(Enrolling::Refused(reason));
         }
     };
     match deps.store.enroll(&shop.domain, enrollment, None, now()).await {

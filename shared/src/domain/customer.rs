@@ -45,6 +45,14 @@ pub struct Enrollment {
     pub vip_tier: Option<String>,
 }
 
+/// What an enrollment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolled {
+    New,
+    /// A customer who had left came back, with the balance and rewards they had.
+    Reactivated,
+}
+
 /// What is wrong with an enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnrollmentError {

@@ -18,6 +18,8 @@ vocabulary! {
         ReservationSpent = "RESERVATION_SPENT",
         /// A reservation given back: the reward failed or expired unused.
         ReservationReleased = "RESERVATION_RELEASED",
+        /// A reward's points taken again: an order used its code after they had been given back.
+        LateUse = "LATE_USE",
     }
 }
 
@@ -69,6 +71,11 @@ impl BalanceChange {
 
     pub fn reverse_redeem(points: i64, reward_id: u64, reason: &str) -> BalanceChange {
         Self::new(LedgerKind::RedeemReversed, (points, 0, -points, 0), reason, Some(reward_id))
+    }
+
+    /// Points taken again from the balance: an order used the reward after its points came back.
+    pub fn late_use(points: i64, reward_id: u64, reason: &str) -> BalanceChange {
+        Self::new(LedgerKind::LateUse, (-points, 0, points, 0), reason, Some(reward_id))
     }
 
     pub fn reserve(points: i64, reward_id: u64) -> BalanceChange {

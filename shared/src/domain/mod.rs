@@ -17,6 +17,11 @@ pub mod shop;
 
 pub use time::OffsetDateTime as Time;
 
+/// A time as Tally writes it everywhere (storage, the wire, messages): RFC 3339, in UTC.
+pub fn rfc3339(t: Time) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
 /// The longest VIP tier name.
 pub const MAX_TIER_LENGTH: usize = 64;
 

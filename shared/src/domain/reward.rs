@@ -69,12 +69,26 @@ pub struct Reward {
     pub failure_reason: Option<String>,
     /// Why an operator must decide whether Shopify issued this `PENDING` reward.
     pub review_reason: Option<String>,
+    /// A refund begun and not finished: the shop asked to take the reward back and its code may already be
+    /// deactivated in Shopify. Reconciliation finishes or abandons it, by what Shopify holds.
+    pub refund_requested: Option<RefundRequest>,
+    /// Points taken again from the balance when an order used the code after the reward's points had been
+    /// given back (a refund or an expiry racing the order); fewer than the reward's cost when the balance
+    /// no longer covered them.
+    pub points_taken_late: Option<i64>,
+}
+
+/// The shop's request to take a reward back, while it is carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub reason: String,
+    pub at: Time,
 }
 
 /// Why a reward cannot be refunded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotRefundable {
-    #[error("it expired at {0}")]
+    #[error("it expired at {}", super::rfc3339(*.0))]
     PastItsEnd(Time),
     #[error("Shopify has not confirmed it yet; try again in a minute")]
     Pending,
@@ -82,6 +96,8 @@ pub enum NotRefundable {
     StoreCredit,
     #[error("an order used its code")]
     Used,
+    #[error("an order used its code in Shopify; its order's webhook will settle it")]
+    CodeUsed,
     #[error("it was refunded already")]
     Refunded,
     #[error("it expired")]
@@ -136,6 +152,8 @@ impl Reward {
             refunded_at: None,
             failure_reason: None,
             review_reason: None,
+            refund_requested: None,
+            points_taken_late: None,
         }
     }
 
@@ -182,6 +200,21 @@ impl Reward {
             DeductionMode::OnOrder => BalanceChange::release_reservation(self.points_redeemed, self.id, reason),
             DeductionMode::Immediate => BalanceChange::reverse_redeem(self.points_redeemed, self.id, reason),
         }
+    }
+
+    /// Whether an order using the code now would come after the reward's points went back: it was refunded
+    /// unused, or it expired with its points (or its reservation) returned.
+    pub fn used_late_would_take_points(&self) -> bool {
+        match self.status {
+            RewardStatus::Refunded => self.order_id.is_none(),
+            RewardStatus::Expired => self.points_returned,
+            _ => false,
+        }
+    }
+
+    /// The points an order's cancellation gives back: what the reward cost, or what was taken late.
+    pub fn points_to_return(&self) -> i64 {
+        self.points_taken_late.unwrap_or(self.points_redeemed)
     }
 
     /// The change of balance that pays for the reward when it is created.

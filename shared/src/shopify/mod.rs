@@ -17,7 +17,6 @@ pub use operations::DOCUMENTS;
 use responses::{Envelope, UserError};
 
 use crate::domain::shop::Shop;
-use crate::domain::Time;
 
 /// The Admin API version every call uses.
 pub const API_VERSION: &str = "2026-10";
@@ -38,6 +37,17 @@ pub enum ShopifyError {
     /// The discount code is in use in the shop already.
     #[error("the code is taken")]
     Taken,
+}
+
+/// A discount as Shopify holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundDiscount {
+    pub id: String,
+    /// Usable now: not deactivated, not ended, not yet to start.
+    pub active: bool,
+    /// How many orders used it, as Shopify counts them: asynchronously, so a very recent order may not be
+    /// counted yet.
+    pub uses: u64,
 }
 
 /// Timeouts for every call, and the total time one operation may spend retrying.
@@ -81,21 +91,33 @@ impl ShopifyHttp {
 
     pub fn for_shop<'a>(&'a self, shop: &'a Shop) -> ShopifyClient<'a> {
         let endpoint = format!("{}/admin/api/{API_VERSION}/graphql.json", shop.admin_url.trim_end_matches('/'));
-        ShopifyClient { http: self, endpoint, token: &shop.access_token }
+        ShopifyClient { http: self, endpoint, token: &shop.access_token, deadline: None }
     }
 }
 
-/// One shop's Admin API.
+/// One shop's Admin API, for one request.
 pub struct ShopifyClient<'a> {
     http: &'a ShopifyHttp,
     endpoint: String,
     token: &'a str,
+    /// When the request must be done with Shopify, whatever its operations' budgets.
+    deadline: Option<Instant>,
 }
 
+/// Below this much time left, a call is not started: its answer could not arrive.
+const LAST_CALL: Duration = Duration::from_millis(100);
+
 impl ShopifyClient<'_> {
-    /// How long one operation may spend on Shopify, retries included.
-    pub fn budget(&self) -> Duration {
-        self.http.timeouts.budget
+    /// The client for a request that must be done with Shopify by `deadline`: every call shares it.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// When an operation started now must end: its budget, or the request's deadline if that comes first.
+    pub fn deadline(&self) -> Instant {
+        let budget = Instant::now() + self.http.timeouts.budget;
+        self.deadline.map_or(budget, |deadline| deadline.min(budget))
     }
 
     /// The price of a variant, or `None` when the shop has no such variant.
@@ -116,11 +138,15 @@ impl ShopifyClient<'_> {
         created(data.payload.code_discount_node)
     }
 
-    /// The id of the discount that has `code`, if any (Shopify matches codes case-insensitively).
-    pub async fn find_discount(&self, code: &str) -> Result<Option<String>, ShopifyError> {
+    /// The discount that has `code`, if any (Shopify matches codes case-insensitively).
+    pub async fn find_discount(&self, code: &str) -> Result<Option<FoundDiscount>, ShopifyError> {
         let data: responses::DiscountByCode =
             self.call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code})).await?;
-        Ok(data.code_discount_node_by_code.map(|node| node.id))
+        Ok(data.code_discount_node_by_code.map(|node| FoundDiscount {
+            id: node.id,
+            active: node.code_discount.status == "ACTIVE",
+            uses: node.code_discount.async_usage_count,
+        }))
     }
 
     /// Every code of every code discount in the shop, with its discount's id, 100 discounts a page.
@@ -166,9 +192,13 @@ impl ShopifyClient<'_> {
     /// Sends one operation, retrying what Shopify did not act on (429, 503, THROTTLED) with the waits it
     /// asks for, inside the time budget. Returns the answer's `data`, read as `T`.
     async fn call<T: DeserializeOwned>(&self, document: &str, variables: Value) -> Result<T, ShopifyError> {
-        let deadline = Instant::now() + self.http.timeouts.budget;
+        let deadline = self.deadline();
         loop {
-            let (retry_after, error) = match self.send_once(document, &variables).await {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < LAST_CALL {
+                return Err(ShopifyError::Unavailable("no time was left to ask Shopify".into()));
+            }
+            let (retry_after, error) = match self.send_once(document, &variables, left).await {
                 Attempt::Done(data) => return read_data(document, data),
                 Attempt::Failed(error) => return Err(error),
                 Attempt::Retry { after, reason } => (after, ShopifyError::Unavailable(reason)),
@@ -182,7 +212,8 @@ impl ShopifyClient<'_> {
         }
     }
 
-    async fn send_once(&self, document: &str, variables: &Value) -> Attempt {
+    /// One call, given at most `left` (and never more than the configured timeout of one call).
+    async fn send_once(&self, document: &str, variables: &Value, left: Duration) -> Attempt {
         let client = match self.http.client() {
             Ok(client) => client,
             Err(e) => return Attempt::Failed(ShopifyError::Unavailable(format!("no HTTP client: {e}"))),
@@ -190,6 +221,7 @@ impl ShopifyClient<'_> {
         let response = client
             .post(&self.endpoint)
             .header("X-Shopify-Access-Token", self.token)
+            .timeout(left.min(self.http.timeouts.request))
             .json(&json!({"query": document, "variables": variables}))
             .send()
             .await;
@@ -208,7 +240,10 @@ impl ShopifyClient<'_> {
             Err(_) if status == 429 || status == 503 => {
                 return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") }
             }
-            Err(_) if status >= 500 => return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}"))),
+            // A success Tally cannot read may have done what it was asked: its outcome is unknown.
+            Err(_) if status >= 500 || (200..300).contains(&status) => {
+                return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status} with an unreadable answer")))
+            }
             Err(_) => return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}"))),
         };
         classify(status, retry_after, body)
@@ -299,9 +334,7 @@ fn without_url(e: reqwest::Error) -> String {
 }
 
 /// Times as Shopify takes them: RFC 3339.
-fn rfc3339(t: Time) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
+use crate::domain::rfc3339;
 
 pub fn customer_gid(id: u64) -> String {
     format!("gid://shopify/Customer/{id}")

@@ -55,7 +55,7 @@ pub(super) struct ThrottleStatus {
 /// A mutation's `userErrors` entry.
 #[derive(Debug, Deserialize)]
 pub(super) struct UserError {
-    #[serde(default)]
+    #[serde(deserialize_with = "present")]
     pub code: Option<String>,
     pub message: String,
 }
@@ -105,7 +105,22 @@ pub(super) struct DiscountPayload {
 #[serde(rename_all = "camelCase")]
 pub(super) struct DiscountByCode {
     #[serde(deserialize_with = "present")]
-    pub code_discount_node_by_code: Option<Node>,
+    pub code_discount_node_by_code: Option<CodeDiscountNode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CodeDiscountNode {
+    pub id: String,
+    pub code_discount: CodeDiscount,
+}
+
+/// The discount behind a code: Tally makes only basic and free-shipping ones, which both have these.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CodeDiscount {
+    pub status: String,
+    pub async_usage_count: u64,
 }
 
 /// `CreditStoreCredit`.

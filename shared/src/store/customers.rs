@@ -11,7 +11,7 @@ use super::records::reward::RewardRecord;
 use super::records::{from_item, number, sort_key, text, to_item, PK};
 use super::transaction::{Part, Transaction, TxError};
 use super::{keys, SortKey, Store};
-use crate::domain::customer::{Customer, CustomerRef, CustomerStatus, Enrollment};
+use crate::domain::customer::{Customer, CustomerRef, CustomerStatus, Enrolled, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::{BalanceChange, LedgerEntry};
@@ -19,13 +19,6 @@ use crate::domain::reward::Reward;
 use crate::domain::Time;
 
 const EMAIL_FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
-
-/// What an enrollment did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enrolled {
-    New,
-    Reactivated,
-}
 
 impl Store {
     pub async fn get_customer(&self, domain: &str, customer_id: u64) -> Result<Option<Customer>, TallyError> {
@@ -88,7 +81,7 @@ impl Store {
             .map_err(TallyError::internal)?;
         transaction.put(Part::Email, email_item);
         if let Some(claim) = claim {
-            let effect = Effect::Customer { customer_id: customer.customer_id };
+            let effect = Effect::Customer { customer_id: customer.customer_id, outcome };
             transaction.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
         }
         if outcome == Enrolled::New {

@@ -1,5 +1,7 @@
 //! Idempotency keys. A key's record is claimed with a lock that expires, marked with the request's
-//! effect in the same transaction as the effect itself, and completed with the answer.
+//! effect in the same transaction as the effect itself, and completed with the answer. A request that made
+//! no effect frees its key: there is nothing to protect, and its answer (a refusal, an outage) may not be
+//! the answer once the cause is gone.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, Update};
@@ -23,6 +25,7 @@ pub const KEEP_SECONDS: i64 = 48 * 3600;
 const FRESH_OR_EXPIRED: &str = "attribute_not_exists(#pk) OR #expiresAt < :nowSeconds";
 const STILL_MINE: &str = "#lockToken = :token";
 const MINE_WITHOUT_EFFECT: &str = "#lockToken = :token AND attribute_not_exists(#effect)";
+const MINE_WITH_EFFECT: &str = "#lockToken = :token AND attribute_exists(#effect)";
 const TAKE_OVER: &str = "#lockToken = :oldToken AND #status = :inProgress";
 
 /// A request's hold on its idempotency key.
@@ -131,16 +134,18 @@ impl Store {
         })
     }
 
-    /// Keeps the answer for retries.
+    /// Keeps the answer for retries, if the request made an effect; `false` when it made none, and the key
+    /// was freed instead.
     pub async fn finish_idempotent(
         &self,
         domain: &str,
         claim: &Claim,
         status: u16,
         body: &str,
-    ) -> Result<(), TallyError> {
-        self.update_item(keys::idempotency(domain, &claim.key))
-            .condition_expression(STILL_MINE)
+    ) -> Result<bool, TallyError> {
+        let result = self
+            .update_item(keys::idempotency(domain, &claim.key))
+            .condition_expression(MINE_WITH_EFFECT)
             .update_expression(
                 "SET #status = :completed, #responseStatus = :status, #responseBody = :body REMOVE #lockToken",
             )
@@ -148,18 +153,26 @@ impl Store {
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
             .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#effect", EFFECT.name())
             .expression_attribute_values(":completed", text(KeyStatus::Completed.as_str()))
             .expression_attribute_values(":status", number(status))
             .expression_attribute_values(":body", text(body))
             .expression_attribute_values(":token", text(claim.token.clone()))
             .send()
-            .await
-            .map_err(internal)?;
-        Ok(())
+            .await;
+        if written(result)? {
+            return Ok(true);
+        }
+        self.forget_idempotent(domain, claim).await?;
+        Ok(false)
     }
 
-    /// Lets a retry in at once, without an answer to replay: it resumes from the effect, if any.
+    /// Lets a retry in at once, without an answer to replay: it resumes from the effect if there is one, and
+    /// runs afresh (the key freed) if there is none.
     pub async fn release_idempotent(&self, domain: &str, claim: &Claim) -> Result<(), TallyError> {
+        if self.forget_idempotent(domain, claim).await? {
+            return Ok(());
+        }
         let result = self
             .update_item(keys::idempotency(domain, &claim.key))
             .condition_expression(STILL_MINE)
@@ -171,6 +184,24 @@ impl Store {
             .send()
             .await;
         written(result).map(|_| ())
+    }
+
+    /// Frees a key whose request made no effect; `false` when it made one (or the claim was lost).
+    async fn forget_idempotent(&self, domain: &str, claim: &Claim) -> Result<bool, TallyError> {
+        let (pk, sk) = keys::idempotency(domain, &claim.key);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK.name(), text(pk))
+            .key(SK.name(), text(sk))
+            .condition_expression(MINE_WITHOUT_EFFECT)
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#effect", EFFECT.name())
+            .expression_attribute_values(":token", text(claim.token.clone()))
+            .send()
+            .await;
+        written(result)
     }
 
     /// The transaction item that records `effect` as done under this claim; it fails if the claim was lost.

@@ -101,6 +101,21 @@ pub fn expiring_listing(domain: &str, expire_date: Time, reward_id: u64) -> Key 
     (shop_partition(domain), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
 }
 
+/// A shop's refunds begun and not finished, for reconciliation.
+pub fn refunding_listing(domain: &str, requested_at: Time, reward_id: u64) -> Key {
+    (shop_partition(domain), format!("{REFUNDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(requested_at)))
+}
+
+/// The same range for refunds begun at or before `before`.
+pub fn refunding_until(domain: &str, before: Time) -> (String, String, String) {
+    (
+        shop_partition(domain),
+        REFUNDING_LISTING_PREFIX.into(),
+        format!("{REFUNDING_LISTING_PREFIX}{}#~", rfc3339(before)),
+    )
+}
+
+const REFUNDING_LISTING_PREFIX: &str = "REFUNDING#";
 const PENDING_LISTING_PREFIX: &str = "PENDING#";
 pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
 const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";

@@ -1,9 +1,9 @@
 //! Markers that expire: a cancelled order, for the `orders/create` that may arrive after it, and a webhook
-//! delivery handled, so that its duplicates are not.
+//! delivery handled, so that its duplicates are answered without work.
 
-use super::errors::{internal, written};
+use super::errors::written;
 use super::records::markers::MarkerRecord;
-use super::records::{text, to_item, PK, SK};
+use super::records::{to_item, PK};
 use super::{keys, Store};
 use crate::domain::error::TallyError;
 use crate::domain::Time;
@@ -21,23 +21,14 @@ impl Store {
         Ok(self.get::<MarkerRecord>(keys::order(domain, order_id)).await?.is_some())
     }
 
-    /// Records a webhook delivery; `false` when it was recorded before (a duplicate delivery).
-    pub async fn first_delivery(&self, domain: &str, webhook_id: &str, at: Time) -> Result<bool, TallyError> {
-        self.put_marker(keys::webhook(domain, webhook_id), true, at).await
+    /// Whether a webhook delivery was handled already.
+    pub async fn delivery_handled(&self, domain: &str, webhook_id: &str) -> Result<bool, TallyError> {
+        Ok(self.get::<MarkerRecord>(keys::webhook(domain, webhook_id)).await?.is_some())
     }
 
-    /// Forgets a delivery that could not be handled, so that Shopify's retry is handled.
-    pub async fn forget_delivery(&self, domain: &str, webhook_id: &str) -> Result<(), TallyError> {
-        let (pk, sk) = keys::webhook(domain, webhook_id);
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK.name(), text(pk))
-            .key(SK.name(), text(sk))
-            .send()
-            .await
-            .map_err(internal)?;
-        Ok(())
+    /// Records a webhook delivery as handled, once its effects are made.
+    pub async fn record_delivery(&self, domain: &str, webhook_id: &str, at: Time) -> Result<(), TallyError> {
+        self.put_marker(keys::webhook(domain, webhook_id), false, at).await.map(|_| ())
     }
 
     /// Puts a marker that expires with the table's TTL; with `only_once`, fails (`false`) if it exists.

@@ -11,6 +11,7 @@ pub mod keys;
 mod listings;
 mod markers;
 pub mod records;
+mod refunds;
 mod rewards;
 mod rules;
 mod shops;
@@ -26,7 +27,6 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
-pub use customers::Enrolled;
 pub use idempotency::{Begin, Claim};
 pub use records::reward::CodeOwnerRecord as CodeOwner;
 

@@ -7,7 +7,7 @@ use super::records::reward::{
 };
 use super::records::{from_item, listed, text, to_item};
 use super::transaction::{Part, Transaction};
-use super::transitions::Transition;
+use super::transitions::{Listing, Transition};
 use super::{keys, Store};
 use crate::domain::customer::Customer;
 use crate::domain::effect::Effect;
@@ -67,11 +67,11 @@ impl Store {
             RewardKind::StoreCredit => (RewardStatus::Used, text(super::records::rfc3339(at))),
         };
         let listing = match (reward.reward_type, reward.expire_date) {
-            (RewardKind::DiscountCode, Some(end)) => Some(keys::expiring_listing(domain, end, reward.id).1),
-            _ => None,
+            (RewardKind::DiscountCode, Some(end)) => Listing::At(keys::expiring_listing(domain, end, reward.id)),
+            _ => Listing::Remove,
         };
         let set = vec![(DISCOUNT_CODE_ID, text(shopify_id)), (USED_AT, used_at)];
-        let transition = Transition { from: &[RewardStatus::Pending], to, set, also: None, listing };
+        let transition = Transition { set, listing, ..Transition::to(&[RewardStatus::Pending], to) };
         self.transition_with_balance(domain, reward, transition, None, at).await?;
         self.reward(domain, reward.customer_id, reward.id).await
     }
@@ -86,8 +86,7 @@ impl Store {
         at: Time,
     ) -> Result<Reward, TallyError> {
         let set = vec![(FAILURE_REASON, text(reason)), (POINTS_RETURNED, AttributeValue::Bool(true))];
-        let transition =
-            Transition { from: &[RewardStatus::Pending], to: RewardStatus::Failed, set, also: None, listing: None };
+        let transition = Transition { set, ..Transition::to(&[RewardStatus::Pending], RewardStatus::Failed) };
         self.transition_with_balance(domain, reward, transition, Some(reward.points_back(reason)), at).await?;
         self.reward(domain, reward.customer_id, reward.id).await
     }

@@ -51,7 +51,12 @@ impl Store {
         let rule = draft.into_rule(id).map_err(crate::domain::error::Invalid::from)?;
         let mut transaction = Transaction::new();
         transaction.put_new(&self.table, Part::Rule, to_item(&RuleRecord::from(&rule), keys::rule(domain, id))?)?;
-        self.write_rule(domain, id, transaction, Effect::Rule { id }, claim).await?;
+        // A rule already under the new id would be a counter gone back: nothing to tell the client but
+        // to try again.
+        self.write_rule(domain, id, transaction, Effect::Rule { id }, claim).await.map_err(|e| match e {
+            TallyError::RuleNotFound(_) => TallyError::Busy,
+            other => other,
+        })?;
         Ok(rule)
     }
 

@@ -4,44 +4,72 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Update};
 
 use super::balance::BalanceError;
-use super::errors::written;
-use super::idempotency::Claim;
-use super::records::reward::{ORDER_ID, ORDER_NAME, POINTS_RETURNED, REFUNDED_AT, STATUS, USED_AT};
+use super::records::reward::{
+    ORDER_ID, ORDER_NAME, POINTS_RETURNED, POINTS_TAKEN_LATE, REFUND_REASON, REFUND_REQUESTED_AT, STATUS, USED_AT,
+};
 use super::records::{number, rfc3339, text, Attribute, GSI1PK, GSI1SK, PK, SK};
 use super::transaction::{Part, Transaction};
 use super::{keys, Store};
 use crate::domain::customer::CustomerRef;
-use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
 use crate::domain::order::Order;
 use crate::domain::reward::{DeductionMode, Reward, RewardStatus};
 use crate::domain::Time;
 
-/// A change of a reward's status, conditioned on the statuses it may come from.
+/// A change of a reward, conditioned on the statuses it may come from.
 pub(crate) struct Transition<'a> {
     pub from: &'a [RewardStatus],
-    pub to: RewardStatus,
+    /// The status afterwards; `None` keeps it.
+    pub to: Option<RewardStatus>,
     /// Further attributes to set, with their values.
     pub set: Vec<(Attribute, AttributeValue)>,
+    /// Attributes to take away.
+    pub remove: Vec<Attribute>,
     /// An extra condition: this attribute has this value (the order that used the reward, say).
     pub also: Option<(Attribute, AttributeValue)>,
-    /// Where the reward is listed in `GSI1` afterwards; `None` takes it out of the index.
-    pub listing: Option<String>,
+    /// An extra condition: this attribute is absent or NULL (no order used the reward, say).
+    pub unset: Option<Attribute>,
+    pub listing: Listing,
+}
+
+/// Where a reward is listed in `GSI1` after a change.
+pub(crate) enum Listing {
+    Remove,
+    At(keys::Key),
+}
+
+impl Transition<'_> {
+    /// A change of status and nothing else, out of the index.
+    pub fn to(from: &[RewardStatus], to: RewardStatus) -> Transition<'_> {
+        Transition {
+            from,
+            to: Some(to),
+            set: vec![],
+            remove: vec![],
+            also: None,
+            unset: None,
+            listing: Listing::Remove,
+        }
+    }
 }
 
 impl Store {
-    fn transition(&self, domain: &str, reward: &Reward, t: Transition<'_>) -> Result<Update, TallyError> {
+    pub(crate) fn transition(&self, domain: &str, reward: &Reward, t: Transition<'_>) -> Result<Update, TallyError> {
         let (pk, sk) = keys::reward(domain, reward.customer_id, reward.id);
         let from: Vec<String> = (0..t.from.len()).map(|i| format!(":from{i}")).collect();
         let mut condition = format!("#status IN ({})", from.join(", "));
-        let mut sets = vec!["#status = :to".to_string()];
+        let mut sets = Vec::new();
+        let mut removes = Vec::new();
         let mut update = Update::builder()
             .table_name(&self.table)
             .key(PK.name(), text(pk))
             .key(SK.name(), text(sk))
-            .expression_attribute_names("#status", STATUS.name())
-            .expression_attribute_values(":to", text(t.to.as_str()));
+            .expression_attribute_names("#status", STATUS.name());
+        if let Some(to) = t.to {
+            sets.push("#status = :to".to_string());
+            update = update.expression_attribute_values(":to", text(to.as_str()));
+        }
         for (name, status) in from.iter().zip(t.from) {
             update = update.expression_attribute_values(name, text(status.as_str()));
         }
@@ -51,26 +79,43 @@ impl Store {
                 .expression_attribute_names(format!("#set{i}"), attribute.name())
                 .expression_attribute_values(format!(":set{i}"), value);
         }
+        for (i, attribute) in t.remove.into_iter().enumerate() {
+            removes.push(format!("#remove{i}"));
+            update = update.expression_attribute_names(format!("#remove{i}"), attribute.name());
+        }
         if let Some((attribute, value)) = t.also {
             condition.push_str(" AND #also = :also");
             update = update
                 .expression_attribute_names("#also", attribute.name())
                 .expression_attribute_values(":also", value);
         }
-        let expression = match t.listing {
-            Some(listing) => {
-                update = update.expression_attribute_values(":listing", text(listing));
-                format!("SET {}, #gsk = :listing", sets.join(", "))
+        if let Some(attribute) = t.unset {
+            condition.push_str(" AND (attribute_not_exists(#unset) OR attribute_type(#unset, :null))");
+            update = update
+                .expression_attribute_names("#unset", attribute.name())
+                .expression_attribute_values(":null", text("NULL"));
+        }
+        match t.listing {
+            Listing::Remove => removes.extend(["#gpk".to_string(), "#gsk".to_string()]),
+            Listing::At((listing_pk, listing_sk)) => {
+                sets.extend(["#gpk = :gpk".to_string(), "#gsk = :gsk".to_string()]);
+                update = update
+                    .expression_attribute_values(":gpk", text(listing_pk))
+                    .expression_attribute_values(":gsk", text(listing_sk));
             }
-            None => {
-                update = update.expression_attribute_names("#gpk", GSI1PK.name());
-                format!("SET {} REMOVE #gpk, #gsk", sets.join(", "))
-            }
-        };
+        }
+        update =
+            update.expression_attribute_names("#gpk", GSI1PK.name()).expression_attribute_names("#gsk", GSI1SK.name());
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression.push_str(&format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
         update
-            .expression_attribute_names("#gsk", GSI1SK.name())
             .condition_expression(condition)
-            .update_expression(expression)
+            .update_expression(expression.trim())
             .build()
             .map_err(TallyError::internal)
     }
@@ -85,28 +130,17 @@ impl Store {
         change: Option<BalanceChange>,
         at: Time,
     ) -> Result<bool, TallyError> {
-        let update = self.transition(domain, reward, transition)?;
         let Some(change) = change else {
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(update.key))
-                .update_expression(update.update_expression)
-                .set_condition_expression(update.condition_expression)
-                .set_expression_attribute_names(update.expression_attribute_names)
-                .set_expression_attribute_values(update.expression_attribute_values)
-                .send()
-                .await;
-            return written(result);
+            return self.update_reward(domain, reward, transition).await;
         };
+        let update = self.transition(domain, reward, transition)?;
         let mut with = Transaction::new();
         with.update(Part::Reward, update);
         self.change_with_reward(domain, reward, &change, with, at).await
     }
 
     /// The reward's update (and an idempotency claim, if any) with the balance change, in one transaction.
-    async fn change_with_reward(
+    pub(crate) async fn change_with_reward(
         &self,
         domain: &str,
         reward: &Reward,
@@ -130,15 +164,38 @@ impl Store {
     /// `Ok(false)` when it was used already (another delivery of the order) or cannot be used.
     pub async fn use_reward(&self, domain: &str, reward: &Reward, order: &Order, at: Time) -> Result<bool, TallyError> {
         let transition = Transition {
-            from: &[RewardStatus::Unused, RewardStatus::Pending],
-            to: RewardStatus::Used,
-            set: vec![(USED_AT, text(rfc3339(at))), (ORDER_ID, number(order.id)), (ORDER_NAME, text(&order.name))],
-            also: None,
-            listing: None,
+            set: used_by(order, at),
+            remove: vec![REFUND_REASON, REFUND_REQUESTED_AT],
+            ..Transition::to(&[RewardStatus::Unused, RewardStatus::Pending], RewardStatus::Used)
         };
         let reason = format!("paid by order {}", order.name);
         let change = (reward.deduction_mode == DeductionMode::OnOrder)
             .then(|| BalanceChange::spend_reservation(reward.points_redeemed, reward.id, &reason));
+        self.transition_with_balance(domain, reward, transition, change, at).await
+    }
+
+    /// An order used the reward's code after its points went back (a refund or an expiry raced the order):
+    /// it is `USED` all the same, and `points` are taken from the balance again (`None` when none came
+    /// back: an immediate reward that expired with its points kept). `Ok(false)` when the reward changed
+    /// meanwhile.
+    pub async fn use_reward_late(
+        &self,
+        domain: &str,
+        reward: &Reward,
+        order: &Order,
+        points: Option<i64>,
+        at: Time,
+    ) -> Result<bool, TallyError> {
+        let mut set = used_by(order, at);
+        set.push((POINTS_RETURNED, AttributeValue::Bool(false)));
+        set.extend(points.map(|points| (POINTS_TAKEN_LATE, number(points))));
+        let transition = Transition {
+            set,
+            unset: Some(ORDER_ID),
+            ..Transition::to(&[RewardStatus::Refunded, RewardStatus::Expired], RewardStatus::Used)
+        };
+        let reason = format!("order {} used the code after its points were returned", order.name);
+        let change = points.filter(|p| *p > 0).map(|points| BalanceChange::late_use(points, reward.id, &reason));
         self.transition_with_balance(domain, reward, transition, change, at).await
     }
 
@@ -152,14 +209,12 @@ impl Store {
         at: Time,
     ) -> Result<bool, TallyError> {
         let transition = Transition {
-            from: &[RewardStatus::Used],
-            to: RewardStatus::Refunded,
             set: vec![(POINTS_RETURNED, AttributeValue::Bool(true))],
             also: Some((ORDER_ID, number(order.id))),
-            listing: None,
+            ..Transition::to(&[RewardStatus::Used], RewardStatus::Refunded)
         };
         let reason = format!("order {} cancelled", order.name);
-        let change = BalanceChange::reverse_redeem(reward.points_redeemed, reward.id, &reason);
+        let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason);
         self.transition_with_balance(domain, reward, transition, Some(change), at).await
     }
 
@@ -178,39 +233,14 @@ impl Store {
             DeductionMode::Immediate => None,
         };
         let transition = Transition {
-            from: &[RewardStatus::Unused],
-            to: RewardStatus::Expired,
             set: vec![(POINTS_RETURNED, AttributeValue::Bool(change.is_some()))],
-            also: None,
-            listing: None,
+            ..Transition::to(&[RewardStatus::Unused], RewardStatus::Expired)
         };
         self.transition_with_balance(domain, reward, transition, change, at).await
     }
+}
 
-    /// An unused reward taken back at the shop's request (its code already deactivated in Shopify):
-    /// `REFUNDED`, with its points returned or its reservation released. `Ok(false)` when the reward is
-    /// no longer unused (an order used it, or another refund won).
-    pub async fn refund_reward(
-        &self,
-        domain: &str,
-        reward: &Reward,
-        reason: &str,
-        claim: Option<&Claim>,
-        at: Time,
-    ) -> Result<bool, TallyError> {
-        let transition = Transition {
-            from: &[RewardStatus::Unused],
-            to: RewardStatus::Refunded,
-            set: vec![(POINTS_RETURNED, AttributeValue::Bool(true)), (REFUNDED_AT, text(rfc3339(at)))],
-            also: None,
-            listing: None,
-        };
-        let mut with = Transaction::new();
-        with.update(Part::Reward, self.transition(domain, reward, transition)?);
-        if let Some(claim) = claim {
-            let effect = Effect::Refund { customer_id: reward.customer_id, reward_id: reward.id };
-            with.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
-        }
-        self.change_with_reward(domain, reward, &reward.points_back(reason), with, at).await
-    }
+/// What an order that used a reward sets on it.
+fn used_by(order: &Order, at: Time) -> Vec<(Attribute, AttributeValue)> {
+    vec![(USED_AT, text(rfc3339(at))), (ORDER_ID, number(order.id)), (ORDER_NAME, text(&order.name))]
 }

@@ -138,6 +138,7 @@ fn discount_node(discount: &Discount) -> Value {
     let typename = if discount.kind == "basic" { "DiscountCodeBasic" } else { "DiscountCodeFreeShipping" };
     json!({"__typename": "DiscountCodeNode", "id": discount.id,
         "codeDiscount": {"__typename": typename, "title": discount.title, "status": discount.status,
+            "asyncUsageCount": discount.used,
             "codes": {"nodes": [{"code": discount.code}]},
             "endsAt": discount.ends_at, "usageLimit": discount.usage_limit}})
 }

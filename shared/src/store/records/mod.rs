@@ -19,7 +19,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::domain::error::TallyError;
-use crate::domain::Time;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -43,9 +42,7 @@ pub const GSI1SK: Attribute = Attribute("GSI1SK");
 pub const EXPIRES_AT: Attribute = Attribute("expiresAt");
 
 /// Times are stored as RFC 3339 text, to the second, in UTC.
-pub fn rfc3339(t: Time) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
+pub use crate::domain::rfc3339;
 
 /// A record as a DynamoDB item under the given key.
 pub fn to_item<T: Serialize>(record: &T, (pk, sk): (String, String)) -> Result<Item, TallyError> {

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::Attribute;
-use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
+use crate::domain::reward::{DeductionMode, RefundRequest, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::RewardType;
 use crate::domain::Time;
 
@@ -18,6 +18,9 @@ pub const POINTS_RETURNED: Attribute = Attribute("pointsReturned");
 pub const FAILURE_REASON: Attribute = Attribute("failureReason");
 pub const REFUNDED_AT: Attribute = Attribute("refundedAt");
 pub const REVIEW_REASON: Attribute = Attribute("reviewReason");
+pub const REFUND_REASON: Attribute = Attribute("refundReason");
+pub const REFUND_REQUESTED_AT: Attribute = Attribute("refundRequestedAt");
+pub const POINTS_TAKEN_LATE: Attribute = Attribute("pointsTakenLate");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,6 +66,13 @@ pub struct RewardRecord {
     /// Absent, not NULL, when empty: review is conditioned on `attribute_not_exists`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_reason: Option<String>,
+    /// A refund in progress: both set, or neither (absent, not NULL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_reason: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub refund_requested_at: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_taken_late: Option<i64>,
 }
 
 fn immediate() -> DeductionMode {
@@ -105,6 +115,9 @@ impl From<&Reward> for RewardRecord {
             refunded_at: r.refunded_at,
             failure_reason: r.failure_reason.clone(),
             review_reason: r.review_reason.clone(),
+            refund_reason: r.refund_requested.as_ref().map(|request| request.reason.clone()),
+            refund_requested_at: r.refund_requested.as_ref().map(|request| request.at),
+            points_taken_late: r.points_taken_late,
         }
     }
 }
@@ -137,6 +150,11 @@ impl From<RewardRecord> for Reward {
             refunded_at: r.refunded_at,
             failure_reason: r.failure_reason,
             review_reason: r.review_reason,
+            refund_requested: match (r.refund_reason, r.refund_requested_at) {
+                (Some(reason), Some(at)) => Some(RefundRequest { reason, at }),
+                _ => None,
+            },
+            points_taken_late: r.points_taken_late,
         }
     }
 }
@@ -166,6 +184,8 @@ mod tests {
         let mut reward = Reward::pending(&shop, 1, &rule, None, DeductionMode::OnOrder, Time::UNIX_EPOCH);
         reward.refunded_at = Some(Time::UNIX_EPOCH);
         reward.review_reason = Some("lost".into());
+        reward.refund_requested = Some(RefundRequest { reason: "asked".into(), at: Time::UNIX_EPOCH });
+        reward.points_taken_late = Some(3);
         let record = RewardRecord::from(&reward);
         super::super::check::written_under(
             &record,
@@ -180,6 +200,9 @@ mod tests {
                 FAILURE_REASON,
                 REFUNDED_AT,
                 REVIEW_REASON,
+                REFUND_REASON,
+                REFUND_REQUESTED_AT,
+                POINTS_TAKEN_LATE,
             ],
         );
         let item: super::super::Item = serde_dynamo::to_item(&record).unwrap();

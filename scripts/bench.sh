@@ -11,4 +11,4 @@ cargo build --release -p bench
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"
-DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn target/release/bench
+DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn "$(scripts/bin-dir.sh release)/bench"

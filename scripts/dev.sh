@@ -16,6 +16,7 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 
 scripts/setup.sh
 cargo build --workspace --bins
+BIN=$(scripts/bin-dir.sh debug)
 mkdir -p .cache/logs
 pids=()
 cleanup() {
@@ -30,11 +31,11 @@ trap 'exit 130' INT TERM
 wait_for() { for _ in $(seq 1 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$2 did not start" >&2; exit 1; }
 
 scripts/dynamodb-local.sh start "$DYNAMODB_PORT"
-target/debug/tally-cli table create
-SHOPIFY_EMULATOR_PORT=$SHOPIFY_EMULATOR_PORT target/debug/shopify-emulator >.cache/logs/emulator.log 2>&1 &
+"$BIN"/tally-cli table create
+SHOPIFY_EMULATOR_PORT=$SHOPIFY_EMULATOR_PORT "$BIN"/shopify-emulator >.cache/logs/emulator.log 2>&1 &
 pids+=($!)
 wait_for "$EMULATOR/__emulator/health" "the Shopify emulator"
-PORT=$PORT target/debug/local-api &
+PORT=$PORT "$BIN"/local-api &
 pids+=($!)
 wait_for "$API/api/external/point-redeem-rules" "the local API server"
 
@@ -43,9 +44,9 @@ SECRET=demo_client_secret
 post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"accessToken\": \"$TOKEN\", \"webhookUrl\": \"$API/webhooks/shopify\", \"clientSecret\": \"$SECRET\"}"
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40001, "price": "24.00"}'
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40002, "price": "32.00"}'
-target/debug/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret "$SECRET" \
+"$BIN"/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret "$SECRET" \
   --admin-url "$EMULATOR/shops/$DOMAIN" --code-prefix DEMO- 2>/dev/null
-target/debug/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
+"$BIN"/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
 R="$API/api/external/point-redeem-rules"
 post "$R" '{"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00", "minimumSubtotal": "25.00", "expiresAfterDays": 30, "combinesWith": {"orderDiscounts": false, "productDiscounts": true, "shippingDiscounts": true}}'
 post "$R" '{"name": "15% off", "rewardType": "PERCENTAGE", "pointsCost": 800, "discountValue": "15", "expiresAfterDays": 30}'

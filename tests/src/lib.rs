@@ -195,7 +195,7 @@ impl Stack {
 
     /// Settles the shop's pending rewards at once, as the scheduled function does after its grace period.
     pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::app::reconcile::ReconcileReport {
-        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO)
+        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO, None)
             .await
             .expect("reconcile runs")
     }

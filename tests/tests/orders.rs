@@ -121,7 +121,8 @@ async fn expiry_releases_a_reservation_and_ends_the_code() {
     let (stack, shop, rule) = setup("expiry", Some(1)).await;
     let delayed = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
     let two_days_later = tally_shared::app::now() + time::Duration::days(2);
-    let report = tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    let report =
+        tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
     assert_eq!(report.expired, 1);
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(loyalty["rewards"][0]["status"], "EXPIRED");
@@ -140,12 +141,12 @@ async fn expiry_releases_a_reservation_and_ends_the_code() {
     // An immediate reward keeps its points spent when it expires, unless the shop says otherwise.
     let immediate = redeem(&stack, &shop, rule, false).await;
     assert_eq!(immediate.status, 200);
-    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
     let returning = ShopSettings { return_points_on_expiry: true, ..ShopSettings::default() };
     stack.store.set_shop_settings(&shop.domain, &returning).await.unwrap();
     redeem(&stack, &shop, rule, false).await;
-    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later).await.unwrap();
+    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400, "its points came back");
     stack.assert_audit_clean(&shop).await;
 }

@@ -9,7 +9,7 @@ use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let command = |req: &Request| request::json::<RuleBody>(req)?.draft();
+    let command = |req: &Request| request::json::<RuleBody>(req)?.new_rule();
     Ok(write(deps, &req, command, async |shop, draft, attempt| {
         Reply::json(201, &RuleView::from(rules::create(deps, shop, draft, attempt).await?))
     })

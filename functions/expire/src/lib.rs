@@ -3,6 +3,7 @@
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
+use tally_shared::api::jobs::{deadline, metrics};
 use tally_shared::app::expire::{expire, ExpireReport};
 use tally_shared::app::now;
 use tally_shared::Deps;
@@ -17,5 +18,7 @@ pub struct Request {
 #[tracing::instrument(skip_all)]
 pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<ExpireReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
-    Ok(expire(deps, request.shop.as_deref(), now()).await?)
+    let report = expire(deps, request.shop.as_deref(), now(), deadline(&event.context)).await?;
+    metrics("Expire", &[("JobErrors", report.errors)]);
+    Ok(report)
 }

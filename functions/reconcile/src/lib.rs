@@ -1,10 +1,12 @@
-//! The `reconcile` function: on a schedule, settles rewards left `PENDING`. Invoked by hand, the event
-//! may name one shop and a grace period: `{"shop": "my-shop.myshopify.com", "graceSeconds": 0}`.
+//! The `reconcile` function: on a schedule, settles rewards left `PENDING` and refunds left halfway.
+//! Invoked by hand, the event may name one shop and a grace period:
+//! `{"shop": "my-shop.myshopify.com", "graceSeconds": 0}`.
 
 use std::time::Duration;
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
+use tally_shared::api::jobs::{deadline, metrics};
 use tally_shared::app::reconcile::{reconcile, ReconcileReport};
 use tally_shared::app::settle::DEFAULT_GRACE;
 use tally_shared::Deps;
@@ -35,5 +37,9 @@ pub async fn handler(
 ) -> Result<ReconcileReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
     let grace = request.grace_seconds.map(Duration::from_secs).unwrap_or(grace);
-    Ok(reconcile(deps, request.shop.as_deref(), grace).await?)
+    let report = reconcile(deps, request.shop.as_deref(), grace, deadline(&event.context)).await?;
+    if !report.skipped {
+        metrics("Reconcile", &[("JobErrors", report.errors), ("RewardsInReview", report.in_review)]);
+    }
+    Ok(report)
 }

@@ -9,7 +9,10 @@ use tally_shared::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
-    let command = |req: &Request| Ok((request::path_id(req, "id")?, request::json::<RuleBody>(req)?.draft()?));
+    let command = |req: &Request| {
+        let id = request::path_id(req, "id")?;
+        Ok((id, request::json::<RuleBody>(req)?.rule_for(id)?))
+    };
     Ok(write(deps, &req, command, async |shop, (id, draft), attempt| {
         Reply::json(200, &RuleView::from(rules::replace(deps, shop, id, draft, attempt).await?))
     })

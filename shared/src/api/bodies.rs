@@ -91,10 +91,13 @@ impl RefundBody {
     }
 }
 
-/// `POST /api/external/point-redeem-rules` and the `PUT` of one: a rule without its id.
+/// `POST /api/external/point-redeem-rules` and the `PUT` of one: a rule as a `GET` shows it, whose `id`
+/// is the server's (left out of a `POST`; the one in the path, if given, in a `PUT`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleBody {
+    #[serde(default)]
+    id: Option<u64>,
     name: String,
     #[serde(default = "active")]
     status: RuleStatus,
@@ -130,7 +133,23 @@ fn active() -> RuleStatus {
 }
 
 impl RuleBody {
-    pub fn draft(self) -> Result<RuleDraft, TallyError> {
+    /// The rule to create: the server gives it its id.
+    pub fn new_rule(self) -> Result<RuleDraft, TallyError> {
+        match self.id {
+            Some(_) => Err(Invalid::RuleIdGiven.into()),
+            None => self.draft(),
+        }
+    }
+
+    /// The rule to put under `id`: a body that names another id is refused.
+    pub fn rule_for(self, id: u64) -> Result<RuleDraft, TallyError> {
+        match self.id {
+            Some(given) if given != id => Err(Invalid::RuleIdMismatch { path: id, body: given }.into()),
+            _ => self.draft(),
+        }
+    }
+
+    fn draft(self) -> Result<RuleDraft, TallyError> {
         let c = self.combines_with;
         Ok(RuleDraft {
             name: self.name,
@@ -182,7 +201,7 @@ mod tests {
     }
 
     fn rule(body: Value) -> Result<RuleDraft, String> {
-        parse_json::<RuleBody>(body.to_string().as_bytes()).and_then(RuleBody::draft).map_err(|e| e.to_string())
+        parse_json::<RuleBody>(body.to_string().as_bytes()).and_then(RuleBody::new_rule).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -210,6 +229,16 @@ mod tests {
         assert!(fractional.into_rule(1).unwrap_err().to_string().contains("pointsCost must be a whole number"));
         assert!(rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
         assert!(rule(json!({"name": "r", "rewardType": "FREE", "pointsCost": 10})).is_err());
+    }
+
+    #[test]
+    fn a_rule_as_read_can_be_put_back_under_its_own_id_only() {
+        let read = json!({"id": 5, "name": "r", "status": "ACTIVE", "rewardType": "FREE_SHIPPING", "pointsCost": 10,
+            "combinesWith": {"orderDiscounts": false, "productDiscounts": false, "shippingDiscounts": false}});
+        let body = || parse_json::<RuleBody>(read.to_string().as_bytes()).unwrap();
+        assert!(body().rule_for(5).is_ok());
+        assert!(body().rule_for(6).unwrap_err().to_string().contains("the path names rule 6"));
+        assert!(body().new_rule().unwrap_err().to_string().contains("assigned"));
     }
 
     #[test]

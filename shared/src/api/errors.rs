@@ -19,9 +19,12 @@ pub fn status(err: &TallyError) -> u16 {
         Unauthorized(_) => 401,
         CustomerExcluded | TierRestricted(_) => 403,
         CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | ShopNotFound(_) => 404,
-        CustomerAlreadyEnrolled(_) | EmailInUse(_) | RewardNotRefundable { .. } | RequestInProgress | ShopExists(_) => {
-            409
-        }
+        CustomerAlreadyEnrolled(_)
+        | EmailInUse(_)
+        | RewardNotRefundable { .. }
+        | RequestInProgress
+        | ShopExists(_)
+        | KeyInUse => 409,
         IdempotencyKeyReused => 422,
         ShopifyUnavailable(_) | ShopifyNotReverted(_) | Busy | Internal(_) => 503,
     }
@@ -50,6 +53,7 @@ pub fn code(err: &TallyError) -> &'static str {
         Busy => "TRY_AGAIN",
         ShopNotFound(_) => "NOT_FOUND",
         ShopExists(_) => "SHOP_EXISTS",
+        KeyInUse => "KEY_IN_USE",
         IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         RequestInProgress => "REQUEST_IN_PROGRESS",
         Internal(_) => "SERVICE_UNAVAILABLE",
@@ -80,6 +84,7 @@ pub fn message(err: &TallyError) -> &'static str {
         Busy => "Try again",
         ShopNotFound(_) => "Not found",
         ShopExists(_) => "Shop exists",
+        KeyInUse => "API key in use",
         IdempotencyKeyReused => "Idempotency key reused",
         RequestInProgress => "Request in progress",
         Internal(_) => "Service temporarily unavailable",

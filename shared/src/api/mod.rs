@@ -5,8 +5,10 @@
 
 pub mod auth;
 pub mod bodies;
+pub mod cursor;
 pub mod endpoint;
 pub mod errors;
+pub mod jobs;
 pub mod request;
 pub mod views;
 pub mod webhooks;

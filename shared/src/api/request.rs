@@ -7,10 +7,14 @@ use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use super::cursor;
 use crate::app::idempotency::Keyed;
 use crate::domain::customer::CustomerRef;
 use crate::domain::error::{Invalid, TallyError};
+use crate::domain::loyalty::RewardPosition;
 use crate::domain::points::Number;
+use crate::domain::reward::RewardStatus;
+use crate::domain::Time;
 
 pub fn body(req: &Request) -> &[u8] {
     match req.body() {
@@ -49,6 +53,34 @@ pub fn customer(req: &Request) -> Result<CustomerRef, TallyError> {
     let id = query_number(req, "customerId")?;
     let email = query_param(req, "customerEmail");
     Ok(CustomerRef::from_parts(id, email.as_deref()).map_err(Invalid::from)?)
+}
+
+/// The `status` a list of rewards is asked for, if any.
+pub fn reward_status(req: &Request) -> Result<Option<RewardStatus>, TallyError> {
+    let Some(word) = query_param(req, "status") else { return Ok(None) };
+    let allowed = || RewardStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    RewardStatus::parse(&word).map(Some).ok_or_else(|| Invalid::QueryWord { name: "status", allowed: allowed() }.into())
+}
+
+/// Where a page of rewards starts: the request's `cursor`, read for this shop.
+pub fn reward_cursor(req: &Request, shop: &str) -> Result<Option<(u64, RewardPosition)>, TallyError> {
+    let Some(text) = query_param(req, "cursor") else { return Ok(None) };
+    let (customer, at) = cursor::decode(&text, shop, cursor::REWARDS)?;
+    let position = match at.as_slice() {
+        [seconds, id] => {
+            Time::from_unix_timestamp(*seconds).ok().map(|create_at| RewardPosition { create_at, id: *id as u64 })
+        }
+        _ => None,
+    };
+    Ok(Some((customer, position.ok_or(Invalid::Cursor)?)))
+}
+
+/// A page's size: `limit` from 1 to `max`, `default` when not given.
+pub fn limit(req: &Request, default: usize, max: usize) -> Result<usize, TallyError> {
+    match query_param(req, "limit") {
+        None => Ok(default),
+        Some(value) => value.parse().ok().filter(|n| (1..=max).contains(n)).ok_or(Invalid::Limit { max }.into()),
+    }
 }
 
 /// A positive integer id from the path (`/…/{name}/…`).

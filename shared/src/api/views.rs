@@ -5,11 +5,12 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
+use super::cursor;
 use crate::app::orders::OrderOutcome;
 use crate::app::redeem::Redeemed;
 use crate::app::webhooks::{Enrolling, Handled};
 use crate::domain::customer::CustomerStatus;
-use crate::domain::loyalty::Loyalty;
+use crate::domain::loyalty::{Loyalty, RewardPage};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::{RedeemRule, RewardType, RuleStatus};
 use crate::domain::Time;
@@ -33,7 +34,9 @@ pub struct LoyaltyView {
     pub customer_status: CustomerStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub create_at: Time,
+    /// The most recent rewards; `GET /api/external/customer-rewards` pages them all.
     pub rewards: Vec<RewardView>,
+    pub rewards_count: usize,
 }
 
 /// A reward with Appstle's fields, and Tally's own.
@@ -129,6 +132,7 @@ impl From<Loyalty> for LoyaltyView {
             customer_status: customer.status,
             create_at: customer.created_at,
             rewards: loyalty.rewards.into_iter().map(RewardView::from).collect(),
+            rewards_count: loyalty.rewards_count,
         }
     }
 }
@@ -191,6 +195,27 @@ impl From<RedeemRule> for RuleView {
             },
             vip_tier: r.vip_tier,
         }
+    }
+}
+
+/// A page of a customer's rewards.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardPageView {
+    pub customer_id: u64,
+    pub rewards: Vec<RewardView>,
+    /// The cursor of the next page; absent at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl RewardPageView {
+    pub fn new(page: RewardPage, shop: &str) -> Self {
+        let next_cursor = page.next.map(|next| {
+            cursor::encode(shop, page.customer_id, cursor::REWARDS, &[next.create_at.unix_timestamp(), next.id as i64])
+        });
+        let rewards = page.rewards.into_iter().map(RewardView::from).collect();
+        RewardPageView { customer_id: page.customer_id, rewards, next_cursor }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::customer::Customer;
 use crate::domain::error::{TallyError, Unavailable};
 use crate::domain::ledger::{LedgerEntry, LedgerKind};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
+use crate::domain::rfc3339;
 use crate::domain::shop::Shop;
 
 #[derive(Debug, Default, Serialize)]
@@ -86,18 +87,25 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
     }
 }
 
-/// An unused reward's code works in Shopify, unless a refund of it is under way.
+/// An unused reward's code works in Shopify. A refund under way whose code still works is noted; one that
+/// stopped after the code was deactivated is a problem until reconcile finishes it.
 fn check_unused_code(reward: &Reward, code: &str, active: Option<bool>, report: &mut AuditReport) {
     let id = reward.id;
+    let halfway = match &reward.refund_requested {
+        Some(request) => format!(": a refund asked at {} stopped halfway (reconcile finishes it)", rfc3339(request.at)),
+        None => String::new(),
+    };
     match (active, &reward.refund_requested) {
         (Some(true), None) => {}
-        (_, Some(request)) => report
+        (Some(true), Some(request)) => report
             .notes
-            .push(format!("reward {id} is being refunded since {} (reconcile finishes or abandons it)", request.at)),
-        (None, None) => report.problems.push(format!("reward {id} is UNUSED but its code {code} is not in Shopify")),
-        (Some(false), None) => {
-            report.problems.push(format!("reward {id} is UNUSED but its code {code} no longer works in Shopify"))
+            .push(format!("reward {id} is being refunded since {} (reconcile settles it)", rfc3339(request.at))),
+        (None, _) => {
+            report.problems.push(format!("reward {id} is UNUSED but its code {code} is not in Shopify{halfway}"))
         }
+        (Some(false), _) => report
+            .problems
+            .push(format!("reward {id} is UNUSED but its code {code} no longer works in Shopify{halfway}")),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Enrollment: a customer joins the loyalty program, or comes back to it.
 
 use super::idempotency::Attempt;
-use super::{loyalty, now, Deps};
+use super::{crash_point, loyalty, now, Deps};
 use crate::domain::customer::{Enrolled, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
@@ -19,6 +19,7 @@ pub async fn enroll(
         return Ok((loyalty::of(deps, shop, customer_id).await?, outcome));
     }
     let (customer, outcome) = deps.store.enroll(&shop.domain, enrollment, attempt.claim.as_ref(), now()).await?;
+    crash_point("after-enroll");
     tracing::info!(customer_id = customer.customer_id, ?outcome, "customer enrolled");
     Ok((loyalty::of(deps, shop, customer.customer_id).await?, outcome))
 }

@@ -2,8 +2,9 @@
 
 use super::Deps;
 use crate::domain::customer::CustomerRef;
-use crate::domain::error::TallyError;
-use crate::domain::loyalty::Loyalty;
+use crate::domain::error::{Invalid, TallyError};
+use crate::domain::loyalty::{Loyalty, RewardPage, RewardPosition};
+use crate::domain::reward::RewardStatus;
 use crate::domain::shop::Shop;
 
 /// The loyalty information of the customer a request names.
@@ -20,4 +21,28 @@ pub async fn of(deps: &Deps, shop: &Shop, customer_id: u64) -> Result<Loyalty, T
         .await?
         .ok_or(TallyError::CustomerNotFound(CustomerRef::Id(customer_id)))?;
     Ok(Loyalty::new(customer, rewards, &shop.currency))
+}
+
+/// A page of the rewards of the customer a request names, newest first; `status` keeps only those. `after`
+/// is where the last page ended, and whose it was: another customer's is refused.
+pub async fn rewards(
+    deps: &Deps,
+    shop: &Shop,
+    who: &CustomerRef,
+    status: Option<RewardStatus>,
+    after: Option<(u64, RewardPosition)>,
+    limit: usize,
+) -> Result<RewardPage, TallyError> {
+    let customer = deps.store.find_customer(&shop.domain, who).await?;
+    let after = match after {
+        Some((owner, _)) if owner != customer.customer_id => return Err(Invalid::Cursor.into()),
+        other => other.map(|(_, position)| position),
+    };
+    let (_, rewards) = deps
+        .store
+        .loyalty(&shop.domain, customer.customer_id)
+        .await?
+        .ok_or(TallyError::CustomerNotFound(CustomerRef::Id(customer.customer_id)))?;
+    let wanted = |r: &crate::domain::reward::Reward| status.is_none_or(|s| r.status == s);
+    Ok(RewardPage::of(customer.customer_id, rewards, wanted, after, limit))
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod enroll;
 pub mod expire;
 pub mod idempotency;
+pub mod jobs;
 pub mod loyalty;
 pub mod orders;
 pub mod reconcile;

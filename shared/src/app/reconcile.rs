@@ -1,14 +1,15 @@
 //! Reconciliation: settles every reward left `PENDING` longer than a grace period, because the Lambda
-//! that took its points died or lost Shopify's answer. See `settle` for how.
+//! that took its points died or lost Shopify's answer (see `settle`), and every refund left halfway.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::codes::{self, Code};
 use super::settle::settle_pending;
-use super::{now, Deps};
+use super::{jobs, now, Deps};
 use crate::domain::error::TallyError;
 use crate::domain::reward::{Reward, RewardKind, RewardStatus};
 use crate::domain::shop::Shop;
+use crate::domain::Time;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -28,56 +29,102 @@ pub struct ReconcileReport {
     pub refunds_finished: usize,
     /// Refunds that stopped before the code was deactivated: taken back, the reward unused again.
     pub refunds_abandoned: usize,
+    /// Rewards waiting for an operator's decision, in the shops visited.
+    pub in_review: usize,
+    /// Shops or rewards that failed, each logged; the next run tries them again.
+    pub errors: usize,
+    /// The run stopped for time with work left, for the next run.
+    pub unfinished: bool,
+    /// Another run held the job: this one did nothing.
+    pub skipped: bool,
 }
 
-/// Settles the pending rewards of one shop, or of every shop, older than `grace`.
-pub async fn reconcile(deps: &Deps, only_shop: Option<&str>, grace: Duration) -> Result<ReconcileReport, TallyError> {
-    let shops = shops(deps, only_shop).await?;
-    let cutoff = now() - grace;
-    let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
-    for shop in &shops {
-        for reward in deps.store.pending_rewards(&shop.domain, cutoff).await? {
-            report.pending += 1;
-            let settled = settle_pending(deps, shop, &reward, true).await?;
-            match (settled.status, settled.reward_type) {
-                (RewardStatus::Failed, _) => report.failed += 1,
-                (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason.is_some() => {
-                    report.marked_for_review += 1
-                }
-                (RewardStatus::Pending, _) => report.still_pending += 1,
-                _ => report.issued += 1,
+/// Settles the pending rewards (and the refunds left halfway) of one shop, or of every shop, older than
+/// `grace`, within `deadline`. One shop's failure, or one reward's, stops nothing else.
+pub async fn reconcile(
+    deps: &Deps,
+    only_shop: Option<&str>,
+    grace: Duration,
+    deadline: Option<Instant>,
+) -> Result<ReconcileReport, TallyError> {
+    let job = jobs::name("reconcile", only_shop);
+    let run = jobs::exclusively(deps, &job, deadline, async {
+        let shops = jobs::shops(deps, only_shop).await?;
+        let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
+        for shop in &shops {
+            if jobs::out_of_time(deadline) {
+                report.unfinished = true;
+                break;
             }
-            tracing::info!(shop = %shop.domain, reward_id = reward.id, status = %settled.status, "reconciled");
+            if let Err(e) = reconcile_shop(deps, shop, now() - grace, deadline, &mut report).await {
+                tracing::error!(shop = %shop.domain, error = %e, "reconciliation failed for a shop");
+                report.errors += 1;
+            }
         }
-        for reward in deps.store.refunds_in_progress(&shop.domain, cutoff).await? {
-            match finish_refund(deps, shop, &reward).await? {
-                Some(true) => report.refunds_finished += 1,
-                Some(false) => report.refunds_abandoned += 1,
-                None => report.still_pending += 1,
+        tracing::info!(?report, "reconciliation done");
+        Ok(report)
+    });
+    Ok(run.await?.unwrap_or(ReconcileReport { skipped: true, ..ReconcileReport::default() }))
+}
+
+async fn reconcile_shop(
+    deps: &Deps,
+    shop: &Shop,
+    cutoff: Time,
+    deadline: Option<Instant>,
+    report: &mut ReconcileReport,
+) -> Result<(), TallyError> {
+    let store = &deps.store;
+    for reward in store.pending_rewards(&shop.domain, cutoff).await? {
+        if jobs::out_of_time(deadline) {
+            report.unfinished = true;
+            return Ok(());
+        }
+        report.pending += 1;
+        let settled = match settle_pending(deps, shop, &reward, true, deadline).await {
+            Ok(settled) => settled,
+            Err(e) => {
+                tracing::error!(shop = %shop.domain, reward_id = reward.id, error = %e, "could not settle a reward");
+                report.errors += 1;
+                continue;
+            }
+        };
+        match (settled.status, settled.reward_type) {
+            (RewardStatus::Failed, _) => report.failed += 1,
+            (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason.is_some() => {
+                report.marked_for_review += 1
+            }
+            (RewardStatus::Pending, _) => report.still_pending += 1,
+            _ => report.issued += 1,
+        }
+        tracing::info!(shop = %shop.domain, reward_id = reward.id, status = %settled.status, "reconciled");
+    }
+    for reward in store.refunds_in_progress(&shop.domain, cutoff).await? {
+        match finish_refund(deps, shop, &reward, deadline).await {
+            Ok(Some(true)) => report.refunds_finished += 1,
+            Ok(Some(false)) => report.refunds_abandoned += 1,
+            Ok(None) => report.still_pending += 1,
+            Err(e) => {
+                tracing::error!(shop = %shop.domain, reward_id = reward.id, error = %e, "could not settle a refund");
+                report.errors += 1;
             }
         }
     }
-    tracing::info!(?report, "reconciliation done");
-    Ok(report)
-}
-
-/// The shop a job is asked to visit, or every shop.
-pub(crate) async fn shops(deps: &Deps, only_shop: Option<&str>) -> Result<Vec<Shop>, TallyError> {
-    match only_shop {
-        Some(domain) => {
-            let shop = deps.store.get_shop(domain).await?;
-            Ok(vec![shop.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?])
-        }
-        None => deps.store.list_shops().await,
-    }
+    report.in_review += store.rewards_in_review(&shop.domain).await?.len();
+    Ok(())
 }
 
 /// A refund that stopped halfway, settled by what Shopify holds: its code no longer works, so the refund
 /// is finished (`Some(true)`); it still works, or an order used it, so the refund is abandoned
 /// (`Some(false)`); Shopify cannot be asked (`None`).
-async fn finish_refund(deps: &Deps, shop: &Shop, reward: &Reward) -> Result<Option<bool>, TallyError> {
+async fn finish_refund(
+    deps: &Deps,
+    shop: &Shop,
+    reward: &Reward,
+    deadline: Option<Instant>,
+) -> Result<Option<bool>, TallyError> {
     let Some(request) = &reward.refund_requested else { return Ok(Some(false)) };
-    let code = match codes::in_shopify(&deps.shopify.for_shop(shop), reward).await {
+    let code = match codes::in_shopify(&deps.shopify.for_shop(shop).until(deadline), reward).await {
         Ok(code) => code,
         Err(e) => {
             tracing::warn!(reward_id = reward.id, error = %e, "could not look the code up; the refund waits");

@@ -28,7 +28,7 @@ pub async fn redeem(
     attempt: &Attempt,
 ) -> Result<Redeemed, TallyError> {
     if let Some(Effect::Reward { customer_id, reward_id }) = attempt.resume {
-        return resume(deps, shop, customer_id, reward_id).await;
+        return resume(deps, shop, customer_id, reward_id, attempt).await;
     }
     let store = &deps.store;
     let rule = store.get_rule(&shop.domain, command.redeem_rule_id).await?;
@@ -68,10 +68,16 @@ pub async fn redeem(
     answer(deps, shop, reward).await
 }
 
-async fn resume(deps: &Deps, shop: &Shop, customer_id: u64, reward_id: u64) -> Result<Redeemed, TallyError> {
+async fn resume(
+    deps: &Deps,
+    shop: &Shop,
+    customer_id: u64,
+    reward_id: u64,
+    attempt: &Attempt,
+) -> Result<Redeemed, TallyError> {
     let reward = deps.store.reward(&shop.domain, customer_id, reward_id).await?;
     let reward = match reward.is_pending() {
-        true => settle_pending(deps, shop, &reward, past_grace(&reward)).await?,
+        true => settle_pending(deps, shop, &reward, past_grace(&reward), attempt.deadline).await?,
         false => reward,
     };
     answer(deps, shop, reward).await

@@ -5,7 +5,7 @@
 use super::codes::{self, Code};
 use super::idempotency::Attempt;
 use super::redeem::Redeemed;
-use super::{loyalty, now, Deps};
+use super::{crash_point, loyalty, now, Deps};
 use crate::domain::customer::CustomerRef;
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
@@ -64,6 +64,7 @@ async fn take_back(deps: &Deps, shop: &Shop, command: &RefundCommand, attempt: &
             return Err(TallyError::ShopifyNotReverted(e.into()));
         }
     }
+    crash_point("refund-after-shopify");
     if !store.refund_reward(&shop.domain, &reward, &command.reason, attempt.claim.as_ref(), now()).await? {
         return Err(raced(deps, shop, &reward).await);
     }

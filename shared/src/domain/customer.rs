@@ -45,6 +45,9 @@ pub struct Enrollment {
     pub vip_tier: Option<String>,
 }
 
+/// The largest integer JavaScript reads exactly, 2^53 - 1: no balance or counter goes beyond it.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 /// What an enrollment did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enrolled {
@@ -97,13 +100,15 @@ impl Customer {
         next
     }
 
-    /// The record after `change`, with the ledger entry that records it.
-    pub fn apply(&self, change: &BalanceChange, at: Time) -> (Customer, LedgerEntry) {
+    /// The record after `change`, with the ledger entry that records it; `None` when a counter would leave
+    /// the integers every client reads exactly (JavaScript's safe integers).
+    pub fn apply(&self, change: &BalanceChange, at: Time) -> Option<(Customer, LedgerEntry)> {
+        let add = |counter: i64, delta: i64| counter.checked_add(delta).filter(|n| n.abs() <= MAX_SAFE_INTEGER);
         let mut next = self.clone();
-        next.available_points += change.available;
-        next.reserved_points += change.reserved;
-        next.spent_points += change.spent;
-        next.credited_points += change.credited;
+        next.available_points = add(self.available_points, change.available)?;
+        next.reserved_points = add(self.reserved_points, change.reserved)?;
+        next.spent_points = add(self.spent_points, change.spent)?;
+        next.credited_points = add(self.credited_points, change.credited)?;
         next.seq += 1;
         next.version += 1;
         next.updated_at = at;
@@ -118,7 +123,7 @@ impl Customer {
             reward_id: change.reward_id,
             at,
         };
-        (next, entry)
+        Some((next, entry))
     }
 }
 
@@ -240,12 +245,27 @@ mod tests {
     fn each_change_moves_the_counters_and_writes_the_next_ledger_entry() {
         let at = Time::UNIX_EPOCH;
         let customer = Customer::enrolled(enrollment("a@b.co"), at);
-        let (credited, first) = customer.apply(&BalanceChange::adjust(1000, "welcome"), at);
-        let (reserved, second) = credited.apply(&BalanceChange::reserve(300, 9), at);
-        let (spent, third) = reserved.apply(&BalanceChange::spend_reservation(300, 9, "order #1"), at);
+        let (credited, first) = customer.apply(&BalanceChange::adjust(1000, "welcome"), at).unwrap();
+        let (reserved, second) = credited.apply(&BalanceChange::reserve(300, 9), at).unwrap();
+        let (spent, third) = reserved.apply(&BalanceChange::spend_reservation(300, 9, "order #1"), at).unwrap();
         assert_eq!((first.seq, second.seq, third.seq), (1, 2, 3));
         assert_eq!((second.kind, second.delta, second.reserved_delta), (LedgerKind::Reserve, -300, 300));
         assert_eq!((spent.available_points, spent.reserved_points, spent.spent_points), (700, 0, 300));
         assert_eq!((spent.credited_points, spent.version, third.balance_after), (1000, 3, 700));
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn no_counter_passes_javascripts_safe_integers() {
+        let enrollment = Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, vip_tier: None };
+        let mut customer = Customer::enrolled(enrollment, Time::UNIX_EPOCH);
+        customer.available_points = MAX_SAFE_INTEGER - 10;
+        customer.credited_points = MAX_SAFE_INTEGER - 10;
+        assert!(customer.apply(&BalanceChange::adjust(10, "to the brim"), Time::UNIX_EPOCH).is_some());
+        assert!(customer.apply(&BalanceChange::adjust(11, "one too many"), Time::UNIX_EPOCH).is_none());
     }
 }

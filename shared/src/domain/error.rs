@@ -54,6 +54,8 @@ pub enum TallyError {
     ShopNotFound(String),
     #[error("Shop {0} exists already")]
     ShopExists(String),
+    #[error("This API key opens another shop; choose another key")]
+    KeyInUse,
     #[error("This Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
     #[error("A request with this Idempotency-Key is still running; retry shortly")]
@@ -80,6 +82,10 @@ pub enum Invalid {
     Enrollment(#[from] EnrollmentError),
     #[error("redeemRuleId is required")]
     RuleIdMissing,
+    #[error("id is assigned by Tally; leave it out of a new rule")]
+    RuleIdGiven,
+    #[error("the path names rule {path} but the body rule {body}")]
+    RuleIdMismatch { path: u64, body: u64 },
     #[error("reason must be 1 to {max} characters")]
     Reason { max: usize },
     #[error("reason must be at most {max} characters")]
@@ -98,6 +104,14 @@ pub enum Invalid {
     QueryNumber { name: &'static str, value: String },
     #[error("X-Shopify-Webhook-Id is missing")]
     WebhookId,
+    #[error("the cursor is not one Tally gave for this list")]
+    Cursor,
+    #[error("{name} must be one of {allowed}")]
+    QueryWord { name: &'static str, allowed: String },
+    #[error("limit must be from 1 to {max}")]
+    Limit { max: usize },
+    #[error("the balance would pass {}, the largest number of points Tally keeps", super::customer::MAX_SAFE_INTEGER)]
+    BalanceTooLarge,
     /// A webhook body that does not have the shape of its topic, in the parser's words.
     #[error("the {topic} body: {reason}")]
     WebhookBody { topic: String, reason: String },

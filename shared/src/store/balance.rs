@@ -13,7 +13,7 @@ use super::records::{from_item, number, text, to_item};
 use super::transaction::{Part, Transaction, TxError};
 use super::Store;
 use crate::domain::customer::{Customer, CustomerStatus};
-use crate::domain::error::TallyError;
+use crate::domain::error::{Invalid, TallyError};
 use crate::domain::ledger::BalanceChange;
 use crate::domain::redemption::check_enrolled;
 use crate::domain::Time;
@@ -60,7 +60,7 @@ impl Store {
                 let (available, required) = (customer.available_points, change.needs());
                 return Err(TallyError::InsufficientPoints { available, required }.into());
             }
-            let (next, entry) = customer.apply(change, at);
+            let (next, entry) = customer.apply(change, at).ok_or(TallyError::from(Invalid::BalanceTooLarge))?;
             let mut transaction = Transaction::new();
             transaction
                 .put(Part::Profile, self.profile_put(domain, &next, customer.version, change.needs(), require_active)?);

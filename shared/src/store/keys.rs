@@ -22,6 +22,18 @@ pub fn api_key(hash: &str) -> Key {
     (format!("APIKEY#{hash}"), "APIKEY".into())
 }
 
+/// An API key among its shop's keys.
+pub fn shop_key(domain: &str, hash: &str) -> Key {
+    (shop_partition(domain), format!("{SHOP_KEY_PREFIX}{hash}"))
+}
+
+/// The shop's partition and the sort-key prefix of its keys.
+pub fn shop_keys(domain: &str) -> (String, &'static str) {
+    (shop_partition(domain), SHOP_KEY_PREFIX)
+}
+
+const SHOP_KEY_PREFIX: &str = "KEY#";
+
 pub fn rule(domain: &str, id: u64) -> Key {
     (shop_partition(domain), format!("{RULE_PREFIX}{id:012}"))
 }
@@ -149,4 +161,9 @@ pub fn order(domain: &str, order_id: u64) -> Key {
 /// A webhook delivery already handled.
 pub fn webhook(domain: &str, webhook_id: &str) -> Key {
     (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
+}
+
+/// A scheduled job's lock.
+pub fn job(name: &str) -> Key {
+    (format!("JOB#{name}"), "JOB".into())
 }

@@ -7,6 +7,7 @@ mod balance;
 mod customers;
 mod errors;
 mod idempotency;
+mod jobs;
 pub mod keys;
 mod listings;
 mod markers;
@@ -28,6 +29,7 @@ use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
 pub use idempotency::{Begin, Claim};
+pub use jobs::JobLock;
 pub use records::reward::CodeOwnerRecord as CodeOwner;
 
 use crate::domain::error::TallyError;

@@ -1,9 +1,12 @@
 //! Shops and their API keys.
 
+use aws_sdk_dynamodb::types::{Delete, Put};
+
 use super::errors::{internal, Conditional};
-use super::records::shop::{ApiKeyRecord, SettingsRecord, ShopRecord, SETTINGS};
-use super::records::{listed, to_item, PK};
-use super::{keys, Store};
+use super::records::shop::{ApiKeyRecord, SettingsRecord, ShopKeyRecord, ShopRecord, KEY_SHOP, SETTINGS};
+use super::records::{from_item, listed, text, to_item, PK, SK};
+use super::transaction::{Part, Transaction, TxError};
+use super::{keys, SortKey, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
 use crate::domain::shop::{Shop, ShopSettings};
@@ -55,20 +58,71 @@ impl Store {
         }
     }
 
-    /// Stores the hash of `key` as a key of `domain`.
+    /// Stores the hash of `key` as a key of `domain`. A key that opens another shop is refused, never moved.
     pub async fn add_api_key(&self, domain: &str, key: &str, at: Time) -> Result<(), TallyError> {
         if self.get_shop(domain).await?.is_none() {
             return Err(TallyError::ShopNotFound(domain.into()));
         }
-        let record = ApiKeyRecord { shop: domain.into(), created_at: at };
-        self.client
-            .put_item()
+        let hash = hash_api_key(key);
+        let opens = ApiKeyRecord { shop: domain.into(), created_at: at };
+        let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&record, keys::api_key(&hash_api_key(key)))?))
-            .send()
-            .await
-            .map_err(internal)?;
-        Ok(())
+            .set_item(Some(to_item(&opens, keys::api_key(&hash))?))
+            .condition_expression("attribute_not_exists(#pk) OR #shop = :shop")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#shop", KEY_SHOP.name())
+            .expression_attribute_values(":shop", text(domain))
+            .build()
+            .map_err(TallyError::internal)?;
+        let listed = ShopKeyRecord { hash: hash.clone(), prefix: key_prefix(key), created_at: at };
+        let listing = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&listed, keys::shop_key(domain, &hash))?))
+            .build()
+            .map_err(TallyError::internal)?;
+        let mut transaction = Transaction::new();
+        transaction.put(Part::Key, put).put(Part::Listing, listing);
+        match transaction.commit(&self.client).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Key) => Err(TallyError::KeyInUse),
+            Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
+            Err(TxError::Failed(e)) => Err(e),
+        }
+    }
+
+    /// The shop's keys, as their prefixes and creation times.
+    pub async fn list_api_keys(&self, domain: &str) -> Result<Vec<(String, Time)>, TallyError> {
+        let (pk, prefix) = keys::shop_keys(domain);
+        let items = self.query(pk, SortKey::Prefix(prefix)).await?;
+        let keys: Vec<ShopKeyRecord> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok(keys.into_iter().map(|k| (k.prefix, k.created_at)).collect())
+    }
+
+    /// Revokes the shop's key that starts with `prefix`; returns how many keys matched (only one is
+    /// revoked, and only when exactly one matches).
+    pub async fn revoke_api_key(&self, domain: &str, prefix: &str) -> Result<usize, TallyError> {
+        let (pk, listing_prefix) = keys::shop_keys(domain);
+        let items = self.query(pk, SortKey::Prefix(listing_prefix)).await?;
+        let keys: Vec<ShopKeyRecord> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let matching: Vec<&ShopKeyRecord> = keys.iter().filter(|k| k.prefix.starts_with(prefix)).collect();
+        let [key] = matching.as_slice() else { return Ok(matching.len()) };
+        let mut transaction = Transaction::new();
+        for (part, (pk, sk)) in
+            [(Part::Key, keys::api_key(&key.hash)), (Part::Listing, keys::shop_key(domain, &key.hash))]
+        {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK.name(), text(pk))
+                .key(SK.name(), text(sk))
+                .build()
+                .map_err(TallyError::internal)?;
+            transaction.delete(part, delete);
+        }
+        match transaction.commit(&self.client).await {
+            Ok(()) => Ok(1),
+            Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
+            Err(TxError::Failed(e)) => Err(e),
+        }
     }
 
     /// The shop an API key opens, if any.
@@ -78,4 +132,9 @@ impl Store {
         };
         self.get_shop(&record.shop).await
     }
+}
+
+/// The first characters of a key, shown to tell keys apart: `tly_` and 8 more.
+fn key_prefix(key: &str) -> String {
+    key.chars().take(12).collect()
 }

@@ -29,6 +29,8 @@ pub(crate) enum Part {
     /// The customer's entry among the shop's customers.
     Listing,
     Rule,
+    /// An API key's item.
+    Key,
 }
 
 /// A transaction being built: named items, written all or nothing.

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body as AxumBody;
 use axum::extract::{RawPathParams, Request as AxumRequest, State};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{on, MethodFilter};
 use axum::Router;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Context, Error, Request, RequestExt, Response};
 use tally_shared::Deps;
 
 /// Bodies above this are refused, as API Gateway refuses payloads above its own limit.
@@ -24,20 +25,30 @@ const MAX_BODY: usize = 1 << 20;
 pub type Handler =
     for<'a> fn(&'a Deps, Request) -> Pin<Box<dyn Future<Output = Result<Response<Body>, Error>> + Send + 'a>>;
 
-/// A route of template.yaml: method, path, the function that serves it and its handler.
+/// A route of template.yaml: method, path, the function that serves it, its timeout and its handler.
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub function: &'static str,
+    /// The function's timeout in template.yaml: the handler gets the deadline Lambda would give it.
+    pub timeout: Duration,
     pub handler: Handler,
 }
 
+/// template.yaml's timeout of the API functions (`Globals`), and of the webhook function.
+const API_TIMEOUT: Duration = Duration::from_secs(15);
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
+
 macro_rules! route {
     ($method:literal, $path:literal, $function:literal, $krate:ident) => {
+        route!($method, $path, $function, $krate, API_TIMEOUT)
+    };
+    ($method:literal, $path:literal, $function:literal, $krate:ident, $timeout:expr) => {
         Route {
             method: $method,
             path: $path,
             function: $function,
+            timeout: $timeout,
             handler: |deps, req| Box::pin($krate::handler(deps, req)),
         }
     };
@@ -51,11 +62,12 @@ pub const ROUTES: &[Route] = &[
     route!("PUT", "/api/external/point-redeem-rules/{id}", "UpdateRedeemRuleFunction", update_redeem_rule),
     route!("DELETE", "/api/external/point-redeem-rules/{id}", "DeleteRedeemRuleFunction", delete_redeem_rule),
     route!("GET", "/api/external/customer-loyalty", "CustomerLoyaltyFunction", customer_loyalty),
+    route!("GET", "/api/external/customer-rewards", "CustomerRewardsFunction", customer_rewards),
     route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
     route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
     route!("POST", "/api/external/rewards/{id}/refund", "RefundRewardFunction", refund_reward),
-    route!("POST", "/webhooks/shopify", "ShopifyWebhooksFunction", shopify_webhooks),
+    route!("POST", "/webhooks/shopify", "ShopifyWebhooksFunction", shopify_webhooks, WEBHOOK_TIMEOUT),
 ];
 
 pub fn router(deps: Arc<Deps>) -> Router {
@@ -63,9 +75,9 @@ pub fn router(deps: Arc<Deps>) -> Router {
     for route in ROUTES {
         let method: axum::http::Method = route.method.parse().expect("routes use valid methods");
         let filter = MethodFilter::try_from(method).expect("routes use routable methods");
-        let handler = route.handler;
+        let (handler, timeout) = (route.handler, route.timeout);
         let serve = move |State(deps): State<Arc<Deps>>, params: RawPathParams, req: AxumRequest| async move {
-            match to_lambda(params, req).await {
+            match to_lambda(params, req, timeout).await {
                 Ok(request) => to_axum(handler(&deps, request).await),
                 Err(response) => response,
             }
@@ -84,8 +96,9 @@ pub async fn serve(deps: Arc<Deps>, addr: SocketAddr) -> std::io::Result<SocketA
     Ok(bound)
 }
 
-/// The request as API Gateway would hand it to the function: body, query and path parameters.
-async fn to_lambda(params: RawPathParams, req: AxumRequest) -> Result<Request, AxumResponse> {
+/// The request as API Gateway and Lambda would hand it to the function: body, query and path parameters,
+/// and a context whose deadline is the function's timeout from now.
+async fn to_lambda(params: RawPathParams, req: AxumRequest, timeout: Duration) -> Result<Request, AxumResponse> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
@@ -100,9 +113,13 @@ async fn to_lambda(params: RawPathParams, req: AxumRequest) -> Result<Request, A
         Ok(text) => Body::Text(text),
         Err(e) => Body::Binary(e.into_bytes()),
     };
+    let mut context = Context::default();
+    let deadline = SystemTime::now() + timeout;
+    context.deadline = deadline.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
     Ok(Request::from_parts(parts, body)
         .with_query_string_parameters(QueryMap::from(query))
-        .with_path_parameters(QueryMap::from(path)))
+        .with_path_parameters(QueryMap::from(path))
+        .with_lambda_context(context))
 }
 
 fn to_axum(result: Result<Response<Body>, Error>) -> AxumResponse {

@@ -6,6 +6,7 @@
 
 pub mod customer;
 pub mod idempotency;
+pub mod jobs;
 pub mod ledger;
 pub mod markers;
 pub mod reward;

@@ -48,6 +48,21 @@ pub struct ApiKeyRecord {
     pub created_at: Time,
 }
 
+/// The shop that an API key opens (`ApiKeyRecord`'s `shop`).
+pub const KEY_SHOP: Attribute = Attribute("shop");
+
+/// An API key among its shop's keys: enough to recognise it and to revoke it, never the key itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShopKeyRecord {
+    /// The key's hash, which its `ApiKeyRecord` is kept under.
+    pub hash: String,
+    /// The key's first characters, for people to tell keys apart.
+    pub prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Time,
+}
+
 impl From<&ShopSettings> for SettingsRecord {
     fn from(s: &ShopSettings) -> Self {
         SettingsRecord {
@@ -106,6 +121,8 @@ mod tests {
     fn the_attributes_named_in_expressions_are_the_record_s() {
         let shop = Shop::new("s.myshopify.com", "t", "s", Time::UNIX_EPOCH).unwrap();
         super::super::check::written_under(&ShopRecord::from(&shop), &[SETTINGS]);
+        let key = ApiKeyRecord { shop: shop.domain.clone(), created_at: Time::UNIX_EPOCH };
+        super::super::check::written_under(&key, &[KEY_SHOP]);
         let missing: SettingsRecord = serde_json::from_str("{}").unwrap();
         assert_eq!(ShopSettings::from(missing), ShopSettings::default(), "settings never written are the defaults");
     }

@@ -1,0 +1,159 @@
+//! What each command does.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+use tally_shared::api::views::RewardView;
+use tally_shared::app::audit::audit;
+use tally_shared::app::expire::expire;
+use tally_shared::app::now;
+use tally_shared::app::reconcile::reconcile;
+use tally_shared::app::review::{self, Decision};
+use tally_shared::config::Config;
+use tally_shared::domain::ids::api_key;
+use tally_shared::domain::rfc3339;
+use tally_shared::domain::shop::{Shop, ShopSettings};
+use tally_shared::{Deps, TallyError};
+
+use crate::{Command, CreateShop, KeyCommand, ReviewCommand, Settings, ShopCommand, TableCommand};
+
+pub async fn run(command: Command) -> Result<ExitCode, String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let deps = deps(&config).await?;
+    let store = &deps.store;
+    match command {
+        Command::Table(TableCommand::Create) => store.create_table().await.map_err(describe)?,
+        Command::Shop(ShopCommand::Create(shop)) => create_shop(&deps, shop).await?,
+        Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,
+        Command::Shop(ShopCommand::List) => {
+            let shops = store.list_shops().await.map_err(describe)?;
+            let shops: Vec<_> = shops
+                .iter()
+                .map(|s| json!({"domain": s.domain, "currency": s.currency, "codePrefix": s.code_prefix,
+                    "adminUrl": s.admin_url, "settings": settings_json(&s.settings), "createdAt": rfc3339(s.created_at)}))
+                .collect();
+            print_json(&shops);
+        }
+        Command::ApiKey(KeyCommand::Create { shop, key }) => {
+            let key = key.unwrap_or_else(api_key);
+            store.add_api_key(&shop.to_lowercase(), &key, now()).await.map_err(describe)?;
+            println!("{key}");
+        }
+        Command::ApiKey(KeyCommand::List { shop }) => {
+            let keys = store.list_api_keys(&shop).await.map_err(describe)?;
+            let keys: Vec<_> =
+                keys.iter().map(|(prefix, at)| json!({"prefix": prefix, "createdAt": rfc3339(*at)})).collect();
+            print_json(&keys);
+        }
+        Command::ApiKey(KeyCommand::Revoke { shop, prefix }) => {
+            match store.revoke_api_key(&shop, &prefix).await.map_err(describe)? {
+                1 => eprintln!("the key {prefix}… of {shop} is revoked"),
+                0 => return Err(format!("no key of {shop} starts with {prefix}")),
+                n => return Err(format!("{n} keys of {shop} start with {prefix}; give more of it")),
+            }
+        }
+        Command::Reconcile { shop, grace_seconds } => {
+            let grace = Duration::from_secs(grace_seconds);
+            print_json(&reconcile(&deps, shop.as_deref(), grace, None).await.map_err(describe)?);
+        }
+        Command::Expire { shop } => print_json(&expire(&deps, shop.as_deref(), now(), None).await.map_err(describe)?),
+        Command::Audit { shop } => return audit_shop(&deps, &shop).await,
+        Command::Review(ReviewCommand::List { shop }) => {
+            let rewards = store.rewards_in_review(&shop).await.map_err(describe)?;
+            print_json(&rewards.into_iter().map(RewardView::from).collect::<Vec<_>>());
+        }
+        Command::Review(ReviewCommand::Resolve { shop, customer, reward, issued, not_issued: _ }) => {
+            let decision = issued.map_or(Decision::NotIssued, Decision::Issued);
+            let settled = review::resolve(&deps, &shop, customer, reward, decision).await.map_err(|e| e.to_string())?;
+            println!("reward {} is now {}", settled.id, settled.status);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
+    let token = secret(args.access_token)?;
+    let secret = secret(args.client_secret)?;
+    let mut shop = Shop::new(&args.domain, &token, &secret, now())
+        .and_then(|shop| shop.with_currency(&args.currency))
+        .and_then(|shop| shop.with_code_prefix(&args.code_prefix))
+        .map_err(|e| e.to_string())?;
+    if let Some(url) = &args.admin_url {
+        shop = shop.with_admin_url(url).map_err(|e| e.to_string())?;
+    }
+    deps.store.create_shop(&shop).await.map_err(describe)?;
+    eprintln!("shop {} created", shop.domain);
+    Ok(())
+}
+
+/// Changes the settings given and prints them all.
+async fn change_settings(deps: &Deps, args: Settings) -> Result<(), String> {
+    let shop = deps.store.get_shop(&args.shop).await.map_err(describe)?.ok_or(format!("no shop {}", args.shop))?;
+    let mut settings = shop.settings;
+    settings.return_points_on_cancel = args.return_points_on_cancel.unwrap_or(settings.return_points_on_cancel);
+    settings.auto_enroll = args.auto_enroll.unwrap_or(settings.auto_enroll);
+    settings.return_points_on_expiry = args.return_points_on_expiry.unwrap_or(settings.return_points_on_expiry);
+    deps.store.set_shop_settings(&shop.domain, &settings).await.map_err(describe)?;
+    print_json(&settings_json(&settings));
+    Ok(())
+}
+
+fn settings_json(settings: &ShopSettings) -> serde_json::Value {
+    json!({
+        "returnPointsOnCancel": settings.return_points_on_cancel,
+        "autoEnroll": settings.auto_enroll,
+        "returnPointsOnExpiry": settings.return_points_on_expiry,
+    })
+}
+
+/// Prints what disagrees; exits 1 when anything does.
+async fn audit_shop(deps: &Deps, shop: &str) -> Result<ExitCode, String> {
+    let report = audit(deps, shop).await.map_err(describe)?;
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    for problem in &report.problems {
+        println!("PROBLEM: {problem}");
+    }
+    let verdict = if report.is_clean() { "clean".to_string() } else { format!("{} problem(s)", report.problems.len()) };
+    println!(
+        "audit of {shop}: {} customers, {} rewards, {} ledger entries, {} Tally codes in Shopify: {verdict}",
+        report.customers, report.rewards, report.ledger_entries, report.codes_in_shopify,
+    );
+    Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A secret as given, or read from standard input when given as `-` (so that it stays out of the
+/// shell's history and the process list).
+fn secret(given: String) -> Result<String, String> {
+    if given != "-" {
+        return Ok(given);
+    }
+    let mut read = String::new();
+    std::io::stdin().read_to_string(&mut read).map_err(|e| format!("could not read standard input: {e}"))?;
+    Ok(read.trim().to_string())
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// What went wrong, in words; the SDK's own error is logged by the store.
+fn describe(e: TallyError) -> String {
+    match e {
+        TallyError::Internal(source) => format!("DynamoDB call failed: {source}"),
+        other => other.to_string(),
+    }
+}
+
+/// Against DynamoDB Local, the functions' own client; against AWS, the full credential chain an operator
+/// expects (environment, profiles, SSO, assumed roles).
+async fn deps(config: &Config) -> Result<Deps, String> {
+    if config.dynamodb_endpoint.is_some() {
+        return Deps::new(config).map_err(|e| e.to_string());
+    }
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    Ok(Deps::with_client(aws_sdk_dynamodb::Client::new(&aws), config))
+}

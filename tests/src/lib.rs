@@ -1,6 +1,8 @@
 //! The test stack: a fresh DynamoDB Local table, a Shopify emulator and the local API server, all real,
 //! each test its own so that tests run in parallel.
 
+pub mod server;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -205,6 +207,44 @@ impl Stack {
         let report = tally_shared::app::audit::audit(&self.deps, &shop.domain).await.expect("the audit runs");
         assert!(report.is_clean(), "the audit found problems: {:#?}", report.problems);
         report
+    }
+
+    /// A signed Shopify webhook delivery to `api` (Tally's base URL); returns the status and the body.
+    pub async fn webhook(
+        &self,
+        api: &str,
+        shop: &TestShop,
+        topic: &str,
+        webhook_id: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let body = body.to_string();
+        let response = self
+            .http
+            .post(format!("{api}/webhooks/shopify"))
+            .header("Content-Type", "application/json")
+            .header("X-Shopify-Topic", topic)
+            .header("X-Shopify-Shop-Domain", &shop.domain)
+            .header("X-Shopify-Webhook-Id", webhook_id)
+            .header("X-Shopify-Hmac-Sha256", tally_shared::api::auth::sign("secret", body.as_bytes()))
+            .body(body)
+            .send()
+            .await;
+        match response {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                (status, response.json().await.unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+
+    /// An Admin API call to the emulator, as the shop's app: what a merchant's admin does besides Tally.
+    pub async fn shopify(&self, shop: &TestShop, query: &str, variables: Value) -> Value {
+        let url = format!("{}/shops/{}/admin/api/2026-10/graphql.json", self.emulator, shop.domain);
+        let request = self.http.post(url).header("X-Shopify-Access-Token", "shpat_test");
+        let response = request.json(&json!({"query": query, "variables": variables})).send().await.expect("answers");
+        response.json().await.expect("a JSON answer")
     }
 
     /// The discounts the emulator holds for the shop.

@@ -1,54 +1,16 @@
 //! A Lambda that dies halfway loses nothing: the real local API server is run as a process that aborts
 //! at a crash point, then reconciliation settles what it left, and the audit is clean.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use serde_json::json;
+use tally_tests::server::Server;
 use tally_tests::{Stack, TestShop};
 
 const CUSTOMER: u64 = 4242;
 
-/// The local API server binary of this build, beside the test binary's folder.
-fn local_api_binary() -> std::path::PathBuf {
-    let deps = std::env::current_exe().expect("test binary path");
-    let binary = deps.parent().and_then(|d| d.parent()).expect("target folder").join("local-api");
-    assert!(binary.exists(), "{} is missing: build the workspace's binaries first", binary.display());
-    binary
-}
-
-/// The server process, killed if the test ends before it died by itself.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Sends one redemption to a server that aborts at `crash_at`; returns once the server died.
 async fn redeem_and_crash(stack: &Stack, shop: &TestShop, crash_at: &str, key: &str, rule: u64) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Server(
-        Command::new(local_api_binary())
-            .env("PORT", port.to_string())
-            .env("TABLE_NAME", stack.store.table())
-            .env("DYNAMODB_ENDPOINT", tally_tests::dynamodb_endpoint())
-            .env("TALLY_CRASH_AT", crash_at)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the local API server starts"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if stack.http.get(format!("{url}/api/external/point-redeem-rules")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = Server::crashing_at(stack, crash_at).await;
+    let url = server.url.clone();
     let sent = stack
         .http
         .post(format!("{url}/api/external/redeem-points"))
@@ -58,8 +20,7 @@ async fn redeem_and_crash(stack: &Stack, shop: &TestShop, crash_at: &str, key: &
         .send()
         .await;
     assert!(sent.is_err(), "the server died before answering");
-    let status = server.0.wait().expect("the server exits");
-    assert!(!status.success(), "the server aborted at {crash_at}");
+    server.assert_crashed(crash_at);
 }
 
 #[tokio::test]
@@ -95,4 +56,72 @@ async fn a_crash_before_or_after_shopify_is_settled_by_reconciliation() {
     assert_eq!(statuses, ["FAILED", "UNUSED"]);
     stack.assert_audit_clean(&shop).await;
     assert_eq!(stack.reconcile(&shop).await.pending, 0, "nothing is left pending");
+}
+
+#[tokio::test]
+async fn a_webhook_whose_handler_dies_halfway_is_handled_whole_when_shopify_delivers_it_again() {
+    let rule = json!({"name": "$1 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 10, "discountValue": "1.00"});
+    let (stack, shop, rule) = Stack::with_rule("crash-webhook", rule, &[(CUSTOMER, 1000)]).await;
+    let mut codes = Vec::new();
+    for _ in 0..40 {
+        let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule, "delayPointsDeduction": true});
+        let reply = stack.post(&shop.key, "/api/external/redeem-points", body).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        codes.push(reply.body["reward"]["discountCode"].clone());
+    }
+    let used: Vec<_> = codes.iter().map(|c| json!({"code": c, "amount": "1.00", "type": "fixed_amount"})).collect();
+    let order = json!({"id": 9001, "name": "#9001", "customer": {"id": CUSTOMER}, "discount_codes": used});
+
+    let server = Server::crashing_at(&stack, "mid-order").await;
+    let (status, _) = stack.webhook(&server.url, &shop, "orders/create", "delivery-9001", &order).await;
+    assert_eq!(status, 0, "the handler died before answering");
+    server.assert_crashed("mid-order");
+    let status_of = |loyalty: &serde_json::Value, status: &str| {
+        loyalty["rewards"].as_array().unwrap().iter().filter(|r| r["status"] == status).count()
+    };
+    let halfway = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!(status_of(&halfway, "USED"), 1, "it died after the first reward");
+
+    // Shopify retries the same delivery, then delivers it once more.
+    let (status, body) = stack.webhook(&stack.api, &shop, "orders/create", "delivery-9001", &order).await;
+    assert_eq!((status, body["rewardsUsed"].as_i64()), (200, Some(39)), "{body}");
+    let (status, body) = stack.webhook(&stack.api, &shop, "orders/create", "delivery-9001", &order).await;
+    assert_eq!((status, body["duplicate"].as_bool()), (200, Some(true)));
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!(status_of(&loyalty, "USED"), 40, "every code of the order is counted");
+    assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(600), Some(0)));
+    let spent = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    let spent = spent.iter().filter(|e| e.kind == tally_shared::domain::ledger::LedgerKind::ReservationSpent).count();
+    assert_eq!(spent, 40, "each reservation was paid exactly once");
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn a_returning_customer_whose_answer_was_lost_is_answered_as_returning() {
+    let (stack, shop, _) = Stack::with_rule(
+        "crash-enroll",
+        json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 1}),
+        &[(CUSTOMER, 50)],
+    )
+    .await;
+    let mut left = stack.store.get_customer(&shop.domain, CUSTOMER).await.unwrap().unwrap();
+    left.status = tally_shared::domain::customer::CustomerStatus::Inactive;
+    stack.store.put_customer_record(&shop.domain, &left).await.unwrap();
+
+    let back = json!({"customerId": CUSTOMER, "email": format!("c{CUSTOMER}@example.com")});
+    let server = Server::crashing_at(&stack, "after-enroll").await;
+    let sent = stack
+        .http
+        .post(format!("{}/api/external/customers", server.url))
+        .header("X-API-Key", &shop.key)
+        .header("Idempotency-Key", "rejoin-1")
+        .json(&back)
+        .send()
+        .await;
+    assert!(sent.is_err(), "the server died before answering");
+    server.assert_crashed("after-enroll");
+
+    tokio::time::sleep(std::time::Duration::from_millis(31_000)).await;
+    let retry = stack.post_once(&shop.key, "rejoin-1", "/api/external/customers", back).await;
+    assert_eq!((retry.status, retry.body["availablePoints"].as_i64()), (200, Some(50)), "{:?}", retry.body);
 }

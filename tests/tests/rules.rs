@@ -80,12 +80,15 @@ async fn a_refused_change_changes_nothing() {
     let original = rules(&stack, &shop).await;
 
     let mut unknown_field = five_off();
-    unknown_field["id"] = json!(rule);
+    unknown_field["colour"] = json!("red");
+    let mut another_id = five_off();
+    another_id["id"] = json!(rule + 1);
     let percent_over = json!({"name": "x", "rewardType": "PERCENTAGE", "pointsCost": 100, "discountValue": "150"});
     let cases: Vec<(&TestShop, String, Value, u16, &str)> = vec![
         (&shop, path(rule + 1), five_off(), 404, "RULE_NOT_FOUND"),
         (&shop, path(rule), percent_over, 400, "INVALID_REQUEST"),
         (&shop, path(rule), unknown_field, 400, "INVALID_REQUEST"),
+        (&shop, path(rule), another_id, 400, "INVALID_REQUEST"),
         (&shop, path(rule), json!({"name": "$5 off"}), 400, "INVALID_REQUEST"),
         (&shop, "/api/external/point-redeem-rules/first".into(), five_off(), 400, "INVALID_REQUEST"),
         (&stranger, path(rule), five_off(), 404, "RULE_NOT_FOUND"),

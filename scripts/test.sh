@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+echo "check: the scripts find the binaries wherever CARGO_TARGET_DIR puts them"
+[ "$(CARGO_TARGET_DIR=/elsewhere/target scripts/bin-dir.sh debug)" = /elsewhere/target/debug ]
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"

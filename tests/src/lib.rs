@@ -195,9 +195,11 @@ impl Stack {
         response.json().await.unwrap_or(Value::Null)
     }
 
-    /// Settles the shop's pending rewards at once, as the scheduled function does after its grace period.
+    /// Settles the shop's pending rewards (and refunds left halfway) at once, as the scheduled function does
+    /// once their grace period is over: it runs as if a minute had passed.
     pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::app::reconcile::ReconcileReport {
-        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO, None)
+        let later = now() + time::Duration::minutes(1);
+        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO, later, None)
             .await
             .expect("reconcile runs")
     }

@@ -191,11 +191,9 @@ async fn a_refund_that_stops_before_shopify_is_abandoned_and_the_reward_still_wo
     let (stack, shop, rule) = setup("refund-abandoned", Some(1)).await;
     let reward = redeem(&stack, &shop, rule, false).await;
     let stored = stack.store.reward(&shop.domain, CUSTOMER, reward["id"].as_u64().unwrap()).await.unwrap();
-    assert!(stack
-        .store
-        .begin_refund(&shop.domain, &stored, "asked, then the Lambda died", tally_shared::app::now())
-        .await
-        .unwrap());
+    let asked = tally_shared::app::now();
+    let begun = stack.store.begin_refund(&shop.domain, &stored, "asked, then the Lambda died", asked, asked).await;
+    assert!(begun.unwrap());
     let noted = stack.assert_audit_clean(&shop).await;
     assert!(noted.notes.iter().any(|n| n.contains("is being refunded")), "{:?}", noted.notes);
 

@@ -42,13 +42,11 @@ async fn redeem_all(stack: &Stack, shop: &TestShop, rule: u64) -> Vec<(u64, Valu
 }
 
 /// An order for one reward, as the shop's checkout makes it; what the emulator answered.
-async fn order(stack: &Stack, shop: &TestShop, customer: u64, code: &str, dice: &Mutex<Dice>) -> u16 {
-    let options = {
-        let mut dice = dice.lock().unwrap();
-        let cancel = dice.roll(5) == 0;
-        json!({"codes": [code], "customerId": customer, "copies": 1 + dice.roll(3), "distinctDeliveries": dice.roll(2) == 0,
-            "delayMs": dice.roll(300), "cancel": cancel, "cancelFirst": cancel && dice.roll(2) == 0})
-    };
+async fn order(stack: &Stack, shop: &TestShop, customer: u64, code: &str, dice: &mut Dice) -> u16 {
+    let cancel = dice.roll(5) == 0;
+    let options = json!({"codes": [code], "customerId": customer, "copies": 1 + dice.roll(3),
+        "distinctDeliveries": dice.roll(2) == 0, "delayMs": dice.roll(300), "cancel": cancel,
+        "cancelFirst": cancel && dice.roll(2) == 0});
     let url = format!("{}/__emulator/shops/{}/orders", stack.emulator, shop.domain);
     stack.http.post(url).json(&options).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
@@ -59,13 +57,16 @@ async fn orders_refunds_and_expiry_racing_under_shopify_faults_leave_every_point
     let customers: Vec<(u64, i64)> = (1..=CUSTOMERS).map(|c| (c, START)).collect();
     let (stack, shop, rule) = Stack::with_rule("webhook-chaos", rule, &customers).await;
     let rewards = redeem_all(&stack, &shop, rule).await;
+    // Shopify counts a code's use a moment after the order: refunds and expiry can miss a fresh one.
+    stack.control("POST", &format!("/__emulator/shops/{}/settings", shop.domain), json!({"usageLagMs": 300})).await;
     stack.control("POST", "/__emulator/faults", json!({"mode": "mixed", "rate": 0.3})).await;
-    let dice = Mutex::new(Dice(20261126));
 
     let placed = Mutex::new(BTreeMap::<u16, usize>::new());
     let refunds = Mutex::new(BTreeMap::<u16, usize>::new());
     let work = rewards.iter().enumerate().map(|(i, (customer, reward))| {
-        let (stack, shop, dice, placed, refunds) = (&stack, &shop, &dice, &placed, &refunds);
+        let (stack, shop, placed, refunds) = (&stack, &shop, &placed, &refunds);
+        // Each reward's dice of its own: the run does not depend on which task rolls first.
+        let mut dice = Dice(20261126 ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         async move {
             let code = reward["discountCode"].as_str().unwrap_or_default();
             let refund = async {
@@ -80,9 +81,9 @@ async fn orders_refunds_and_expiry_racing_under_shopify_faults_leave_every_point
                 if i % 5 == 1 {
                     return;
                 }
-                let wait = dice.lock().unwrap().roll(1200);
+                let wait = dice.roll(1200);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-                let status = order(stack, shop, *customer, code, dice).await;
+                let status = order(stack, shop, *customer, code, &mut dice).await;
                 *placed.lock().unwrap().entry(status).or_default() += 1;
             };
             futures::join!(ordered, refund);
@@ -105,11 +106,22 @@ async fn orders_refunds_and_expiry_racing_under_shopify_faults_leave_every_point
     let settled = tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), later, None).await.unwrap();
     let audit = stack.assert_audit_clean(&shop).await;
 
+    // What Shopify took: each code an order used.
+    let used_in_shopify: BTreeMap<String, u64> = stack
+        .discounts(&shop)
+        .await
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["used"].as_u64().unwrap()))
+        .collect();
     let mut statuses = BTreeMap::<String, usize>::new();
     for customer in 1..=CUSTOMERS {
         let loyalty = stack.loyalty(&shop, customer).await;
         let mut taken = 0;
         for reward in loyalty["rewards"].as_array().unwrap() {
+            let uses = reward["discountCode"].as_str().and_then(|c| used_in_shopify.get(c)).copied().unwrap_or(0);
+            let counted =
+                reward["status"] == "USED" || (reward["status"] == "REFUNDED" && !reward["orderId"].is_null());
+            assert_eq!(uses > 0, counted, "an order that used a code is counted, and only then: {reward}");
             let status = reward["status"].as_str().unwrap();
             *statuses.entry(status.into()).or_default() += 1;
             let immediate = reward["deductionMode"] == "IMMEDIATE";

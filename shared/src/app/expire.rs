@@ -36,8 +36,8 @@ pub async fn expire(
     at: Time,
     deadline: Option<Instant>,
 ) -> Result<ExpireReport, TallyError> {
-    let job = jobs::name("expire", only_shop);
-    let run = jobs::exclusively(deps, &job, deadline, async {
+    // One lock per job, whether a run visits one shop or all: runs never overlap.
+    let run = jobs::exclusively(deps, "expire", deadline, async {
         let shops = jobs::shops(deps, only_shop).await?;
         let mut report = ExpireReport { shops: shops.len(), ..ExpireReport::default() };
         for shop in &shops {

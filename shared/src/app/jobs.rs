@@ -48,8 +48,3 @@ pub(crate) async fn shops(deps: &Deps, only_shop: Option<&str>) -> Result<Vec<Sh
         None => deps.store.list_shops().await,
     }
 }
-
-/// The name a run locks: the job, and the shop when it visits one.
-pub(crate) fn name(job: &str, only_shop: Option<&str>) -> String {
-    format!("{job}:{}", only_shop.unwrap_or("every shop"))
-}

@@ -36,39 +36,45 @@ pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOut
 
 /// Marks one reward used by the order. A reward whose points went back before the order came (a refund or
 /// an expiry raced the order) is used all the same, and its points are taken from the balance again, as
-/// far as the balance goes: the order had the discount.
+/// far as the balance goes: the order had the discount. When the reward changed between the read and the
+/// write (a refund committed meanwhile, say), it is read again and judged again.
 async fn use_reward(deps: &Deps, shop: &Shop, reward: &Reward, order: &Order) -> Result<bool, TallyError> {
     let store = &deps.store;
-    match reward.status {
-        RewardStatus::Unused | RewardStatus::Pending => store.use_reward(&shop.domain, reward, order, now()).await,
-        RewardStatus::Expired if !reward.points_returned => {
-            store.use_reward_late(&shop.domain, reward, order, None, now()).await
-        }
-        _ if reward.used_late_would_take_points() => {
-            for _ in 0..LATE_ATTEMPTS {
+    let mut reward = reward.clone();
+    for _ in 0..ATTEMPTS {
+        let done = match reward.status {
+            RewardStatus::Unused | RewardStatus::Pending => store.use_reward(&shop.domain, &reward, order, now()).await,
+            RewardStatus::Expired if !reward.points_returned => {
+                store.use_reward_late(&shop.domain, &reward, order, None, now()).await
+            }
+            _ if reward.used_late_would_take_points() => {
                 let customer = store.find_customer(&shop.domain, &CustomerRef::Id(reward.customer_id)).await?;
                 let points = reward.points_redeemed.min(customer.available_points.max(0));
-                match store.use_reward_late(&shop.domain, reward, order, Some(points), now()).await {
-                    Err(TallyError::InsufficientPoints { .. }) => continue,
-                    outcome => {
-                        tracing::warn!(
-                            reward_id = reward.id,
-                            order_id = order.id,
-                            points,
-                            "a code was used after its points went back"
-                        );
-                        return outcome;
-                    }
+                let taken = store.use_reward_late(&shop.domain, &reward, order, Some(points), now()).await;
+                if matches!(taken, Ok(true)) {
+                    tracing::warn!(
+                        reward_id = reward.id,
+                        order_id = order.id,
+                        points,
+                        "a code was used after its points went back"
+                    );
                 }
+                // The balance shrank under the late use: read it again.
+                taken.or_else(|e| if matches!(e, TallyError::InsufficientPoints { .. }) { Ok(false) } else { Err(e) })
             }
-            Err(TallyError::Busy)
+            // Used (by this order or another), failed: nothing to do.
+            _ => return Ok(false),
+        }?;
+        if done {
+            return Ok(true);
         }
-        _ => Ok(false),
+        reward = store.reward(&shop.domain, reward.customer_id, reward.id).await?;
     }
+    Err(TallyError::Busy)
 }
 
-/// A late use re-reads the balance when it shrank under it, this many times.
-const LATE_ATTEMPTS: usize = 3;
+/// A use re-reads the reward (or the balance) when it changed under it, this many times.
+const ATTEMPTS: usize = 4;
 
 /// Gives back, once, the points of the rewards the order used, if the shop says so.
 pub async fn cancelled(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {

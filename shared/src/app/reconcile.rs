@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::codes::{self, Code};
+use super::refund::IN_FLIGHT;
 use super::settle::settle_pending;
 use super::{jobs, now, Deps};
 use crate::domain::error::TallyError;
@@ -40,15 +41,17 @@ pub struct ReconcileReport {
 }
 
 /// Settles the pending rewards (and the refunds left halfway) of one shop, or of every shop, older than
-/// `grace`, within `deadline`. One shop's failure, or one reward's, stops nothing else.
+/// `grace` at `at` (now, except in tests), within `deadline`. A refund is left alone while it may still be
+/// running (`refund::IN_FLIGHT`), whatever the grace. One shop's failure, or one reward's, stops nothing else.
 pub async fn reconcile(
     deps: &Deps,
     only_shop: Option<&str>,
     grace: Duration,
+    at: Time,
     deadline: Option<Instant>,
 ) -> Result<ReconcileReport, TallyError> {
-    let job = jobs::name("reconcile", only_shop);
-    let run = jobs::exclusively(deps, &job, deadline, async {
+    // One lock per job, whether a run visits one shop or all: runs never overlap.
+    let run = jobs::exclusively(deps, "reconcile", deadline, async {
         let shops = jobs::shops(deps, only_shop).await?;
         let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
         for shop in &shops {
@@ -56,7 +59,8 @@ pub async fn reconcile(
                 report.unfinished = true;
                 break;
             }
-            if let Err(e) = reconcile_shop(deps, shop, now() - grace, deadline, &mut report).await {
+            let cutoffs = (at - grace, at - grace.max(IN_FLIGHT));
+            if let Err(e) = reconcile_shop(deps, shop, cutoffs, deadline, &mut report).await {
                 tracing::error!(shop = %shop.domain, error = %e, "reconciliation failed for a shop");
                 report.errors += 1;
             }
@@ -70,12 +74,12 @@ pub async fn reconcile(
 async fn reconcile_shop(
     deps: &Deps,
     shop: &Shop,
-    cutoff: Time,
+    (pending_cutoff, refund_cutoff): (Time, Time),
     deadline: Option<Instant>,
     report: &mut ReconcileReport,
 ) -> Result<(), TallyError> {
     let store = &deps.store;
-    for reward in store.pending_rewards(&shop.domain, cutoff).await? {
+    for reward in store.pending_rewards(&shop.domain, pending_cutoff).await? {
         if jobs::out_of_time(deadline) {
             report.unfinished = true;
             return Ok(());
@@ -99,7 +103,11 @@ async fn reconcile_shop(
         }
         tracing::info!(shop = %shop.domain, reward_id = reward.id, status = %settled.status, "reconciled");
     }
-    for reward in store.refunds_in_progress(&shop.domain, cutoff).await? {
+    for reward in store.refunds_in_progress(&shop.domain, refund_cutoff).await? {
+        if jobs::out_of_time(deadline) {
+            report.unfinished = true;
+            return Ok(());
+        }
         match finish_refund(deps, shop, &reward, deadline).await {
             Ok(Some(true)) => report.refunds_finished += 1,
             Ok(Some(false)) => report.refunds_abandoned += 1,
@@ -137,7 +145,7 @@ async fn finish_refund(
             store.refund_reward(&shop.domain, reward, &request.reason, None, now()).await?
         }
         Code::Used | Code::Unused { active: true, .. } => {
-            store.abandon_refund(&shop.domain, reward).await?;
+            store.abandon_refund(&shop.domain, reward, request.at).await?;
             false
         }
     };

@@ -2,6 +2,8 @@
 //! transaction, the reward becomes `REFUNDED` and its points come back (or its reservation is released).
 //! A code that still works never outlives its reward.
 
+use std::time::Duration;
+
 use super::codes::{self, Code};
 use super::idempotency::Attempt;
 use super::redeem::Redeemed;
@@ -11,6 +13,7 @@ use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::reward::{NotRefundable, Reward};
 use crate::domain::shop::Shop;
+use crate::shopify::ShopifyError;
 
 /// Why a reward is taken back when the shop gives no reason.
 pub const DEFAULT_REASON: &str = "refunded unused";
@@ -53,13 +56,18 @@ async fn take_back(deps: &Deps, shop: &Shop, command: &RefundCommand, attempt: &
         return Err(refused(NotRefundable::CodeUsed));
     }
     // Written before the code is touched, so that a refund that stops halfway is found and finished.
-    if !store.begin_refund(&shop.domain, &reward, &command.reason, now()).await? {
+    let requested = now();
+    if !store.begin_refund(&shop.domain, &reward, &command.reason, requested, requested - IN_FLIGHT).await? {
         return Err(raced(deps, shop, &reward).await);
     }
     if let Code::Unused { id, active: true } = &code {
         if let Err(e) = shopify.deactivate_discount(id).await {
-            if let Err(abandon) = store.abandon_refund(&shop.domain, &reward).await {
-                tracing::warn!(reward_id, error = %abandon, "could not abandon the refund; reconcile will");
+            // Shopify surely did nothing: the request is taken back. Its answer was lost: Shopify may have
+            // deactivated the code, so reconciliation decides from what Shopify holds.
+            if !matches!(e, ShopifyError::Unknown(_)) {
+                if let Err(abandon) = store.abandon_refund(&shop.domain, &reward, requested).await {
+                    tracing::warn!(reward_id, error = %abandon, "could not take the refund back; reconcile will");
+                }
             }
             return Err(TallyError::ShopifyNotReverted(e.into()));
         }
@@ -73,7 +81,8 @@ async fn take_back(deps: &Deps, shop: &Shop, command: &RefundCommand, attempt: &
     Ok(refunded)
 }
 
-/// The answer when the reward changed under the refund: an order used it, or another refund won.
+/// The answer when the reward changed under the refund: an order used it, another refund won, or another
+/// refund of it is under way (try again shortly).
 async fn raced(deps: &Deps, shop: &Shop, reward: &Reward) -> TallyError {
     match deps.store.reward(&shop.domain, reward.customer_id, reward.id).await {
         Ok(current) => match current.refundable(None) {
@@ -83,3 +92,7 @@ async fn raced(deps: &Deps, shop: &Shop, reward: &Reward) -> TallyError {
         Err(e) => e,
     }
 }
+
+/// How long a refund may still be running: twice the longest a function runs. A request older than this
+/// was left by a refund that died; reconciliation settles it, and another refund may take it over.
+pub const IN_FLIGHT: Duration = Duration::from_secs(30);

@@ -170,8 +170,11 @@ impl Store {
     /// Lets a retry in at once, without an answer to replay: it resumes from the effect if there is one, and
     /// runs afresh (the key freed) if there is none.
     pub async fn release_idempotent(&self, domain: &str, claim: &Claim) -> Result<(), TallyError> {
-        if self.forget_idempotent(domain, claim).await? {
-            return Ok(());
+        match self.forget_idempotent(domain, claim).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // Letting the key go matters more: a retry must not wait for the lock.
+            Err(e) => tracing::warn!(error = %e, "could not free an idempotency key; letting it go instead"),
         }
         let result = self
             .update_item(keys::idempotency(domain, &claim.key))

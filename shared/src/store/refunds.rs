@@ -7,11 +7,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::errors::written;
 use super::idempotency::Claim;
-use super::records::reward::{POINTS_RETURNED, REFUNDED_AT, REFUND_REASON, REFUND_REQUESTED_AT};
-use super::records::{rfc3339, text};
+use super::records::reward::{POINTS_RETURNED, REFUNDED_AT, REFUND_REASON, REFUND_REQUESTED_AT, STATUS};
+use super::records::{rfc3339, text, GSI1PK, GSI1SK};
 use super::rewards::rewards;
 use super::transaction::{Part, Transaction};
-use super::transitions::{Listing, Transition};
+use super::transitions::Transition;
 use super::{keys, SortKey, Store};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
@@ -20,43 +20,60 @@ use crate::domain::Time;
 
 impl Store {
     /// Writes the shop's request on an unused reward, before its code is touched. `Ok(false)` when the
-    /// reward is no longer unused.
+    /// reward is no longer unused, or another refund of it began after `stale_before` and may still run.
     pub async fn begin_refund(
         &self,
         domain: &str,
         reward: &Reward,
         reason: &str,
         at: Time,
+        stale_before: Time,
     ) -> Result<bool, TallyError> {
-        let transition = Transition {
-            from: &[RewardStatus::Unused],
-            to: None,
-            set: vec![(REFUND_REASON, text(reason)), (REFUND_REQUESTED_AT, text(rfc3339(at)))],
-            remove: vec![],
-            also: None,
-            unset: None,
-            listing: Listing::At(keys::refunding_listing(domain, at, reward.id)),
-        };
-        self.update_reward(domain, reward, transition).await
+        let (gpk, gsk) = keys::refunding_listing(domain, at, reward.id);
+        let result = self
+            .update_item(keys::reward(domain, reward.customer_id, reward.id))
+            .condition_expression("#status = :unused AND (attribute_not_exists(#requested) OR #requested < :stale)")
+            .update_expression("SET #reason = :reason, #requested = :at, #gpk = :gpk, #gsk = :gsk")
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#reason", REFUND_REASON.name())
+            .expression_attribute_names("#requested", REFUND_REQUESTED_AT.name())
+            .expression_attribute_names("#gpk", GSI1PK.name())
+            .expression_attribute_names("#gsk", GSI1SK.name())
+            .expression_attribute_values(":unused", text(RewardStatus::Unused.as_str()))
+            .expression_attribute_values(":stale", text(rfc3339(stale_before)))
+            .expression_attribute_values(":reason", text(reason))
+            .expression_attribute_values(":at", text(rfc3339(at)))
+            .expression_attribute_values(":gpk", text(gpk))
+            .expression_attribute_values(":gsk", text(gsk))
+            .send()
+            .await;
+        written(result)
     }
 
-    /// Takes the request back: the code was not deactivated, so the reward stays as it was, listed again for
-    /// expiry.
-    pub async fn abandon_refund(&self, domain: &str, reward: &Reward) -> Result<bool, TallyError> {
-        let listing = match reward.expire_date {
-            Some(end) => Listing::At(keys::expiring_listing(domain, end, reward.id)),
-            None => Listing::Remove,
+    /// Takes back the request written at `requested_at` (and no other): the code was not deactivated, so
+    /// the reward stays as it was, listed again for expiry.
+    pub async fn abandon_refund(&self, domain: &str, reward: &Reward, requested_at: Time) -> Result<bool, TallyError> {
+        let mut update = self
+            .update_item(keys::reward(domain, reward.customer_id, reward.id))
+            .condition_expression("#status = :unused AND #requested = :mine")
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#reason", REFUND_REASON.name())
+            .expression_attribute_names("#requested", REFUND_REQUESTED_AT.name())
+            .expression_attribute_names("#gpk", GSI1PK.name())
+            .expression_attribute_names("#gsk", GSI1SK.name())
+            .expression_attribute_values(":unused", text(RewardStatus::Unused.as_str()))
+            .expression_attribute_values(":mine", text(rfc3339(requested_at)));
+        update = match reward.expire_date {
+            Some(end) => {
+                let (gpk, gsk) = keys::expiring_listing(domain, end, reward.id);
+                update
+                    .update_expression("SET #gpk = :gpk, #gsk = :gsk REMOVE #reason, #requested")
+                    .expression_attribute_values(":gpk", text(gpk))
+                    .expression_attribute_values(":gsk", text(gsk))
+            }
+            None => update.update_expression("REMOVE #reason, #requested, #gpk, #gsk"),
         };
-        let transition = Transition {
-            from: &[RewardStatus::Unused],
-            to: None,
-            set: vec![],
-            remove: vec![REFUND_REASON, REFUND_REQUESTED_AT],
-            also: None,
-            unset: None,
-            listing,
-        };
-        self.update_reward(domain, reward, transition).await
+        written(update.send().await)
     }
 
     /// The unused reward, its code deactivated, becomes `REFUNDED` with its points returned or its

@@ -90,7 +90,7 @@ impl Store {
         }
     }
 
-    /// The shop's keys, as their prefixes and creation times.
+    /// The shop's keys (those made since keys were listed per shop), as their prefixes and creation times.
     pub async fn list_api_keys(&self, domain: &str) -> Result<Vec<(String, Time)>, TallyError> {
         let (pk, prefix) = keys::shop_keys(domain);
         let items = self.query(pk, SortKey::Prefix(prefix)).await?;

@@ -92,3 +92,27 @@ pub async fn clear_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
     emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
     StatusCode::NO_CONTENT
 }
+
+/// `POST /__emulator/shops/{domain}/settings {"usageLagMs"}`: how Shopify behaves for this shop.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShopBehaviour {
+    /// How long after an order Shopify's `asyncUsageCount` counts its use.
+    usage_lag_ms: u64,
+}
+
+pub async fn set_behaviour(
+    State(emulator): State<Arc<Emulator>>,
+    Path(domain): Path<String>,
+    Json(behaviour): Json<ShopBehaviour>,
+) -> Response {
+    let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(shop) = state.shops.get_mut(&domain.to_lowercase()) else {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response();
+    };
+    shop.usage_lag = std::time::Duration::from_millis(behaviour.usage_lag_ms);
+    for discount in &mut shop.discounts {
+        discount.usage_lag = shop.usage_lag;
+    }
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -57,6 +57,7 @@ impl Emulator {
             .route("/__emulator/shops", post(control::register_shop))
             .route("/__emulator/shops/{domain}/variants", post(control::add_variant))
             .route("/__emulator/shops/{domain}/state", get(control::shop_state))
+            .route("/__emulator/shops/{domain}/settings", post(control::set_behaviour))
             .route("/__emulator/shops/{domain}/orders", post(orders::place_order))
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))

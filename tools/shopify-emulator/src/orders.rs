@@ -79,6 +79,7 @@ pub async fn place_order(
                 return unprocessable(format!("discount code {code} is for another customer"));
             }
             discount.used += 1;
+            discount.uses.push(std::time::Instant::now());
             let kind = if discount.kind == "free_shipping" { "shipping" } else { "fixed_amount" };
             uses.push(json!({"code": discount.code, "amount": "0.00", "type": kind}));
         }

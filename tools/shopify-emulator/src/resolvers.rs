@@ -95,6 +95,8 @@ fn create_discount(shop: &mut ShopState, input: &Value, argument: &str) -> Value
         minimum_requirement: input["minimumRequirement"].clone(),
         combines_with: input["combinesWith"].clone(),
         used: 0,
+        uses: Vec::new(),
+        usage_lag: shop.usage_lag,
     };
     let node = discount_node(&discount);
     shop.discounts.push(discount);
@@ -138,7 +140,7 @@ fn discount_node(discount: &Discount) -> Value {
     let typename = if discount.kind == "basic" { "DiscountCodeBasic" } else { "DiscountCodeFreeShipping" };
     json!({"__typename": "DiscountCodeNode", "id": discount.id,
         "codeDiscount": {"__typename": typename, "title": discount.title, "status": discount.status,
-            "asyncUsageCount": discount.used,
+            "asyncUsageCount": discount.counted_uses(),
             "codes": {"nodes": [{"code": discount.code}]},
             "endsAt": discount.ends_at, "usageLimit": discount.usage_limit}})
 }

@@ -20,6 +20,8 @@ pub struct ShopState {
     pub store_credit: BTreeMap<String, Vec<CreditAccount>>,
     /// Where the shop's webhooks go, if anywhere.
     pub webhooks: Option<crate::orders::WebhookTarget>,
+    /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
+    pub usage_lag: std::time::Duration,
     next_id: u64,
     orders: u64,
 }
@@ -48,6 +50,12 @@ pub struct Discount {
     pub combines_with: Value,
     /// How many orders used the code.
     pub used: u64,
+    /// The shop's `usage_lag`, when the code was made.
+    #[serde(skip)]
+    pub usage_lag: std::time::Duration,
+    /// When each use happened: Shopify's `asyncUsageCount` counts them only once they are `usage_lag` old.
+    #[serde(skip)]
+    pub uses: Vec<std::time::Instant>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +65,13 @@ pub struct CreditAccount {
     pub customer: String,
     pub balance: Decimal,
     pub currency: String,
+}
+
+impl Discount {
+    /// The uses Shopify has counted so far.
+    pub fn counted_uses(&self) -> usize {
+        self.uses.iter().filter(|at| at.elapsed() >= self.usage_lag).count()
+    }
 }
 
 impl ShopState {

@@ -42,13 +42,13 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
             println!("{key}");
         }
         Command::ApiKey(KeyCommand::List { shop }) => {
-            let keys = store.list_api_keys(&shop).await.map_err(describe)?;
+            let keys = store.list_api_keys(&shop.to_lowercase()).await.map_err(describe)?;
             let keys: Vec<_> =
                 keys.iter().map(|(prefix, at)| json!({"prefix": prefix, "createdAt": rfc3339(*at)})).collect();
             print_json(&keys);
         }
         Command::ApiKey(KeyCommand::Revoke { shop, prefix }) => {
-            match store.revoke_api_key(&shop, &prefix).await.map_err(describe)? {
+            match store.revoke_api_key(&shop.to_lowercase(), &prefix).await.map_err(describe)? {
                 1 => eprintln!("the key {prefix}… of {shop} is revoked"),
                 0 => return Err(format!("no key of {shop} starts with {prefix}")),
                 n => return Err(format!("{n} keys of {shop} start with {prefix}; give more of it")),
@@ -56,7 +56,7 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Reconcile { shop, grace_seconds } => {
             let grace = Duration::from_secs(grace_seconds);
-            print_json(&reconcile(&deps, shop.as_deref(), grace, None).await.map_err(describe)?);
+            print_json(&reconcile(&deps, shop.as_deref(), grace, now(), None).await.map_err(describe)?);
         }
         Command::Expire { shop } => print_json(&expire(&deps, shop.as_deref(), now(), None).await.map_err(describe)?),
         Command::Audit { shop } => return audit_shop(&deps, &shop).await,

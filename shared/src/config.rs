@@ -53,7 +53,11 @@ impl Deps {
 
     /// With a DynamoDB client built elsewhere (the CLI uses AWS's full credential chain).
     pub fn with_client(client: aws_sdk_dynamodb::Client, config: &Config) -> Deps {
-        Deps { store: Store::new(client, &config.table_name), shopify: ShopifyHttp::new(config.shopify) }
+        Deps {
+            store: Store::new(client, &config.table_name),
+            shopify: ShopifyHttp::new(config.shopify),
+            tokens: Default::default(),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tally_shared::app::now;
 use tally_shared::config::{dynamodb_client, Config};
 use tally_shared::domain::ids::reward_id;
-use tally_shared::domain::shop::Shop;
+use tally_shared::domain::shop::{Access, Shop, ShopSecrets};
 use tally_shared::shopify::ShopifyTimeouts;
 use tally_shared::store::Store;
 use tally_shared::Deps;
@@ -92,21 +92,41 @@ impl Stack {
         self.shop_with_key(name, &tally_shared::domain::ids::api_key()).await
     }
 
-    /// A shop with its own emulator state, opened by `key`.
+    /// A shop with its own emulator state, opened by `key`: a legacy app with a static token.
     pub async fn shop_with_key(&self, name: &str, key: &str) -> TestShop {
         let domain = format!("{name}.myshopify.com");
-        let shop = Shop::new(&domain, "shpat_test", "secret", now())
-            .expect("valid shop")
-            .with_code_prefix("TEST-")
-            .expect("valid prefix");
-        let shop = Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop };
-        self.store.create_shop(&shop).await.expect("shop created");
+        let shop = self.shop_record(&domain, Access::StaticToken);
+        let secrets = ShopSecrets::new("secret", Some("shpat_test")).expect("valid secrets");
+        self.store.create_shop(&shop, &secrets).await.expect("shop created");
         self.store.add_api_key(&domain, key, now()).await.expect("key stored");
         let webhooks = format!("{}/webhooks/shopify", self.api);
         let register =
             json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks, "clientSecret": "secret"});
         self.control("POST", "/__emulator/shops", register).await;
         TestShop { domain, key: key.to_string() }
+    }
+
+    /// A shop connected as a Dev Dashboard app (client id `app-{name}`, secret `secret`) whose tokens last
+    /// `token_ttl_seconds`, its webhooks subscribed to this stack's API, and an API key.
+    pub async fn connected_shop(&self, name: &str, token_ttl_seconds: u64) -> TestShop {
+        let domain = format!("{name}.myshopify.com");
+        let register = json!({"domain": domain, "clientId": format!("app-{name}"), "clientSecret": "secret",
+            "tokenTtlSeconds": token_ttl_seconds});
+        self.control("POST", "/__emulator/shops", register).await;
+        let shop = self.shop_record(&domain, Access::ClientCredentials { client_id: format!("app-{name}") });
+        let secrets = ShopSecrets::new("secret", None).expect("valid secrets");
+        let webhooks = format!("{}/webhooks/shopify", self.api);
+        tally_shared::app::shops::connect(&self.deps, &shop, &secrets, Some(&webhooks)).await.expect("connected");
+        let key = tally_shared::domain::ids::api_key();
+        self.store.add_api_key(&domain, &key, now()).await.expect("key stored");
+        TestShop { domain, key }
+    }
+
+    /// A shop's record as the tests make them: codes prefixed `TEST-`, Shopify at this stack's emulator.
+    pub fn shop_record(&self, domain: &str, access: Access) -> Shop {
+        let shop =
+            Shop::new(domain, access, now()).expect("valid shop").with_code_prefix("TEST-").expect("valid prefix");
+        Shop { admin_url: format!("{}/shops/{domain}", self.emulator), ..shop }
     }
 
     pub async fn post(&self, key: &str, path: &str, body: Value) -> Reply {

@@ -29,7 +29,7 @@ async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
     let stray = Reward::pending(&record, 31, &rule, None, DeductionMode::Immediate, tally_shared::app::now());
     let stray_code = stray.discount_code.clone().unwrap();
     let discount = discount_input(&stray, &rule).unwrap();
-    stack.deps.shopify.for_shop(&record).create_discount(&discount).await.unwrap();
+    tally_shared::app::access::shopify(&stack.deps, &record).create_discount(&discount).await.unwrap();
 
     let report = tally_shared::app::audit::audit(&stack.deps, &shop.domain).await.unwrap();
     let found = |text: &str| report.problems.iter().any(|p| p.contains(text));

@@ -93,14 +93,9 @@ async fn an_event_with_another_key_is_unauthorized() {
 #[tokio::test]
 async fn the_webhook_events_are_signed_as_shopify_signs_them() {
     let stack = Stack::start().await;
-    let shop = tally_shared::domain::shop::Shop::new(
-        "demo.myshopify.com",
-        "t",
-        "demo_client_secret",
-        tally_shared::app::now(),
-    )
-    .unwrap();
-    stack.store.create_shop(&shop).await.unwrap();
+    let shop = stack.shop_record("demo.myshopify.com", tally_shared::domain::shop::Access::StaticToken);
+    let secrets = tally_shared::domain::shop::ShopSecrets::new("demo_client_secret", Some("t")).unwrap();
+    stack.store.create_shop(&shop, &secrets).await.unwrap();
     for fixture in [
         include_str!("../../events/shopify-orders-create.json"),
         include_str!("../../events/shopify-orders-cancelled.json"),

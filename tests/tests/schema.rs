@@ -45,7 +45,9 @@ fn the_client_pins_the_schema_version_it_is_checked_against() {
 
 #[test]
 fn every_document_and_every_discount_input_fits_the_schema() {
-    let shop = Shop::new("schema.myshopify.com", "t", "s", tally_shared::app::now()).unwrap();
+    let shop =
+        Shop::new("schema.myshopify.com", tally_shared::domain::shop::Access::StaticToken, tally_shared::app::now())
+            .unwrap();
     let document = |name: &str| DOCUMENTS.iter().find(|(n, _)| *n == name).unwrap().1;
     for (kind, value) in [
         (RewardType::FixedAmount, Some("5.00")),
@@ -85,7 +87,13 @@ fn every_document_and_every_discount_input_fits_the_schema() {
     check("VariantPrice", document("VariantPrice"), json!({"id": "gid://shopify/ProductVariant/42"}));
     check("ListDiscountCodes", document("ListDiscountCodes"), json!({"after": "100"}));
     check("DeactivateDiscount", document("DeactivateDiscount"), json!({"id": "gid://shopify/DiscountCodeNode/1"}));
-    assert_eq!(DOCUMENTS.len(), 7, "every document is checked above");
+    check("OrderState", document("OrderState"), json!({"id": "gid://shopify/Order/450789469"}));
+    check("WebhookSubscriptions", document("WebhookSubscriptions"), json!({}));
+    let subscription = json!({"uri": "https://api.example.com/webhooks/shopify", "format": "JSON"});
+    for topic in tally_shared::app::shops::TOPICS {
+        check("SubscribeWebhook", document("SubscribeWebhook"), json!({"topic": topic, "subscription": subscription}));
+    }
+    assert_eq!(DOCUMENTS.len(), 10, "every document is checked above");
 }
 
 #[test]

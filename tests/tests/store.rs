@@ -14,8 +14,9 @@ const CUSTOMER: u64 = 31;
 
 async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
     let store = fresh_store().await;
-    let shop = Shop::new("store.myshopify.com", "t", "s", now()).unwrap();
-    store.create_shop(&shop).await.unwrap();
+    let shop = Shop::new("store.myshopify.com", tally_shared::domain::shop::Access::StaticToken, now()).unwrap();
+    let secrets = tally_shared::domain::shop::ShopSecrets::new("s", Some("t")).unwrap();
+    store.create_shop(&shop, &secrets).await.unwrap();
     let enrollment = Enrollment { customer_id: CUSTOMER, email: "s@example.com".into(), phone: None, vip_tier: None };
     store.enroll(&shop.domain, enrollment, None, now()).await.unwrap();
     if points > 0 {

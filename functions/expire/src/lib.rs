@@ -18,7 +18,7 @@ pub struct Request {
 #[tracing::instrument(skip_all)]
 pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<ExpireReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
-    let report = expire(deps, request.shop.as_deref(), now(), deadline(&event.context)).await?;
+    let report = Box::pin(expire(deps, request.shop.as_deref(), now(), deadline(&event.context))).await?;
     metrics("Expire", &[("JobErrors", report.errors)]);
     Ok(report)
 }

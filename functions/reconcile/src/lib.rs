@@ -38,7 +38,7 @@ pub async fn handler(
 ) -> Result<ReconcileReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
     let grace = request.grace_seconds.map(Duration::from_secs).unwrap_or(grace);
-    let report = reconcile(deps, request.shop.as_deref(), grace, now(), deadline(&event.context)).await?;
+    let report = Box::pin(reconcile(deps, request.shop.as_deref(), grace, now(), deadline(&event.context))).await?;
     if !report.skipped {
         metrics("Reconcile", &[("JobErrors", report.errors), ("RewardsInReview", report.in_review)]);
     }

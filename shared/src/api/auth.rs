@@ -5,7 +5,7 @@ use hmac::{Hmac, Mac};
 use lambda_http::Request;
 use sha2::Sha256;
 
-use crate::app::{shops, Deps};
+use crate::app::{access, shops, Deps};
 use crate::domain::error::{TallyError, Unauthorized};
 use crate::domain::shop::Shop;
 
@@ -30,7 +30,8 @@ pub async fn webhook(deps: &Deps, domain: &str, signature: &str, body: &[u8]) ->
         return Err(UNSIGNED.into());
     }
     let shop = shops::by_domain(deps, domain).await?.ok_or(UNSIGNED)?;
-    match verify(&shop.client_secret, body, signature) {
+    let secret = access::secrets(deps, domain).await?.client_secret;
+    match verify(&secret, body, signature) {
         true => Ok(shop),
         false => Err(UNSIGNED.into()),
     }

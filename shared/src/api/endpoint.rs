@@ -12,7 +12,7 @@ use super::{auth, request};
 use crate::app::idempotency::{self, Answer, Attempt, Begun};
 use crate::app::Deps;
 use crate::domain::error::TallyError;
-use crate::domain::shop::Shop;
+use crate::domain::shop::{Shop, ShopStatus};
 
 /// What an endpoint answers: a status and a JSON body.
 #[derive(Debug)]
@@ -41,7 +41,8 @@ pub async fn read(
 }
 
 /// A write for the shop of the request's API key, honouring its `Idempotency-Key`: `parse` reads the
-/// command from the request, `run` carries it out under the attempt.
+/// command from the request, `run` carries it out under the attempt. A shop that uninstalled the app can
+/// read, not write (`403 SHOP_UNINSTALLED`).
 pub async fn write<C>(
     deps: &Deps,
     req: &Request,
@@ -49,6 +50,7 @@ pub async fn write<C>(
     run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
     let shop = match auth::api_key(deps, req).await {
+        Ok(shop) if shop.status == ShopStatus::Uninstalled => return error_response(&TallyError::ShopUninstalled),
         Ok(shop) => shop,
         Err(e) => return error_response(&e),
     };

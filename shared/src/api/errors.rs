@@ -15,9 +15,14 @@ const RETRY_IN_PROGRESS_SECONDS: u64 = 1;
 pub fn status(err: &TallyError) -> u16 {
     use TallyError::*;
     match err {
-        InvalidRequest(_) | InsufficientPoints { .. } | VariantRequired | CustomerNotEnrolled | RuleInactive(_) => 400,
+        InvalidRequest(_)
+        | InsufficientPoints { .. }
+        | VariantRequired
+        | CustomerNotEnrolled
+        | RuleInactive(_)
+        | BadCredentials(_) => 400,
         Unauthorized(_) => 401,
-        CustomerExcluded | TierRestricted(_) => 403,
+        CustomerExcluded | TierRestricted(_) | ShopUninstalled => 403,
         CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | ShopNotFound(_) => 404,
         CustomerAlreadyEnrolled(_)
         | EmailInUse(_)
@@ -54,6 +59,8 @@ pub fn code(err: &TallyError) -> &'static str {
         ShopNotFound(_) => "NOT_FOUND",
         ShopExists(_) => "SHOP_EXISTS",
         KeyInUse => "KEY_IN_USE",
+        ShopUninstalled => "SHOP_UNINSTALLED",
+        BadCredentials(_) => "BAD_CREDENTIALS",
         IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         RequestInProgress => "REQUEST_IN_PROGRESS",
         Internal(_) => "SERVICE_UNAVAILABLE",
@@ -85,6 +92,8 @@ pub fn message(err: &TallyError) -> &'static str {
         ShopNotFound(_) => "Not found",
         ShopExists(_) => "Shop exists",
         KeyInUse => "API key in use",
+        ShopUninstalled => "Shop uninstalled",
+        BadCredentials(_) => "Credentials refused",
         IdempotencyKeyReused => "Idempotency key reused",
         RequestInProgress => "Request in progress",
         Internal(_) => "Service temporarily unavailable",

@@ -7,9 +7,11 @@ use serde_json::json;
 
 use super::cursor;
 use crate::app::orders::OrderOutcome;
+use crate::app::privacy::CustomerData;
 use crate::app::redeem::Redeemed;
 use crate::app::webhooks::{Enrolling, Handled};
 use crate::domain::customer::CustomerStatus;
+use crate::domain::ledger::{LedgerEntry, LedgerKind};
 use crate::domain::loyalty::{Loyalty, RewardPage};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::{RedeemRule, RewardType, RuleStatus};
@@ -198,6 +200,67 @@ impl From<RedeemRule> for RuleView {
     }
 }
 
+/// Everything Tally holds of a customer, for a data request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerDataView {
+    pub customer_id: u64,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub vip_tier: Option<String>,
+    pub status: CustomerStatus,
+    pub available_points: i64,
+    pub reserved_points: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: Time,
+    pub rewards: Vec<RewardView>,
+    pub ledger: Vec<LedgerEntryView>,
+}
+
+/// One change of a balance, as an export or the activity log shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerEntryView {
+    pub kind: LedgerKind,
+    pub points: i64,
+    pub balance_after: i64,
+    pub reason: String,
+    pub reward_id: Option<u64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Time,
+}
+
+impl From<LedgerEntry> for LedgerEntryView {
+    fn from(e: LedgerEntry) -> Self {
+        LedgerEntryView {
+            kind: e.kind,
+            points: e.delta,
+            balance_after: e.balance_after,
+            reason: e.reason,
+            reward_id: e.reward_id,
+            created_at: e.at,
+        }
+    }
+}
+
+impl From<CustomerData> for CustomerDataView {
+    fn from(data: CustomerData) -> Self {
+        let c = data.customer;
+        CustomerDataView {
+            customer_id: c.customer_id,
+            email: c.email,
+            phone: c.phone,
+            vip_tier: c.vip_tier,
+            status: c.status,
+            available_points: c.available_points,
+            reserved_points: c.reserved_points,
+            enrolled_at: c.created_at,
+            rewards: data.rewards.into_iter().map(RewardView::from).collect(),
+            ledger: data.ledger.into_iter().map(LedgerEntryView::from).collect(),
+        }
+    }
+}
+
 /// A page of a customer's rewards.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -233,6 +296,12 @@ pub fn handled(handled: &Handled) -> serde_json::Value {
             json!({"enrolled": false, "reason": reason.to_string()})
         }
         Handled::CustomerCreated(Enrolling::NotEnrolled) => json!({"enrolled": false}),
+        Handled::RefundCreated(Some(o)) => json!({"order": o.order_id, "rewardsRefunded": o.rewards_refunded}),
+        Handled::RefundCreated(None) => json!({"rewardsRefunded": 0, "reason": "not a full refund"}),
+        Handled::Uninstalled => json!({"uninstalled": true}),
+        Handled::DataRequest { held } => json!({"dataHeld": held}),
+        Handled::CustomerRedacted { found } => json!({"redacted": found}),
+        Handled::ShopRedacted { done } => json!({"shopRedacted": done}),
         Handled::Ignored(topic) => json!({"ignored": topic}),
     }
 }

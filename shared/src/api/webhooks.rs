@@ -35,6 +35,23 @@ struct CustomerBody {
     email: Option<String>,
 }
 
+/// The parts of Shopify's REST Refund that matter here: the order (Shopify is asked how it now stands).
+#[derive(Debug, Deserialize)]
+struct RefundBody {
+    order_id: u64,
+}
+
+/// The compliance webhooks' customer (`customers/data_request`, `customers/redact`).
+#[derive(Debug, Deserialize)]
+struct ComplianceBody {
+    customer: ComplianceCustomer,
+}
+
+#[derive(Debug, Deserialize)]
+struct ComplianceCustomer {
+    id: u64,
+}
+
 /// Verifies, reads and handles one delivery.
 pub async fn receive(deps: &Deps, req: &Request) -> Response<Body> {
     respond(handle(deps, req).await)
@@ -46,12 +63,16 @@ async fn handle(deps: &Deps, req: &Request) -> Result<Reply, TallyError> {
     let body = request::body(req);
     let shop = auth::webhook(deps, &domain, &header("x-shopify-hmac-sha256"), body).await?;
     tracing::Span::current().record("shop", domain.as_str());
-    let webhook_id = header("x-shopify-webhook-id");
-    if webhook_id.is_empty() {
-        return Err(Invalid::WebhookId.into());
-    }
-    let event = event(&header("x-shopify-topic"), body);
-    let handled = webhooks::receive(deps, &shop, &webhook_id, event).await?;
+    // Deliveries of one event (through several subscriptions, or again) share its event id; a delivery
+    // without one is known by its own id.
+    let topic = header("x-shopify-topic");
+    let delivery = match (header("x-shopify-event-id"), header("x-shopify-webhook-id")) {
+        (event, _) if !event.is_empty() => format!("{topic}:{event}"),
+        (_, webhook) if !webhook.is_empty() => format!("{topic}:webhook:{webhook}"),
+        _ => return Err(Invalid::WebhookId.into()),
+    };
+    let event = event(&topic, body);
+    let handled = webhooks::receive(deps, &shop, &delivery, event, request::deadline(req)).await?;
     Reply::json(200, &views::handled(&handled))
 }
 
@@ -64,6 +85,13 @@ fn event(topic: &str, body: &[u8]) -> Result<Event, Invalid> {
             let customer: CustomerBody = read(topic, body)?;
             Event::CustomerCreated { customer_id: customer.id, email: customer.email }
         }
+        "refunds/create" => Event::RefundCreated { order_id: read::<RefundBody>(topic, body)?.order_id },
+        "app/uninstalled" => Event::AppUninstalled,
+        "customers/data_request" => {
+            Event::CustomerDataRequest { customer_id: read::<ComplianceBody>(topic, body)?.customer.id }
+        }
+        "customers/redact" => Event::CustomerRedact { customer_id: read::<ComplianceBody>(topic, body)?.customer.id },
+        "shop/redact" => Event::ShopRedact,
         other => Event::Other(other.into()),
     })
 }

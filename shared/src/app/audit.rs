@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::Deps;
+use super::{shopify_down, Deps};
 use crate::domain::customer::Customer;
-use crate::domain::error::{TallyError, Unavailable};
+use crate::domain::error::TallyError;
 use crate::domain::ledger::{LedgerEntry, LedgerKind};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::rfc3339;
@@ -33,7 +33,7 @@ impl AuditReport {
 
 pub async fn audit(deps: &Deps, domain: &str) -> Result<AuditReport, TallyError> {
     let shop = deps.store.get_shop(domain).await?.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?;
-    let shopify = deps.shopify.for_shop(&shop);
+    let shopify = super::access::shopify(deps, &shop);
     let mut report = AuditReport::default();
     for customer_id in deps.store.list_customers(domain).await? {
         let Some((customer, rewards)) = deps.store.loyalty(domain, customer_id).await? else { continue };
@@ -177,7 +177,7 @@ fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditRepor
 
 /// Every code in Shopify with the shop's prefix belongs to a reward that holds it.
 async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport) -> Result<(), TallyError> {
-    let shopify = deps.shopify.for_shop(shop);
+    let shopify = super::access::shopify(deps, shop);
     let codes = shopify.list_discount_codes().await.map_err(shopify_down)?;
     for (_, code) in codes.iter().filter(|(_, code)| code.to_uppercase().starts_with(&shop.code_prefix)) {
         report.codes_in_shopify += 1;
@@ -194,9 +194,4 @@ async fn check_shopify_codes(deps: &Deps, shop: &Shop, report: &mut AuditReport)
         }
     }
     Ok(())
-}
-
-/// Shopify could not be asked what the audit must check.
-fn shopify_down(e: crate::shopify::ShopifyError) -> TallyError {
-    TallyError::ShopifyUnavailable(Unavailable::Audit(e.into()))
 }

@@ -45,7 +45,7 @@ pub async fn expire(
                 report.unfinished = true;
                 break;
             }
-            if let Err(e) = expire_shop(deps, shop, at, deadline, &mut report).await {
+            if let Err(e) = Box::pin(expire_shop(deps, shop, at, deadline, &mut report)).await {
                 tracing::error!(shop = %shop.domain, error = %e, "expiry failed for a shop");
                 report.errors += 1;
             }
@@ -96,7 +96,7 @@ async fn expire_one(
     reward: &Reward,
     deadline: Option<Instant>,
 ) -> Result<Outcome, TallyError> {
-    let shopify = deps.shopify.for_shop(shop).until(deadline);
+    let shopify = super::access::shopify(deps, shop).until(deadline);
     // Shopify first: a code that still works must not outlive its reward, and one an order used is that
     // order's to settle.
     let ended = match codes::in_shopify(&shopify, reward).await {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{now, Deps};
 use crate::domain::error::TallyError;
-use crate::domain::shop::Shop;
+use crate::domain::shop::{Shop, ShopStatus};
 
 /// A job stops starting work when less than this is left: enough to finish what it started.
 const WIND_DOWN: Duration = Duration::from_secs(20);
@@ -31,20 +31,23 @@ pub(crate) async fn exclusively<T>(
         tracing::warn!(job, "another run holds the job; this one does nothing");
         return Ok(None);
     };
-    let outcome = work.await;
+    // Boxed: a job's future is deep, and the runtime's own future should not have to hold it inline.
+    let outcome = Box::pin(work).await;
     if let Err(e) = deps.store.unlock_job(&lock).await {
         tracing::warn!(job, error = %e, "could not free the job; it frees itself when its time is up");
     }
     outcome.map(Some)
 }
 
-/// The shop a job is asked to visit, or every shop.
+/// The shop a job is asked to visit, or every shop; a shop that uninstalled the app is passed by.
 pub(crate) async fn shops(deps: &Deps, only_shop: Option<&str>) -> Result<Vec<Shop>, TallyError> {
-    match only_shop {
+    let mut shops = match only_shop {
         Some(domain) => {
             let shop = deps.store.get_shop(domain).await?;
-            Ok(vec![shop.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?])
+            vec![shop.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?]
         }
-        None => deps.store.list_shops().await,
-    }
+        None => deps.store.list_shops().await?,
+    };
+    shops.retain(|shop| shop.status == ShopStatus::Active);
+    Ok(shops)
 }

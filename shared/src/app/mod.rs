@@ -1,6 +1,7 @@
 //! The use cases: each module orchestrates one thing Tally does, from a typed command to a domain result,
 //! with the store and Shopify. Nothing here sees an HTTP request or builds an HTTP response.
 
+pub mod access;
 pub mod adjust;
 pub mod audit;
 pub mod enroll;
@@ -9,6 +10,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod loyalty;
 pub mod orders;
+pub mod privacy;
 pub mod reconcile;
 pub mod redeem;
 pub mod refund;
@@ -30,6 +32,8 @@ use crate::store::Store;
 pub struct Deps {
     pub store: Store,
     pub shopify: ShopifyHttp,
+    /// The Admin API tokens this process knows.
+    pub tokens: access::TokenCache,
 }
 
 /// The time now, to the second: the precision Tally stores and returns.
@@ -45,4 +49,9 @@ pub(crate) fn crash_point(name: &str) {
         tracing::error!(crash_point = name, "aborting, as TALLY_CRASH_AT asks");
         std::process::abort();
     }
+}
+
+/// Shopify could not be asked what a use case needed to know.
+pub(crate) fn shopify_down(e: crate::shopify::ShopifyError) -> crate::domain::error::TallyError {
+    crate::domain::error::TallyError::ShopifyUnavailable(crate::domain::error::Unavailable::Asked(e.into()))
 }

@@ -1,6 +1,8 @@
 //! What orders do to rewards: an order that uses a code marks its reward `USED` (and pays its
 //! reservation); a cancelled order gives the points back once, if the shop says so.
 
+use std::time::Instant;
+
 use super::{crash_point, now, Deps};
 use crate::domain::customer::CustomerRef;
 use crate::domain::error::TallyError;
@@ -28,7 +30,7 @@ pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOut
     }
     // A cancellation that arrived first found nothing to give back: do it now.
     let refunded = match deps.store.is_order_cancelled(&shop.domain, order.id).await? {
-        true => refund_rewards(deps, shop, order).await?,
+        true => refund_rewards(deps, shop, order, "cancelled").await?,
         false => 0,
     };
     Ok(OrderOutcome { order_id: order.id, rewards_used: used, rewards_refunded: refunded })
@@ -80,20 +82,43 @@ const ATTEMPTS: usize = 4;
 pub async fn cancelled(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOutcome, TallyError> {
     // Recorded first, so that an `orders/create` handled after this sees it.
     deps.store.mark_order_cancelled(&shop.domain, order.id, now()).await?;
-    let refunded = refund_rewards(deps, shop, order).await?;
+    let refunded = refund_rewards(deps, shop, order, "cancelled").await?;
     Ok(OrderOutcome { order_id: order.id, rewards_used: 0, rewards_refunded: refunded })
 }
 
-async fn refund_rewards(deps: &Deps, shop: &Shop, order: &Order) -> Result<usize, TallyError> {
+/// An order was refunded (`refunds/create`): Shopify is asked how the order stands, and only a full refund
+/// gives back, once, the points of the rewards the order used (if the shop says so, as for a cancelled
+/// order). A partial refund gives nothing back: the order kept its discount.
+pub async fn refunded(
+    deps: &Deps,
+    shop: &Shop,
+    order_id: u64,
+    deadline: Option<Instant>,
+) -> Result<Option<OrderOutcome>, TallyError> {
+    let shopify = super::access::shopify(deps, shop).until(deadline);
+    let Some(state) = shopify.order(order_id).await.map_err(super::shopify_down)? else {
+        tracing::warn!(order_id, "a refunded order Shopify does not know");
+        return Ok(None);
+    };
+    if !state.fully_refunded {
+        tracing::info!(order_id, "a partial refund: the rewards stay used");
+        return Ok(None);
+    }
+    let order = Order { id: order_id, name: state.name, codes: state.codes };
+    let refunded = refund_rewards(deps, shop, &order, "refunded").await?;
+    Ok(Some(OrderOutcome { order_id, rewards_used: 0, rewards_refunded: refunded }))
+}
+
+async fn refund_rewards(deps: &Deps, shop: &Shop, order: &Order, why: &str) -> Result<usize, TallyError> {
     if !shop.settings.return_points_on_cancel {
         return Ok(0);
     }
     let mut refunded = 0;
     for reward in rewards_of(deps, shop, order).await? {
         let by_this_order = reward.status == RewardStatus::Used && reward.order_id == Some(order.id);
-        if by_this_order && deps.store.refund_for_cancelled_order(&shop.domain, &reward, order, now()).await? {
+        if by_this_order && deps.store.refund_for_order(&shop.domain, &reward, order, why, now()).await? {
             refunded += 1;
-            tracing::info!(reward_id = reward.id, order_id = order.id, "points returned for a cancelled order");
+            tracing::info!(reward_id = reward.id, order_id = order.id, why, "points returned for the order");
         }
     }
     Ok(refunded)

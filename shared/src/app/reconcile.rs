@@ -60,7 +60,7 @@ pub async fn reconcile(
                 break;
             }
             let cutoffs = (at - grace, at - grace.max(IN_FLIGHT));
-            if let Err(e) = reconcile_shop(deps, shop, cutoffs, deadline, &mut report).await {
+            if let Err(e) = Box::pin(reconcile_shop(deps, shop, cutoffs, deadline, &mut report)).await {
                 tracing::error!(shop = %shop.domain, error = %e, "reconciliation failed for a shop");
                 report.errors += 1;
             }
@@ -132,7 +132,7 @@ async fn finish_refund(
     deadline: Option<Instant>,
 ) -> Result<Option<bool>, TallyError> {
     let Some(request) = &reward.refund_requested else { return Ok(Some(false)) };
-    let code = match codes::in_shopify(&deps.shopify.for_shop(shop).until(deadline), reward).await {
+    let code = match codes::in_shopify(&super::access::shopify(deps, shop).until(deadline), reward).await {
         Ok(code) => code,
         Err(e) => {
             tracing::warn!(reward_id = reward.id, error = %e, "could not look the code up; the refund waits");

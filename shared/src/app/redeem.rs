@@ -34,7 +34,7 @@ pub async fn redeem(
     let rule = store.get_rule(&shop.domain, command.redeem_rule_id).await?;
     let customer = store.find_customer(&shop.domain, &command.customer).await?;
     let (_, variant) = check(&rule, &customer, command)?;
-    let shopify = deps.shopify.for_shop(shop).until(attempt.deadline);
+    let shopify = super::access::shopify(deps, shop).until(attempt.deadline);
     let variant = match variant {
         Some(id) => match shopify.variant_price(id).await {
             Ok(Some(price)) => Some((id, price)),

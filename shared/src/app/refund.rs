@@ -50,7 +50,7 @@ async fn take_back(deps: &Deps, shop: &Shop, command: &RefundCommand, attempt: &
     let reward = store.reward(&shop.domain, customer.customer_id, reward_id).await?;
     let refused = |why| TallyError::RewardNotRefundable { reward_id, why };
     reward.refundable(Some(now())).map_err(refused)?;
-    let shopify = deps.shopify.for_shop(shop).until(attempt.deadline);
+    let shopify = super::access::shopify(deps, shop).until(attempt.deadline);
     let code = codes::in_shopify(&shopify, &reward).await.map_err(|e| TallyError::ShopifyNotReverted(e.into()))?;
     if code == Code::Used {
         return Err(refused(NotRefundable::CodeUsed));

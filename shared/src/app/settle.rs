@@ -28,7 +28,7 @@ pub async fn settle_pending(
         tracing::error!(reward_id = reward.id, "store credit outcome unknown; marked for review");
         return store.mark_for_review(&shop.domain, reward, reason).await;
     };
-    match deps.shopify.for_shop(shop).until(deadline).find_discount(code).await {
+    match super::access::shopify(deps, shop).until(deadline).find_discount(code).await {
         Ok(Some(found)) => store.issue_reward(&shop.domain, reward, &found.id, now()).await,
         Ok(None) if past_grace => {
             store.fail_reward(&shop.domain, reward, "the discount was never created in Shopify", now()).await

@@ -2,8 +2,11 @@
 //! and idempotent in their effects per reward and order, since one order can arrive through several
 //! deliveries.
 
+use std::time::Instant;
+
 use super::orders::{self, OrderOutcome};
 use super::{now, Deps};
+use super::{privacy, shops};
 use crate::domain::customer::{Enrolled, Enrollment, EnrollmentError};
 use crate::domain::error::{Invalid, TallyError};
 use crate::domain::order::Order;
@@ -19,6 +22,21 @@ pub enum Event {
         customer_id: u64,
         email: Option<String>,
     },
+    /// An order was refunded, in full or in part.
+    RefundCreated {
+        order_id: u64,
+    },
+    AppUninstalled,
+    /// Compliance: a customer asked what is held about them.
+    CustomerDataRequest {
+        customer_id: u64,
+    },
+    /// Compliance: erase a customer's personal data.
+    CustomerRedact {
+        customer_id: u64,
+    },
+    /// Compliance: delete everything of the shop (48 hours after the app was uninstalled).
+    ShopRedact,
     /// A topic Tally does not act on.
     Other(String),
 }
@@ -31,6 +49,20 @@ pub enum Handled {
     OrderCreated(OrderOutcome),
     OrderCancelled(OrderOutcome),
     CustomerCreated(Enrolling),
+    /// A full refund's outcome; `None` for a partial refund (or an order Shopify does not know).
+    RefundCreated(Option<OrderOutcome>),
+    Uninstalled,
+    /// Whether Tally holds anything of the customer.
+    DataRequest {
+        held: bool,
+    },
+    CustomerRedacted {
+        found: bool,
+    },
+    /// `false` when the deletion stopped for time; Shopify's retry goes on with it.
+    ShopRedacted {
+        done: bool,
+    },
     Ignored(String),
 }
 
@@ -59,17 +91,22 @@ pub async fn receive(
     shop: &Shop,
     webhook_id: &str,
     event: Result<Event, Invalid>,
+    deadline: Option<Instant>,
 ) -> Result<Handled, TallyError> {
     if deps.store.delivery_handled(&shop.domain, webhook_id).await? {
         return Ok(Handled::Duplicate);
     }
     let handled = match event {
-        Ok(event) => dispatch(deps, shop, event).await?,
+        Ok(event) => dispatch(deps, shop, event, deadline).await?,
         Err(invalid) => {
             deps.store.record_delivery(&shop.domain, webhook_id, now()).await?;
             return Err(invalid.into());
         }
     };
+    if matches!(handled, Handled::ShopRedacted { .. }) {
+        // Nothing of the shop is kept, not even this.
+        return Ok(handled);
+    }
     if let Err(e) = deps.store.record_delivery(&shop.domain, webhook_id, now()).await {
         // The effects are made; a retry would find them made.
         tracing::warn!(error = %e, webhook_id, "could not record a handled delivery");
@@ -77,8 +114,26 @@ pub async fn receive(
     Ok(handled)
 }
 
-async fn dispatch(deps: &Deps, shop: &Shop, event: Event) -> Result<Handled, TallyError> {
+async fn dispatch(deps: &Deps, shop: &Shop, event: Event, deadline: Option<Instant>) -> Result<Handled, TallyError> {
     Ok(match event {
+        Event::RefundCreated { order_id } => {
+            Handled::RefundCreated(orders::refunded(deps, shop, order_id, deadline).await?)
+        }
+        Event::AppUninstalled => {
+            shops::uninstalled(deps, shop).await?;
+            Handled::Uninstalled
+        }
+        Event::CustomerDataRequest { customer_id } => {
+            Handled::DataRequest { held: privacy::data_request(deps, shop, customer_id).await? }
+        }
+        Event::CustomerRedact { customer_id } => {
+            Handled::CustomerRedacted { found: privacy::redact_customer(deps, shop, customer_id).await? }
+        }
+        Event::ShopRedact => match privacy::redact_shop(deps, shop, deadline).await? {
+            true => Handled::ShopRedacted { done: true },
+            // Answered 503, so that Shopify delivers it again and the deletion goes on.
+            false => return Err(TallyError::Busy),
+        },
         Event::OrderCreated(order) => Handled::OrderCreated(orders::created(deps, shop, &order).await?),
         Event::OrderCancelled(order) => Handled::OrderCancelled(orders::cancelled(deps, shop, &order).await?),
         Event::CustomerCreated { customer_id, email } => {

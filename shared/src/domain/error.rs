@@ -54,6 +54,10 @@ pub enum TallyError {
     ShopNotFound(String),
     #[error("Shop {0} exists already")]
     ShopExists(String),
+    #[error("The Tally app was uninstalled from this shop; connect it again to make changes")]
+    ShopUninstalled,
+    #[error("Shopify did not accept the shop's app credentials ({0})")]
+    BadCredentials(#[source] Source),
     #[error("This API key opens another shop; choose another key")]
     KeyInUse,
     #[error("This Idempotency-Key was used for a different request")]
@@ -102,7 +106,7 @@ pub enum Invalid {
     PathId(&'static str),
     #[error("{name} {value:?} is not a number")]
     QueryNumber { name: &'static str, value: String },
-    #[error("X-Shopify-Webhook-Id is missing")]
+    #[error("X-Shopify-Event-Id and X-Shopify-Webhook-Id are missing")]
     WebhookId,
     #[error("the cursor is not one Tally gave for this list")]
     Cursor,
@@ -138,9 +142,9 @@ pub enum Unavailable {
     /// The reason recorded on the reward when it failed.
     #[error("Shopify did not create the reward ({0})")]
     NotIssued(String),
-    /// Shopify could not be asked what the audit checks.
+    /// Shopify could not be asked what Tally needed to know.
     #[error("Shopify could not be asked ({0})")]
-    Audit(#[source] Source),
+    Asked(#[source] Source),
 }
 
 impl TallyError {

@@ -89,7 +89,7 @@ mod tests {
     use crate::domain::Time;
 
     fn reward(kind: RewardType, status: RewardStatus, at: i64) -> Reward {
-        let shop = Shop::new("s.myshopify.com", "t", "s", Time::UNIX_EPOCH).unwrap();
+        let shop = Shop::new("s.myshopify.com", crate::domain::shop::Access::StaticToken, Time::UNIX_EPOCH).unwrap();
         let rule = RedeemRule {
             id: 1,
             name: "r".into(),

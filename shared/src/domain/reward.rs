@@ -234,7 +234,9 @@ mod tests {
     use time::macros::datetime;
 
     fn reward(status: RewardStatus, expire_date: Option<Time>) -> Reward {
-        let shop = Shop::new("s.myshopify.com", "t", "s", datetime!(2026-11-01 0:00 UTC)).unwrap();
+        let shop =
+            Shop::new("s.myshopify.com", crate::domain::shop::Access::StaticToken, datetime!(2026-11-01 0:00 UTC))
+                .unwrap();
         let rule = RedeemRule {
             id: 1,
             name: "$5 off".into(),

@@ -1,19 +1,59 @@
-//! Shops: the tenants.
+//! Shops: the tenants, and how Tally reaches them in Shopify.
 
-use super::Time;
+use super::{vocabulary, Time};
 
-/// A shop and its Shopify credentials. The token and secret never leave the backend, nor reach a log.
+/// A shop. Its secrets are not here: they are kept apart (`ShopSecrets`), readable only where needed.
 #[derive(Clone, PartialEq)]
 pub struct Shop {
     pub domain: String,
-    pub access_token: String,
-    pub client_secret: String,
+    pub access: Access,
+    pub status: ShopStatus,
     pub currency: String,
     /// The base to which `/admin/api/{version}/graphql.json` is appended.
     pub admin_url: String,
     pub code_prefix: String,
     pub settings: ShopSettings,
     pub created_at: Time,
+}
+
+/// How Tally obtains the shop's Admin API tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// A legacy custom app's static `shpat_` token, kept with the secrets.
+    StaticToken,
+    /// A Dev Dashboard app: tokens from the client credentials grant, expiring after about a day.
+    ClientCredentials { client_id: String },
+}
+
+vocabulary! {
+    pub enum ShopStatus {
+        Active = "ACTIVE",
+        /// The app was uninstalled: writes are refused, reads still work, jobs pass the shop by.
+        Uninstalled = "UNINSTALLED",
+    }
+}
+
+/// The shop's secrets: the app's client secret (which signs webhooks and App Proxy requests, and obtains
+/// tokens) and, for a legacy app, its static token. Never logged, never in an error's detail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShopSecrets {
+    pub client_secret: String,
+    pub static_token: Option<String>,
+}
+
+impl std::fmt::Debug for ShopSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShopSecrets(…)")
+    }
+}
+
+impl ShopSecrets {
+    pub fn new(client_secret: &str, static_token: Option<&str>) -> Result<ShopSecrets, ShopError> {
+        if client_secret.is_empty() || static_token.is_some_and(str::is_empty) {
+            return Err(ShopError::EmptyCredentials);
+        }
+        Ok(ShopSecrets { client_secret: client_secret.into(), static_token: static_token.map(str::to_string) })
+    }
 }
 
 /// What a merchant decides about orders and expiry.
@@ -32,7 +72,7 @@ pub struct ShopSettings {
 pub enum ShopError {
     #[error("{0:?} is not a shop domain like my-shop.myshopify.com")]
     Domain(String),
-    #[error("the access token and client secret must not be empty")]
+    #[error("the access token, client id and client secret must not be empty")]
     EmptyCredentials,
     #[error("{0:?} is not an ISO 4217 currency code like USD")]
     Currency(String),
@@ -55,7 +95,7 @@ impl std::fmt::Debug for Shop {
 }
 
 impl Shop {
-    pub fn new(domain: &str, access_token: &str, client_secret: &str, created_at: Time) -> Result<Shop, ShopError> {
+    pub fn new(domain: &str, access: Access, created_at: Time) -> Result<Shop, ShopError> {
         let domain = domain.trim().to_lowercase();
         let valid = domain.ends_with(".myshopify.com")
             && domain.len() > ".myshopify.com".len()
@@ -63,14 +103,14 @@ impl Shop {
         if !valid {
             return Err(ShopError::Domain(domain));
         }
-        if access_token.is_empty() || client_secret.is_empty() {
+        if matches!(&access, Access::ClientCredentials { client_id } if client_id.is_empty()) {
             return Err(ShopError::EmptyCredentials);
         }
         Ok(Shop {
             admin_url: format!("https://{domain}"),
             domain,
-            access_token: access_token.into(),
-            client_secret: client_secret.into(),
+            access,
+            status: ShopStatus::Active,
             currency: "USD".into(),
             code_prefix: "TALLY-".into(),
             settings: ShopSettings::default(),
@@ -110,7 +150,7 @@ mod tests {
     use super::*;
 
     fn shop() -> Shop {
-        Shop::new(" My-Shop.myshopify.com ", "t", "s", Time::UNIX_EPOCH).unwrap()
+        Shop::new(" My-Shop.myshopify.com ", Access::StaticToken, Time::UNIX_EPOCH).unwrap()
     }
 
     #[test]
@@ -118,9 +158,15 @@ mod tests {
         assert_eq!(shop().domain, "my-shop.myshopify.com");
         assert_eq!(shop().admin_url, "https://my-shop.myshopify.com");
         for bad in ["my-shop.com", ".myshopify.com", "a b.myshopify.com"] {
-            assert!(matches!(Shop::new(bad, "t", "s", Time::UNIX_EPOCH), Err(ShopError::Domain(_))), "{bad}");
+            assert!(
+                matches!(Shop::new(bad, Access::StaticToken, Time::UNIX_EPOCH), Err(ShopError::Domain(_))),
+                "{bad}"
+            );
         }
-        assert_eq!(Shop::new("a.myshopify.com", "", "s", Time::UNIX_EPOCH), Err(ShopError::EmptyCredentials));
+        let no_id = Access::ClientCredentials { client_id: String::new() };
+        assert_eq!(Shop::new("a.myshopify.com", no_id, Time::UNIX_EPOCH), Err(ShopError::EmptyCredentials));
+        assert_eq!(ShopSecrets::new("", None), Err(ShopError::EmptyCredentials));
+        assert_eq!(format!("{:?}", ShopSecrets::new("s3cret", Some("shpat_x")).unwrap()), "ShopSecrets(…)");
     }
 
     #[test]

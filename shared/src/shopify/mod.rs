@@ -3,18 +3,22 @@
 //! (`responses`). It depends on the domain only.
 
 mod inputs;
+mod oauth;
 mod operations;
 mod responses;
+mod transport;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub use inputs::{discount_input, store_credit_input, DiscountMutation, StoreCreditInput};
+pub use oauth::FetchedToken;
 pub use operations::DOCUMENTS;
-use responses::{Envelope, UserError};
+use responses::UserError;
 
 use crate::domain::shop::Shop;
 
@@ -37,6 +41,15 @@ pub enum ShopifyError {
     /// The discount code is in use in the shop already.
     #[error("the code is taken")]
     Taken,
+}
+
+/// An order as far as Tally asks about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderState {
+    pub name: String,
+    /// Refunded in full (`displayFinancialStatus` `REFUNDED`); a partial refund is not.
+    pub fully_refunded: bool,
+    pub codes: Vec<String>,
 }
 
 /// A discount as Shopify holds it.
@@ -77,7 +90,7 @@ impl ShopifyHttp {
         ShopifyHttp { http: OnceLock::new(), timeouts }
     }
 
-    fn client(&self) -> Result<&reqwest::Client, reqwest::Error> {
+    pub(crate) fn client(&self) -> Result<&reqwest::Client, reqwest::Error> {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
@@ -89,17 +102,30 @@ impl ShopifyHttp {
         Ok(self.http.get_or_init(|| client))
     }
 
-    pub fn for_shop<'a>(&'a self, shop: &'a Shop) -> ShopifyClient<'a> {
+    /// The shop's Admin API, calling with the tokens `tokens` gives.
+    pub fn for_shop<'a>(&'a self, shop: &Shop, tokens: Box<dyn TokenSource + 'a>) -> ShopifyClient<'a> {
         let endpoint = format!("{}/admin/api/{API_VERSION}/graphql.json", shop.admin_url.trim_end_matches('/'));
-        ShopifyClient { http: self, endpoint, token: &shop.access_token, deadline: None }
+        ShopifyClient { http: self, endpoint, tokens, deadline: None }
     }
+}
+
+/// What a token source gives: a future, boxed so that the trait can be used as an object.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<String, ShopifyError>> + Send + 'a>>;
+
+/// Where a shop's Admin API tokens come from: a static token, or the client credentials grant with the
+/// token shared between Lambdas (the use cases provide it; this client only asks).
+pub trait TokenSource: Send + Sync {
+    /// A token to call with.
+    fn token(&self) -> TokenFuture<'_>;
+    /// Another token, after Shopify refused `rejected` (it expired, or was revoked).
+    fn renew<'a>(&'a self, rejected: &'a str) -> TokenFuture<'a>;
 }
 
 /// One shop's Admin API, for one request.
 pub struct ShopifyClient<'a> {
     http: &'a ShopifyHttp,
     endpoint: String,
-    token: &'a str,
+    tokens: Box<dyn TokenSource + 'a>,
     /// When the request must be done with Shopify, whatever its operations' budgets.
     deadline: Option<Instant>,
 }
@@ -176,6 +202,34 @@ impl ShopifyClient<'_> {
         check_user_errors(&data.discount_code_deactivate.user_errors)
     }
 
+    /// What Tally needs of an order: its name, its financial status and the discount codes it used; `None`
+    /// when the shop has no such order.
+    pub async fn order(&self, order_id: u64) -> Result<Option<OrderState>, ShopifyError> {
+        let data: responses::OrderFound =
+            self.call(operations::ORDER_STATE, json!({"id": format!("gid://shopify/Order/{order_id}")})).await?;
+        Ok(data.order.map(|o| OrderState {
+            name: o.name,
+            fully_refunded: o.display_financial_status.as_deref() == Some("REFUNDED"),
+            codes: o.discount_codes,
+        }))
+    }
+
+    /// The shop's webhook subscriptions, as `(topic, uri)`: the topic as GraphQL names it (`ORDERS_CREATE`).
+    pub async fn webhook_subscriptions(&self) -> Result<Vec<(String, String)>, ShopifyError> {
+        let data: responses::Subscriptions = self.call(operations::WEBHOOK_SUBSCRIPTIONS, json!({})).await?;
+        Ok(data.webhook_subscriptions.nodes.into_iter().map(|s| (s.topic, s.uri)).collect())
+    }
+
+    /// Subscribes `uri` to `topic` (as GraphQL names it).
+    pub async fn subscribe(&self, topic: &str, uri: &str) -> Result<(), ShopifyError> {
+        let variables = json!({"topic": topic, "subscription": {"uri": uri, "format": "JSON"}});
+        let data: responses::Subscribed = self.call(operations::SUBSCRIBE_WEBHOOK, variables).await?;
+        match data.webhook_subscription_create.user_errors.first() {
+            None => Ok(()),
+            Some(e) => Err(ShopifyError::Refused(e.message.clone())),
+        }
+    }
+
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
     pub async fn credit_store_credit(
         &self,
@@ -188,129 +242,6 @@ impl ShopifyClient<'_> {
         check_user_errors(&payload.user_errors)?;
         created(payload.store_credit_account_transaction)
     }
-
-    /// Sends one operation, retrying what Shopify did not act on (429, 503, THROTTLED) with the waits it
-    /// asks for, inside the time budget. Returns the answer's `data`, read as `T`.
-    async fn call<T: DeserializeOwned>(&self, document: &str, variables: Value) -> Result<T, ShopifyError> {
-        let deadline = self.deadline();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left < LAST_CALL {
-                return Err(ShopifyError::Unavailable("no time was left to ask Shopify".into()));
-            }
-            let (retry_after, error) = match self.send_once(document, &variables, left).await {
-                Attempt::Done(data) => return read_data(document, data),
-                Attempt::Failed(error) => return Err(error),
-                Attempt::Retry { after, reason } => (after, ShopifyError::Unavailable(reason)),
-            };
-            let wait = retry_after.min(Duration::from_secs(5));
-            if Instant::now() + wait + self.http.timeouts.request > deadline {
-                return Err(error);
-            }
-            tracing::info!(wait_ms = wait.as_millis() as u64, %error, "retrying Shopify");
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// One call, given at most `left` (and never more than the configured timeout of one call).
-    async fn send_once(&self, document: &str, variables: &Value, left: Duration) -> Attempt {
-        let client = match self.http.client() {
-            Ok(client) => client,
-            Err(e) => return Attempt::Failed(ShopifyError::Unavailable(format!("no HTTP client: {e}"))),
-        };
-        let response = client
-            .post(&self.endpoint)
-            .header("X-Shopify-Access-Token", self.token)
-            .timeout(left.min(self.http.timeouts.request))
-            .json(&json!({"query": document, "variables": variables}))
-            .send()
-            .await;
-        let response = match response {
-            Ok(response) => response,
-            Err(e) if e.is_connect() => {
-                return Attempt::Retry { after: Duration::from_millis(200), reason: e.to_string() }
-            }
-            Err(e) => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
-        };
-        let status = response.status().as_u16();
-        let retry_after = header_seconds(&response).unwrap_or(Duration::from_secs(1));
-        let body: Envelope = match response.json().await {
-            Ok(body) => body,
-            Err(e) if e.is_timeout() => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
-            Err(_) if status == 429 || status == 503 => {
-                return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") }
-            }
-            // A success Tally cannot read may have done what it was asked: its outcome is unknown.
-            Err(_) if status >= 500 || (200..300).contains(&status) => {
-                return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status} with an unreadable answer")))
-            }
-            Err(_) => return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}"))),
-        };
-        classify(status, retry_after, body)
-    }
-}
-
-enum Attempt {
-    Done(Value),
-    Failed(ShopifyError),
-    Retry { after: Duration, reason: String },
-}
-
-/// What an answer means: data, a refusal, or a wait before trying again.
-fn classify(status: u16, retry_after: Duration, body: Envelope) -> Attempt {
-    if status == 429 || status == 503 {
-        return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") };
-    }
-    if status >= 500 {
-        return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}")));
-    }
-    if status >= 400 {
-        return Attempt::Failed(ShopifyError::Refused(format!("HTTP {status}: {}", first_error(&body))));
-    }
-    let has_code =
-        |code: &str| body.errors.iter().any(|e| e.extensions.as_ref().and_then(|x| x.code.as_deref()) == Some(code));
-    if has_code("THROTTLED") {
-        return Attempt::Retry { after: throttle_wait(&body), reason: "THROTTLED".into() };
-    }
-    if has_code("INTERNAL_SERVER_ERROR") {
-        return Attempt::Failed(ShopifyError::Unknown(first_error(&body)));
-    }
-    if !body.errors.is_empty() {
-        return Attempt::Failed(ShopifyError::Refused(first_error(&body)));
-    }
-    match body.data {
-        Some(data) if data.is_object() => Attempt::Done(data),
-        _ => Attempt::Failed(ShopifyError::Unknown("an answer without data".into())),
-    }
-}
-
-/// The answer's data as the operation's type. An answer of another shape is logged with what is wrong, and
-/// its outcome is unknown: a mutation may have happened.
-fn read_data<T: DeserializeOwned>(document: &str, data: Value) -> Result<T, ShopifyError> {
-    serde_json::from_value(data).map_err(|e| {
-        let operation = document.split(['(', '{']).next().unwrap_or(document).trim();
-        tracing::error!(operation, error = %e, "Shopify's answer does not have the expected shape");
-        ShopifyError::Unknown(format!("an answer of an unexpected shape ({e})"))
-    })
-}
-
-/// The wait Shopify's leaky bucket asks for: (requested - available) / restore rate, in seconds.
-fn throttle_wait(body: &Envelope) -> Duration {
-    let cost = body.extensions.as_ref().and_then(|x| x.cost.as_ref());
-    let requested = cost.map_or(10.0, |c| c.requested_query_cost);
-    let status = cost.and_then(|c| c.throttle_status.as_ref());
-    let available = status.map_or(0.0, |s| s.currently_available);
-    let rate = status.map(|s| s.restore_rate).filter(|r| *r > 0.0).unwrap_or(50.0);
-    Duration::from_secs_f64(((requested - available) / rate).clamp(0.05, 5.0))
-}
-
-fn header_seconds(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get("retry-after")?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
-}
-
-fn first_error(body: &Envelope) -> String {
-    body.errors.first().map_or_else(|| "no message".to_string(), |e| e.message.clone())
 }
 
 fn check_user_errors(errors: &[UserError]) -> Result<(), ShopifyError> {
@@ -325,12 +256,6 @@ fn check_user_errors(errors: &[UserError]) -> Result<(), ShopifyError> {
 
 fn created(node: Option<responses::Node>) -> Result<String, ShopifyError> {
     node.map(|node| node.id).ok_or_else(|| ShopifyError::Unknown("Shopify reported success without an id".into()))
-}
-
-/// reqwest's messages include the URL; the shop's endpoint is not secret, but keep logs short.
-fn without_url(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() { "timed out" } else { "connection failed" };
-    format!("{kind}: {}", e.without_url())
 }
 
 /// Times as Shopify takes them: RFC 3339.
@@ -348,50 +273,9 @@ pub fn variant_gid(id: u64) -> String {
 mod tests {
     use super::*;
 
-    fn envelope(body: Value) -> Envelope {
-        serde_json::from_value(body).unwrap()
-    }
-
-    fn kind(attempt: Attempt) -> &'static str {
-        match attempt {
-            Attempt::Done(_) => "done",
-            Attempt::Failed(ShopifyError::Refused(_)) => "refused",
-            Attempt::Failed(ShopifyError::Unknown(_)) => "unknown",
-            Attempt::Failed(_) => "other",
-            Attempt::Retry { .. } => "retry",
-        }
-    }
-
-    #[test]
-    fn answers_are_told_apart_as_shopify_means_them() {
-        let second = Duration::from_secs(1);
-        assert_eq!(kind(classify(200, second, envelope(json!({"data": {"x": 1}})))), "done");
-        assert_eq!(kind(classify(429, second, envelope(json!({})))), "retry");
-        assert_eq!(kind(classify(503, second, envelope(json!({})))), "retry");
-        assert_eq!(kind(classify(502, second, envelope(json!({})))), "unknown");
-        assert_eq!(kind(classify(401, second, envelope(json!({"errors": [{"message": "bad token"}]})))), "refused");
-        let throttled = json!({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]});
-        assert_eq!(kind(classify(200, second, envelope(throttled))), "retry");
-        let unknown_field = json!({"errors": [{"message": "Field 'x' doesn't exist"}]});
-        assert_eq!(kind(classify(200, second, envelope(unknown_field))), "refused");
-    }
-
-    #[test]
-    fn a_throttled_call_waits_as_long_as_the_bucket_needs() {
-        let body = envelope(json!({"extensions": {"cost": {"requestedQueryCost": 110,
-            "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 10, "restoreRate": 100}}}}));
-        assert_eq!(throttle_wait(&body), Duration::from_secs(1));
-    }
-
     #[test]
     fn a_taken_code_is_reported_as_such() {
         let errors = vec![UserError { code: Some("TAKEN".into()), message: "Code must be unique".into() }];
         assert_eq!(check_user_errors(&errors), Err(ShopifyError::Taken));
-    }
-
-    #[test]
-    fn an_answer_of_another_shape_is_an_unknown_outcome() {
-        let read = read_data::<responses::DiscountByCode>("query FindDiscountByCode($code: String!)", json!({"x": 1}));
-        assert!(matches!(read, Err(ShopifyError::Unknown(reason)) if reason.contains("codeDiscountNodeByCode")));
     }
 }

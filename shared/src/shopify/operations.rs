@@ -7,6 +7,9 @@ pub const VARIANT_PRICE: &str = include_str!("../../graphql/variant_price.graphq
 pub const CREDIT_STORE_CREDIT: &str = include_str!("../../graphql/credit_store_credit.graphql");
 pub const LIST_DISCOUNT_CODES: &str = include_str!("../../graphql/list_discount_codes.graphql");
 pub const DEACTIVATE_DISCOUNT: &str = include_str!("../../graphql/deactivate_discount.graphql");
+pub const ORDER_STATE: &str = include_str!("../../graphql/order_state.graphql");
+pub const WEBHOOK_SUBSCRIPTIONS: &str = include_str!("../../graphql/webhook_subscriptions.graphql");
+pub const SUBSCRIBE_WEBHOOK: &str = include_str!("../../graphql/subscribe_webhook.graphql");
 
 /// Every document, by name, for the schema check.
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -17,4 +20,7 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("CreditStoreCredit", CREDIT_STORE_CREDIT),
     ("ListDiscountCodes", LIST_DISCOUNT_CODES),
     ("DeactivateDiscount", DEACTIVATE_DISCOUNT),
+    ("OrderState", ORDER_STATE),
+    ("WebhookSubscriptions", WEBHOOK_SUBSCRIPTIONS),
+    ("SubscribeWebhook", SUBSCRIBE_WEBHOOK),
 ];

@@ -183,6 +183,54 @@ pub(super) struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// `OrderState`.
+#[derive(Debug, Deserialize)]
+pub(super) struct OrderFound {
+    #[serde(deserialize_with = "present")]
+    pub order: Option<OrderNode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OrderNode {
+    pub name: String,
+    #[serde(deserialize_with = "present")]
+    pub display_financial_status: Option<String>,
+    pub discount_codes: Vec<String>,
+}
+
+/// `WebhookSubscriptions`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Subscriptions {
+    pub webhook_subscriptions: Connection<Subscription>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Subscription {
+    pub topic: String,
+    pub uri: String,
+}
+
+/// `SubscribeWebhook`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Subscribed {
+    pub webhook_subscription_create: SubscribePayload,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SubscribePayload {
+    pub user_errors: Vec<PlainUserError>,
+}
+
+/// A `userErrors` entry of the mutations whose errors carry no code.
+#[derive(Debug, Deserialize)]
+pub(super) struct PlainUserError {
+    pub message: String,
+}
+
 /// A field that must be in the answer, though its value may be null: serde would otherwise read a missing
 /// `Option` as `None`, and a renamed field would pass for "not found".
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {

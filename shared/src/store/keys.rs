@@ -18,6 +18,21 @@ fn shop_partition(domain: &str) -> String {
     format!("SHOP#{domain}")
 }
 
+/// The shop's secrets, apart from the shop: only the functions that need them may read this partition
+/// (template.yaml denies the others `SECRET#` and `TOKEN#` by `dynamodb:LeadingKeys`).
+pub fn secrets(domain: &str) -> Key {
+    (format!("{SECRETS_PARTITION}{domain}"), "SECRET".into())
+}
+
+/// The shop's current Admin API token, shared by every Lambda.
+pub fn token(domain: &str) -> Key {
+    (format!("{TOKEN_PARTITION}{domain}"), "TOKEN".into())
+}
+
+/// The partition prefixes of the secrets' items, which IAM guards.
+pub const SECRETS_PARTITION: &str = "SECRET#";
+pub const TOKEN_PARTITION: &str = "TOKEN#";
+
 pub fn api_key(hash: &str) -> Key {
     (format!("APIKEY#{hash}"), "APIKEY".into())
 }

@@ -11,11 +11,13 @@ mod jobs;
 pub mod keys;
 mod listings;
 mod markers;
+mod privacy;
 pub mod records;
 mod refunds;
 mod rewards;
 mod rules;
 mod shops;
+mod tokens;
 mod transaction;
 mod transitions;
 
@@ -31,6 +33,7 @@ use serde::de::DeserializeOwned;
 pub use idempotency::{Begin, Claim};
 pub use jobs::JobLock;
 pub use records::reward::CodeOwnerRecord as CodeOwner;
+pub use tokens::SharedToken;
 
 use crate::domain::error::TallyError;
 use errors::internal;

@@ -3,34 +3,113 @@
 use aws_sdk_dynamodb::types::{Delete, Put};
 
 use super::errors::{internal, Conditional};
-use super::records::shop::{ApiKeyRecord, SettingsRecord, ShopKeyRecord, ShopRecord, KEY_SHOP, SETTINGS};
-use super::records::{from_item, listed, text, to_item, PK, SK};
+use super::records::shop::{
+    ApiKeyRecord, SecretsRecord, SettingsRecord, ShopKeyRecord, ShopRecord, ACCESS, ADMIN_URL, CLIENT_ID, CODE_PREFIX,
+    CURRENCY, KEY_SHOP, SETTINGS, STATUS, UNINSTALLED_AT,
+};
+use super::records::{from_item, listed, rfc3339, text, to_item, PK, SK};
 use super::transaction::{Part, Transaction, TxError};
 use super::{keys, SortKey, Store};
 use crate::domain::error::TallyError;
 use crate::domain::ids::hash_api_key;
-use crate::domain::shop::{Shop, ShopSettings};
+use crate::domain::shop::{Shop, ShopSecrets, ShopSettings, ShopStatus};
 use crate::domain::Time;
 
 const EXISTS: &str = "attribute_exists(#pk)";
 
 impl Store {
-    /// Creates a shop; a shop that exists already is refused.
-    pub async fn create_shop(&self, shop: &Shop) -> Result<(), TallyError> {
+    /// Creates a shop with its secrets, kept apart; a shop that exists already is refused.
+    pub async fn create_shop(&self, shop: &Shop, secrets: &ShopSecrets) -> Result<(), TallyError> {
         let item =
             listed(to_item(&ShopRecord::from(shop), keys::shop(&shop.domain))?, keys::shop_listing(&shop.domain));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
+        let mut transaction = Transaction::new();
+        transaction.put_new(&self.table, Part::Shop, item)?;
+        transaction.put(Part::Secrets, self.secrets_put(&shop.domain, secrets)?);
+        match transaction.commit(&self.client).await {
+            Ok(()) => Ok(()),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Shop) => Err(TallyError::ShopExists(shop.domain.clone())),
+            Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
+            Err(TxError::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Connects a shop: creates it, or gives one that exists (perhaps uninstalled) its new access, admin URL,
+    /// currency and code prefix and makes it active again, keeping its rules, settings and customers. Its
+    /// secrets are replaced and its cached token forgotten. Returns whether the shop was new.
+    pub async fn connect_shop(&self, shop: &Shop, secrets: &ShopSecrets) -> Result<bool, TallyError> {
+        match self.create_shop(shop, secrets).await {
+            Ok(()) => return Ok(true),
+            Err(TallyError::ShopExists(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let record = ShopRecord::from(shop);
+        let access = serde_dynamo::to_attribute_value(record.access).map_err(TallyError::internal)?;
+        let mut update = self
+            .update_item(keys::shop(&shop.domain))
+            .condition_expression(EXISTS)
             .expression_attribute_names("#pk", PK.name())
-            .send()
-            .await;
-        match result {
+            .expression_attribute_names("#access", ACCESS.name())
+            .expression_attribute_names("#clientId", CLIENT_ID.name())
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#currency", CURRENCY.name())
+            .expression_attribute_names("#adminUrl", ADMIN_URL.name())
+            .expression_attribute_names("#codePrefix", CODE_PREFIX.name())
+            .expression_attribute_names("#uninstalledAt", UNINSTALLED_AT.name())
+            .expression_attribute_values(":access", access)
+            .expression_attribute_values(":status", text(ShopStatus::Active.as_str()))
+            .expression_attribute_values(":currency", text(&shop.currency))
+            .expression_attribute_values(":adminUrl", text(&shop.admin_url))
+            .expression_attribute_values(":codePrefix", text(&shop.code_prefix));
+        update = match &record.client_id {
+            Some(id) => update
+                .update_expression("SET #access = :access, #clientId = :clientId, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix REMOVE #uninstalledAt")
+                .expression_attribute_values(":clientId", text(id)),
+            None => update.update_expression("SET #access = :access, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix REMOVE #clientId, #uninstalledAt"),
+        };
+        update.send().await.map_err(internal)?;
+        self.put_secrets(&shop.domain, secrets).await?;
+        self.forget_token(&shop.domain).await?;
+        Ok(false)
+    }
+
+    /// The shop's secrets.
+    pub async fn shop_secrets(&self, domain: &str) -> Result<Option<ShopSecrets>, TallyError> {
+        Ok(self.get::<SecretsRecord>(keys::secrets(domain)).await?.map(ShopSecrets::from))
+    }
+
+    /// Replaces the shop's secrets (a rotated client secret); its cached token is forgotten.
+    pub async fn put_secrets(&self, domain: &str, secrets: &ShopSecrets) -> Result<(), TallyError> {
+        let put = self.secrets_put(domain, secrets)?;
+        self.client.put_item().table_name(&self.table).set_item(Some(put.item)).send().await.map_err(internal)?;
+        Ok(())
+    }
+
+    fn secrets_put(&self, domain: &str, secrets: &ShopSecrets) -> Result<Put, TallyError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&SecretsRecord::from(secrets), keys::secrets(domain))?))
+            .build()
+            .map_err(TallyError::internal)
+    }
+
+    /// The app was uninstalled from the shop (or installed again).
+    pub async fn set_shop_status(&self, domain: &str, status: ShopStatus, at: Time) -> Result<(), TallyError> {
+        let update = self
+            .update_item(keys::shop(domain))
+            .condition_expression(EXISTS)
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#uninstalledAt", UNINSTALLED_AT.name())
+            .expression_attribute_values(":status", text(status.as_str()));
+        let update = match status {
+            ShopStatus::Uninstalled => update
+                .update_expression("SET #status = :status, #uninstalledAt = :at")
+                .expression_attribute_values(":at", text(rfc3339(at))),
+            ShopStatus::Active => update.update_expression("SET #status = :status REMOVE #uninstalledAt"),
+        };
+        match update.send().await {
             Ok(_) => Ok(()),
-            Err(err) if err.refused().is_some() => Err(TallyError::ShopExists(shop.domain.clone())),
+            Err(err) if err.refused().is_some() => Err(TallyError::ShopNotFound(domain.into())),
             Err(err) => Err(internal(err)),
         }
     }

@@ -31,6 +31,9 @@ pub(crate) enum Part {
     Rule,
     /// An API key's item.
     Key,
+    Shop,
+    /// The shop's secrets.
+    Secrets,
 }
 
 /// A transaction being built: named items, written all or nothing.

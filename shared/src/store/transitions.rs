@@ -199,13 +199,14 @@ impl Store {
         self.transition_with_balance(domain, reward, transition, change, at).await
     }
 
-    /// The order that used the reward was cancelled: the reward is `REFUNDED` and its points come back,
-    /// once, and only if that order is the one that used it.
-    pub async fn refund_for_cancelled_order(
+    /// The order that used the reward was cancelled, or refunded in full (`why`): the reward is `REFUNDED`
+    /// and its points come back, once, and only if that order is the one that used it.
+    pub async fn refund_for_order(
         &self,
         domain: &str,
         reward: &Reward,
         order: &Order,
+        why: &str,
         at: Time,
     ) -> Result<bool, TallyError> {
         let transition = Transition {
@@ -213,7 +214,7 @@ impl Store {
             also: Some((ORDER_ID, number(order.id))),
             ..Transition::to(&[RewardStatus::Used], RewardStatus::Refunded)
         };
-        let reason = format!("order {} cancelled", order.name);
+        let reason = format!("order {} {why}", order.name);
         let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason);
         self.transition_with_balance(domain, reward, transition, Some(change), at).await
     }

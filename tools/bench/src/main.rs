@@ -111,7 +111,7 @@ async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let api = format!("http://{}", local_api::serve(deps.clone(), local).await?);
     let meter = Meter::default();
-    let metered = Deps { store: Store::new(meter.client(&raw), &table), shopify: deps.shopify.clone() };
+    let metered = Deps { store: Store::new(meter.client(&raw), &table), ..(*deps).clone() };
     let metered_api = format!("http://{}", local_api::serve(Arc::new(metered), local).await?);
     let http = reqwest::Client::new();
     http.post(format!("{emulator_url}/__emulator/shops"))
@@ -120,9 +120,9 @@ async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
         .await?;
     let shop = Shop {
         admin_url: format!("{emulator_url}/shops/{DOMAIN}"),
-        ..Shop::new(DOMAIN, "t", "s", tally_shared::app::now())?
+        ..Shop::new(DOMAIN, tally_shared::domain::shop::Access::StaticToken, tally_shared::app::now())?
     };
-    store.create_shop(&shop).await?;
+    store.create_shop(&shop, &tally_shared::domain::shop::ShopSecrets::new("s", Some("t"))?).await?;
     store.add_api_key(DOMAIN, KEY, tally_shared::app::now()).await?;
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{api}{path}")).header("X-API-Key", KEY).json(&body).send()
@@ -314,7 +314,8 @@ impl Bench {
         let reward =
             Reward::pending(shop, worker as u64 + 1, rule, None, DeductionMode::Immediate, tally_shared::app::now());
         let discount = tally_shared::shopify::discount_input(&reward, rule).expect("a discount");
-        self.deps.shopify.for_shop(shop).create_discount(&discount).await.expect("the discount is created");
+        let shopify = tally_shared::app::access::shopify(&self.deps, shop);
+        shopify.create_discount(&discount).await.expect("the discount is created");
     }
 
     /// What one redemption of the real code consumes, by operation, as DynamoDB reports it: the average of

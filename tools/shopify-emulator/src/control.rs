@@ -14,16 +14,25 @@ use crate::faults::FaultRequest;
 use crate::state::ShopState;
 use crate::Emulator;
 
+/// `POST /__emulator/shops`: a shop with a legacy static token (`accessToken`), or a Dev Dashboard app
+/// (`clientId`, `clientSecret`, `tokenTtlSeconds`), or both.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewShop {
     domain: String,
-    access_token: String,
-    /// Where order webhooks go, signed with `clientSecret`.
     #[serde(default)]
-    webhook_url: Option<String>,
+    access_token: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    /// Signs webhooks, and with `clientId` obtains tokens.
     #[serde(default)]
     client_secret: Option<String>,
+    /// How long a client credentials token lasts (Shopify's 86399 s by default).
+    #[serde(default)]
+    token_ttl_seconds: Option<u64>,
+    /// Where webhooks go when no subscription is registered for their topic.
+    #[serde(default)]
+    webhook_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -37,15 +46,24 @@ fn bad_request(message: impl Into<String>) -> Response {
 }
 
 pub async fn register_shop(State(emulator): State<Arc<Emulator>>, Json(shop): Json<NewShop>) -> Response {
-    if shop.domain.is_empty() || shop.access_token.is_empty() {
-        return bad_request("domain and accessToken are required");
+    let token = shop.access_token.filter(|t| !t.is_empty());
+    let client = match (shop.client_id, &shop.client_secret) {
+        (Some(id), Some(secret)) => {
+            let ttl = std::time::Duration::from_secs(shop.token_ttl_seconds.unwrap_or(86399));
+            Some(crate::state::Client { id, secret: secret.clone(), token_ttl: ttl })
+        }
+        (Some(_), None) => return bad_request("clientId needs clientSecret"),
+        (None, _) => None,
+    };
+    if shop.domain.is_empty() || (token.is_none() && client.is_none()) {
+        return bad_request("domain, and accessToken or clientId and clientSecret, are required");
     }
     let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
-    let mut registered = ShopState::new(shop.access_token);
+    let mut registered = ShopState::new(token, client);
     registered.webhooks = match (shop.webhook_url, shop.client_secret) {
         (Some(url), Some(secret)) => Some(crate::orders::WebhookTarget { url, secret }),
-        (None, None) => None,
-        _ => return bad_request("webhookUrl and clientSecret go together"),
+        (None, _) => None,
+        (Some(_), None) => return bad_request("webhookUrl needs clientSecret, which signs the webhooks"),
     };
     state.shops.insert(shop.domain.to_lowercase(), registered);
     (StatusCode::CREATED, Json(json!({"domain": shop.domain}))).into_response()
@@ -115,4 +133,18 @@ pub async fn set_behaviour(
         discount.usage_lag = shop.usage_lag;
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /__emulator/shops/{domain}/revoke-tokens`: every token the client credentials grant issued stops
+/// working now, as when a merchant rotates the app's secret.
+pub async fn revoke_tokens(State(emulator): State<Arc<Emulator>>, Path(domain): Path<String>) -> Response {
+    let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+    match state.shops.get_mut(&domain.to_lowercase()) {
+        Some(shop) => {
+            let revoked = shop.issued.len();
+            shop.issued.clear();
+            Json(json!({"revoked": revoked})).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response(),
+    }
 }

@@ -32,7 +32,7 @@ pub async fn graphql(
     let token = headers.get("x-shopify-access-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     let known = {
         let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.shops.get(&domain).is_some_and(|shop| shop.access_token == token && !token.is_empty())
+        state.shops.get(&domain).is_some_and(|shop| shop.accepts(token))
     };
     if !known {
         let message = "[API] Invalid API key or access token (unrecognized login or wrong password)";

@@ -8,6 +8,7 @@
 mod control;
 mod execute;
 mod faults;
+mod oauth;
 mod orders;
 mod resolvers;
 mod state;
@@ -54,6 +55,9 @@ impl Emulator {
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .route("/shops/{domain}/admin/api/{version}/graphql.json", post(execute::graphql))
+            .route("/shops/{domain}/admin/oauth/access_token", post(oauth::access_token))
+            .route("/__emulator/shops/{domain}/revoke-tokens", post(control::revoke_tokens))
+            .route("/__emulator/shops/{domain}/orders/{id}/refund", post(orders::refund_order))
             .route("/__emulator/shops", post(control::register_shop))
             .route("/__emulator/shops/{domain}/variants", post(control::add_variant))
             .route("/__emulator/shops/{domain}/state", get(control::shop_state))

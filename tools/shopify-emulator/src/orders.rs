@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::state::Order;
 use crate::{Emulator, API_VERSION};
 
 /// `POST /__emulator/shops/{domain}/orders`.
@@ -45,7 +46,7 @@ fn one() -> usize {
     1
 }
 
-/// Where a shop's webhooks go and how they are signed.
+/// Where a shop's webhooks go when no subscription names their topic, and how they are signed.
 #[derive(Debug, Clone)]
 pub struct WebhookTarget {
     pub url: String,
@@ -84,16 +85,17 @@ pub async fn place_order(
             uses.push(json!({"code": discount.code, "amount": "0.00", "type": kind}));
         }
         let (id, number) = shop.next_order();
+        let codes = uses.iter().filter_map(|u| u["code"].as_str().map(str::to_string)).collect();
+        let name = format!("#{number}");
+        let kept = Order { id, name: name.clone(), codes, customer_id: request.customer_id, financial_status: "PAID" };
+        shop.orders.insert(id, kept);
         let order = json!({
-            "id": id, "name": format!("#{number}"), "email": null, "currency": "USD", "total_price": "50.00",
+            "id": id, "name": name, "email": null, "currency": "USD", "total_price": "50.00",
             "cancelled_at": null, "created_at": "2026-11-23T10:15:00Z",
             "customer": request.customer_id.map(|id| json!({"id": id})),
             "discount_codes": uses,
         });
-        (order, shop.webhooks.clone())
-    };
-    let Some(target) = target else {
-        return (StatusCode::CREATED, Json(json!({"order": order, "deliveries": []}))).into_response();
+        (order, Target::of(shop))
     };
     tokio::time::sleep(Duration::from_millis(request.delay_ms)).await;
     let mut topics = vec!["orders/create"];
@@ -109,31 +111,45 @@ pub async fn place_order(
         if topic == "orders/cancelled" {
             body["cancelled_at"] = json!("2026-11-23T10:20:00Z");
         }
-        deliveries.extend(
-            deliver(&emulator, &domain, &target, topic, &body, request.copies, request.distinct_deliveries).await,
-        );
+        let copies = (request.copies, request.distinct_deliveries);
+        deliveries.extend(deliver(&emulator, &domain, &target, topic, &body, copies).await);
     }
     (StatusCode::CREATED, Json(json!({"order": order, "deliveries": deliveries}))).into_response()
 }
 
-/// Delivers `copies` copies of one webhook at once; returns each delivery's id and the status it got.
-async fn deliver(
+/// Where a shop's deliveries go and how they are signed, read at the moment an event happens.
+pub struct Target {
+    /// Each topic's URLs: its subscriptions, or the shop's webhook URL.
+    urls: std::collections::HashMap<&'static str, Vec<String>>,
+    secret: Option<String>,
+}
+
+impl Target {
+    pub fn of(shop: &crate::state::ShopState) -> Target {
+        let topics = ["orders/create", "orders/cancelled", "refunds/create", "customers/create", "app/uninstalled"];
+        Target { urls: topics.into_iter().map(|t| (t, shop.delivery_urls(t))).collect(), secret: shop.signing_secret() }
+    }
+}
+
+/// Delivers `copies` copies of one webhook at once to every URL of its topic; returns each delivery's id and
+/// the status it got. `distinct` gives each copy its own webhook id, as separate subscriptions would.
+pub async fn deliver(
     emulator: &Emulator,
     domain: &str,
-    target: &WebhookTarget,
+    target: &Target,
     topic: &str,
-    order: &Value,
-    copies: usize,
-    distinct: bool,
+    body: &Value,
+    (copies, distinct): (usize, bool),
 ) -> Vec<Value> {
-    let body = order.to_string();
-    let signature = sign(&target.secret, body.as_bytes());
+    let (Some(urls), Some(secret)) = (target.urls.get(topic), &target.secret) else { return Vec::new() };
+    let body = body.to_string();
+    let signature = sign(secret, body.as_bytes());
     let event_id = emulator.next_delivery_id();
-    let sends = (0..copies.max(1)).map(|_| {
+    let sends = urls.iter().flat_map(|url| (0..copies.max(1)).map(move |_| url)).map(|url| {
         let webhook_id = if distinct { emulator.next_delivery_id() } else { event_id.clone() };
         let request = emulator
             .http
-            .post(&target.url)
+            .post(url)
             .header("Content-Type", "application/json")
             .header("X-Shopify-Topic", topic)
             .header("X-Shopify-Hmac-Sha256", &signature)
@@ -152,6 +168,40 @@ async fn deliver(
         }
     });
     futures::future::join_all(sends).await
+}
+
+/// `POST /__emulator/shops/{domain}/orders/{id}/refund {"full", "copies"}`: refunds the order in full or in
+/// part and delivers signed `refunds/create`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewRefund {
+    full: bool,
+    #[serde(default = "one")]
+    copies: usize,
+}
+
+pub async fn refund_order(
+    State(emulator): State<Arc<Emulator>>,
+    Path((domain, id)): Path<(String, u64)>,
+    Json(request): Json<NewRefund>,
+) -> Response {
+    let domain = domain.to_lowercase();
+    let (refund, target) = {
+        let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(shop) = state.shops.get_mut(&domain) else {
+            return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response();
+        };
+        let (refund_id, _) = shop.next_order();
+        let Some(order) = shop.orders.get_mut(&id) else {
+            return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown order"}))).into_response();
+        };
+        order.financial_status = if request.full { "REFUNDED" } else { "PARTIALLY_REFUNDED" };
+        let refund = json!({"id": refund_id + 900_000_000, "order_id": id, "created_at": "2026-11-24T09:00:00Z",
+            "note": null, "refund_line_items": [], "transactions": []});
+        (refund, Target::of(shop))
+    };
+    let deliveries = deliver(&emulator, &domain, &target, "refunds/create", &refund, (request.copies, false)).await;
+    (StatusCode::CREATED, Json(json!({"refund": refund, "deliveries": deliveries}))).into_response()
 }
 
 /// Base64 of HMAC-SHA256 over the body with the app's client secret, as Shopify signs webhooks.

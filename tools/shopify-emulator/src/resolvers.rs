@@ -28,6 +28,9 @@ pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool)
         "productVariant" => Ok(product_variant(shop, args["id"].as_str().unwrap_or_default())),
         "storeCreditAccountCredit" => Ok(credit(shop, args["id"].as_str().unwrap_or_default(), &args["creditInput"])),
         "customer" => Ok(customer(shop, args["id"].as_str().unwrap_or_default())),
+        "webhookSubscriptionCreate" => Ok(subscribe(shop, args)),
+        "webhookSubscriptions" => Ok(subscriptions(shop)),
+        "order" => Ok(order(shop, args["id"].as_str().unwrap_or_default())),
         other => Err(format!("The Tally Shopify emulator does not implement `{other}`")),
     }
 }
@@ -241,6 +244,44 @@ fn customer(shop: &ShopState, gid: &str) -> Value {
         .collect();
     let edges: Vec<Value> = nodes.iter().map(|n| json!({"node": n})).collect();
     json!({"__typename": "Customer", "id": gid, "storeCreditAccounts": {"nodes": nodes, "edges": edges}})
+}
+
+/// `webhookSubscriptionCreate(topic, webhookSubscription: {uri, format})`.
+fn subscribe(shop: &mut ShopState, args: &Args) -> Value {
+    let topic = args["topic"].as_str().unwrap_or_default().to_string();
+    let uri = args["webhookSubscription"]["uri"].as_str().unwrap_or_default().to_string();
+    if !(uri.starts_with("https://") || uri.starts_with("http://")) {
+        return json!({"webhookSubscription": null,
+            "userErrors": [user_error(&["webhookSubscription", "uri"], "INVALID", "Address is invalid")]});
+    }
+    if shop.subscriptions.iter().any(|s| s.topic == topic && s.uri == uri) {
+        return json!({"webhookSubscription": null,
+            "userErrors": [user_error(&["webhookSubscription", "uri"], "TAKEN", "Address for this topic has already been taken")]});
+    }
+    let id = shop.next_gid("WebhookSubscription");
+    let subscription = crate::state::Subscription { id, topic, uri };
+    let node = subscription_node(&subscription);
+    shop.subscriptions.push(subscription);
+    json!({"webhookSubscription": node, "userErrors": []})
+}
+
+fn subscription_node(s: &crate::state::Subscription) -> Value {
+    json!({"__typename": "WebhookSubscription", "id": s.id, "topic": s.topic, "uri": s.uri, "format": "JSON"})
+}
+
+/// `webhookSubscriptions(first:)`: every subscription, on one page.
+fn subscriptions(shop: &ShopState) -> Value {
+    let nodes: Vec<Value> = shop.subscriptions.iter().map(subscription_node).collect();
+    json!({"nodes": nodes, "pageInfo": {"hasNextPage": false, "endCursor": null, "hasPreviousPage": false, "startCursor": null}})
+}
+
+/// `order(id:)`: what Tally asks about an order.
+fn order(shop: &ShopState, gid: &str) -> Value {
+    match gid_number(gid, "Order").and_then(|id| shop.orders.get(&id)) {
+        Some(order) => json!({"__typename": "Order", "id": gid, "name": order.name,
+            "displayFinancialStatus": order.financial_status, "discountCodes": order.codes}),
+        None => Value::Null,
+    }
 }
 
 fn gid_number(gid: &str, kind: &str) -> Option<u64> {

@@ -13,7 +13,16 @@ pub struct State {
 
 #[derive(Default)]
 pub struct ShopState {
-    pub access_token: String,
+    /// A legacy custom app's static token, if the shop has one.
+    pub access_token: Option<String>,
+    /// A Dev Dashboard app's credentials, for the client credentials grant.
+    pub client: Option<Client>,
+    /// Tokens issued by the client credentials grant, with when each expires.
+    pub issued: HashMap<String, std::time::Instant>,
+    /// `webhookSubscriptionCreate`'s subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// Orders placed, by id.
+    pub orders: BTreeMap<u64, Order>,
     pub discounts: Vec<Discount>,
     pub variants: BTreeMap<u64, Decimal>,
     /// Store credit accounts by customer GID: one per currency.
@@ -23,7 +32,36 @@ pub struct ShopState {
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,
-    orders: u64,
+    order_count: u64,
+}
+
+/// A Dev Dashboard app's credentials and how long its tokens last.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: String,
+    pub secret: String,
+    pub token_ttl: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub id: String,
+    /// The GraphQL topic: `ORDERS_CREATE`.
+    pub topic: String,
+    pub uri: String,
+}
+
+/// An order, as far as Tally asks about it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: u64,
+    pub name: String,
+    pub codes: Vec<String>,
+    pub customer_id: Option<u64>,
+    /// Shopify's `displayFinancialStatus`: `PAID`, `PARTIALLY_REFUNDED`, `REFUNDED`.
+    pub financial_status: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,8 +113,41 @@ impl Discount {
 }
 
 impl ShopState {
-    pub fn new(access_token: String) -> ShopState {
-        ShopState { access_token, next_id: 1000, ..ShopState::default() }
+    pub fn new(access_token: Option<String>, client: Option<Client>) -> ShopState {
+        ShopState { access_token, client, next_id: 1000, ..ShopState::default() }
+    }
+
+    /// Whether a request with this token may call the Admin API: the static token, or an issued one that
+    /// has not expired (nor been revoked).
+    pub fn accepts(&self, token: &str) -> bool {
+        !token.is_empty()
+            && (self.access_token.as_deref() == Some(token)
+                || self.issued.get(token).is_some_and(|expires| *expires > std::time::Instant::now()))
+    }
+
+    /// A token of the client credentials grant, valid for the app's TTL.
+    pub fn issue_token(&mut self) -> Option<(String, u64)> {
+        let ttl = self.client.as_ref()?.token_ttl;
+        self.next_id += 1;
+        let token = format!("shpca_emulated_{:032x}", u128::from(self.next_id) * 0x9E37_79B9_7F4A_7C15);
+        self.issued.insert(token.clone(), std::time::Instant::now() + ttl);
+        Some((token, ttl.as_secs()))
+    }
+
+    /// Where a topic's deliveries go: its subscriptions' URIs, or the shop's webhook URL when it has none.
+    pub fn delivery_urls(&self, topic: &str) -> Vec<String> {
+        let graphql_topic = topic.replace('/', "_").to_uppercase();
+        let subscribed: Vec<String> =
+            self.subscriptions.iter().filter(|s| s.topic == graphql_topic).map(|s| s.uri.clone()).collect();
+        if !subscribed.is_empty() {
+            return subscribed;
+        }
+        self.webhooks.iter().map(|target| target.url.clone()).collect()
+    }
+
+    /// The secret the shop's webhooks are signed with.
+    pub fn signing_secret(&self) -> Option<String> {
+        self.webhooks.as_ref().map(|t| t.secret.clone()).or_else(|| self.client.as_ref().map(|c| c.secret.clone()))
     }
 
     pub fn next_gid(&mut self, kind: &str) -> String {
@@ -86,8 +157,8 @@ impl ShopState {
 
     /// A new order's id and number.
     pub fn next_order(&mut self) -> (u64, u64) {
-        self.orders += 1;
-        (450_789_468 + self.orders, 1000 + self.orders)
+        self.order_count += 1;
+        (450_789_468 + self.order_count, 1000 + self.order_count)
     }
 
     pub fn discount_by_code(&self, code: &str) -> Option<&Discount> {
@@ -99,6 +170,7 @@ impl ShopState {
         let credit: Vec<&CreditAccount> = self.store_credit.values().flatten().collect();
         let variants: Vec<Value> =
             self.variants.iter().map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()})).collect();
-        serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants})
+        serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants,
+            "webhookSubscriptions": self.subscriptions, "orders": self.orders.values().collect::<Vec<_>>()})
     }
 }

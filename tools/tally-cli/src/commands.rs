@@ -5,19 +5,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
-use tally_shared::api::views::RewardView;
+use tally_shared::api::views::{CustomerDataView, RewardView};
 use tally_shared::app::audit::audit;
 use tally_shared::app::expire::expire;
 use tally_shared::app::now;
 use tally_shared::app::reconcile::reconcile;
 use tally_shared::app::review::{self, Decision};
+use tally_shared::app::{privacy, shops};
 use tally_shared::config::Config;
 use tally_shared::domain::ids::api_key;
 use tally_shared::domain::rfc3339;
-use tally_shared::domain::shop::{Shop, ShopSettings};
+use tally_shared::domain::shop::{Access, Shop, ShopSecrets, ShopSettings};
 use tally_shared::{Deps, TallyError};
 
-use crate::{Command, CreateShop, KeyCommand, ReviewCommand, Settings, ShopCommand, TableCommand};
+use crate::{
+    Command, ConnectShop, CreateShop, CustomerCommand, KeyCommand, ReviewCommand, Settings, ShopCommand, TableCommand,
+};
 
 pub async fn run(command: Command) -> Result<ExitCode, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
@@ -25,14 +28,29 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
     let store = &deps.store;
     match command {
         Command::Table(TableCommand::Create) => store.create_table().await.map_err(describe)?,
+        Command::Shop(ShopCommand::Connect(shop)) => connect_shop(&deps, shop).await?,
+        Command::Shop(ShopCommand::RotateSecret { shop, client_secret }) => {
+            let secret = secret(client_secret)?;
+            shops::rotate_secret(&deps, &shop.to_lowercase(), &secret).await.map_err(describe)?;
+            eprintln!("the client secret of {shop} is replaced");
+        }
+        Command::Customer(CustomerCommand::Export { shop, customer_id }) => {
+            match privacy::export(&deps, &shop.to_lowercase(), customer_id).await.map_err(describe)? {
+                Some(data) => print_json(&CustomerDataView::from(data)),
+                None => return Err(format!("{shop} has no customer {customer_id}")),
+            }
+        }
         Command::Shop(ShopCommand::Create(shop)) => create_shop(&deps, shop).await?,
         Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,
         Command::Shop(ShopCommand::List) => {
             let shops = store.list_shops().await.map_err(describe)?;
             let shops: Vec<_> = shops
                 .iter()
-                .map(|s| json!({"domain": s.domain, "currency": s.currency, "codePrefix": s.code_prefix,
-                    "adminUrl": s.admin_url, "settings": settings_json(&s.settings), "createdAt": rfc3339(s.created_at)}))
+                .map(|s| {
+                    json!({"domain": s.domain, "status": s.status, "currency": s.currency,
+                    "codePrefix": s.code_prefix, "adminUrl": s.admin_url, "settings": settings_json(&s.settings),
+                    "createdAt": rfc3339(s.created_at)})
+                })
                 .collect();
             print_json(&shops);
         }
@@ -75,17 +93,39 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
 
 async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
     let token = secret(args.access_token)?;
-    let secret = secret(args.client_secret)?;
-    let mut shop = Shop::new(&args.domain, &token, &secret, now())
-        .and_then(|shop| shop.with_currency(&args.currency))
-        .and_then(|shop| shop.with_code_prefix(&args.code_prefix))
-        .map_err(|e| e.to_string())?;
-    if let Some(url) = &args.admin_url {
-        shop = shop.with_admin_url(url).map_err(|e| e.to_string())?;
-    }
-    deps.store.create_shop(&shop).await.map_err(describe)?;
+    let secrets = ShopSecrets::new(&secret(args.client_secret)?, Some(&token)).map_err(|e| e.to_string())?;
+    let shop = shop(&args.domain, Access::StaticToken, &args.currency, &args.code_prefix, args.admin_url.as_deref())?;
+    deps.store.create_shop(&shop, &secrets).await.map_err(describe)?;
     eprintln!("shop {} created", shop.domain);
     Ok(())
+}
+
+async fn connect_shop(deps: &Deps, args: ConnectShop) -> Result<(), String> {
+    let secrets = ShopSecrets::new(&secret(args.client_secret)?, None).map_err(|e| e.to_string())?;
+    let access = Access::ClientCredentials { client_id: args.client_id };
+    let shop = shop(&args.domain, access, &args.currency, &args.code_prefix, args.admin_url.as_deref())?;
+    let connected = shops::connect(deps, &shop, &secrets, args.webhook_url.as_deref()).await.map_err(describe)?;
+    eprintln!("shop {} {}", shop.domain, if connected.new { "connected" } else { "connected again" });
+    match args.webhook_url {
+        Some(url) => eprintln!(
+            "webhooks to {url}: {} subscribed, {} already subscribed",
+            connected.subscribed.len(),
+            connected.already.len()
+        ),
+        None => eprintln!("webhooks: none subscribed (give --webhook-url, or declare them in shopify.app.toml)"),
+    }
+    Ok(())
+}
+
+fn shop(domain: &str, access: Access, currency: &str, prefix: &str, admin_url: Option<&str>) -> Result<Shop, String> {
+    let mut shop = Shop::new(domain, access, now())
+        .and_then(|shop| shop.with_currency(currency))
+        .and_then(|shop| shop.with_code_prefix(prefix))
+        .map_err(|e| e.to_string())?;
+    if let Some(url) = admin_url {
+        shop = shop.with_admin_url(url).map_err(|e| e.to_string())?;
+    }
+    Ok(shop)
 }
 
 /// Changes the settings given and prints them all.

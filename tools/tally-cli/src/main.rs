@@ -48,6 +48,20 @@ enum Command {
     /// Rewards whose outcome in Shopify an operator must decide.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// A customer's data.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CustomerCommand {
+    /// Prints, as JSON, everything Tally holds of the customer (for a data request).
+    Export {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        customer_id: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,12 +72,45 @@ enum TableCommand {
 
 #[derive(Debug, Subcommand)]
 enum ShopCommand {
+    /// Connects a shop's Dev Dashboard app: proves its credentials, stores them, subscribes the webhooks.
+    Connect(ConnectShop),
+    /// Replaces the app's client secret, once Shopify accepts the new one.
+    RotateSecret {
+        #[arg(long)]
+        shop: String,
+        /// The new secret (or set TALLY_CLIENT_SECRET; `-` reads it from standard input).
+        #[arg(long, env = "TALLY_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+    },
     /// Connects a shop with a legacy static Admin API token (`shpat_…`).
     Create(CreateShop),
     /// Changes what the shop decides about orders and expiry; prints the settings.
     Settings(Settings),
     /// Every shop, with its currency and settings.
     List,
+}
+
+/// A secret comes from its flag, its environment variable, or standard input when the flag is `-`.
+#[derive(Debug, Args)]
+pub struct ConnectShop {
+    #[arg(long)]
+    domain: String,
+    #[arg(long)]
+    client_id: String,
+    /// The app's client secret (or set TALLY_CLIENT_SECRET; `-` reads it from standard input).
+    #[arg(long, env = "TALLY_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: String,
+    #[arg(long, default_value = "USD")]
+    currency: String,
+    /// The base to which `/admin/...` is appended (`https://DOMAIN` by default).
+    #[arg(long)]
+    admin_url: Option<String>,
+    /// Where Shopify sends the webhooks: the deployed API's `/webhooks/shopify`. Without it, none are
+    /// subscribed (shopify.app.toml may declare them instead).
+    #[arg(long)]
+    webhook_url: Option<String>,
+    #[arg(long, default_value = "TALLY-")]
+    code_prefix: String,
 }
 
 /// A secret comes from its flag, its environment variable, or standard input when the flag is `-`.

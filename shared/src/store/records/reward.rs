@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn the_attributes_named_in_expressions_are_the_record_s() {
-        let shop = Shop::new("s.myshopify.com", "t", "s", Time::UNIX_EPOCH).unwrap();
+        let shop = Shop::new("s.myshopify.com", crate::domain::shop::Access::StaticToken, Time::UNIX_EPOCH).unwrap();
         let rule = RedeemRule {
             id: 1,
             name: "r".into(),

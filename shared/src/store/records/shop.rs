@@ -3,19 +3,38 @@
 use serde::{Deserialize, Serialize};
 
 use super::Attribute;
-use crate::domain::shop::{Shop, ShopSettings};
-use crate::domain::Time;
+use crate::domain::shop::{Access, Shop, ShopSecrets, ShopSettings, ShopStatus};
+use crate::domain::{vocabulary, Time};
 
 pub const SETTINGS: Attribute = Attribute("settings");
+pub const STATUS: Attribute = Attribute("status");
+pub const ACCESS: Attribute = Attribute("access");
+pub const CLIENT_ID: Attribute = Attribute("clientId");
+pub const CURRENCY: Attribute = Attribute("currency");
+pub const ADMIN_URL: Attribute = Attribute("adminUrl");
+pub const CODE_PREFIX: Attribute = Attribute("codePrefix");
+pub const UNINSTALLED_AT: Attribute = Attribute("uninstalledAt");
 /// The shop's rule counter: rule ids count up per shop.
 pub const LAST_RULE_ID: Attribute = Attribute("lastRuleId");
+
+vocabulary! {
+    pub enum AccessWord {
+        StaticToken = "STATIC_TOKEN",
+        ClientCredentials = "CLIENT_CREDENTIALS",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShopRecord {
     pub domain: String,
-    pub access_token: String,
-    pub client_secret: String,
+    pub access: AccessWord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default = "active")]
+    pub status: ShopStatus,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub uninstalled_at: Option<Time>,
     pub currency: String,
     pub admin_url: String,
     pub code_prefix: String,
@@ -83,12 +102,65 @@ impl From<SettingsRecord> for ShopSettings {
     }
 }
 
+fn active() -> ShopStatus {
+    ShopStatus::Active
+}
+
+/// The shop's secrets, in an item of their own (`keys::secrets`) that only the functions calling Shopify
+/// or verifying signatures may read.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretsRecord {
+    pub client_secret: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_token: Option<String>,
+}
+
+pub const CLIENT_SECRET: Attribute = Attribute("clientSecret");
+
+/// The shop's current Admin API token from the client credentials grant, shared by every Lambda
+/// (`keys::token`), and the lease of the one refreshing it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// When the token stops working (named apart from the table's TTL attribute, `expiresAt`).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Time>,
+    /// Until when one Lambda is fetching a new token; the others wait for it.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<Time>,
+}
+
+pub const TOKEN: Attribute = Attribute("token");
+pub const VALID_UNTIL: Attribute = Attribute("validUntil");
+pub const LEASE_UNTIL: Attribute = Attribute("leaseUntil");
+
+impl From<&ShopSecrets> for SecretsRecord {
+    fn from(s: &ShopSecrets) -> Self {
+        SecretsRecord { client_secret: s.client_secret.clone(), static_token: s.static_token.clone() }
+    }
+}
+
+impl From<SecretsRecord> for ShopSecrets {
+    fn from(r: SecretsRecord) -> Self {
+        ShopSecrets { client_secret: r.client_secret, static_token: r.static_token }
+    }
+}
+
 impl From<&Shop> for ShopRecord {
     fn from(s: &Shop) -> Self {
+        let (access, client_id) = match &s.access {
+            Access::StaticToken => (AccessWord::StaticToken, None),
+            Access::ClientCredentials { client_id } => (AccessWord::ClientCredentials, Some(client_id.clone())),
+        };
         ShopRecord {
             domain: s.domain.clone(),
-            access_token: s.access_token.clone(),
-            client_secret: s.client_secret.clone(),
+            access,
+            client_id,
+            status: s.status,
+            uninstalled_at: None,
             currency: s.currency.clone(),
             admin_url: s.admin_url.clone(),
             code_prefix: s.code_prefix.clone(),
@@ -100,10 +172,14 @@ impl From<&Shop> for ShopRecord {
 
 impl From<ShopRecord> for Shop {
     fn from(r: ShopRecord) -> Self {
+        let access = match (r.access, r.client_id) {
+            (AccessWord::ClientCredentials, Some(client_id)) => Access::ClientCredentials { client_id },
+            _ => Access::StaticToken,
+        };
         Shop {
             domain: r.domain,
-            access_token: r.access_token,
-            client_secret: r.client_secret,
+            access,
+            status: r.status,
             currency: r.currency,
             admin_url: r.admin_url,
             code_prefix: r.code_prefix,
@@ -119,8 +195,24 @@ mod tests {
 
     #[test]
     fn the_attributes_named_in_expressions_are_the_record_s() {
-        let shop = Shop::new("s.myshopify.com", "t", "s", Time::UNIX_EPOCH).unwrap();
-        super::super::check::written_under(&ShopRecord::from(&shop), &[SETTINGS]);
+        let shop = Shop::new("s.myshopify.com", crate::domain::shop::Access::StaticToken, Time::UNIX_EPOCH).unwrap();
+        super::super::check::written_under(
+            &ShopRecord::from(&shop),
+            &[SETTINGS, STATUS, ACCESS, CURRENCY, ADMIN_URL, CODE_PREFIX],
+        );
+        let connected = Shop { access: Access::ClientCredentials { client_id: "id".into() }, ..shop.clone() };
+        let mut record = ShopRecord::from(&connected);
+        record.uninstalled_at = Some(Time::UNIX_EPOCH);
+        super::super::check::written_under(&record, &[CLIENT_ID, UNINSTALLED_AT]);
+        assert_eq!(Shop::from(ShopRecord::from(&connected)), connected);
+        let secrets = SecretsRecord { client_secret: "s".into(), static_token: None };
+        super::super::check::written_under(&secrets, &[CLIENT_SECRET]);
+        let token = TokenRecord {
+            token: Some("t".into()),
+            valid_until: Some(Time::UNIX_EPOCH),
+            lease_until: Some(Time::UNIX_EPOCH),
+        };
+        super::super::check::written_under(&token, &[TOKEN, VALID_UNTIL, LEASE_UNTIL]);
         let key = ApiKeyRecord { shop: shop.domain.clone(), created_at: Time::UNIX_EPOCH };
         super::super::check::written_under(&key, &[KEY_SHOP]);
         let missing: SettingsRecord = serde_json::from_str("{}").unwrap();

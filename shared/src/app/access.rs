@@ -1,0 +1,132 @@
+//! A shop's Admin API tokens. A legacy app's static token is read from the shop's secrets; a Dev Dashboard
+//! app's tokens come from the client credentials grant, expire after about a day, and are shared: each
+//! Lambda keeps the current one in memory, every Lambda finds it in the table, and when it is about to
+//! expire (or Shopify refuses it) one Lambda takes the lease and fetches the next while the others wait
+//! for it. A token is never logged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{now, Deps};
+use crate::domain::error::TallyError;
+use crate::domain::shop::{Access, Shop, ShopSecrets};
+use crate::shopify::{ShopifyClient, ShopifyError, TokenFuture, TokenSource};
+use crate::store::SharedToken;
+
+/// A token is renewed when it has less than this left, so that no call starts with a token about to end.
+const RENEW_BEFORE: Duration = Duration::from_secs(300);
+/// How long the Lambda fetching a token holds the lease; the others wait for it, at most this long.
+const LEASE: Duration = Duration::from_secs(10);
+const WAIT_STEP: Duration = Duration::from_millis(200);
+
+/// The tokens this Lambda knows, by shop.
+#[derive(Clone, Default)]
+pub struct TokenCache(Arc<Mutex<HashMap<String, SharedToken>>>);
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCache(…)")
+    }
+}
+
+impl TokenCache {
+    fn get(&self, domain: &str) -> Option<SharedToken> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(domain).cloned()
+    }
+
+    fn put(&self, domain: &str, token: &SharedToken) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(domain.into(), token.clone());
+    }
+
+    fn forget(&self, domain: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(domain);
+    }
+}
+
+/// The shop's Admin API, with its tokens.
+pub fn shopify<'a>(deps: &'a Deps, shop: &'a Shop) -> ShopifyClient<'a> {
+    deps.shopify.for_shop(shop, Box::new(ShopTokens { deps, shop }))
+}
+
+/// The shop's secrets, or `SERVICE_UNAVAILABLE` when the shop has none (it was never connected properly).
+pub async fn secrets(deps: &Deps, domain: &str) -> Result<ShopSecrets, TallyError> {
+    deps.store.shop_secrets(domain).await?.ok_or_else(|| TallyError::internal(format!("shop {domain} has no secrets")))
+}
+
+struct ShopTokens<'a> {
+    deps: &'a Deps,
+    shop: &'a Shop,
+}
+
+impl TokenSource for ShopTokens<'_> {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move { self.current(None).await.map_err(unavailable) })
+    }
+
+    fn renew<'a>(&'a self, rejected: &'a str) -> TokenFuture<'a> {
+        Box::pin(async move { self.current(Some(rejected)).await.map_err(unavailable) })
+    }
+}
+
+impl ShopTokens<'_> {
+    /// A token that works, other than `rejected` if Shopify just refused that one.
+    async fn current(&self, rejected: Option<&str>) -> Result<String, TallyError> {
+        let Access::ClientCredentials { client_id } = &self.shop.access else {
+            let secrets = secrets(self.deps, &self.shop.domain).await?;
+            return secrets.static_token.ok_or_else(|| TallyError::internal("a static-token shop has no token"));
+        };
+        let (domain, cache) = (&self.shop.domain, &self.deps.tokens);
+        let usable = |t: &SharedToken| Some(t.token.as_str()) != rejected && fresh(t, RENEW_BEFORE);
+        if let Some(known) = cache.get(domain).filter(usable) {
+            return Ok(known.token);
+        }
+        cache.forget(domain);
+        let store = &self.deps.store;
+        for _ in 0..(LEASE.as_millis() / WAIT_STEP.as_millis()) {
+            let shared = store.shared_token(domain).await?;
+            if let Some(shared) = shared.clone().filter(usable) {
+                cache.put(domain, &shared);
+                return Ok(shared.token);
+            }
+            if store.lease_token(domain, now(), now() + LEASE).await? {
+                let fetched = self.fetch(client_id).await?;
+                store.share_token(domain, &fetched).await?;
+                cache.put(domain, &fetched);
+                return Ok(fetched.token);
+            }
+            // Another Lambda is fetching; the old token serves meanwhile if it still works at all.
+            if let Some(old) = shared.filter(|t| Some(t.token.as_str()) != rejected && fresh(t, Duration::ZERO)) {
+                return Ok(old.token);
+            }
+            tokio::time::sleep(WAIT_STEP).await;
+        }
+        Err(TallyError::internal("no token: another Lambda held the lease too long"))
+    }
+
+    async fn fetch(&self, client_id: &str) -> Result<SharedToken, TallyError> {
+        let secret = secrets(self.deps, &self.shop.domain).await?.client_secret;
+        let fetched = self.deps.shopify.fetch_token(&self.shop.admin_url, client_id, &secret).await.map_err(|e| {
+            tracing::error!(shop = %self.shop.domain, error = %e, "could not obtain an Admin API token");
+            TallyError::internal(e)
+        })?;
+        tracing::info!(shop = %self.shop.domain, lifetime_s = fetched.expires_in, "obtained an Admin API token");
+        let valid_until = now() + fetched.lifetime();
+        Ok(SharedToken { token: fetched.access_token, valid_until })
+    }
+}
+
+/// Whether the token has more than `margin` left.
+fn fresh(token: &SharedToken, margin: Duration) -> bool {
+    token.valid_until > now() + margin
+}
+
+/// A token that could not be had: Shopify cannot be asked.
+fn unavailable(e: TallyError) -> ShopifyError {
+    ShopifyError::Unavailable(format!("no Admin API token ({e})"))
+}
+
+/// Forgets what this Lambda knows of the shop's token (its credentials changed).
+pub fn forget(deps: &Deps, domain: &str) {
+    deps.tokens.forget(domain);
+}

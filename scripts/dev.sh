@@ -9,7 +9,7 @@ SHOPIFY_EMULATOR_PORT=${SHOPIFY_EMULATOR_PORT:-8081}
 export TABLE_NAME=${TABLE_NAME:-tally}
 KEY=${TALLY_DEV_API_KEY:-tly_demo_local_development_key}
 DOMAIN=demo.myshopify.com
-TOKEN=shpat_demo_token
+CLIENT_ID=demo_client_id
 API="http://127.0.0.1:$PORT"
 EMULATOR="http://127.0.0.1:$SHOPIFY_EMULATOR_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
@@ -41,11 +41,13 @@ wait_for "$API/api/external/point-redeem-rules" "the local API server"
 
 post() { curl -sf -X POST "$1" -H 'content-type: application/json' -H "X-API-Key: $KEY" -d "$2" >/dev/null; }
 SECRET=demo_client_secret
-post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"accessToken\": \"$TOKEN\", \"webhookUrl\": \"$API/webhooks/shopify\", \"clientSecret\": \"$SECRET\"}"
+# The demo shop's app, as the Dev Dashboard makes them: a client id and secret, tokens by the client
+# credentials grant.
+post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"clientId\": \"$CLIENT_ID\", \"clientSecret\": \"$SECRET\"}"
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40001, "price": "24.00"}'
 post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40002, "price": "32.00"}'
-"$BIN"/tally-cli shop create --domain "$DOMAIN" --access-token "$TOKEN" --client-secret "$SECRET" \
-  --admin-url "$EMULATOR/shops/$DOMAIN" --code-prefix DEMO- 2>/dev/null
+TALLY_CLIENT_SECRET=$SECRET "$BIN"/tally-cli shop connect --domain "$DOMAIN" --client-id "$CLIENT_ID" \
+  --admin-url "$EMULATOR/shops/$DOMAIN" --webhook-url "$API/webhooks/shopify" --code-prefix DEMO- 2>/dev/null
 "$BIN"/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
 R="$API/api/external/point-redeem-rules"
 post "$R" '{"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00", "minimumSubtotal": "25.00", "expiresAfterDays": 30, "combinesWith": {"orderDiscounts": false, "productDiscounts": true, "shippingDiscounts": true}}'

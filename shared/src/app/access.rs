@@ -14,7 +14,8 @@ use crate::domain::shop::{Access, Shop, ShopSecrets};
 use crate::shopify::{ShopifyClient, ShopifyError, TokenFuture, TokenSource};
 use crate::store::SharedToken;
 
-/// A token is renewed when it has less than this left, so that no call starts with a token about to end.
+/// A token is renewed when it has less than a tenth of its life left, and at most this: no call starts
+/// with a token about to end.
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// How long the Lambda fetching a token holds the lease; the others wait for it, at most this long.
 const LEASE: Duration = Duration::from_secs(10);
@@ -77,7 +78,7 @@ impl ShopTokens<'_> {
             return secrets.static_token.ok_or_else(|| TallyError::internal("a static-token shop has no token"));
         };
         let (domain, cache) = (&self.shop.domain, &self.deps.tokens);
-        let usable = |t: &SharedToken| Some(t.token.as_str()) != rejected && fresh(t, RENEW_BEFORE);
+        let usable = |t: &SharedToken| Some(t.token.as_str()) != rejected && t.renew_after > now();
         if let Some(known) = cache.get(domain).filter(usable) {
             return Ok(known.token);
         }
@@ -96,7 +97,7 @@ impl ShopTokens<'_> {
                 return Ok(fetched.token);
             }
             // Another Lambda is fetching; the old token serves meanwhile if it still works at all.
-            if let Some(old) = shared.filter(|t| Some(t.token.as_str()) != rejected && fresh(t, Duration::ZERO)) {
+            if let Some(old) = shared.filter(|t| Some(t.token.as_str()) != rejected && t.valid_until > now()) {
                 return Ok(old.token);
             }
             tokio::time::sleep(WAIT_STEP).await;
@@ -111,14 +112,19 @@ impl ShopTokens<'_> {
             TallyError::internal(e)
         })?;
         tracing::info!(shop = %self.shop.domain, lifetime_s = fetched.expires_in, "obtained an Admin API token");
-        let valid_until = now() + fetched.lifetime();
-        Ok(SharedToken { token: fetched.access_token, valid_until })
+        Ok(shared(fetched))
     }
 }
 
-/// Whether the token has more than `margin` left.
-fn fresh(token: &SharedToken, margin: Duration) -> bool {
-    token.valid_until > now() + margin
+/// A token just fetched, as it is shared.
+pub(crate) fn shared(fetched: crate::shopify::FetchedToken) -> SharedToken {
+    let lifetime = fetched.lifetime();
+    let valid_until = now() + lifetime;
+    SharedToken {
+        token: fetched.access_token,
+        valid_until,
+        renew_after: valid_until - (lifetime / 10).min(RENEW_BEFORE),
+    }
 }
 
 /// A token that could not be had: Shopify cannot be asked.

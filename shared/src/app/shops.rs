@@ -42,12 +42,15 @@ pub async fn connect(
     let Access::ClientCredentials { client_id } = &shop.access else {
         return Err(TallyError::internal("connect is for client-credentials apps"));
     };
-    deps.shopify.fetch_token(&shop.admin_url, client_id, &secrets.client_secret).await.map_err(|e| match e {
-        ShopifyError::Refused(_) => TallyError::BadCredentials(e.into()),
-        other => super::shopify_down(other),
-    })?;
+    let token =
+        deps.shopify.fetch_token(&shop.admin_url, client_id, &secrets.client_secret).await.map_err(|e| match e {
+            ShopifyError::Refused(_) => TallyError::BadCredentials(e.into()),
+            other => super::shopify_down(other),
+        })?;
     let new = deps.store.connect_shop(shop, secrets).await?;
     access::forget(deps, &shop.domain);
+    // The token that proved the credentials serves the calls that follow.
+    deps.store.share_token(&shop.domain, &access::shared(token)).await?;
     let (mut subscribed, mut already) = (Vec::new(), Vec::new());
     if let Some(url) = webhook_url {
         let shopify = access::shopify(deps, shop);

@@ -2,7 +2,7 @@
 //! the lease to fetch a new one, the others wait for it or use the old one while it still works.
 
 use super::errors::{internal, written};
-use super::records::shop::{TokenRecord, LEASE_UNTIL, TOKEN, VALID_UNTIL};
+use super::records::shop::{TokenRecord, LEASE_UNTIL, RENEW_AFTER, TOKEN, VALID_UNTIL};
 use super::records::{rfc3339, text, PK, SK};
 use super::{keys, Store};
 use crate::domain::error::TallyError;
@@ -13,6 +13,8 @@ use crate::domain::Time;
 pub struct SharedToken {
     pub token: String,
     pub valid_until: Time,
+    /// From when a Lambda fetches the next one rather than start calls with this one.
+    pub renew_after: Time,
 }
 
 impl std::fmt::Debug for SharedToken {
@@ -25,7 +27,10 @@ impl Store {
     /// The shop's token, if one was fetched.
     pub async fn shared_token(&self, domain: &str) -> Result<Option<SharedToken>, TallyError> {
         let record: Option<TokenRecord> = self.get(keys::token(domain)).await?;
-        Ok(record.and_then(|r| Some(SharedToken { token: r.token?, valid_until: r.valid_until? })))
+        Ok(record.and_then(|r| {
+            let valid_until = r.valid_until?;
+            Some(SharedToken { token: r.token?, valid_until, renew_after: r.renew_after.unwrap_or(valid_until) })
+        }))
     }
 
     /// Takes the lease to fetch a new token, until `until`; `false` while another Lambda holds it.
@@ -45,9 +50,13 @@ impl Store {
     /// Keeps a fetched token for every Lambda, and lets the lease go.
     pub async fn share_token(&self, domain: &str, token: &SharedToken) -> Result<(), TallyError> {
         self.update_item(keys::token(domain))
-            .update_expression("SET #token = :token, #validUntil = :validUntil REMOVE #lease")
+            .update_expression(
+                "SET #token = :token, #validUntil = :validUntil, #renewAfter = :renewAfter REMOVE #lease",
+            )
             .expression_attribute_names("#token", TOKEN.name())
             .expression_attribute_names("#validUntil", VALID_UNTIL.name())
+            .expression_attribute_names("#renewAfter", RENEW_AFTER.name())
+            .expression_attribute_values(":renewAfter", text(rfc3339(token.renew_after)))
             .expression_attribute_names("#lease", LEASE_UNTIL.name())
             .expression_attribute_values(":token", text(&token.token))
             .expression_attribute_values(":validUntil", text(rfc3339(token.valid_until)))

@@ -161,6 +161,35 @@ mod tests {
         routes
     }
 
+    /// The functions template.yaml lets read the shops' secrets and tokens: those that call Shopify or
+    /// verify Shopify's signatures. Every other function is denied the `SECRET#` and `TOKEN#` partitions.
+    #[test]
+    fn only_the_functions_that_need_them_can_read_secrets() {
+        let template = include_str!("../../../template.yaml");
+        let mut readers = Vec::new();
+        let mut current: Option<&str> = None;
+        let mut denied = false;
+        for line in template.lines() {
+            if let Some(name) =
+                line.strip_prefix("  ").and_then(|l| l.strip_suffix("Function:")).filter(|n| !n.is_empty())
+            {
+                if let Some(done) = current.take().filter(|_| !denied) {
+                    readers.push(done.to_string());
+                }
+                (current, denied) = (Some(name), false);
+            } else if line.contains("dynamodb:LeadingKeys") {
+                denied = true;
+            } else if line.starts_with("  ") && !line.starts_with("   ") && !line.trim().is_empty() && current.is_some()
+            {
+                if let Some(done) = current.take().filter(|_| !denied) {
+                    readers.push(done.to_string());
+                }
+            }
+        }
+        readers.sort();
+        assert_eq!(readers, ["Expire", "Reconcile", "RedeemPoints", "RefundReward", "ShopifyWebhooks"]);
+    }
+
     #[test]
     fn the_local_server_serves_exactly_the_routes_of_the_template() {
         let mut served: Vec<(String, String)> = ROUTES.iter().map(|r| (r.method.into(), r.path.into())).collect();

@@ -23,6 +23,8 @@ pub struct ShopState {
     pub subscriptions: Vec<Subscription>,
     /// Orders placed, by id.
     pub orders: BTreeMap<u64, Order>,
+    /// How many tokens the client credentials grant issued.
+    pub tokens_issued: u64,
     pub discounts: Vec<Discount>,
     pub variants: BTreeMap<u64, Decimal>,
     /// Store credit accounts by customer GID: one per currency.
@@ -131,6 +133,7 @@ impl ShopState {
         self.next_id += 1;
         let token = format!("shpca_emulated_{:032x}", u128::from(self.next_id) * 0x9E37_79B9_7F4A_7C15);
         self.issued.insert(token.clone(), std::time::Instant::now() + ttl);
+        self.tokens_issued += 1;
         Some((token, ttl.as_secs()))
     }
 
@@ -171,6 +174,7 @@ impl ShopState {
         let variants: Vec<Value> =
             self.variants.iter().map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()})).collect();
         serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants,
-            "webhookSubscriptions": self.subscriptions, "orders": self.orders.values().collect::<Vec<_>>()})
+            "webhookSubscriptions": self.subscriptions, "orders": self.orders.values().collect::<Vec<_>>(),
+            "tokensIssued": self.tokens_issued})
     }
 }

@@ -128,6 +128,9 @@ pub struct TokenRecord {
     /// When the token stops working (named apart from the table's TTL attribute, `expiresAt`).
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Time>,
+    /// From when a Lambda fetches the next token rather than start calls with this one.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub renew_after: Option<Time>,
     /// Until when one Lambda is fetching a new token; the others wait for it.
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<Time>,
@@ -135,6 +138,7 @@ pub struct TokenRecord {
 
 pub const TOKEN: Attribute = Attribute("token");
 pub const VALID_UNTIL: Attribute = Attribute("validUntil");
+pub const RENEW_AFTER: Attribute = Attribute("renewAfter");
 pub const LEASE_UNTIL: Attribute = Attribute("leaseUntil");
 
 impl From<&ShopSecrets> for SecretsRecord {
@@ -210,9 +214,10 @@ mod tests {
         let token = TokenRecord {
             token: Some("t".into()),
             valid_until: Some(Time::UNIX_EPOCH),
+            renew_after: Some(Time::UNIX_EPOCH),
             lease_until: Some(Time::UNIX_EPOCH),
         };
-        super::super::check::written_under(&token, &[TOKEN, VALID_UNTIL, LEASE_UNTIL]);
+        super::super::check::written_under(&token, &[TOKEN, VALID_UNTIL, RENEW_AFTER, LEASE_UNTIL]);
         let key = ApiKeyRecord { shop: shop.domain.clone(), created_at: Time::UNIX_EPOCH };
         super::super::check::written_under(&key, &[KEY_SHOP]);
         let missing: SettingsRecord = serde_json::from_str("{}").unwrap();

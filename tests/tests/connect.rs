@@ -1,0 +1,223 @@
+//! A shop connected as today's Shopify apps are: a Dev Dashboard app whose tokens expire, webhooks it
+//! subscribes itself, refunds, the app uninstalled, and the compliance webhooks.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tally_tests::{dynamodb_endpoint, Stack, TestShop};
+
+const CUSTOMER: u64 = 7070;
+
+async fn state(stack: &Stack, shop: &TestShop) -> Value {
+    stack.control("GET", &format!("/__emulator/shops/{}/state", shop.domain), Value::Null).await
+}
+
+async fn redeem(stack: &Stack, shop: &TestShop, rule: u64) -> tally_tests::Reply {
+    stack.post(&shop.key, "/api/external/redeem-points", json!({"customerId": CUSTOMER, "redeemRuleId": rule})).await
+}
+
+/// A connected shop with a $5 rule and a customer with 2,000 points.
+async fn setup(name: &str, token_ttl_seconds: u64) -> (Stack, TestShop, u64) {
+    let stack = Stack::start().await;
+    let shop = stack.connected_shop(name, token_ttl_seconds).await;
+    let rule = stack
+        .rule(
+            &shop,
+            json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00"}),
+        )
+        .await;
+    stack.customer(&shop, CUSTOMER, 2000).await;
+    (stack, shop, rule)
+}
+
+/// `tally-cli` on the test's table; whether it succeeded, and what it printed.
+async fn cli(stack: &Stack, args: &[&str]) -> (bool, String) {
+    let tests = std::env::current_exe().expect("the test binary");
+    let binary = tests.parent().and_then(|d| d.parent()).expect("target folder").join("tally-cli");
+    let mut command = Command::new(binary);
+    command.args(args).env("TABLE_NAME", stack.store.table()).env("DYNAMODB_ENDPOINT", dynamodb_endpoint());
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("tally-cli runs");
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), printed)
+}
+
+#[tokio::test]
+async fn tokens_that_expire_or_are_revoked_are_renewed_and_each_redemption_debits_once() {
+    let (stack, shop, rule) = setup("expiring", 5).await;
+    assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "with the token that proved the credentials");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after_expiry = redeem(&stack, &shop, rule).await;
+    assert_eq!(after_expiry.status, 200, "after the token expired: {:?}", after_expiry.body);
+    stack.control("POST", &format!("/__emulator/shops/{}/revoke-tokens", shop.domain), Value::Null).await;
+    let after_revocation = redeem(&stack, &shop, rule).await;
+    assert_eq!(after_revocation.status, 200, "after Shopify revoked it: {:?}", after_revocation.body);
+
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 500, "three debits of 500, one each");
+    assert_eq!(stack.discounts(&shop).await.len(), 3, "three codes in Shopify");
+    assert_eq!(state(&stack, &shop).await["tokensIssued"], 3, "a token per need: connect, expiry, revocation");
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn a_wrong_secret_fails_connect_cleanly_and_stores_nothing() {
+    let stack = Stack::start().await;
+    let domain = "wrong-secret.myshopify.com";
+    let register = json!({"domain": domain, "clientId": "app-1", "clientSecret": "right"});
+    stack.control("POST", "/__emulator/shops", register).await;
+    let admin_url = format!("{}/shops/{domain}", stack.emulator);
+    let (connected, said) = cli(
+        &stack,
+        &[
+            "shop",
+            "connect",
+            "--domain",
+            domain,
+            "--client-id",
+            "app-1",
+            "--client-secret",
+            "wrong",
+            "--admin-url",
+            &admin_url,
+        ],
+    )
+    .await;
+    assert!(!connected, "{said}");
+    assert!(said.contains("did not accept") && !said.contains("wrong"), "a clear error, and no secret in it: {said}");
+    assert!(stack.store.get_shop(domain).await.unwrap().is_none(), "nothing was stored");
+    assert!(stack.store.shop_secrets(domain).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn connecting_twice_subscribes_each_topic_once() {
+    let stack = Stack::start().await;
+    let shop = stack.connected_shop("twice", 86399).await;
+    let again = stack.shop_record(
+        &shop.domain,
+        tally_shared::domain::shop::Access::ClientCredentials { client_id: "app-twice".into() },
+    );
+    let secrets = tally_shared::domain::shop::ShopSecrets::new("secret", None).unwrap();
+    let webhooks = format!("{}/webhooks/shopify", stack.api);
+    let connected = tally_shared::app::shops::connect(&stack.deps, &again, &secrets, Some(&webhooks)).await.unwrap();
+    assert!(!connected.new && connected.subscribed.is_empty() && connected.already.len() == 5, "{connected:?}");
+    let subscriptions = state(&stack, &shop).await["webhookSubscriptions"].as_array().unwrap().clone();
+    let mut topics: Vec<&str> = subscriptions.iter().map(|s| s["topic"].as_str().unwrap()).collect();
+    topics.sort();
+    assert_eq!(topics, ["APP_UNINSTALLED", "CUSTOMERS_CREATE", "ORDERS_CANCELLED", "ORDERS_CREATE", "REFUNDS_CREATE"]);
+    assert!(subscriptions.iter().all(|s| s["uri"] == webhooks.as_str()));
+}
+
+#[tokio::test]
+async fn a_full_refund_returns_the_points_once_and_a_partial_one_none() {
+    let (stack, shop, rule) = setup("refunds", 86399).await;
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let code = redeem(&stack, &shop, rule).await.body["reward"]["discountCode"].clone();
+        let placed = stack
+            .control(
+                "POST",
+                &format!("/__emulator/shops/{}/orders", shop.domain),
+                json!({"codes": [code], "customerId": CUSTOMER}),
+            )
+            .await;
+        assert_eq!(placed["deliveries"][0]["status"], 200, "{placed}");
+        orders.push(placed["order"]["id"].as_u64().unwrap());
+    }
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1000);
+    let refund = |order: u64, full: bool| {
+        let path = format!("/__emulator/shops/{}/orders/{order}/refund", shop.domain);
+        let (stack, body) = (&stack, json!({"full": full, "copies": 3}));
+        async move { stack.control("POST", &path, body).await }
+    };
+    let partial = refund(orders[0], false).await;
+    assert!(partial["deliveries"].as_array().unwrap().iter().all(|d| d["status"] == 200), "{partial}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1000, "a partial refund returns nothing");
+    let full = refund(orders[1], true).await;
+    assert_eq!(full["deliveries"].as_array().map(Vec::len), Some(3), "three deliveries of one refund");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1500, "a full refund returns the points, once");
+    let statuses: Vec<Value> = stack.loyalty(&shop, CUSTOMER).await["rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(statuses, [json!("REFUNDED"), json!("USED")]);
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn an_uninstalled_app_refuses_writes_keeps_reads_and_comes_back_when_connected() {
+    let (stack, shop, rule) = setup("uninstalled", 86399).await;
+    let (status, body) =
+        stack.webhook(&stack.api, &shop, "app/uninstalled", "u-1", &json!({"id": 1, "domain": shop.domain})).await;
+    assert_eq!((status, &body["uninstalled"]), (200, &json!(true)));
+    let refused = redeem(&stack, &shop, rule).await;
+    assert_eq!((refused.status, refused.code()), (403, "SHOP_UNINSTALLED"));
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "reads still work; the balance is untouched");
+    let report =
+        tally_shared::app::reconcile::reconcile(&stack.deps, None, Duration::ZERO, tally_shared::app::now(), None)
+            .await
+            .unwrap();
+    assert_eq!(report.shops, 0, "the jobs pass the shop by");
+
+    let again = stack.shop_record(
+        &shop.domain,
+        tally_shared::domain::shop::Access::ClientCredentials { client_id: "app-uninstalled".into() },
+    );
+    let secrets = tally_shared::domain::shop::ShopSecrets::new("secret", None).unwrap();
+    tally_shared::app::shops::connect(&stack.deps, &again, &secrets, None).await.unwrap();
+    assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "connected again, it redeems");
+}
+
+#[tokio::test]
+async fn compliance_webhooks_report_erase_and_delete() {
+    let (stack, shop, rule) = setup("compliance", 86399).await;
+    assert_eq!(redeem(&stack, &shop, rule).await.status, 200);
+    let customer = json!({"shop_domain": shop.domain, "customer": {"id": CUSTOMER, "email": format!("c{CUSTOMER}@example.com")},
+        "orders_requested": [], "data_request": {"id": 9}});
+    let (status, body) = stack.webhook(&stack.api, &shop, "customers/data_request", "d-1", &customer).await;
+    assert_eq!((status, &body["dataHeld"]), (200, &json!(true)));
+    let (exported, printed) =
+        cli(&stack, &["customer", "export", "--shop", &shop.domain, "--customer-id", &CUSTOMER.to_string()]).await;
+    let export: Value = serde_json::from_str(&printed).unwrap_or_else(|_| panic!("{printed}"));
+    assert!(
+        exported
+            && export["email"] == format!("c{CUSTOMER}@example.com")
+            && export["ledger"].as_array().unwrap().len() == 2
+    );
+
+    let (status, _) = stack.webhook(&stack.api, &shop, "customers/redact", "r-1", &customer).await;
+    assert_eq!(status, 200);
+    let by_email =
+        stack.get(&shop.key, &format!("/api/external/customer-loyalty?customerEmail=c{CUSTOMER}@example.com")).await;
+    assert_eq!(by_email.code(), "CUSTOMER_NOT_FOUND", "the email no longer finds the customer");
+    let by_id = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!((by_id["availablePoints"].as_i64(), &by_id["email"]), (Some(1500), &Value::Null), "the balance stays");
+    stack.assert_audit_clean(&shop).await;
+
+    let (status, body) =
+        stack.webhook(&stack.api, &shop, "shop/redact", "s-1", &json!({"shop_domain": shop.domain})).await;
+    assert_eq!((status, &body["shopRedacted"]), (200, &json!(true)));
+    assert!(stack.store.get_shop(&shop.domain).await.unwrap().is_none(), "the shop is gone");
+    assert!(stack.store.get_customer(&shop.domain, CUSTOMER).await.unwrap().is_none(), "and its customers");
+    assert_eq!(stack.get(&shop.key, "/api/external/point-redeem-rules").await.code(), "UNAUTHORIZED", "and its keys");
+}
+
+#[tokio::test]
+async fn deliveries_of_one_event_are_handled_once() {
+    let (stack, shop, rule) = setup("event-ids", 86399).await;
+    let code = redeem(&stack, &shop, rule).await.body["reward"]["discountCode"].clone();
+    let placed = stack
+        .control(
+            "POST",
+            &format!("/__emulator/shops/{}/orders", shop.domain),
+            json!({"codes": [code], "customerId": CUSTOMER, "copies": 3, "distinctDeliveries": true, "cancel": true}),
+        )
+        .await;
+    let deliveries = placed["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 6, "three copies of each event, each with its own webhook id");
+    assert!(deliveries.iter().all(|d| d["status"] == 200));
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "used once, cancelled once, its points back once");
+    let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    assert_eq!(ledger.len(), 3, "credit, redeem, reversal: {ledger:?}");
+}

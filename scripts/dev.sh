@@ -43,22 +43,26 @@ post() { curl -sf -X POST "$1" -H 'content-type: application/json' -H "X-API-Key
 SECRET=demo_client_secret
 # The demo shop's app, as the Dev Dashboard makes them: a client id and secret, tokens by the client
 # credentials grant.
-post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"clientId\": \"$CLIENT_ID\", \"clientSecret\": \"$SECRET\"}"
-post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40001, "price": "24.00"}'
-post "$EMULATOR/__emulator/shops/$DOMAIN/variants" '{"id": 40002, "price": "32.00"}'
+post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"clientId\": \"$CLIENT_ID\", \"clientSecret\": \"$SECRET\", \"appProxyUrl\": \"$API/loyalty/cp\"}"
 TALLY_CLIENT_SECRET=$SECRET "$BIN"/tally-cli shop connect --domain "$DOMAIN" --client-id "$CLIENT_ID" \
   --admin-url "$EMULATOR/shops/$DOMAIN" --webhook-url "$API/webhooks/shopify" --code-prefix DEMO- 2>/dev/null
 "$BIN"/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
-R="$API/api/external/point-redeem-rules"
-post "$R" '{"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00", "minimumSubtotal": "25.00", "expiresAfterDays": 30, "combinesWith": {"orderDiscounts": false, "productDiscounts": true, "shippingDiscounts": true}}'
-post "$R" '{"name": "15% off", "rewardType": "PERCENTAGE", "pointsCost": 800, "discountValue": "15", "expiresAfterDays": 30}'
-post "$R" '{"name": "Free shipping", "rewardType": "FREE_SHIPPING", "pointsCost": 300, "expiresAfterDays": 30}'
-post "$R" '{"name": "Free mug", "rewardType": "FREE_PRODUCT", "pointsCost": 1000, "variantIds": [40001, 40002]}'
-post "$R" '{"name": "$10 store credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"}'
-post "$API/api/external/customers" '{"customerId": 1001, "email": "ana@example.com", "vipTier": "Gold"}'
-post "$API/api/external/add-points" '{"customerId": 1001, "points": 2500, "reason": "welcome bonus"}'
-post "$API/api/external/customers" '{"customerId": 1002, "email": "ben@example.com"}'
-post "$API/api/external/add-points" '{"customerId": 1002, "points": 400, "reason": "welcome bonus"}'
+# The demo's variants, rules and customers (scripts/demo.json; the storefront test starts from the same).
+python3 - "$EMULATOR" "$API" "$DOMAIN" "$KEY" scripts/demo.json <<'PY' || { echo "the demo data did not load" >&2; exit 1; }
+import json, sys, urllib.request
+emulator, api, domain, key, path = sys.argv[1:6]
+demo = json.load(open(path))
+def post(url, body):
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"content-type": "application/json", "X-API-Key": key})
+    urllib.request.urlopen(request).read()
+for variant in demo["variants"]:
+    post(f"{emulator}/__emulator/shops/{domain}/variants", variant)
+for rule in demo["rules"]:
+    post(f"{api}/api/external/point-redeem-rules", rule)
+for customer in demo["customers"]:
+    post(f"{api}/api/external/customers", customer["enroll"])
+    post(f"{api}/api/external/add-points", {"customerId": customer["enroll"]["customerId"], "points": customer["points"], "reason": "welcome bonus"})
+PY
 
 cat <<BANNER
 
@@ -68,6 +72,7 @@ Tally is running.
   DynamoDB Local      $DYNAMODB_ENDPOINT, table $TABLE_NAME
   demo shop           $DOMAIN
   demo API key        $KEY
+  storefront          $EMULATOR/shops/$DOMAIN/storefront?customer=1001   (the widget, as customer 1001)
 
 Redeem 500 of customer 1001's points for \$5 off:
   curl -s -X POST $API/api/external/redeem-points -H 'X-API-Key: $KEY' -H 'content-type: application/json' -d '{"customerId": 1001, "redeemRuleId": 1}'

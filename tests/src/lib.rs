@@ -1,7 +1,9 @@
 //! The test stack: a fresh DynamoDB Local table, a Shopify emulator and the local API server, all real,
 //! each test its own so that tests run in parallel.
 
+pub mod browser;
 pub mod server;
+pub mod storefront;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -100,8 +102,8 @@ impl Stack {
         self.store.create_shop(&shop, &secrets).await.expect("shop created");
         self.store.add_api_key(&domain, key, now()).await.expect("key stored");
         let webhooks = format!("{}/webhooks/shopify", self.api);
-        let register =
-            json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks, "clientSecret": "secret"});
+        let register = json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks,
+            "clientSecret": "secret", "appProxyUrl": format!("{}/loyalty/cp", self.api)});
         self.control("POST", "/__emulator/shops", register).await;
         TestShop { domain, key: key.to_string() }
     }
@@ -111,7 +113,7 @@ impl Stack {
     pub async fn connected_shop(&self, name: &str, token_ttl_seconds: u64) -> TestShop {
         let domain = format!("{name}.myshopify.com");
         let register = json!({"domain": domain, "clientId": format!("app-{name}"), "clientSecret": "secret",
-            "tokenTtlSeconds": token_ttl_seconds});
+            "tokenTtlSeconds": token_ttl_seconds, "appProxyUrl": format!("{}/loyalty/cp", self.api)});
         self.control("POST", "/__emulator/shops", register).await;
         let shop = self.shop_record(&domain, Access::ClientCredentials { client_id: format!("app-{name}") });
         let secrets = ShopSecrets::new("secret", None).expect("valid secrets");
@@ -277,9 +279,15 @@ impl Stack {
 }
 
 async fn reply(request: reqwest::RequestBuilder) -> Reply {
+    reply_as(request, None).await
+}
+
+/// The reply, recorded for the contract check under `path` (Tally's path) when the request went elsewhere.
+pub(crate) async fn reply_as(request: reqwest::RequestBuilder, path: Option<&str>) -> Reply {
     let (client, request) = request.build_split();
     let request = request.expect("a valid request");
-    let (method, path) = (request.method().to_string(), request.url().path().to_string());
+    let method = request.method().to_string();
+    let path = path.map_or_else(|| request.url().path().to_string(), str::to_string);
     let response = client.execute(request).await.expect("the API answers");
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);

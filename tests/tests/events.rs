@@ -107,3 +107,47 @@ async fn the_webhook_events_are_signed_as_shopify_signs_them() {
         assert_eq!(json_body(&again)["duplicate"], true, "the same delivery is handled once");
     }
 }
+
+/// A portal event as Shopify's App Proxy would send it now, for `shop`: the sample's query, re-signed with
+/// a fresh timestamp (the samples' own is long past, and signed with the demo shop's secret).
+fn fresh_portal_event(json: &str, shop: &str, secret: &str) -> Request {
+    let mut event: Value = serde_json::from_str(json).expect("JSON");
+    let mut query = tally_tests::storefront::proxy_query(shop, "1001", 0);
+    query.push(("signature", tally_shared::api::portal::sign(secret, &query)));
+    event["rawQueryString"] =
+        json!(query.iter().map(|(k, v)| format!("{k}={}", v.replace('/', "%2F"))).collect::<Vec<_>>().join("&"));
+    event["queryStringParameters"] = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
+}
+
+#[tokio::test]
+async fn the_portal_events_answer_when_signed_now_and_not_when_stale() {
+    let stack = Stack::start().await;
+    let shop = stack.shop_with_key("events", EVENT_KEY).await;
+    let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5"});
+    assert_eq!(stack.rule(&shop, rule).await, 1);
+    stack.customer(&shop, 1001, 1000).await;
+    let deps = &*stack.deps;
+    let (loyalty, rules, redeem) = (
+        include_str!("../../events/portal-customer-loyalty.json"),
+        include_str!("../../events/portal-redeem-rules.json"),
+        include_str!("../../events/portal-redeem-points.json"),
+    );
+
+    let stale = portal_redeem_points::handler(deps, event(redeem)).await.unwrap();
+    assert_eq!((stale.status().as_u16(), json_body(&stale)["error"]["code"].as_str()), (401, Some("UNAUTHORIZED")));
+
+    let redeemed =
+        portal_redeem_points::handler(deps, fresh_portal_event(redeem, &shop.domain, "secret")).await.unwrap();
+    assert_eq!(redeemed.status(), 200, "{:?}", json_body(&redeemed));
+    assert_eq!(redeemed.headers()["cache-control"], "private, no-store");
+    assert_eq!(
+        (json_body(&redeemed)["customerId"].as_u64(), json_body(&redeemed)["availablePoints"].as_i64()),
+        (Some(1001), Some(500))
+    );
+    let read =
+        portal_customer_loyalty::handler(deps, fresh_portal_event(loyalty, &shop.domain, "secret")).await.unwrap();
+    assert_eq!(json_body(&read)["rewardsCount"], 1);
+    let options = portal_redeem_rules::handler(deps, fresh_portal_event(rules, &shop.domain, "secret")).await.unwrap();
+    assert_eq!(json_body(&options)[0]["available"], true, "500 points left buy the $5 off again");
+}

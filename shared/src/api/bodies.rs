@@ -15,7 +15,7 @@ use crate::domain::points::Points;
 use crate::domain::redemption::RedeemCommand;
 use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus};
 
-/// `POST /api/external/redeem-points`.
+/// `POST /api/external/redeem-points`, and the portal's `POST /loyalty/cp/api/redeem-points` without a customer.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedeemBody {
@@ -43,6 +43,14 @@ impl RedeemBody {
             variant_id: self.variant_id,
             delay_points_deduction: self.delay_points_deduction.unwrap_or(false),
         })
+    }
+
+    /// The portal's redemption: for the logged-in customer, and a body that names one is refused.
+    pub fn command_for(self, customer_id: u64) -> Result<RedeemCommand, TallyError> {
+        if self.customer_id.is_some() || self.customer_email.is_some() {
+            return Err(Invalid::CustomerInPortalBody.into());
+        }
+        RedeemBody { customer_id: Some(customer_id), ..self }.command()
     }
 }
 

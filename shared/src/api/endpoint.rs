@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::errors::error_response;
 use super::{auth, request};
-use crate::app::idempotency::{self, Answer, Attempt, Begun};
+use crate::app::idempotency::{self, Answer, Attempt, Begun, Keyed};
 use crate::app::Deps;
 use crate::domain::error::TallyError;
 use crate::domain::shop::{Shop, ShopStatus};
@@ -27,17 +27,41 @@ impl Reply {
     }
 }
 
+/// Who a request comes from: a shop by its API key, or a shopper through the App Proxy (`portal`).
+pub trait Caller {
+    fn shop(&self) -> &Shop;
+
+    /// Where the caller's idempotency keys live in the shop's: the key as sent, unless callers must be kept
+    /// apart.
+    fn scope(&self, key: String) -> String {
+        key
+    }
+}
+
+impl Caller for Shop {
+    fn shop(&self) -> &Shop {
+        self
+    }
+}
+
 /// A read for the shop of the request's API key.
 pub async fn read(
     deps: &Deps,
     req: &Request,
     run: impl AsyncFnOnce(&Shop) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
-    let result = match auth::api_key(deps, req).await {
-        Ok(shop) => run(&shop).await,
+    read_as(auth::api_key(deps, req).await, run).await
+}
+
+/// A read for a caller already authenticated (or refused).
+pub(crate) async fn read_as<W>(
+    who: Result<W, TallyError>,
+    run: impl AsyncFnOnce(&W) -> Result<Reply, TallyError>,
+) -> Response<Body> {
+    respond(match who {
+        Ok(caller) => run(&caller).await,
         Err(e) => Err(e),
-    };
-    respond(result)
+    })
 }
 
 /// A write for the shop of the request's API key, honouring its `Idempotency-Key`: `parse` reads the
@@ -49,13 +73,30 @@ pub async fn write<C>(
     parse: impl FnOnce(&Request) -> Result<C, TallyError>,
     run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
-    let shop = match auth::api_key(deps, req).await {
-        Ok(shop) if shop.status == ShopStatus::Uninstalled => return error_response(&TallyError::ShopUninstalled),
-        Ok(shop) => shop,
+    write_as(deps, req, auth::api_key(deps, req).await, parse, run).await
+}
+
+/// A write for a caller already authenticated (or refused), in the order every write follows.
+pub(crate) async fn write_as<W: Caller, C>(
+    deps: &Deps,
+    req: &Request,
+    who: Result<W, TallyError>,
+    parse: impl FnOnce(&Request) -> Result<C, TallyError>,
+    run: impl AsyncFnOnce(&W, C, &Attempt) -> Result<Reply, TallyError>,
+) -> Response<Body> {
+    let caller = match who {
+        Ok(caller) if caller.shop().status == ShopStatus::Uninstalled => {
+            return error_response(&TallyError::ShopUninstalled)
+        }
+        Ok(caller) => caller,
         Err(e) => return error_response(&e),
     };
+    let domain = &caller.shop().domain;
     let begun = match request::idempotency(req) {
-        Ok(keyed) => idempotency::begin(&deps.store, &shop.domain, keyed.as_ref()).await,
+        Ok(keyed) => {
+            let keyed = keyed.map(|k| Keyed { key: caller.scope(k.key), ..k });
+            idempotency::begin(&deps.store, domain, keyed.as_ref()).await
+        }
         Err(e) => Err(e),
     };
     let attempt = match begun {
@@ -64,7 +105,7 @@ pub async fn write<C>(
         Err(e) => return error_response(&e),
     };
     let result = match parse(req) {
-        Ok(command) => run(&shop, command, &attempt).await,
+        Ok(command) => run(&caller, command, &attempt).await,
         Err(e) => Err(e),
     };
     // Answers that say "try again" (pending, busy, unavailable) are not kept: the retry runs or resumes.
@@ -77,7 +118,7 @@ pub async fn write<C>(
         (true, Body::Text(text)) => Some(Answer { status: response.status().as_u16(), body: text.clone() }),
         _ => None,
     };
-    idempotency::finish(&deps.store, &shop.domain, &attempt, answer.as_ref()).await;
+    idempotency::finish(&deps.store, domain, &attempt, answer.as_ref()).await;
     response
 }
 

@@ -21,7 +21,7 @@ pub fn status(err: &TallyError) -> u16 {
         | CustomerNotEnrolled
         | RuleInactive(_)
         | BadCredentials(_) => 400,
-        Unauthorized(_) => 401,
+        Unauthorized(_) | NotLoggedIn => 401,
         CustomerExcluded | TierRestricted(_) | ShopUninstalled => 403,
         CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | ShopNotFound(_) => 404,
         CustomerAlreadyEnrolled(_)
@@ -60,6 +60,7 @@ pub fn code(err: &TallyError) -> &'static str {
         ShopExists(_) => "SHOP_EXISTS",
         KeyInUse => "KEY_IN_USE",
         ShopUninstalled => "SHOP_UNINSTALLED",
+        NotLoggedIn => "NOT_LOGGED_IN",
         BadCredentials(_) => "BAD_CREDENTIALS",
         IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         RequestInProgress => "REQUEST_IN_PROGRESS",
@@ -93,6 +94,7 @@ pub fn message(err: &TallyError) -> &'static str {
         ShopExists(_) => "Shop exists",
         KeyInUse => "API key in use",
         ShopUninstalled => "Shop uninstalled",
+        NotLoggedIn => "Not logged in",
         BadCredentials(_) => "Credentials refused",
         IdempotencyKeyReused => "Idempotency key reused",
         RequestInProgress => "Request in progress",
@@ -148,6 +150,7 @@ mod tests {
             (TallyError::CustomerNotEnrolled, 400, "CUSTOMER_NOT_ENROLLED"),
             (TallyError::RuleInactive(1), 400, "RULE_INACTIVE"),
             (Unauthorized::UnknownKey.into(), 401, "UNAUTHORIZED"),
+            (TallyError::NotLoggedIn, 401, "NOT_LOGGED_IN"),
             (TallyError::CustomerExcluded, 403, "CUSTOMER_EXCLUDED"),
             (TallyError::TierRestricted("Gold".into()), 403, "TIER_RESTRICTED"),
             (TallyError::CustomerNotFound(CustomerRef::Id(1)), 404, "CUSTOMER_NOT_FOUND"),

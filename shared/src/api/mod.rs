@@ -1,6 +1,6 @@
-//! The API Gateway glue: who is calling (`auth`), what the request says (`request`, `bodies`), the shape
-//! every endpoint follows (`endpoint`), what clients read (`views`), and the one map from outcomes to
-//! HTTP (`errors`). A handler in `functions/<name>/src/lib.rs` reads its command here and hands it to one
+//! The API Gateway glue: who is calling (`auth`; `portal` for shoppers through the App Proxy), what the
+//! request says (`request`, `bodies`), the shape every endpoint follows (`endpoint`), what clients read
+//! (`views`), and the one map from outcomes to HTTP (`errors`). A handler in `functions/<name>/src/lib.rs` reads its command here and hands it to one
 //! use case in `app`; nothing below this layer sees a request.
 
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod endpoint;
 pub mod errors;
 pub mod jobs;
+pub mod portal;
 pub mod request;
 pub mod views;
 pub mod webhooks;

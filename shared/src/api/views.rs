@@ -13,6 +13,7 @@ use crate::app::webhooks::{Enrolling, Handled};
 use crate::domain::customer::CustomerStatus;
 use crate::domain::ledger::{LedgerEntry, LedgerKind};
 use crate::domain::loyalty::{Loyalty, RewardPage};
+use crate::domain::redemption::{Blocked, RedeemOption};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::{RedeemRule, RewardType, RuleStatus};
 use crate::domain::Time;
@@ -108,6 +109,21 @@ pub struct RuleView {
     pub vip_tier: Option<String>,
 }
 
+/// A rule as a shopper sees it in the portal: whether they can take it now and, if not, the code a
+/// redemption would be refused with.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemOptionView {
+    #[serde(flatten)]
+    pub rule: RuleView,
+    pub available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable_reason: Option<&'static str>,
+    /// How many more points the customer needs, when that is the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_needed: Option<i64>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CombinesWithView {
@@ -196,6 +212,21 @@ impl From<RedeemRule> for RuleView {
                 shipping_discounts: c.shipping_discounts,
             },
             vip_tier: r.vip_tier,
+        }
+    }
+}
+
+impl From<RedeemOption> for RedeemOptionView {
+    fn from(option: RedeemOption) -> Self {
+        let points_needed = match option.blocked {
+            Some(Blocked::PointsShort { available, required }) => Some(required - available),
+            _ => None,
+        };
+        RedeemOptionView {
+            available: option.blocked.is_none(),
+            unavailable_reason: option.blocked.as_ref().map(|b| super::errors::code(&b.into())),
+            points_needed,
+            rule: option.rule.into(),
         }
     }
 }

@@ -2,8 +2,10 @@
 
 use super::idempotency::Attempt;
 use super::Deps;
+use crate::domain::customer::CustomerRef;
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
+use crate::domain::redemption::{self, RedeemOption};
 use crate::domain::rule::{RedeemRule, RuleDraft, RuleStatus};
 use crate::domain::shop::Shop;
 
@@ -50,4 +52,11 @@ pub async fn active(deps: &Deps, shop: &Shop) -> Result<Vec<RedeemRule>, TallyEr
     let mut rules = deps.store.list_rules(&shop.domain).await?;
     rules.retain(|rule| rule.status == RuleStatus::Active);
     Ok(rules)
+}
+
+/// The shop's active rules as one customer's options: which they can take now, and why not the others.
+pub async fn options(deps: &Deps, shop: &Shop, customer_id: u64) -> Result<Vec<RedeemOption>, TallyError> {
+    let who = CustomerRef::Id(customer_id);
+    let (customer, rules) = tokio::try_join!(deps.store.find_customer(&shop.domain, &who), active(deps, shop))?;
+    Ok(redemption::options(&customer, rules))
 }

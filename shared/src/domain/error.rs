@@ -56,6 +56,8 @@ pub enum TallyError {
     ShopExists(String),
     #[error("The Tally app was uninstalled from this shop; connect it again to make changes")]
     ShopUninstalled,
+    #[error("Nobody is logged in to the storefront; the customer must log in to see or redeem points")]
+    NotLoggedIn,
     #[error("Shopify did not accept the shop's app credentials ({0})")]
     BadCredentials(#[source] Source),
     #[error("This API key opens another shop; choose another key")]
@@ -84,6 +86,8 @@ pub enum Invalid {
     Rule(#[from] RuleError),
     #[error(transparent)]
     Enrollment(#[from] EnrollmentError),
+    #[error("the portal redeems for the logged-in customer; the body must not name a customer")]
+    CustomerInPortalBody,
     #[error("redeemRuleId is required")]
     RuleIdMissing,
     #[error("id is assigned by Tally; leave it out of a new rule")]
@@ -132,6 +136,11 @@ pub enum Unauthorized {
     BadWebhookSignature,
     #[error("unknown shop")]
     UnknownShop,
+    /// Whatever was wrong (signature, timestamp, shop), the caller is told only this.
+    #[error("the App Proxy signature is missing or not valid")]
+    BadProxySignature,
+    #[error("the customer portal is reached through the shop's App Proxy; API keys are not accepted here")]
+    KeyOnPortal,
 }
 
 /// Shopify's part of a redemption did not happen; the points were given back.

@@ -28,11 +28,7 @@ pub fn check(
         return Err(TallyError::RuleInactive(rule.id));
     }
     check_enrolled(customer)?;
-    if let Some(tier) = &rule.vip_tier {
-        if !customer.vip_tier.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tier)) {
-            return Err(TallyError::TierRestricted(tier.clone()));
-        }
-    }
+    check_tier(rule, customer)?;
     let variant = match rule.reward_type {
         RewardType::FreeProduct => {
             let variant = command.variant_id.ok_or(TallyError::VariantRequired)?;
@@ -58,6 +54,73 @@ pub fn check(
         });
     }
     Ok((rule.points_cost, variant))
+}
+
+/// A rule reserved for a VIP tier is the tier's only (tiers compare without case).
+fn check_tier(rule: &RedeemRule, customer: &Customer) -> Result<(), TallyError> {
+    match &rule.vip_tier {
+        Some(tier) if !customer.vip_tier.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tier)) => {
+            Err(TallyError::TierRestricted(tier.clone()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why a customer cannot take a rule now, as the storefront tells them before they try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    NotEnrolled,
+    Excluded,
+    /// The rule is reserved for this VIP tier, and the customer is not in it.
+    OtherTier(String),
+    /// The customer has fewer points than the rule costs.
+    PointsShort {
+        available: i64,
+        required: i64,
+    },
+}
+
+impl From<&Blocked> for TallyError {
+    /// The refusal a redemption would meet.
+    fn from(blocked: &Blocked) -> Self {
+        match blocked {
+            Blocked::NotEnrolled => TallyError::CustomerNotEnrolled,
+            Blocked::Excluded => TallyError::CustomerExcluded,
+            Blocked::OtherTier(tier) => TallyError::TierRestricted(tier.clone()),
+            Blocked::PointsShort { available, required } => {
+                TallyError::InsufficientPoints { available: *available, required: *required }
+            }
+        }
+    }
+}
+
+/// A rule as one customer sees it: whether they can take it now and, if not, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedeemOption {
+    pub rule: RedeemRule,
+    pub blocked: Option<Blocked>,
+}
+
+/// The active rules as options for this customer, cheapest first, judged in the order a redemption is.
+pub fn options(customer: &Customer, rules: Vec<RedeemRule>) -> Vec<RedeemOption> {
+    let mut options: Vec<RedeemOption> = rules
+        .into_iter()
+        .filter(|rule| rule.status == RuleStatus::Active)
+        .map(|rule| {
+            let blocked = match (check_enrolled(customer), check_tier(&rule, customer)) {
+                (Err(TallyError::CustomerExcluded), _) => Some(Blocked::Excluded),
+                (Err(_), _) => Some(Blocked::NotEnrolled),
+                (Ok(()), Err(_)) => rule.vip_tier.clone().map(Blocked::OtherTier),
+                (Ok(()), Ok(())) if customer.available_points < rule.points_cost => {
+                    Some(Blocked::PointsShort { available: customer.available_points, required: rule.points_cost })
+                }
+                (Ok(()), Ok(())) => None,
+            };
+            RedeemOption { rule, blocked }
+        })
+        .collect();
+    options.sort_by_key(|o| (o.rule.points_cost, o.rule.id));
+    options
 }
 
 /// A customer whose points may move: enrolled and not excluded.
@@ -156,6 +219,32 @@ mod tests {
         let mut gold_only = rule(RewardType::FreeShipping);
         gold_only.vip_tier = Some("gold".into());
         assert!(check(&gold_only, &customer(500), &command(None, None)).is_ok(), "tiers match without case");
+    }
+
+    #[test]
+    fn options_say_why_a_rule_cannot_be_taken_in_the_order_a_redemption_would() {
+        let cheap = RedeemRule { id: 1, points_cost: 100, ..rule(RewardType::FixedAmount) };
+        let dear = RedeemRule { id: 2, points_cost: 900, ..rule(RewardType::FixedAmount) };
+        let platinum = RedeemRule { id: 3, vip_tier: Some("Platinum".into()), ..rule(RewardType::FreeShipping) };
+        let retired = RedeemRule { id: 4, status: RuleStatus::Inactive, ..rule(RewardType::FreeShipping) };
+        let all = vec![dear.clone(), platinum.clone(), cheap.clone(), retired];
+        let seen: Vec<(u64, Option<Blocked>)> =
+            options(&customer(500), all.clone()).into_iter().map(|o| (o.rule.id, o.blocked)).collect();
+        assert_eq!(
+            seen,
+            [
+                (1, None),
+                (3, Some(Blocked::OtherTier("Platinum".into()))),
+                (2, Some(Blocked::PointsShort { available: 500, required: 900 }))
+            ],
+            "active rules only, cheapest first"
+        );
+        let mut excluded = customer(5000);
+        excluded.status = CustomerStatus::Excluded;
+        assert!(options(&excluded, all.clone()).iter().all(|o| o.blocked == Some(Blocked::Excluded)));
+        let mut left = customer(5000);
+        left.status = CustomerStatus::Inactive;
+        assert!(options(&left, all).iter().all(|o| o.blocked == Some(Blocked::NotEnrolled)));
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
     route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
     route!("POST", "/api/external/rewards/{id}/refund", "RefundRewardFunction", refund_reward),
+    route!("POST", "/loyalty/cp/api/redeem-points", "PortalRedeemPointsFunction", portal_redeem_points),
+    route!("GET", "/loyalty/cp/api/customer-loyalty", "PortalCustomerLoyaltyFunction", portal_customer_loyalty),
+    route!("GET", "/loyalty/cp/api/point-redeem-rules", "PortalRedeemRulesFunction", portal_redeem_rules),
     route!("POST", "/webhooks/shopify", "ShopifyWebhooksFunction", shopify_webhooks, WEBHOOK_TIMEOUT),
 ];
 
@@ -161,33 +164,41 @@ mod tests {
         routes
     }
 
-    /// The functions template.yaml lets read the shops' secrets and tokens: those that call Shopify or
-    /// verify Shopify's signatures. Every other function is denied the `SECRET#` and `TOKEN#` partitions.
+    /// The functions template.yaml lets read the shops' secrets and tokens: the client secret for those that
+    /// verify Shopify's signatures, tokens for those that call Shopify. Every other function is denied those
+    /// partitions (`dynamodb:LeadingKeys`).
     #[test]
     fn only_the_functions_that_need_them_can_read_secrets() {
         let template = include_str!("../../../template.yaml");
-        let mut readers = Vec::new();
-        let mut current: Option<&str> = None;
-        let mut denied = false;
+        let mut denied: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        let (mut current, mut listing) = (None, false);
         for line in template.lines() {
-            if let Some(name) =
-                line.strip_prefix("  ").and_then(|l| l.strip_suffix("Function:")).filter(|n| !n.is_empty())
-            {
-                if let Some(done) = current.take().filter(|_| !denied) {
-                    readers.push(done.to_string());
-                }
-                (current, denied) = (Some(name), false);
-            } else if line.contains("dynamodb:LeadingKeys") {
-                denied = true;
-            } else if line.starts_with("  ") && !line.starts_with("   ") && !line.trim().is_empty() && current.is_some()
-            {
-                if let Some(done) = current.take().filter(|_| !denied) {
-                    readers.push(done.to_string());
-                }
+            if line.starts_with("  ") && !line.starts_with("   ") && !line.trim().is_empty() {
+                current = line.trim().strip_suffix("Function:").filter(|n| !n.is_empty());
+                current.inspect(|name| drop(denied.insert(name, vec![])));
+                listing = false;
+                continue;
+            }
+            let (Some(function), item) = (current, line.trim()) else { continue };
+            if item == "dynamodb:LeadingKeys:" {
+                listing = true;
+            } else if let Some(prefix) = item.strip_prefix("- \"").filter(|_| listing) {
+                denied.entry(function).or_default().push(prefix.trim_end_matches('"'));
+            } else {
+                listing = false;
             }
         }
-        readers.sort();
-        assert_eq!(readers, ["Expire", "Reconcile", "RedeemPoints", "RefundReward", "ShopifyWebhooks"]);
+        assert!(denied.len() >= 17, "every function is looked at: {denied:?}");
+        let readers = |partition: &str| -> Vec<&str> {
+            denied.iter().filter(|(_, d)| !d.contains(&partition)).map(|(name, _)| *name).collect()
+        };
+        let shopify_callers =
+            ["Expire", "PortalRedeemPoints", "Reconcile", "RedeemPoints", "RefundReward", "ShopifyWebhooks"];
+        assert_eq!(readers("TOKEN#*"), shopify_callers);
+        let verifiers = ["PortalCustomerLoyalty", "PortalRedeemRules"];
+        let mut secret_readers = [&shopify_callers[..], &verifiers[..]].concat();
+        secret_readers.sort();
+        assert_eq!(readers("SECRET#*"), secret_readers);
     }
 
     #[test]

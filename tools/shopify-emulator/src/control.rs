@@ -33,6 +33,10 @@ pub struct NewShop {
     /// Where webhooks go when no subscription is registered for their topic.
     #[serde(default)]
     webhook_url: Option<String>,
+    /// The app proxy's URL (`[app_proxy] url` of shopify.app.toml): where the storefront's `/apps/tally`
+    /// goes, signed with the client secret.
+    #[serde(default)]
+    app_proxy_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +64,11 @@ pub async fn register_shop(State(emulator): State<Arc<Emulator>>, Json(shop): Js
     }
     let mut state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
     let mut registered = ShopState::new(token, client);
+    registered.app_proxy = match (shop.app_proxy_url, &shop.client_secret) {
+        (Some(url), Some(secret)) => Some(crate::storefront::AppProxy { url, secret: secret.clone() }),
+        (None, _) => None,
+        (Some(_), None) => return bad_request("appProxyUrl needs clientSecret, which signs the proxy's requests"),
+    };
     registered.webhooks = match (shop.webhook_url, shop.client_secret) {
         (Some(url), Some(secret)) => Some(crate::orders::WebhookTarget { url, secret }),
         (None, _) => None,

@@ -3,7 +3,8 @@
 //! It serves `POST /shops/{domain}/admin/api/{version}/graphql.json`, validates every document and its
 //! variables against the vendored 2026-10 schema (as Shopify would: errors in `errors[]`), executes the
 //! operations Tally uses against an in-memory state per shop, and fails on command. Its control API,
-//! under `/__emulator`, registers shops and variants, shows the state and sets faults.
+//! under `/__emulator`, registers shops and variants, shows the state and sets faults. It also serves a
+//! storefront with Tally's widget and the App Proxy behind it (`storefront`).
 
 mod control;
 mod execute;
@@ -12,13 +13,14 @@ mod oauth;
 mod orders;
 mod resolvers;
 mod state;
+mod storefront;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use apollo_compiler::validation::Valid;
 use apollo_compiler::Schema;
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 
 pub use faults::FaultMode;
@@ -63,6 +65,11 @@ impl Emulator {
             .route("/__emulator/shops/{domain}/state", get(control::shop_state))
             .route("/__emulator/shops/{domain}/settings", post(control::set_behaviour))
             .route("/__emulator/shops/{domain}/orders", post(orders::place_order))
+            .route("/shops/{domain}/storefront", get(storefront::page))
+            .route("/shops/{domain}/account/login", get(storefront::login))
+            .route("/shops/{domain}/discount/{code}", get(storefront::discount))
+            .route("/shops/{domain}/apps/tally/{*path}", any(storefront::proxy))
+            .route("/cdn/extensions/loyalty/assets/{file}", get(storefront::asset))
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))
             .route("/__emulator/health", get(|| async { "ok" }))

@@ -31,6 +31,8 @@ pub struct ShopState {
     pub store_credit: BTreeMap<String, Vec<CreditAccount>>,
     /// Where the shop's webhooks go, if anywhere.
     pub webhooks: Option<crate::orders::WebhookTarget>,
+    /// Where the storefront's `/apps/tally` goes, if the app has a proxy.
+    pub app_proxy: Option<crate::storefront::AppProxy>,
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,

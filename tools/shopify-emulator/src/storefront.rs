@@ -1,0 +1,319 @@
+//! The online store, as far as Tally's widget meets it: a theme page with the app block of the theme app
+//! extension in `shopify/extensions/loyalty/`, rendered by a real Liquid implementation from the files in
+//! the repository (edit them and reload), the extension's assets, a login page, and the App Proxy, which
+//! forwards `/shops/{domain}/apps/tally/*` to the app's proxy URL with the query signed as Shopify signs it.
+//!
+//! Who is logged in is the storefront's business: `?customer=ID` logs that customer in (a cookie, as
+//! Shopify's session is), the storefront without it logs out. The proxy reads the cookie, strips it, and
+//! names the customer in `logged_in_customer_id`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use liquid_core::{Display_filter, Filter, FilterReflection, ParseFilter, Runtime, Value, ValueView};
+use serde_json::json;
+use sha2::Sha256;
+
+use crate::Emulator;
+
+/// The theme app extension, read from the repository on every request.
+const EXTENSION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shopify/extensions/loyalty");
+/// Where the proxy is reached on the storefront: `prefix = "apps"`, `subpath = "tally"` in shopify.app.toml.
+pub const PATH_PREFIX: &str = "/apps/tally";
+const SESSION_COOKIE: &str = "storefront_customer";
+/// The parameters the App Proxy sets; a shopper's own of these names are dropped, as Shopify drops them.
+const PROXY_PARAMETERS: [&str; 5] = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
+
+/// Headers the proxy does not pass on: cookies (Shopify strips them both ways) and those of the connection.
+const DROPPED_HEADERS: [header::HeaderName; 7] = [
+    header::COOKIE,
+    header::SET_COOKIE,
+    header::HOST,
+    header::CONNECTION,
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::ACCEPT_ENCODING,
+];
+
+/// Where a shop's App Proxy forwards, and the client secret that signs it.
+#[derive(Debug, Clone)]
+pub struct AppProxy {
+    pub url: String,
+    pub secret: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct StorefrontQuery {
+    customer: Option<String>,
+}
+
+/// `GET /shops/{domain}/storefront?customer={id}`: the theme page with the widget, for that customer logged
+/// in, or logged out without `customer`.
+pub async fn page(
+    State(emulator): State<Arc<Emulator>>,
+    Path(domain): Path<String>,
+    Query(query): Query<StorefrontQuery>,
+) -> Response {
+    let domain = domain.to_lowercase();
+    if !emulator.state.lock().unwrap_or_else(|e| e.into_inner()).shops.contains_key(&domain) {
+        return (StatusCode::NOT_FOUND, "unknown shop").into_response();
+    }
+    let customer = match query.customer.as_deref().filter(|c| !c.is_empty()).map(str::parse::<u64>) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return (StatusCode::BAD_REQUEST, "customer must be a customer id").into_response(),
+        None => None,
+    };
+    let block = match render_block(&domain, customer) {
+        Ok(html) => html,
+        Err(e) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, format!("the app block does not render: {e}")).into_response()
+        }
+    };
+    let account = match customer {
+        Some(id) => format!(r#"Customer {id} · <a href="/shops/{domain}/storefront">Log out</a>"#),
+        None => format!(r#"<a href="/shops/{domain}/account/login">Log in</a>"#),
+    };
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Rewards – {domain}</title>
+<style>
+  body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f2937; background: #fafafa; }}
+  header, footer {{ display: flex; justify-content: space-between; padding: 1rem 2rem; background: #fff;
+    border-bottom: 1px solid #e5e7eb; }}
+  footer {{ border: 0; border-top: 1px solid #e5e7eb; color: #6b7280; font-size: .875rem; }}
+  main {{ max-width: 48rem; margin: 0 auto; padding: 1rem 2rem 3rem; }}
+  a {{ color: inherit; }}
+</style>
+</head>
+<body>
+<header><strong>{domain}</strong><span>{account}</span></header>
+<main>
+<h1>Rewards</h1>
+<p>Earn points with every order and turn them into discounts.</p>
+{block}
+<p>Questions about your points? Contact the store.</p>
+</main>
+<footer><span>A storefront served by the Shopify emulator</span><span>Theme app extension: Tally loyalty</span></footer>
+</body>
+</html>"#
+    );
+    let path = format!("/shops/{domain}/");
+    let cookie = match customer {
+        Some(id) => format!("{SESSION_COOKIE}={id}; Path={path}; HttpOnly; SameSite=Lax"),
+        None => format!("{SESSION_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax"),
+    };
+    ([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".into())], Html(html)).into_response()
+}
+
+/// The app block as Shopify renders it: the Liquid before `{% schema %}`, with the schema's setting defaults
+/// as `block.settings`, `customer` (nil when logged out), and this shop's `routes`.
+fn render_block(domain: &str, customer: Option<u64>) -> Result<String, String> {
+    let source = std::fs::read_to_string(format!("{EXTENSION}/blocks/loyalty.liquid")).map_err(|e| e.to_string())?;
+    let (liquid, schema) = source.split_once("{% schema %}").ok_or("the block has no {% schema %}")?;
+    let schema = schema.split_once("{% endschema %}").ok_or("the schema is not closed")?.0;
+    let schema: serde_json::Value = serde_json::from_str(schema).map_err(|e| format!("schema: {e}"))?;
+    let settings: serde_json::Map<String, serde_json::Value> = schema["settings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["default"].clone())))
+        .collect();
+    let globals = json!({
+        "block": {"id": "loyalty-1", "settings": settings},
+        "customer": customer.map(|id| json!({"id": id})),
+        "routes": {"root_url": format!("/shops/{domain}"), "account_login_url": format!("/shops/{domain}/account/login")},
+        "shop": {"permanent_domain": domain},
+    });
+    let parser = liquid::ParserBuilder::with_stdlib().filter(AssetUrl).build().map_err(|e| e.to_string())?;
+    let template = parser.parse(liquid).map_err(|e| e.to_string())?;
+    let globals = liquid::to_object(&globals).map_err(|e| e.to_string())?;
+    template.render(&globals).map_err(|e| e.to_string())
+}
+
+/// Shopify's `asset_url` filter for a theme app extension: the asset's URL on the CDN, versioned.
+#[derive(Clone, ParseFilter, FilterReflection)]
+#[filter(name = "asset_url", description = "The URL of an asset of the extension.", parsed(AssetUrlFilter))]
+struct AssetUrl;
+
+#[derive(Debug, Default, Display_filter)]
+#[name = "asset_url"]
+struct AssetUrlFilter;
+
+impl Filter for AssetUrlFilter {
+    fn evaluate(&self, input: &dyn ValueView, _runtime: &dyn Runtime) -> liquid_core::Result<Value> {
+        let name = input.to_kstr().to_string();
+        let version = std::fs::metadata(format!("{EXTENSION}/assets/{name}"))
+            .and_then(|m| m.modified())
+            .map(|t| t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs())
+            .unwrap_or_default();
+        Ok(Value::scalar(format!("/cdn/extensions/loyalty/assets/{name}?v={version}")))
+    }
+}
+
+/// `GET /cdn/extensions/loyalty/assets/{file}`: the extension's JS and CSS, as the CDN serves them.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let kind = match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    if !file.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(format!("{EXTENSION}/assets/{file}")) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], bytes).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /shops/{domain}/account/login`: who to be, for a storefront with no real accounts.
+pub async fn login(Path(domain): Path<String>) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
+<body style="font: 16px/1.5 system-ui, sans-serif; margin: 2rem"><h1>Log in</h1>
+<form action="/shops/{domain}/storefront" method="get"><label>Customer id <input name="customer" inputmode="numeric" required></label>
+<button>Log in</button></form></body></html>"#
+    ))
+}
+
+/// `GET /shops/{domain}/discount/{code}`: Shopify keeps the code for checkout; the emulator says so.
+pub async fn discount(Path((domain, code)): Path<(String, String)>) -> Html<String> {
+    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Discount</title></head>
+<body style="font: 16px/1.5 system-ui, sans-serif; margin: 2rem"><p>The discount code <strong>{code}</strong> will be
+applied at checkout.</p><p><a href="/shops/{domain}/storefront">Back to the store</a></p></body></html>"#
+    ))
+}
+
+/// `/shops/{domain}/apps/tally/{*path}`: the App Proxy. The request goes to `{proxy url}/{path}` with the
+/// shopper's query, Shopify's parameters and their signature; its method, body and headers are kept,
+/// cookies are not (in either direction).
+pub async fn proxy(
+    State(emulator): State<Arc<Emulator>>,
+    Path((domain, path)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let domain = domain.to_lowercase();
+    let target = {
+        let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.shops.get(&domain).and_then(|shop| shop.app_proxy.clone())
+    };
+    let Some(target) = target else {
+        return (StatusCode::NOT_FOUND, "this shop has no app proxy at /apps/tally").into_response();
+    };
+    let customer = logged_in(&headers).map(|id| id.to_string()).unwrap_or_default();
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs().to_string();
+    let mut params: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .filter(|(name, _)| !PROXY_PARAMETERS.contains(&name.as_str()))
+        .collect();
+    params.extend([
+        ("shop".to_string(), domain.clone()),
+        ("logged_in_customer_id".to_string(), customer),
+        ("path_prefix".to_string(), PATH_PREFIX.to_string()),
+        ("timestamp".to_string(), timestamp),
+    ]);
+    let signature = sign(&target.secret, &params);
+    params.push(("signature".to_string(), signature));
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+    let url = format!("{}/{}?{query}", target.url.trim_end_matches('/'), path);
+    let mut request = emulator.http.request(method, url).timeout(Duration::from_secs(20)).body(body);
+    for (name, value) in headers.iter().filter(|(name, _)| !DROPPED_HEADERS.contains(name)) {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(answer) => {
+            let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let kept: Vec<(header::HeaderName, header::HeaderValue)> = answer
+                .headers()
+                .iter()
+                .filter(|(name, _)| !DROPPED_HEADERS.contains(name))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+            let body = answer.bytes().await.unwrap_or_default();
+            let mut response = (status, body).into_response();
+            response.headers_mut().extend(kept);
+            response
+        }
+        Err(e) => {
+            (StatusCode::BAD_GATEWAY, format!("the app proxy could not reach {}: {e}", target.url)).into_response()
+        }
+    }
+}
+
+/// The customer the storefront's session cookie names.
+fn logged_in(headers: &HeaderMap) -> Option<u64> {
+    let cookies: HashMap<&str, &str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .collect();
+    cookies.get(SESSION_COOKIE).and_then(|id| id.parse().ok())
+}
+
+/// Shopify's App Proxy signature, as its documentation gives it: every parameter but `signature`, sorted by
+/// name, written `name=value` with a repeated name's values joined by commas, concatenated, then the hex
+/// HMAC-SHA256 keyed with the app's client secret.
+pub fn sign(secret: &str, params: &[(String, String)]) -> String {
+    let mut joined: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (name, value) in params.iter().filter(|(name, _)| name != "signature") {
+        joined.entry(name).or_default().push(value);
+    }
+    let message: String = joined.iter().map(|(name, values)| format!("{name}={}", values.join(","))).collect();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_shopify_s_documented_example() {
+        let params: Vec<(String, String)> = [
+            ("extra", "1"),
+            ("extra", "2"),
+            ("shop", "shop-name.myshopify.com"),
+            ("logged_in_customer_id", "1"),
+            ("path_prefix", "/apps/awesome_reviews"),
+            ("timestamp", "1317327555"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(sign("hush", &params), "4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb");
+    }
+
+    #[test]
+    fn the_block_renders_for_a_customer_and_for_nobody() {
+        let logged_in = render_block("demo.myshopify.com", Some(1001)).unwrap();
+        assert!(logged_in.contains(r#"data-customer="1001""#), "{logged_in}");
+        assert!(logged_in.contains(r#"data-proxy="/shops/demo.myshopify.com/apps/tally""#), "{logged_in}");
+        assert!(logged_in.contains("<script src=\"/cdn/extensions/loyalty/assets/loyalty.js?v="), "{logged_in}");
+        assert!(logged_in.contains(" defer></script>"), "the widget's script does not hold the page up");
+        assert!(!logged_in.contains("schema"), "the schema is not rendered");
+        let logged_out = render_block("demo.myshopify.com", None).unwrap();
+        assert!(
+            logged_out.contains(r#"href="/shops/demo.myshopify.com/account/login">Log in to redeem</a>"#),
+            "{logged_out}"
+        );
+        assert!(!logged_out.contains("data-customer"));
+    }
+}

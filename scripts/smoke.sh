@@ -7,7 +7,7 @@ api=${1:?the API URL (the ApiUrl output of sam deploy)}; key=${2:?an API key}; c
 redeemed=$(curl -sS -w '\n%{http_code}' -X POST "$api/api/external/redeem-points" -H "X-API-Key: $key" \
   -H 'content-type: application/json' -H "Idempotency-Key: smoke-$(date +%s)" \
   -d "{\"customerId\": $customer, \"redeemRuleId\": $rule}")
-status=$(tail -n1 <<<"$redeemed"); body=$(head -n -1 <<<"$redeemed")
+status=$(tail -n1 <<<"$redeemed"); body=$(sed '$d' <<<"$redeemed")
 [ "$status" = 200 ] || { echo "smoke: the redemption answered $status: $body" >&2; exit 1; }
 python3 - "$body" "$(curl -sS "$api/api/external/customer-loyalty?customerId=$customer" -H "X-API-Key: $key")" <<'PY'
 import json, sys

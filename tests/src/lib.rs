@@ -242,10 +242,25 @@ impl Stack {
         webhook_id: &str,
         body: &Value,
     ) -> (u16, Value) {
+        self.webhook_with(api, shop, topic, webhook_id, body, &[]).await
+    }
+
+    /// A signed delivery with more headers (`X-Shopify-Triggered-At`, `X-Shopify-Event-Id`, …).
+    pub async fn webhook_with(
+        &self,
+        api: &str,
+        shop: &TestShop,
+        topic: &str,
+        webhook_id: &str,
+        body: &Value,
+        headers: &[(&str, String)],
+    ) -> (u16, Value) {
         let body = body.to_string();
-        let response = self
-            .http
-            .post(format!("{api}/webhooks/shopify"))
+        let mut request = self.http.post(format!("{api}/webhooks/shopify"));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request
             .header("Content-Type", "application/json")
             .header("X-Shopify-Topic", topic)
             .header("X-Shopify-Shop-Domain", &shop.domain)

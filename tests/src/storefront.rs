@@ -71,7 +71,8 @@ impl Stack {
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
-        reply_as(request, Some(&format!("/loyalty/cp/api/{path}"))).await
+        let route = path.split('?').next().unwrap_or(path);
+        reply_as(request, Some(&format!("/loyalty/cp/api/{route}"))).await
     }
 
     /// A call straight to Tally's portal route with the query given, signed with `secret` as Shopify signs

@@ -89,6 +89,30 @@ async fn a_wrong_secret_fails_connect_cleanly_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn connecting_again_keeps_what_the_flags_do_not_change() {
+    let stack = Stack::start().await;
+    let domain = "again.myshopify.com";
+    let register = json!({"domain": domain, "clientId": "app-1", "clientSecret": "right"});
+    stack.control("POST", "/__emulator/shops", register).await;
+    let admin_url = format!("{}/shops/{domain}", stack.emulator);
+    let base = ["shop", "connect", "--domain", domain, "--client-id", "app-1", "--client-secret", "right"];
+    let first = [&base[..], &["--admin-url", &admin_url, "--currency", "EUR", "--code-prefix", "KEEP-"]].concat();
+    let (connected, said) = cli(&stack, &first).await;
+    assert!(connected, "{said}");
+    let (again, said) = cli(&stack, &base).await;
+    assert!(again && said.contains("connected again"), "{said}");
+    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    assert_eq!(
+        (shop.currency.as_str(), shop.code_prefix.as_str(), shop.admin_url.as_str()),
+        ("EUR", "KEEP-", admin_url.as_str())
+    );
+    let changed = [&base[..], &["--currency", "GBP"]].concat();
+    assert!(cli(&stack, &changed).await.0);
+    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    assert_eq!((shop.currency.as_str(), shop.code_prefix.as_str()), ("GBP", "KEEP-"), "only what a flag says changes");
+}
+
+#[tokio::test]
 async fn connecting_twice_subscribes_each_topic_once() {
     let stack = Stack::start().await;
     let shop = stack.connected_shop("twice", 86399).await;
@@ -150,12 +174,17 @@ async fn a_full_refund_returns_the_points_once_and_a_partial_one_none() {
 #[tokio::test]
 async fn an_uninstalled_app_refuses_writes_keeps_reads_and_comes_back_when_connected() {
     let (stack, shop, rule) = setup("uninstalled", 86399).await;
-    let (status, body) =
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    let before = stack.post_once(&shop.key, "before-uninstall", "/api/external/redeem-points", body.clone()).await;
+    assert_eq!(before.status, 200);
+    let (status, answer) =
         stack.webhook(&stack.api, &shop, "app/uninstalled", "u-1", &json!({"id": 1, "domain": shop.domain})).await;
-    assert_eq!((status, &body["uninstalled"]), (200, &json!(true)));
+    assert_eq!((status, &answer["uninstalled"]), (200, &json!(true)));
     let refused = redeem(&stack, &shop, rule).await;
     assert_eq!((refused.status, refused.code()), (403, "SHOP_UNINSTALLED"));
-    assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "reads still work; the balance is untouched");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1500, "reads still work; the balance is untouched");
+    let retried = stack.post_once(&shop.key, "before-uninstall", "/api/external/redeem-points", body).await;
+    assert_eq!((retried.status, retried.replayed), (200, true), "a retry of a redemption made before is answered");
     let report =
         tally_shared::app::reconcile::reconcile(&stack.deps, None, Duration::ZERO, tally_shared::app::now(), None)
             .await
@@ -167,8 +196,21 @@ async fn an_uninstalled_app_refuses_writes_keeps_reads_and_comes_back_when_conne
         tally_shared::domain::shop::Access::ClientCredentials { client_id: "app-uninstalled".into() },
     );
     let secrets = tally_shared::domain::shop::ShopSecrets::new("secret", None).unwrap();
+    let before_connect = tally_shared::domain::rfc3339(tally_shared::app::now() - time::Duration::seconds(2));
     tally_shared::app::shops::connect(&stack.deps, &again, &secrets, None).await.unwrap();
     assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "connected again, it redeems");
+
+    // Shopify's retry of an uninstall from before the connect arrives late: the shop stays connected.
+    let late = [("X-Shopify-Triggered-At", before_connect), ("X-Shopify-Event-Id", "uninstall-old".to_string())];
+    let uninstall = json!({"id": 1, "myshopify_domain": shop.domain});
+    let (status, _) = stack.webhook_with(&stack.api, &shop, "app/uninstalled", "u-2", &uninstall, &late).await;
+    assert_eq!(status, 200);
+    assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "still connected");
+    // A body about another shop, under this shop's header, is refused.
+    let elsewhere = json!({"id": 2, "myshopify_domain": "other.myshopify.com"});
+    let (status, body) = stack.webhook(&stack.api, &shop, "app/uninstalled", "u-3", &elsewhere).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("INVALID_REQUEST")), "{body}");
+    assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "still connected");
 }
 
 #[tokio::test]
@@ -197,8 +239,18 @@ async fn compliance_webhooks_report_erase_and_delete() {
     assert_eq!((by_id["availablePoints"].as_i64(), &by_id["email"]), (Some(1500), &Value::Null), "the balance stays");
     stack.assert_audit_clean(&shop).await;
 
-    let (status, body) =
-        stack.webhook(&stack.api, &shop, "shop/redact", "s-1", &json!({"shop_domain": shop.domain})).await;
+    let another = json!({"shop_domain": "other.myshopify.com", "customer": {"id": CUSTOMER}});
+    let (status, _) = stack.webhook(&stack.api, &shop, "customers/redact", "r-2", &another).await;
+    assert_eq!(status, 400, "a body about another shop is refused");
+
+    // shop/redact erases a shop whose app is uninstalled, not one that is installed.
+    let redact = json!({"shop_domain": shop.domain});
+    let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-0", &redact).await;
+    assert_eq!((status, body.get("shopRedacted")), (200, None), "{body}");
+    assert!(stack.store.get_shop(&shop.domain).await.unwrap().is_some(), "an installed shop is kept");
+    let uninstalled = json!({"id": 1, "myshopify_domain": shop.domain});
+    assert_eq!(stack.webhook(&stack.api, &shop, "app/uninstalled", "u-1", &uninstalled).await.0, 200);
+    let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-1", &redact).await;
     assert_eq!((status, &body["shopRedacted"]), (200, &json!(true)));
     assert!(stack.store.get_shop(&shop.domain).await.unwrap().is_none(), "the shop is gone");
     assert!(stack.store.get_customer(&shop.domain, CUSTOMER).await.unwrap().is_none(), "and its customers");
@@ -222,4 +274,76 @@ async fn deliveries_of_one_event_are_handled_once() {
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "used once, cancelled once, its points back once");
     let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
     assert_eq!(ledger.len(), 3, "credit, redeem, reversal: {ledger:?}");
+}
+
+/// A shop saved before secrets had items of their own: its static token and client secret in its item.
+#[tokio::test]
+async fn secrets_saved_in_a_shop_s_item_move_to_their_own_once() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use tally_shared::store::keys;
+    use tally_shared::store::records::{listed, GSI1PK, PK, SK};
+    let stack = Stack::start().await;
+    let domain = "legacy.myshopify.com";
+    let s = |v: &str| AttributeValue::S(v.into());
+    let (pk, sk) = keys::shop(domain);
+    let mut item: std::collections::HashMap<String, AttributeValue> = [
+        (PK.name(), s(&pk)),
+        (SK.name(), s(&sk)),
+        ("domain", s(domain)),
+        ("accessToken", s("shpat_legacy")),
+        ("clientSecret", s("legacy-secret")),
+        ("currency", s("EUR")),
+        ("adminUrl", s(&format!("{}/shops/{domain}", stack.emulator))),
+        ("codePrefix", s("OLD-")),
+        ("createdAt", s("2026-01-01T00:00:00Z")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    item = listed(item, keys::shop_listing(domain));
+    assert!(item.contains_key(GSI1PK.name()));
+    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    client.put_item().table_name(stack.store.table()).set_item(Some(item)).send().await.unwrap();
+
+    let listed_before = stack.store.list_shops().await.expect("an old shop's item still reads");
+    assert_eq!(listed_before.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>(), ["EUR"]);
+    let (ok, printed) = cli(&stack, &["shop", "migrate-secrets"]).await;
+    assert!(ok && printed.contains("1 shop(s) legacy.myshopify.com"), "{printed}");
+    let secrets = stack.store.shop_secrets(domain).await.unwrap().expect("its own secrets item");
+    assert_eq!(secrets.client_secret, "legacy-secret");
+    let raw = client.get_item().table_name(stack.store.table()).key(PK.name(), s(&pk)).key(SK.name(), s(&sk));
+    let raw = raw.send().await.unwrap().item.unwrap();
+    assert!(
+        !raw.contains_key("accessToken") && !raw.contains_key("clientSecret"),
+        "the shop's item no longer has them"
+    );
+    assert_eq!(stack.store.move_legacy_secrets().await.unwrap(), Vec::<String>::new(), "a second run moves nothing");
+    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    assert_eq!((shop.currency.as_str(), shop.code_prefix.as_str()), ("EUR", "OLD-"));
+}
+
+/// Shopify delivers an order's refund before Tally has handled the order (its `orders/create` waited for a
+/// retry, say): the points come back when the order arrives, once.
+#[tokio::test]
+async fn a_full_refund_that_arrives_before_its_order_still_returns_the_points() {
+    let (stack, shop, rule) = setup("refund-first", 86399).await;
+    let code = redeem(&stack, &shop, rule).await.body["reward"]["discountCode"].clone();
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 1500);
+    let order = json!({"codes": [code], "customerId": CUSTOMER, "delayMs": 1500});
+    let path = format!("/__emulator/shops/{}/orders", shop.domain);
+    let placing = stack.control("POST", &path, order);
+    let refunding = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let orders = state(&stack, &shop).await["orders"].clone();
+        let id = orders.as_array().and_then(|o| o.first()).map(|o| o["id"].as_u64().unwrap()).expect("the order");
+        let path = format!("/__emulator/shops/{}/orders/{id}/refund", shop.domain);
+        stack.control("POST", &path, json!({"full": true, "copies": 2})).await
+    };
+    let (placed, refunded) = tokio::join!(placing, refunding);
+    assert!(refunded["deliveries"].as_array().unwrap().iter().all(|d| d["status"] == 200), "{refunded}");
+    assert_eq!(placed["deliveries"][0]["status"], 200, "{placed}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "the points came back once the order arrived");
+    let reward = &stack.loyalty(&shop, CUSTOMER).await["rewards"][0];
+    assert_eq!(reward["status"], "REFUNDED", "{reward}");
+    stack.assert_audit_clean(&shop).await;
 }

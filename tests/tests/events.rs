@@ -122,8 +122,15 @@ fn fresh_portal_event(json: &str, shop: &str, secret: &str) -> Request {
 
 #[tokio::test]
 async fn the_portal_events_answer_when_signed_now_and_not_when_stale() {
+    // The demo shop the events were signed for, with its secret: a stale timestamp is all that is wrong.
     let stack = Stack::start().await;
-    let shop = stack.shop_with_key("events", EVENT_KEY).await;
+    let domain = "demo.myshopify.com";
+    let record = stack.shop_record(domain, tally_shared::domain::shop::Access::StaticToken);
+    let secrets = tally_shared::domain::shop::ShopSecrets::new("demo_client_secret", Some("shpat_test")).unwrap();
+    stack.store.create_shop(&record, &secrets).await.unwrap();
+    stack.store.add_api_key(domain, EVENT_KEY, tally_shared::app::now()).await.unwrap();
+    stack.control("POST", "/__emulator/shops", json!({"domain": domain, "accessToken": "shpat_test"})).await;
+    let shop = tally_tests::TestShop { domain: domain.into(), key: EVENT_KEY.into() };
     let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5"});
     assert_eq!(stack.rule(&shop, rule).await, 1);
     stack.customer(&shop, 1001, 1000).await;
@@ -138,16 +145,18 @@ async fn the_portal_events_answer_when_signed_now_and_not_when_stale() {
     assert_eq!((stale.status().as_u16(), json_body(&stale)["error"]["code"].as_str()), (401, Some("UNAUTHORIZED")));
 
     let redeemed =
-        portal_redeem_points::handler(deps, fresh_portal_event(redeem, &shop.domain, "secret")).await.unwrap();
+        portal_redeem_points::handler(deps, fresh_portal_event(redeem, domain, "demo_client_secret")).await.unwrap();
     assert_eq!(redeemed.status(), 200, "{:?}", json_body(&redeemed));
     assert_eq!(redeemed.headers()["cache-control"], "private, no-store");
     assert_eq!(
         (json_body(&redeemed)["customerId"].as_u64(), json_body(&redeemed)["availablePoints"].as_i64()),
         (Some(1001), Some(500))
     );
-    let read =
-        portal_customer_loyalty::handler(deps, fresh_portal_event(loyalty, &shop.domain, "secret")).await.unwrap();
+    let read = portal_customer_loyalty::handler(deps, fresh_portal_event(loyalty, domain, "demo_client_secret"))
+        .await
+        .unwrap();
     assert_eq!(json_body(&read)["rewardsCount"], 1);
-    let options = portal_redeem_rules::handler(deps, fresh_portal_event(rules, &shop.domain, "secret")).await.unwrap();
+    let options =
+        portal_redeem_rules::handler(deps, fresh_portal_event(rules, domain, "demo_client_secret")).await.unwrap();
     assert_eq!(json_body(&options)[0]["available"], true, "500 points left buy the $5 off again");
 }

@@ -2,6 +2,7 @@
 //! redemptions, and every way a request without a valid signature is refused with nothing changed.
 
 use serde_json::{json, Value};
+use tally_shared::domain::shop::{Access, ShopSecrets};
 use tally_tests::storefront::proxy_query;
 use tally_tests::{Stack, TestShop};
 
@@ -97,17 +98,27 @@ async fn a_double_click_redeems_once_and_keys_are_each_customer_s_own() {
     assert_eq!(stack.balance(&shop, 1001).await, 2200, "one reward of 300 points");
 
     // Another customer who happens to send the same key redeems for themselves, and sees nothing of 1001's.
-    let other = stack.portal(&shop, Some(1002), "redeem-points", Some(redeem), Some("click-1")).await;
+    let other = stack.portal(&shop, Some(1002), "redeem-points", Some(redeem.clone()), Some("click-1")).await;
     assert_eq!((other.status, other.replayed), (200, false), "{:?}", other.body);
     assert_eq!(other.body["customerId"], 1002);
     assert_eq!((stack.balance(&shop, 1001).await, stack.balance(&shop, 1002).await), (2200, 100));
+
+    // The key may come in the (signed) query instead of the header, as the widget also sends it.
+    let in_query = "redeem-points?idempotency_key=click-2";
+    let first = stack.portal(&shop, Some(1001), in_query, Some(redeem.clone()), None).await;
+    let again = stack.portal(&shop, Some(1001), in_query, Some(redeem), None).await;
+    assert_eq!((first.status, again.status, again.replayed), (200, 200, true), "{:?}", again.body);
+    assert_eq!(stack.balance(&shop, 1001).await, 1900, "one more reward, not two");
 }
 
 #[tokio::test]
 async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     let stack = Stack::start().await;
     let shop = stack.demo_shop().await;
-    let other = stack.shop("other").await;
+    // Another shop, whose app has another secret.
+    let other = stack.shop_record("other.myshopify.com", Access::StaticToken);
+    let secrets = ShopSecrets::new("other-secret", Some("shpat_other")).unwrap();
+    stack.store.create_shop(&other, &secrets).await.unwrap();
     let before = footprint(&stack, &shop, 1001).await;
     let redeem = Some(json!({"redeemRuleId": 1}));
     let valid = proxy_query(&shop.domain, "1001", 0);
@@ -122,8 +133,15 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     // The same query, signed right, is accepted: the refusals below are the changes, nothing else.
     let accepted = stack.portal_signed("customer-loyalty", &valid, Some("secret"), None).await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
+    // The other shop's queries are checked with its own secret (it has no customer 1001).
+    let their_query = proxy_query(&other.domain, "1001", 0);
+    let theirs = stack.portal_signed("customer-loyalty", &their_query, Some("other-secret"), None).await;
+    assert_eq!(theirs.code(), "CUSTOMER_NOT_FOUND");
+    // The customer named twice, both signed (as if Shopify added its own after the shopper's).
+    let mut twice = valid.clone();
+    twice.push(("logged_in_customer_id", "1002".into()));
 
-    let cases: [(&str, Query, Option<&str>); 7] = [
+    let cases: [(&str, Query, Option<&str>); 9] = [
         ("no signature", valid.clone(), None),
         ("the wrong secret", valid.clone(), Some("not the secret")),
         ("a stale timestamp", proxy_query(&shop.domain, "1001", -100), Some("secret")),
@@ -131,6 +149,8 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
         ("a shop Tally does not know", proxy_query("unknown.myshopify.com", "1001", 0), Some("secret")),
         ("a tampered customer", forged("logged_in_customer_id", "1002"), None),
         ("another shop's name", forged("shop", &other.domain), None),
+        ("another shop's secret", valid.clone(), Some("other-secret")),
+        ("a repeated customer", twice, Some("secret")),
     ];
     let mut details = Vec::new();
     for (case, query, secret) in cases {
@@ -149,12 +169,13 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     assert_eq!((through_proxy.status, through_proxy.code()), (401, "NOT_LOGGED_IN"));
 
     // The shop's API key opens the external API, not the portal; a signature opens the portal, not the API.
-    let url = format!("{}/loyalty/cp/api/redeem-points", stack.api);
-    let keyed =
-        stack.http.post(url).header("X-API-Key", &shop.key).json(&json!({"redeemRuleId": 1})).send().await.unwrap();
-    assert_eq!(keyed.status(), 401);
-    let query: String = valid.iter().map(|(k, v)| format!("{k}={v}&")).collect();
+    let query: String = valid.iter().map(|(k, v)| format!("{k}={}&", v.replace('/', "%2F"))).collect();
     let signed = format!("{query}signature={}", tally_shared::api::portal::sign("secret", &valid));
+    let url = format!("{}/loyalty/cp/api/redeem-points?{signed}", stack.api);
+    let keyed = stack.http.post(url).header("X-API-Key", &shop.key).json(&json!({"redeemRuleId": 1}));
+    let keyed: Value = keyed.send().await.unwrap().json().await.unwrap();
+    assert_eq!(keyed["error"]["code"], "UNAUTHORIZED", "a key is refused even with a good signature: {keyed}");
+    assert!(keyed["error"]["detail"].as_str().unwrap().contains("API keys are not accepted"), "{keyed}");
     let external = stack.http.get(format!("{}/api/external/customer-loyalty?customerId=1001&{signed}", stack.api));
     assert_eq!(external.send().await.unwrap().status(), 401, "the external API wants its key");
 

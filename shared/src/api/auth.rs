@@ -30,7 +30,7 @@ pub async fn webhook(deps: &Deps, domain: &str, signature: &str, body: &[u8]) ->
         return Err(UNSIGNED.into());
     }
     let shop = shops::by_domain(deps, domain).await?.ok_or(UNSIGNED)?;
-    let secret = access::secrets(deps, domain).await?.client_secret;
+    let secret = access::client_secret(deps, domain).await?.ok_or(UNSIGNED)?;
     match verify(&secret, body, signature) {
         true => Ok(shop),
         false => Err(UNSIGNED.into()),

@@ -36,6 +36,11 @@ pub trait Caller {
     fn scope(&self, key: String) -> String {
         key
     }
+
+    /// Whether the caller may give its idempotency key in the query as well as in the header.
+    fn key_in_query(&self) -> bool {
+        false
+    }
 }
 
 impl Caller for Shop {
@@ -66,7 +71,7 @@ pub(crate) async fn read_as<W>(
 
 /// A write for the shop of the request's API key, honouring its `Idempotency-Key`: `parse` reads the
 /// command from the request, `run` carries it out under the attempt. A shop that uninstalled the app can
-/// read, not write (`403 SHOP_UNINSTALLED`).
+/// read, not write (`403 SHOP_UNINSTALLED`), though the retry of a write made before is answered as it was.
 pub async fn write<C>(
     deps: &Deps,
     req: &Request,
@@ -85,14 +90,11 @@ pub(crate) async fn write_as<W: Caller, C>(
     run: impl AsyncFnOnce(&W, C, &Attempt) -> Result<Reply, TallyError>,
 ) -> Response<Body> {
     let caller = match who {
-        Ok(caller) if caller.shop().status == ShopStatus::Uninstalled => {
-            return error_response(&TallyError::ShopUninstalled)
-        }
         Ok(caller) => caller,
         Err(e) => return error_response(&e),
     };
     let domain = &caller.shop().domain;
-    let begun = match request::idempotency(req) {
+    let begun = match request::idempotency(req, caller.key_in_query()) {
         Ok(keyed) => {
             let keyed = keyed.map(|k| Keyed { key: caller.scope(k.key), ..k });
             idempotency::begin(&deps.store, domain, keyed.as_ref()).await
@@ -104,14 +106,19 @@ pub(crate) async fn write_as<W: Caller, C>(
         Ok(Begun::Replay(answer)) => return replay(answer),
         Err(e) => return error_response(&e),
     };
+    // After an uninstall nothing new is done; a retry of what was done before is answered as it was (a kept
+    // answer, above) or as it stands (an effect made, resumed).
+    let uninstalled = caller.shop().status == ShopStatus::Uninstalled && attempt.resume.is_none();
     let result = match parse(req) {
+        Ok(_) if uninstalled => Err(TallyError::ShopUninstalled),
         Ok(command) => run(&caller, command, &attempt).await,
         Err(e) => Err(e),
     };
-    // Answers that say "try again" (pending, busy, unavailable) are not kept: the retry runs or resumes.
+    // Answers that say "try again" (pending, busy, unavailable, uninstalled) are not kept: the retry runs,
+    // or resumes.
     let keep = match &result {
         Ok(reply) => reply.status != 202,
-        Err(e) => !e.is_transient(),
+        Err(e) => !e.is_transient() && !matches!(e, TallyError::ShopUninstalled),
     };
     let response = respond(result);
     let answer = match (keep, response.body()) {

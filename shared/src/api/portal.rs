@@ -17,6 +17,9 @@ use crate::domain::error::{TallyError, Unauthorized};
 use crate::domain::shop::Shop;
 use crate::domain::Time;
 
+/// The parameters Shopify's App Proxy adds to the query.
+const PROXY_PARAMETERS: [&str; 5] = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
+
 /// How far the proxy's `timestamp` may be from now: what Shopify's own app library accepts.
 pub const TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(90);
 
@@ -36,6 +39,11 @@ impl Caller for Shopper {
     /// (the space keeps them apart from the external API's keys, which cannot hold one).
     fn scope(&self, key: String) -> String {
         format!("portal {} {key}", self.customer_id)
+    }
+
+    /// The storefront may give its key as `idempotency_key` in the query, which the App Proxy signs.
+    fn key_in_query(&self) -> bool {
+        true
     }
 }
 
@@ -77,6 +85,13 @@ pub async fn shopper(deps: &Deps, req: &Request) -> Result<Shopper, TallyError> 
         .map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
         .unwrap_or_default();
     let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    // The proxy's own parameters come once: a second one (the shopper's, say) could otherwise be signed
+    // along with Shopify's and read in its place.
+    let repeated = |name: &&str| query.iter().filter(|(k, _)| k == name).count() > 1;
+    if PROXY_PARAMETERS.iter().any(repeated) {
+        tracing::info!("App Proxy request with a repeated proxy parameter");
+        return Err(REFUSED.into());
+    }
     let (Some(domain), Some(signature)) = (param("shop"), param("signature")) else {
         return Err(REFUSED.into());
     };
@@ -84,7 +99,10 @@ pub async fn shopper(deps: &Deps, req: &Request) -> Result<Shopper, TallyError> 
         tracing::info!(shop = domain, "App Proxy request for a shop Tally does not know");
         return Err(REFUSED.into());
     };
-    let secret = access::secrets(deps, domain).await?.client_secret;
+    let Some(secret) = access::client_secret(deps, domain).await? else {
+        tracing::error!(shop = domain, "App Proxy request for a shop without a client secret");
+        return Err(REFUSED.into());
+    };
     if !verify(&secret, &query, signature) {
         tracing::info!(shop = domain, "App Proxy request with a wrong signature");
         return Err(REFUSED.into());

@@ -116,10 +116,17 @@ pub fn deadline(req: &Request) -> Option<Instant> {
 }
 
 /// The request's `Idempotency-Key`, with what makes two requests the same: method, path and body (as
-/// JSON, so that spacing does not matter).
-pub fn idempotency(req: &Request) -> Result<Option<Keyed>, TallyError> {
-    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().map_err(|_| Invalid::IdempotencyKey)?.trim();
+/// JSON, so that spacing does not matter). With `query_too`, a request without the header may give the key
+/// as the `idempotency_key` query parameter (the portal's, which the App Proxy signs and surely forwards).
+pub fn idempotency(req: &Request, query_too: bool) -> Result<Option<Keyed>, TallyError> {
+    let key = match req.headers().get("idempotency-key") {
+        Some(value) => value.to_str().map_err(|_| Invalid::IdempotencyKey)?.to_string(),
+        None => match query_param(req, "idempotency_key").filter(|_| query_too) {
+            Some(key) => key,
+            None => return Ok(None),
+        },
+    };
+    let key = key.trim();
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Invalid::IdempotencyKey.into());
     }

@@ -41,10 +41,24 @@ struct RefundBody {
     order_id: u64,
 }
 
-/// The compliance webhooks' customer (`customers/data_request`, `customers/redact`).
+/// The compliance webhooks' customer (`customers/data_request`, `customers/redact`) and shop.
 #[derive(Debug, Deserialize)]
 struct ComplianceBody {
+    shop_domain: String,
     customer: ComplianceCustomer,
+}
+
+/// `shop/redact`'s body: the shop it is about.
+#[derive(Debug, Deserialize)]
+struct ShopRedactBody {
+    shop_domain: String,
+}
+
+/// `app/uninstalled`'s body, Shopify's REST Shop: the shop it is about.
+#[derive(Debug, Deserialize)]
+struct UninstalledBody {
+    #[serde(default)]
+    myshopify_domain: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,13 +85,27 @@ async fn handle(deps: &Deps, req: &Request) -> Result<Reply, TallyError> {
         (_, webhook) if !webhook.is_empty() => format!("{topic}:webhook:{webhook}"),
         _ => return Err(Invalid::WebhookId.into()),
     };
-    let event = event(&topic, body);
+    let event = event(&topic, body, &domain).map(|event| match event {
+        Event::AppUninstalled { .. } => Event::AppUninstalled { triggered_at: triggered_at(&header) },
+        other => other,
+    });
     let handled = webhooks::receive(deps, &shop, &delivery, event, request::deadline(req)).await?;
     Reply::json(200, &views::handled(&handled))
 }
 
-/// The delivery's body, as its topic says to read it.
-fn event(topic: &str, body: &[u8]) -> Result<Event, Invalid> {
+/// `X-Shopify-Triggered-At`: when what the delivery reports happened, if it says.
+fn triggered_at(header: &dyn Fn(&str) -> String) -> Option<crate::domain::Time> {
+    let at = header("x-shopify-triggered-at");
+    crate::domain::Time::parse(&at, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The delivery's body, as its topic says to read it. A body about another shop than the header's is
+/// refused: the signature covers the body only, and one app's secret may sign for several shops.
+fn event(topic: &str, body: &[u8], domain: &str) -> Result<Event, Invalid> {
+    let same_shop = |named: &str| match named.eq_ignore_ascii_case(domain) {
+        true => Ok(()),
+        false => Err(Invalid::WebhookBody { topic: topic.into(), reason: format!("the body is about shop {named}") }),
+    };
     Ok(match topic {
         "orders/create" => Event::OrderCreated(order(read(topic, body)?)),
         "orders/cancelled" => Event::OrderCancelled(order(read(topic, body)?)),
@@ -86,12 +114,22 @@ fn event(topic: &str, body: &[u8]) -> Result<Event, Invalid> {
             Event::CustomerCreated { customer_id: customer.id, email: customer.email }
         }
         "refunds/create" => Event::RefundCreated { order_id: read::<RefundBody>(topic, body)?.order_id },
-        "app/uninstalled" => Event::AppUninstalled,
-        "customers/data_request" => {
-            Event::CustomerDataRequest { customer_id: read::<ComplianceBody>(topic, body)?.customer.id }
+        "app/uninstalled" => {
+            read::<UninstalledBody>(topic, body)?.myshopify_domain.map_or(Ok(()), |named| same_shop(&named))?;
+            Event::AppUninstalled { triggered_at: None }
         }
-        "customers/redact" => Event::CustomerRedact { customer_id: read::<ComplianceBody>(topic, body)?.customer.id },
-        "shop/redact" => Event::ShopRedact,
+        "customers/data_request" | "customers/redact" => {
+            let compliance: ComplianceBody = read(topic, body)?;
+            same_shop(&compliance.shop_domain)?;
+            match topic {
+                "customers/data_request" => Event::CustomerDataRequest { customer_id: compliance.customer.id },
+                _ => Event::CustomerRedact { customer_id: compliance.customer.id },
+            }
+        }
+        "shop/redact" => {
+            same_shop(&read::<ShopRedactBody>(topic, body)?.shop_domain)?;
+            Event::ShopRedact
+        }
         other => Event::Other(other.into()),
     })
 }

@@ -10,15 +10,17 @@ use std::time::Duration;
 
 use super::{now, Deps};
 use crate::domain::error::TallyError;
-use crate::domain::shop::{Access, Shop, ShopSecrets};
+use crate::domain::shop::{Access, Shop};
 use crate::shopify::{ShopifyClient, ShopifyError, TokenFuture, TokenSource};
 use crate::store::SharedToken;
 
 /// A token is renewed when it has less than a tenth of its life left, and at most this: no call starts
 /// with a token about to end.
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
-/// How long the Lambda fetching a token holds the lease; the others wait for it, at most this long.
+/// How long the Lambda fetching a token holds the lease, at most (it lets go as soon as it is done, or failed).
 const LEASE: Duration = Duration::from_secs(10);
+/// How long the others wait for it, at most: well within the shortest function's timeout (the webhooks' 5 s).
+const WAIT_AT_MOST: Duration = Duration::from_secs(3);
 const WAIT_STEP: Duration = Duration::from_millis(200);
 
 /// The tokens this Lambda knows, by shop.
@@ -50,9 +52,9 @@ pub fn shopify<'a>(deps: &'a Deps, shop: &'a Shop) -> ShopifyClient<'a> {
     deps.shopify.for_shop(shop, Box::new(ShopTokens { deps, shop }))
 }
 
-/// The shop's secrets, or `SERVICE_UNAVAILABLE` when the shop has none (it was never connected properly).
-pub async fn secrets(deps: &Deps, domain: &str) -> Result<ShopSecrets, TallyError> {
-    deps.store.shop_secrets(domain).await?.ok_or_else(|| TallyError::internal(format!("shop {domain} has no secrets")))
+/// The shop's client secret, if it has one (a shop never connected properly has none).
+pub async fn client_secret(deps: &Deps, domain: &str) -> Result<Option<String>, TallyError> {
+    deps.store.client_secret(domain).await
 }
 
 struct ShopTokens<'a> {
@@ -74,8 +76,8 @@ impl ShopTokens<'_> {
     /// A token that works, other than `rejected` if Shopify just refused that one.
     async fn current(&self, rejected: Option<&str>) -> Result<String, TallyError> {
         let Access::ClientCredentials { client_id } = &self.shop.access else {
-            let secrets = secrets(self.deps, &self.shop.domain).await?;
-            return secrets.static_token.ok_or_else(|| TallyError::internal("a static-token shop has no token"));
+            let token = self.deps.store.static_token(&self.shop.domain).await?;
+            return token.ok_or_else(|| TallyError::internal("a static-token shop has no token"));
         };
         let (domain, cache) = (&self.shop.domain, &self.deps.tokens);
         let usable = |t: &SharedToken| Some(t.token.as_str()) != rejected && t.renew_after > now();
@@ -84,14 +86,22 @@ impl ShopTokens<'_> {
         }
         cache.forget(domain);
         let store = &self.deps.store;
-        for _ in 0..(LEASE.as_millis() / WAIT_STEP.as_millis()) {
+        for _ in 0..(WAIT_AT_MOST.as_millis() / WAIT_STEP.as_millis()) {
             let shared = store.shared_token(domain).await?;
             if let Some(shared) = shared.clone().filter(usable) {
                 cache.put(domain, &shared);
                 return Ok(shared.token);
             }
-            if store.lease_token(domain, now(), now() + LEASE).await? {
-                let fetched = self.fetch(client_id).await?;
+            let lease = now() + LEASE;
+            if store.lease_token(domain, now(), lease).await? {
+                let fetched = match self.fetch(client_id).await {
+                    Ok(fetched) => fetched,
+                    Err(e) => {
+                        // The next caller tries for itself rather than wait out a lease nobody is using.
+                        store.release_token_lease(domain, lease).await?;
+                        return Err(e);
+                    }
+                };
                 store.share_token(domain, &fetched).await?;
                 cache.put(domain, &fetched);
                 return Ok(fetched.token);
@@ -102,11 +112,13 @@ impl ShopTokens<'_> {
             }
             tokio::time::sleep(WAIT_STEP).await;
         }
-        Err(TallyError::internal("no token: another Lambda held the lease too long"))
+        Err(TallyError::internal("no token: another Lambda is still fetching it"))
     }
 
     async fn fetch(&self, client_id: &str) -> Result<SharedToken, TallyError> {
-        let secret = secrets(self.deps, &self.shop.domain).await?.client_secret;
+        let secret = client_secret(self.deps, &self.shop.domain)
+            .await?
+            .ok_or_else(|| TallyError::internal(format!("shop {} has no client secret", self.shop.domain)))?;
         let fetched = self.deps.shopify.fetch_token(&self.shop.admin_url, client_id, &secret).await.map_err(|e| {
             tracing::error!(shop = %self.shop.domain, error = %e, "could not obtain an Admin API token");
             TallyError::internal(e)

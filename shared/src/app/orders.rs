@@ -28,9 +28,9 @@ pub async fn created(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderOut
             crash_point("mid-order");
         }
     }
-    // A cancellation that arrived first found nothing to give back: do it now.
+    // A cancellation or full refund that arrived first found nothing to give back: do it now.
     let refunded = match deps.store.is_order_cancelled(&shop.domain, order.id).await? {
-        true => refund_rewards(deps, shop, order, "cancelled").await?,
+        true => refund_rewards(deps, shop, order, "cancelled or refunded").await?,
         false => 0,
     };
     Ok(OrderOutcome { order_id: order.id, rewards_used: used, rewards_refunded: refunded })
@@ -88,7 +88,8 @@ pub async fn cancelled(deps: &Deps, shop: &Shop, order: &Order) -> Result<OrderO
 
 /// An order was refunded (`refunds/create`): Shopify is asked how the order stands, and only a full refund
 /// gives back, once, the points of the rewards the order used (if the shop says so, as for a cancelled
-/// order). A partial refund gives nothing back: the order kept its discount.
+/// order, and as late: an `orders/create` handled after it gives them back then). A partial refund gives
+/// nothing back: the order kept its discount.
 pub async fn refunded(
     deps: &Deps,
     shop: &Shop,
@@ -105,6 +106,8 @@ pub async fn refunded(
         return Ok(None);
     }
     let order = Order { id: order_id, name: state.name, codes: state.codes };
+    // Recorded first, as a cancellation is, so that an `orders/create` handled after this gives back too.
+    deps.store.mark_order_cancelled(&shop.domain, order_id, now()).await?;
     let refunded = refund_rewards(deps, shop, &order, "refunded").await?;
     Ok(Some(OrderOutcome { order_id, rewards_used: 0, rewards_refunded: refunded }))
 }

@@ -28,6 +28,9 @@ pub struct Connected {
     pub subscribed: Vec<String>,
     /// The topics that were subscribed already.
     pub already: Vec<String>,
+    /// Subscriptions to these topics at other URLs (an earlier stack's, say), left as they are: each of
+    /// their events reaches that URL too.
+    pub elsewhere: Vec<(String, String)>,
 }
 
 /// Connects `shop`, a Dev Dashboard app with `secrets`. The credentials are proved first (a token is
@@ -51,10 +54,12 @@ pub async fn connect(
     access::forget(deps, &shop.domain);
     // The token that proved the credentials serves the calls that follow.
     deps.store.share_token(&shop.domain, &access::shared(token)).await?;
-    let (mut subscribed, mut already) = (Vec::new(), Vec::new());
+    let (mut subscribed, mut already, mut elsewhere) = (Vec::new(), Vec::new(), Vec::new());
     if let Some(url) = webhook_url {
         let shopify = access::shopify(deps, shop);
         let existing = shopify.webhook_subscriptions().await.map_err(super::shopify_down)?;
+        let others = existing.iter().filter(|(t, uri)| TOPICS.contains(&t.as_str()) && uri != url);
+        elsewhere.extend(others.cloned());
         for topic in TOPICS {
             if existing.iter().any(|(t, uri)| t == topic && uri == url) {
                 already.push(topic.to_string());
@@ -65,13 +70,13 @@ pub async fn connect(
         }
     }
     tracing::info!(shop = %shop.domain, new, subscribed = subscribed.len(), "shop connected");
-    Ok(Connected { new, subscribed, already })
+    Ok(Connected { new, subscribed, already, elsewhere })
 }
 
 /// Replaces a Dev Dashboard app's client secret, once Shopify accepts it.
 pub async fn rotate_secret(deps: &Deps, domain: &str, client_secret: &str) -> Result<(), TallyError> {
     let shop = deps.store.get_shop(domain).await?.ok_or_else(|| TallyError::ShopNotFound(domain.into()))?;
-    let mut secrets = access::secrets(deps, domain).await?;
+    let mut secrets = deps.store.shop_secrets(domain).await?.ok_or_else(|| TallyError::internal("no secrets"))?;
     if let Access::ClientCredentials { client_id } = &shop.access {
         let tried = deps.shopify.fetch_token(&shop.admin_url, client_id, client_secret).await;
         tried.map_err(|e| match e {

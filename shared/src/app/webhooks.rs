@@ -10,7 +10,8 @@ use super::{privacy, shops};
 use crate::domain::customer::{Enrolled, Enrollment, EnrollmentError};
 use crate::domain::error::{Invalid, TallyError};
 use crate::domain::order::Order;
-use crate::domain::shop::Shop;
+use crate::domain::shop::{Shop, ShopStatus};
+use crate::domain::Time;
 
 /// What a delivery says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,10 @@ pub enum Event {
     RefundCreated {
         order_id: u64,
     },
-    AppUninstalled,
+    /// When Shopify says the uninstall happened (`X-Shopify-Triggered-At`), if it says.
+    AppUninstalled {
+        triggered_at: Option<Time>,
+    },
     /// Compliance: a customer asked what is held about them.
     CustomerDataRequest {
         customer_id: u64,
@@ -119,7 +123,13 @@ async fn dispatch(deps: &Deps, shop: &Shop, event: Event, deadline: Option<Insta
         Event::RefundCreated { order_id } => {
             Handled::RefundCreated(orders::refunded(deps, shop, order_id, deadline).await?)
         }
-        Event::AppUninstalled => {
+        // An uninstall from before the shop was connected again is an old one, delivered late (a retry):
+        // the shop stays connected.
+        Event::AppUninstalled { triggered_at: Some(at) } if at < shop.connected_at => {
+            tracing::warn!(triggered_at = %at, "an uninstall from before the shop was connected again; ignored");
+            Handled::Ignored("app/uninstalled from before the last connect".into())
+        }
+        Event::AppUninstalled { .. } => {
             shops::uninstalled(deps, shop).await?;
             Handled::Uninstalled
         }
@@ -128,6 +138,11 @@ async fn dispatch(deps: &Deps, shop: &Shop, event: Event, deadline: Option<Insta
         }
         Event::CustomerRedact { customer_id } => {
             Handled::CustomerRedacted { found: privacy::redact_customer(deps, shop, customer_id).await? }
+        }
+        // Shopify asks 48 hours after an uninstall; a shop that is connected (again) is not erased.
+        Event::ShopRedact if shop.status != ShopStatus::Uninstalled => {
+            tracing::warn!("shop/redact for a shop whose app is installed; nothing erased");
+            Handled::Ignored("shop/redact while the app is installed".into())
         }
         Event::ShopRedact => match privacy::redact_shop(deps, shop, deadline).await? {
             true => Handled::ShopRedacted { done: true },

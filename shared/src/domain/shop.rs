@@ -14,6 +14,9 @@ pub struct Shop {
     pub code_prefix: String,
     pub settings: ShopSettings,
     pub created_at: Time,
+    /// When the app was last connected (created, or connected again after an uninstall): an uninstall
+    /// Shopify triggered before this is an old one, delivered late.
+    pub connected_at: Time,
 }
 
 /// How Tally obtains the shop's Admin API tokens.
@@ -115,6 +118,7 @@ impl Shop {
             code_prefix: "TALLY-".into(),
             settings: ShopSettings::default(),
             created_at,
+            connected_at: created_at,
         })
     }
 

@@ -24,6 +24,12 @@ pub fn secrets(domain: &str) -> Key {
     (format!("{SECRETS_PARTITION}{domain}"), "SECRET".into())
 }
 
+/// A legacy app's static Admin API token: with the tokens, since it is one, so that the functions that only
+/// verify signatures (which read `SECRET#`) cannot read it.
+pub fn static_token(domain: &str) -> Key {
+    (format!("{TOKEN_PARTITION}{domain}"), "STATIC".into())
+}
+
 /// The shop's current Admin API token, shared by every Lambda.
 pub fn token(domain: &str) -> Key {
     (format!("{TOKEN_PARTITION}{domain}"), "TOKEN".into())

@@ -21,7 +21,15 @@ impl Store {
     /// Every shop connected to Tally.
     pub async fn list_shops(&self) -> Result<Vec<Shop>, TallyError> {
         let items = self.query_listing(keys::SHOPS.into(), SortKey::Any).await?;
-        items.into_iter().map(|item| from_item::<ShopRecord>(item).map(Shop::from)).collect()
+        // One shop's unreadable item must not stop the jobs for every other shop: it is logged and left.
+        let readable = items.into_iter().filter_map(|item| match from_item::<ShopRecord>(item) {
+            Ok(record) => Some(Shop::from(record)),
+            Err(e) => {
+                tracing::error!(error = %e, "a shop's item cannot be read; it is left out");
+                None
+            }
+        });
+        Ok(readable.collect())
     }
 
     /// The ids of the shop's customers, ever enrolled.

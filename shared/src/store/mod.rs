@@ -11,6 +11,7 @@ mod jobs;
 pub mod keys;
 mod listings;
 mod markers;
+mod migrations;
 mod privacy;
 pub mod records;
 mod refunds;

@@ -86,7 +86,7 @@ impl Store {
             }
             doomed.push(key_of(item));
         }
-        doomed.extend([keys::secrets(domain), keys::token(domain)]);
+        doomed.extend([keys::secrets(domain), keys::token(domain), keys::static_token(domain)]);
         self.delete_all(doomed).await
     }
 

@@ -1,11 +1,12 @@
 //! Shops and their API keys.
 
-use aws_sdk_dynamodb::types::{Delete, Put};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put};
 
 use super::errors::{internal, Conditional};
 use super::records::shop::{
-    ApiKeyRecord, SecretsRecord, SettingsRecord, ShopKeyRecord, ShopRecord, ACCESS, ADMIN_URL, CLIENT_ID, CODE_PREFIX,
-    CURRENCY, KEY_SHOP, SETTINGS, STATUS, UNINSTALLED_AT,
+    ApiKeyRecord, SecretsRecord, SettingsRecord, ShopKeyRecord, ShopRecord, StaticTokenRecord, ACCESS, ADMIN_URL,
+    CLIENT_ID, CODE_PREFIX, CONNECTED_AT, CURRENCY, KEY_SHOP, LEGACY_ACCESS_TOKEN, LEGACY_CLIENT_SECRET, SETTINGS,
+    STATUS, UNINSTALLED_AT,
 };
 use super::records::{from_item, listed, rfc3339, text, to_item, PK, SK};
 use super::transaction::{Part, Transaction, TxError};
@@ -24,7 +25,7 @@ impl Store {
             listed(to_item(&ShopRecord::from(shop), keys::shop(&shop.domain))?, keys::shop_listing(&shop.domain));
         let mut transaction = Transaction::new();
         transaction.put_new(&self.table, Part::Shop, item)?;
-        transaction.put(Part::Secrets, self.secrets_put(&shop.domain, secrets)?);
+        self.secrets_puts(&mut transaction, &shop.domain, secrets)?;
         match transaction.commit(&self.client).await {
             Ok(()) => Ok(()),
             Err(TxError::Cancelled(why)) if why.refused(Part::Shop) => Err(TallyError::ShopExists(shop.domain.clone())),
@@ -55,6 +56,11 @@ impl Store {
             .expression_attribute_names("#adminUrl", ADMIN_URL.name())
             .expression_attribute_names("#codePrefix", CODE_PREFIX.name())
             .expression_attribute_names("#uninstalledAt", UNINSTALLED_AT.name())
+            // Secrets a shop saved before they had items of their own kept in its item leave it.
+            .expression_attribute_names("#legacyToken", LEGACY_ACCESS_TOKEN.name())
+            .expression_attribute_names("#legacySecret", LEGACY_CLIENT_SECRET.name())
+            .expression_attribute_names("#connectedAt", CONNECTED_AT.name())
+            .expression_attribute_values(":connectedAt", text(rfc3339(shop.connected_at)))
             .expression_attribute_values(":access", access)
             .expression_attribute_values(":status", text(ShopStatus::Active.as_str()))
             .expression_attribute_values(":currency", text(&shop.currency))
@@ -62,9 +68,9 @@ impl Store {
             .expression_attribute_values(":codePrefix", text(&shop.code_prefix));
         update = match &record.client_id {
             Some(id) => update
-                .update_expression("SET #access = :access, #clientId = :clientId, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix REMOVE #uninstalledAt")
+                .update_expression("SET #access = :access, #clientId = :clientId, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix, #connectedAt = :connectedAt REMOVE #uninstalledAt, #legacyToken, #legacySecret")
                 .expression_attribute_values(":clientId", text(id)),
-            None => update.update_expression("SET #access = :access, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix REMOVE #clientId, #uninstalledAt"),
+            None => update.update_expression("SET #access = :access, #status = :status, #currency = :currency, #adminUrl = :adminUrl, #codePrefix = :codePrefix, #connectedAt = :connectedAt REMOVE #clientId, #uninstalledAt, #legacyToken, #legacySecret"),
         };
         update.send().await.map_err(internal)?;
         self.put_secrets(&shop.domain, secrets).await?;
@@ -72,24 +78,62 @@ impl Store {
         Ok(false)
     }
 
-    /// The shop's secrets.
+    /// The shop's secrets: its client secret and, for a legacy app, its static token (two items, since not
+    /// every function may read both).
     pub async fn shop_secrets(&self, domain: &str) -> Result<Option<ShopSecrets>, TallyError> {
-        Ok(self.get::<SecretsRecord>(keys::secrets(domain)).await?.map(ShopSecrets::from))
+        let Some(client_secret) = self.client_secret(domain).await? else { return Ok(None) };
+        let static_token = self.static_token(domain).await?;
+        Ok(Some(ShopSecrets { client_secret, static_token }))
     }
 
-    /// Replaces the shop's secrets (a rotated client secret); its cached token is forgotten.
+    /// The app's client secret, which verifies webhooks and App Proxy requests.
+    pub async fn client_secret(&self, domain: &str) -> Result<Option<String>, TallyError> {
+        Ok(self.get::<SecretsRecord>(keys::secrets(domain)).await?.map(|r| r.client_secret))
+    }
+
+    /// A legacy app's static Admin API token.
+    pub async fn static_token(&self, domain: &str) -> Result<Option<String>, TallyError> {
+        Ok(self.get::<StaticTokenRecord>(keys::static_token(domain)).await?.map(|r| r.static_token))
+    }
+
+    /// Replaces the shop's secrets (a rotated client secret; a legacy token, or none).
     pub async fn put_secrets(&self, domain: &str, secrets: &ShopSecrets) -> Result<(), TallyError> {
-        let put = self.secrets_put(domain, secrets)?;
-        self.client.put_item().table_name(&self.table).set_item(Some(put.item)).send().await.map_err(internal)?;
+        let mut transaction = Transaction::new();
+        self.secrets_puts(&mut transaction, domain, secrets)?;
+        if secrets.static_token.is_none() {
+            let (pk, sk) = keys::static_token(domain);
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK.name(), AttributeValue::S(pk))
+                .key(SK.name(), AttributeValue::S(sk))
+                .build()
+                .map_err(TallyError::internal)?;
+            transaction.delete(Part::StaticToken, delete);
+        }
+        transaction.commit(&self.client).await.map_err(|e| match e {
+            TxError::Cancelled(_) => TallyError::Busy,
+            TxError::Failed(e) => e,
+        })
+    }
+
+    /// The puts of the shop's secrets items, into `transaction`.
+    fn secrets_puts(
+        &self,
+        transaction: &mut Transaction,
+        domain: &str,
+        secrets: &ShopSecrets,
+    ) -> Result<(), TallyError> {
+        let client_secret = SecretsRecord { client_secret: secrets.client_secret.clone() };
+        transaction.put(Part::Secrets, self.put(to_item(&client_secret, keys::secrets(domain))?)?);
+        if let Some(token) = &secrets.static_token {
+            let token = StaticTokenRecord { static_token: token.clone() };
+            transaction.put(Part::StaticToken, self.put(to_item(&token, keys::static_token(domain))?)?);
+        }
         Ok(())
     }
 
-    fn secrets_put(&self, domain: &str, secrets: &ShopSecrets) -> Result<Put, TallyError> {
-        Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&SecretsRecord::from(secrets), keys::secrets(domain))?))
-            .build()
-            .map_err(TallyError::internal)
+    fn put(&self, item: super::records::Item) -> Result<Put, TallyError> {
+        Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(TallyError::internal)
     }
 
     /// The app was uninstalled from the shop (or installed again).

@@ -47,6 +47,19 @@ impl Store {
         written(result)
     }
 
+    /// Lets go of the lease taken until `until`, if it is still this one's (a fetch that failed).
+    pub async fn release_token_lease(&self, domain: &str, until: Time) -> Result<(), TallyError> {
+        let result = self
+            .update_item(keys::token(domain))
+            .condition_expression("#lease = :until")
+            .update_expression("REMOVE #lease")
+            .expression_attribute_names("#lease", LEASE_UNTIL.name())
+            .expression_attribute_values(":until", text(rfc3339(until)))
+            .send()
+            .await;
+        written(result).map(|_| ())
+    }
+
     /// Keeps a fetched token for every Lambda, and lets the lease go.
     pub async fn share_token(&self, domain: &str, token: &SharedToken) -> Result<(), TallyError> {
         self.update_item(keys::token(domain))

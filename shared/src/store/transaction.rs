@@ -32,8 +32,10 @@ pub(crate) enum Part {
     /// An API key's item.
     Key,
     Shop,
-    /// The shop's secrets.
+    /// The shop's client secret.
     Secrets,
+    /// A legacy shop's static token.
+    StaticToken,
 }
 
 /// A transaction being built: named items, written all or nothing.

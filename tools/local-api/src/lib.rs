@@ -171,7 +171,8 @@ mod tests {
     fn only_the_functions_that_need_them_can_read_secrets() {
         let template = include_str!("../../../template.yaml");
         let mut denied: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-        let (mut current, mut listing) = (None, false);
+        // The statement being read: its effect and whether it covers every DynamoDB action.
+        let (mut current, mut listing, mut denies_all) = (None, false, false);
         for line in template.lines() {
             if line.starts_with("  ") && !line.starts_with("   ") && !line.trim().is_empty() {
                 current = line.trim().strip_suffix("Function:").filter(|n| !n.is_empty());
@@ -180,8 +181,12 @@ mod tests {
                 continue;
             }
             let (Some(function), item) = (current, line.trim()) else { continue };
-            if item == "dynamodb:LeadingKeys:" {
-                listing = true;
+            if let Some(effect) = item.strip_prefix("- Effect: ") {
+                denies_all = effect == "Deny";
+            } else if item.starts_with("Action:") {
+                denies_all &= item == "Action: \"dynamodb:*\"";
+            } else if item == "dynamodb:LeadingKeys:" {
+                listing = denies_all;
             } else if let Some(prefix) = item.strip_prefix("- \"").filter(|_| listing) {
                 denied.entry(function).or_default().push(prefix.trim_end_matches('"'));
             } else {

@@ -177,23 +177,34 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 }
 
 /// `GET /shops/{domain}/account/login`: who to be, for a storefront with no real accounts.
-pub async fn login(Path(domain): Path<String>) -> Html<String> {
+pub async fn login(State(emulator): State<Arc<Emulator>>, Path(domain): Path<String>) -> Response {
+    let Some(domain) = known(&emulator, &domain) else { return StatusCode::NOT_FOUND.into_response() };
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title></head>
 <body style="font: 16px/1.5 system-ui, sans-serif; margin: 2rem"><h1>Log in</h1>
 <form action="/shops/{domain}/storefront" method="get"><label>Customer id <input name="customer" inputmode="numeric" required></label>
 <button>Log in</button></form></body></html>"#
     ))
+    .into_response()
+}
+
+/// The shop's domain, if the emulator knows it (and so it is safe to write into a page).
+fn known(emulator: &Emulator, domain: &str) -> Option<String> {
+    let domain = domain.to_lowercase();
+    let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+    state.shops.contains_key(&domain).then_some(domain)
 }
 
 /// `GET /shops/{domain}/discount/{code}`: Shopify keeps the code for checkout; the emulator says so.
-pub async fn discount(Path((domain, code)): Path<(String, String)>) -> Html<String> {
+pub async fn discount(State(emulator): State<Arc<Emulator>>, Path((domain, code)): Path<(String, String)>) -> Response {
+    let Some(domain) = known(&emulator, &domain) else { return StatusCode::NOT_FOUND.into_response() };
     let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Discount</title></head>
 <body style="font: 16px/1.5 system-ui, sans-serif; margin: 2rem"><p>The discount code <strong>{code}</strong> will be
 applied at checkout.</p><p><a href="/shops/{domain}/storefront">Back to the store</a></p></body></html>"#
     ))
+    .into_response()
 }
 
 /// `/shops/{domain}/apps/tally/{*path}`: the App Proxy. The request goes to `{proxy url}/{path}` with the
@@ -230,7 +241,12 @@ pub async fn proxy(
     let signature = sign(&target.secret, &params);
     params.push(("signature".to_string(), signature));
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
-    let url = format!("{}/{}?{query}", target.url.trim_end_matches('/'), path);
+    // The path as the shopper sent it, each segment encoded again: an encoded `/` or `?` stays in its segment.
+    let path: Vec<String> = path
+        .split('/')
+        .map(|segment| form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20"))
+        .collect();
+    let url = format!("{}/{}?{query}", target.url.trim_end_matches('/'), path.join("/"));
     let mut request = emulator.http.request(method, url).timeout(Duration::from_secs(20)).body(body);
     for (name, value) in headers.iter().filter(|(name, _)| !DROPPED_HEADERS.contains(name)) {
         request = request.header(name, value);

@@ -42,6 +42,10 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Shop(ShopCommand::Create(shop)) => create_shop(&deps, shop).await?,
         Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,
+        Command::Shop(ShopCommand::MigrateSecrets) => {
+            let moved = store.move_legacy_secrets().await.map_err(describe)?;
+            eprintln!("secrets moved to their own items: {} shop(s) {}", moved.len(), moved.join(" "));
+        }
         Command::Shop(ShopCommand::List) => {
             let shops = store.list_shops().await.map_err(describe)?;
             let shops: Vec<_> = shops
@@ -92,6 +96,9 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
 }
 
 async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
+    if args.access_token == "-" && args.client_secret == "-" {
+        return Err("only one secret can come from standard input; give the other in its environment variable".into());
+    }
     let token = secret(args.access_token)?;
     let secrets = ShopSecrets::new(&secret(args.client_secret)?, Some(&token)).map_err(|e| e.to_string())?;
     let shop = shop(&args.domain, Access::StaticToken, &args.currency, &args.code_prefix, args.admin_url.as_deref())?;
@@ -100,10 +107,15 @@ async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
     Ok(())
 }
 
+/// A shop connected again keeps its currency, code prefix and admin URL unless the flags change them.
 async fn connect_shop(deps: &Deps, args: ConnectShop) -> Result<(), String> {
     let secrets = ShopSecrets::new(&secret(args.client_secret)?, None).map_err(|e| e.to_string())?;
     let access = Access::ClientCredentials { client_id: args.client_id };
-    let shop = shop(&args.domain, access, &args.currency, &args.code_prefix, args.admin_url.as_deref())?;
+    let known = deps.store.get_shop(&args.domain.to_lowercase()).await.map_err(describe)?;
+    let currency = args.currency.or_else(|| known.as_ref().map(|s| s.currency.clone())).unwrap_or("USD".into());
+    let prefix = args.code_prefix.or_else(|| known.as_ref().map(|s| s.code_prefix.clone())).unwrap_or("TALLY-".into());
+    let admin_url = args.admin_url.or_else(|| known.as_ref().map(|s| s.admin_url.clone()));
+    let shop = shop(&args.domain, access, &currency, &prefix, admin_url.as_deref())?;
     let connected = shops::connect(deps, &shop, &secrets, args.webhook_url.as_deref()).await.map_err(describe)?;
     eprintln!("shop {} {}", shop.domain, if connected.new { "connected" } else { "connected again" });
     match args.webhook_url {
@@ -113,6 +125,9 @@ async fn connect_shop(deps: &Deps, args: ConnectShop) -> Result<(), String> {
             connected.already.len()
         ),
         None => eprintln!("webhooks: none subscribed (give --webhook-url, or declare them in shopify.app.toml)"),
+    }
+    for (topic, uri) in &connected.elsewhere {
+        eprintln!("warning: {topic} is also subscribed at {uri}; delete that subscription if nothing serves it");
     }
     Ok(())
 }

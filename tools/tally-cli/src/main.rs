@@ -88,6 +88,9 @@ enum ShopCommand {
     Settings(Settings),
     /// Every shop, with its currency and settings.
     List,
+    /// Moves the secrets of shops saved before secrets had items of their own out of the shops' items
+    /// (run once after upgrading; running it again does nothing).
+    MigrateSecrets,
 }
 
 /// A secret comes from its flag, its environment variable, or standard input when the flag is `-`.
@@ -100,17 +103,19 @@ pub struct ConnectShop {
     /// The app's client secret (or set TALLY_CLIENT_SECRET; `-` reads it from standard input).
     #[arg(long, env = "TALLY_CLIENT_SECRET", hide_env_values = true)]
     client_secret: String,
-    #[arg(long, default_value = "USD")]
-    currency: String,
-    /// The base to which `/admin/...` is appended (`https://DOMAIN` by default).
+    /// The shop's currency (USD for a new shop; a shop connected again keeps its own unless given).
+    #[arg(long)]
+    currency: Option<String>,
+    /// The base to which `/admin/...` is appended (`https://DOMAIN` for a new shop; kept unless given).
     #[arg(long)]
     admin_url: Option<String>,
     /// Where Shopify sends the webhooks: the deployed API's `/webhooks/shopify`. Without it, none are
     /// subscribed (shopify.app.toml may declare them instead).
     #[arg(long)]
     webhook_url: Option<String>,
-    #[arg(long, default_value = "TALLY-")]
-    code_prefix: String,
+    /// What the shop's codes start with (TALLY- for a new shop; kept unless given).
+    #[arg(long)]
+    code_prefix: Option<String>,
 }
 
 /// A secret comes from its flag, its environment variable, or standard input when the flag is `-`.

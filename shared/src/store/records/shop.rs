@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Attribute;
-use crate::domain::shop::{Access, Shop, ShopSecrets, ShopSettings, ShopStatus};
+use crate::domain::shop::{Access, Shop, ShopSettings, ShopStatus};
 use crate::domain::{vocabulary, Time};
 
 pub const SETTINGS: Attribute = Attribute("settings");
@@ -14,6 +14,10 @@ pub const CURRENCY: Attribute = Attribute("currency");
 pub const ADMIN_URL: Attribute = Attribute("adminUrl");
 pub const CODE_PREFIX: Attribute = Attribute("codePrefix");
 pub const UNINSTALLED_AT: Attribute = Attribute("uninstalledAt");
+pub const CONNECTED_AT: Attribute = Attribute("connectedAt");
+/// Where shops saved before secrets had items of their own kept them (`store::migrations` moves them).
+pub const LEGACY_ACCESS_TOKEN: Attribute = Attribute("accessToken");
+pub const LEGACY_CLIENT_SECRET: Attribute = Attribute("clientSecret");
 /// The shop's rule counter: rule ids count up per shop.
 pub const LAST_RULE_ID: Attribute = Attribute("lastRuleId");
 
@@ -28,6 +32,8 @@ vocabulary! {
 #[serde(rename_all = "camelCase")]
 pub struct ShopRecord {
     pub domain: String,
+    /// Absent from shops saved before apps connected by client credentials: those had static tokens.
+    #[serde(default = "static_token")]
     pub access: AccessWord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -42,6 +48,9 @@ pub struct ShopRecord {
     pub settings: SettingsRecord,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Time,
+    /// Absent from shops saved before it was kept: those were connected when created.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub connected_at: Option<Time>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -106,17 +115,38 @@ fn active() -> ShopStatus {
     ShopStatus::Active
 }
 
-/// The shop's secrets, in an item of their own (`keys::secrets`) that only the functions calling Shopify
+/// The secrets a shop's item held before secrets had items of their own, if it still holds them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacySecretsRecord {
+    pub domain: String,
+    pub access_token: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+fn static_token() -> AccessWord {
+    AccessWord::StaticToken
+}
+
+/// The app's client secret, in an item of its own (`keys::secrets`) that only the functions calling Shopify
 /// or verifying signatures may read.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretsRecord {
     pub client_secret: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub static_token: Option<String>,
 }
 
 pub const CLIENT_SECRET: Attribute = Attribute("clientSecret");
+
+/// A legacy app's static Admin API token (`keys::static_token`), readable only by the functions that call
+/// Shopify.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaticTokenRecord {
+    pub static_token: String,
+}
+
+pub const STATIC_TOKEN: Attribute = Attribute("staticToken");
 
 /// The shop's current Admin API token from the client credentials grant, shared by every Lambda
 /// (`keys::token`), and the lease of the one refreshing it.
@@ -141,18 +171,6 @@ pub const VALID_UNTIL: Attribute = Attribute("validUntil");
 pub const RENEW_AFTER: Attribute = Attribute("renewAfter");
 pub const LEASE_UNTIL: Attribute = Attribute("leaseUntil");
 
-impl From<&ShopSecrets> for SecretsRecord {
-    fn from(s: &ShopSecrets) -> Self {
-        SecretsRecord { client_secret: s.client_secret.clone(), static_token: s.static_token.clone() }
-    }
-}
-
-impl From<SecretsRecord> for ShopSecrets {
-    fn from(r: SecretsRecord) -> Self {
-        ShopSecrets { client_secret: r.client_secret, static_token: r.static_token }
-    }
-}
-
 impl From<&Shop> for ShopRecord {
     fn from(s: &Shop) -> Self {
         let (access, client_id) = match &s.access {
@@ -170,6 +188,7 @@ impl From<&Shop> for ShopRecord {
             code_prefix: s.code_prefix.clone(),
             settings: SettingsRecord::from(&s.settings),
             created_at: s.created_at,
+            connected_at: Some(s.connected_at),
         }
     }
 }
@@ -189,6 +208,7 @@ impl From<ShopRecord> for Shop {
             code_prefix: r.code_prefix,
             settings: r.settings.into(),
             created_at: r.created_at,
+            connected_at: r.connected_at.unwrap_or(r.created_at),
         }
     }
 }
@@ -202,15 +222,16 @@ mod tests {
         let shop = Shop::new("s.myshopify.com", crate::domain::shop::Access::StaticToken, Time::UNIX_EPOCH).unwrap();
         super::super::check::written_under(
             &ShopRecord::from(&shop),
-            &[SETTINGS, STATUS, ACCESS, CURRENCY, ADMIN_URL, CODE_PREFIX],
+            &[SETTINGS, STATUS, ACCESS, CURRENCY, ADMIN_URL, CODE_PREFIX, CONNECTED_AT],
         );
         let connected = Shop { access: Access::ClientCredentials { client_id: "id".into() }, ..shop.clone() };
         let mut record = ShopRecord::from(&connected);
         record.uninstalled_at = Some(Time::UNIX_EPOCH);
         super::super::check::written_under(&record, &[CLIENT_ID, UNINSTALLED_AT]);
         assert_eq!(Shop::from(ShopRecord::from(&connected)), connected);
-        let secrets = SecretsRecord { client_secret: "s".into(), static_token: None };
+        let secrets = SecretsRecord { client_secret: "s".into() };
         super::super::check::written_under(&secrets, &[CLIENT_SECRET]);
+        super::super::check::written_under(&StaticTokenRecord { static_token: "t".into() }, &[STATIC_TOKEN]);
         let token = TokenRecord {
             token: Some("t".into()),
             valid_until: Some(Time::UNIX_EPOCH),
@@ -220,6 +241,17 @@ mod tests {
         super::super::check::written_under(&token, &[TOKEN, VALID_UNTIL, RENEW_AFTER, LEASE_UNTIL]);
         let key = ApiKeyRecord { shop: shop.domain.clone(), created_at: Time::UNIX_EPOCH };
         super::super::check::written_under(&key, &[KEY_SHOP]);
+        let legacy = format!(
+            r#"{{"domain": "s", "{}": "shpat", "{}": "secret"}}"#,
+            LEGACY_ACCESS_TOKEN.name(),
+            LEGACY_CLIENT_SECRET.name()
+        );
+        let legacy: LegacySecretsRecord = serde_json::from_str(&legacy).unwrap();
+        assert_eq!((legacy.access_token.as_deref(), legacy.client_secret.as_deref()), (Some("shpat"), Some("secret")));
+        let old_shop = r#"{"domain": "s", "currency": "USD", "adminUrl": "https://s", "codePrefix": "T-",
+            "createdAt": "2026-01-01T00:00:00Z", "accessToken": "shpat", "clientSecret": "secret"}"#;
+        let old_shop: ShopRecord = serde_json::from_str(old_shop).expect("a shop saved before access was recorded");
+        assert_eq!(Shop::from(old_shop).access, Access::StaticToken);
         let missing: SettingsRecord = serde_json::from_str("{}").unwrap();
         assert_eq!(ShopSettings::from(missing), ShopSettings::default(), "settings never written are the defaults");
     }

@@ -38,11 +38,14 @@
     UNUSED: 'Ready to use', USED: 'Used', REFUNDED: 'Cancelled, points returned', EXPIRED: 'Expired',
     PENDING: 'Being created', FAILED: 'Not created, points returned'
   };
-  // Answers that leave a redemption's outcome open: its retry must carry the same key. After any other, the
-  // outcome is known (done, or refused with no points taken) and the next click is a new redemption.
-  var OPEN = ['NETWORK', 'REQUEST_IN_PROGRESS', 'TRY_AGAIN', 'SERVICE_UNAVAILABLE'];
+  // Whether a redemption's outcome is known: done (200), or refused by Tally with nothing taken (a 4xx with
+  // its code, or SHOPIFY_UNAVAILABLE). Anything else (no answer, a timeout on the way, a page that is not
+  // Tally's, 202, REQUEST_IN_PROGRESS, TRY_AGAIN) leaves it open, and the retry carries the same key.
   function settled(answer) {
-    return answer.status !== 202 && OPEN.indexOf(answer.body && answer.body.error && answer.body.error.code) < 0;
+    var code = answer.body && answer.body.error && answer.body.error.code;
+    if (answer.status === 200) return true;
+    if (answer.status >= 400 && answer.status < 500) return !!code && code !== 'REQUEST_IN_PROGRESS';
+    return code === 'SHOPIFY_UNAVAILABLE';
   }
   var lang = document.documentElement.lang || undefined;
 
@@ -77,7 +80,11 @@
   Widget.prototype.call = function (method, path, body, idempotencyKey) {
     var headers = { Accept: 'application/json' };
     if (body) headers['Content-Type'] = 'application/json';
-    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    // The key goes in the query too, which the app proxy signs and forwards whatever it does with headers.
+    if (idempotencyKey) {
+      headers['Idempotency-Key'] = idempotencyKey;
+      path += '?idempotency_key=' + encodeURIComponent(idempotencyKey);
+    }
     return fetch(this.proxy + '/api/' + path, {
       method: method, headers: headers, credentials: 'same-origin', body: body ? JSON.stringify(body) : undefined
     }).then(function (response) {
@@ -192,6 +199,11 @@
     this.root.classList.add('tally--busy');
     button.textContent = 'Redeeming…';
     this.say('Redeeming…');
+    var done = function () {
+      self.busy = false;
+      self.root.classList.remove('tally--busy');
+      button.textContent = 'Redeem';
+    };
     this.call('POST', 'redeem-points', body, this.attempt.key).then(function (answer) {
       if (settled(answer)) self.attempt = null;
       if (answer.status === 200) self.redeemed(answer.body);
@@ -199,10 +211,9 @@
       else self.error(answer);
       // The balance and options as they are now, whatever happened (an error leaves the message shown).
       return answer.status ? self.load() : null;
-    }).then(function () {
-      self.busy = false;
-      self.root.classList.remove('tally--busy');
-      button.textContent = 'Redeem';
+    }).then(done, function () {
+      done();
+      self.say(MESSAGES.SERVICE_UNAVAILABLE, true);
     });
   };
 

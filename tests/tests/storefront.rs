@@ -25,13 +25,16 @@ async fn option_button(browser: &Browser, name: &str) -> tally_tests::browser::E
     browser.find(&format!("[data-option]:nth-child({}) button", index + 1)).await
 }
 
-/// The layout shifts the page has had so far that no input caused (Cumulative Layout Shift).
-async fn layout_shift(browser: &Browser) -> f64 {
-    let script = "const done = arguments[arguments.length - 1]; let total = 0; \
-        new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; }) \
+/// The layout shifts the page has had so far that no input caused (Cumulative Layout Shift), and what moved.
+async fn layout_shift(browser: &Browser) -> (f64, Value) {
+    let script = "const done = arguments[arguments.length - 1]; let total = 0; const moved = []; \
+        const name = n => n && n.nodeType === 1 ? n.tagName.toLowerCase() + (n.className ? '.' + n.className : '') : String(n); \
+        new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) { total += e.value; \
+          for (const s of e.sources || []) moved.push({node: name(s.node), from: s.previousRect, to: s.currentRect, at: e.startTime}); } }) \
           .observe({type: 'layout-shift', buffered: true}); \
-        setTimeout(() => done(total), 300);";
-    browser.run_async(script, json!([])).await.as_f64().expect("a number")
+        setTimeout(() => done({total, moved: JSON.parse(JSON.stringify(moved))}), 300);";
+    let answer = browser.run_async(script, json!([])).await;
+    (answer["total"].as_f64().expect("a number"), answer["moved"].clone())
 }
 
 #[tokio::test]
@@ -55,9 +58,9 @@ async fn a_shopper_redeems_on_the_storefront() {
     assert!(platinum.contains("For Platinum members"), "{platinum}");
     let greyed = browser.run("return [...document.querySelectorAll('.tally__option--unavailable .tally__option-name')].map(e => e.textContent)", json!([])).await;
     assert_eq!(greyed, json!(["$25 off for Platinum members"]), "1001 can afford the rest");
-    let shift = layout_shift(&browser).await;
+    let (shift, moved) = layout_shift(&browser).await;
     println!("storefront: layout shift while the widget loaded: {shift:.4}");
-    assert!(shift < 0.01, "the page moved while the widget loaded: {shift}");
+    assert!(shift < 0.01, "the page moved while the widget loaded: {shift}: {moved:#}");
 
     // Redeem $5 off: the code, a Copy button, the checkout link, 2,000 points, announced.
     browser.click(&option_button(&browser, "$5 off").await).await;

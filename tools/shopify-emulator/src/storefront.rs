@@ -87,6 +87,9 @@ pub async fn page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rewards – {domain}</title>
 <style>
+  /* As themes do: the scrollbar's room kept, so the page does not move sideways when it grows past the window
+     while it is still arriving (that shift is the theme's, not the widget's). */
+  html {{ scrollbar-gutter: stable; }}
   body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f2937; background: #fafafa; }}
   header, footer {{ display: flex; justify-content: space-between; padding: 1rem 2rem; background: #fff;
     border-bottom: 1px solid #e5e7eb; }}

@@ -43,6 +43,8 @@ pub struct TestShop {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The body as sent, for what `Value` does not keep (a number's own digits: `5.00`).
+    pub text: String,
     pub retry_after: Option<u64>,
     pub replayed: bool,
 }
@@ -311,7 +313,7 @@ pub(crate) async fn reply_as(request: reqwest::RequestBuilder, path: Option<&str
     let text = response.text().await.expect("a body");
     record(&method, &path, status, &text);
     let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
-    Reply { status, body, retry_after, replayed }
+    Reply { status, body, text, retry_after, replayed }
 }
 
 /// With `CONTRACT_LOG` set to a folder, every response the tests see is written there, one JSON line

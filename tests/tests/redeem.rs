@@ -58,7 +58,7 @@ async fn every_reward_type_becomes_a_real_reward_in_shopify() {
     let reward = &first.body["reward"];
     assert_eq!(reward["status"], "UNUSED");
     assert_eq!(reward["pointsRedeemed"], 500);
-    assert_eq!(reward["amount"], "5.00");
+    assert_eq!(reward["amount"], json!(5.0));
     let code = reward["discountCode"].as_str().unwrap();
     assert!(code.starts_with("TEST-") && code[5..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
     for (rule, body) in [
@@ -91,7 +91,7 @@ async fn every_reward_type_becomes_a_real_reward_in_shopify() {
     assert_eq!(state["storeCredit"][0]["balance"], "10.00");
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(loyalty["availablePoints"], 5000 - 500 - 700 - 300 - 900 - 1000);
-    assert_eq!(loyalty["storeCreditBalance"], "10.00");
+    assert_eq!(loyalty["storeCreditBalance"], json!(10.0));
     let statuses: Vec<&str> =
         loyalty["rewards"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "UNUSED").count(), 4);

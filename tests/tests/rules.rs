@@ -43,7 +43,7 @@ async fn a_replaced_rule_keeps_its_id_and_prices_later_redemptions() {
     let after = redeem(&stack, &shop, rule).await;
     assert_eq!(after.status, 200, "{:?}", after.body);
     assert_eq!(after.body["reward"]["pointsRedeemed"], 800);
-    assert_eq!(after.body["reward"]["amount"], "8.00");
+    assert_eq!(after.body["reward"]["amount"], json!(8.0));
     assert_eq!(after.body["availablePoints"], 2000 - 500 - 800);
     let first = after.body["rewards"].as_array().unwrap().iter().find(|r| r["id"] == before.body["reward"]["id"]);
     assert_eq!(first.unwrap()["pointsRedeemed"], 500, "a reward already given keeps its price");

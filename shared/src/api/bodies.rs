@@ -1,10 +1,10 @@
 //! Request bodies as clients send them (camelCase JSON; unknown fields are refused), each turned into the
 //! typed command its use case takes.
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::money::Amount;
 use super::request::number;
 use crate::app::adjust::Adjustment;
 use crate::app::refund::{RefundCommand, DEFAULT_REASON};
@@ -112,9 +112,9 @@ pub struct RuleBody {
     reward_type: RewardType,
     points_cost: Value,
     #[serde(default)]
-    discount_value: Option<Decimal>,
+    discount_value: Option<Amount>,
     #[serde(default)]
-    minimum_subtotal: Option<Decimal>,
+    minimum_subtotal: Option<Amount>,
     #[serde(default)]
     expires_after_days: Option<u32>,
     #[serde(default)]
@@ -164,8 +164,8 @@ impl RuleBody {
             status: self.status,
             reward_type: self.reward_type,
             points_cost: number("pointsCost", &self.points_cost)?,
-            discount_value: self.discount_value,
-            minimum_subtotal: self.minimum_subtotal,
+            discount_value: self.discount_value.map(|a| a.0),
+            minimum_subtotal: self.minimum_subtotal.map(|a| a.0),
             expires_after_days: self.expires_after_days,
             variant_ids: self.variant_ids,
             combines_with: CombinesWith {

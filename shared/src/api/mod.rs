@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod endpoint;
 pub mod errors;
 pub mod jobs;
+pub mod money;
 pub mod portal;
 pub mod request;
 pub mod views;

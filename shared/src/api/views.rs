@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
-use super::cursor;
+use super::{cursor, money};
 use crate::app::orders::OrderOutcome;
 use crate::app::privacy::CustomerData;
 use crate::app::redeem::Redeemed;
@@ -30,7 +30,9 @@ pub struct LoyaltyView {
     pub reserved_points: i64,
     pub credited_points: i64,
     pub spent_points: i64,
+    #[serde(serialize_with = "money::write")]
     pub spent_amount: Decimal,
+    #[serde(serialize_with = "money::write")]
     pub store_credit_balance: Decimal,
     pub currency: String,
     pub current_vip_tier: Option<String>,
@@ -56,7 +58,9 @@ pub struct RewardView {
     pub status: RewardStatus,
     pub reward_type: RewardKind,
     pub discount_type: RewardType,
+    #[serde(serialize_with = "money::write_option")]
     pub discount_value: Option<Decimal>,
+    #[serde(serialize_with = "money::write_option")]
     pub amount: Option<Decimal>,
     pub currency: String,
     pub variant_id: Option<u64>,
@@ -96,9 +100,9 @@ pub struct RuleView {
     pub status: RuleStatus,
     pub reward_type: RewardType,
     pub points_cost: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "money::write_option")]
     pub discount_value: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "money::write_option")]
     pub minimum_subtotal: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_after_days: Option<u32>,

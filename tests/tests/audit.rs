@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use serde_json::json;
+use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward};
 use tally_shared::shopify::discount_input;
 use tally_tests::{dynamodb_endpoint, Stack};
@@ -26,7 +27,15 @@ async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
     // A discount with the shop's prefix is created in Shopify with no reward behind it.
     let record = stack.store.get_shop(&shop.domain).await.unwrap().unwrap();
     let rule = stack.store.get_rule(&shop.domain, rule).await.unwrap();
-    let stray = Reward::pending(&record, 31, &rule, None, DeductionMode::Immediate, tally_shared::app::now());
+    let stray = Reward::pending(
+        &record,
+        31,
+        &rule,
+        &Priced::at_cost(&rule),
+        None,
+        DeductionMode::Immediate,
+        tally_shared::app::now(),
+    );
     let stray_code = stray.discount_code.clone().unwrap();
     let discount = discount_input(&stray, &rule).unwrap();
     tally_shared::app::access::shopify(&stack.deps, &record).create_discount(&discount).await.unwrap();

@@ -6,6 +6,7 @@ use apollo_compiler::request::coerce_variable_values;
 use apollo_compiler::response::JsonMap;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
@@ -29,6 +30,7 @@ fn rule(kind: RewardType, value: Option<&str>) -> RedeemRule {
         status: RuleStatus::Active,
         reward_type: kind,
         points_cost: 100,
+        variable: None,
         discount_value: value.map(|v| v.parse().unwrap()),
         minimum_subtotal: Some("25.00".parse().unwrap()),
         expires_after_days: Some(30),
@@ -56,11 +58,13 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         (RewardType::FreeProduct, None),
     ] {
         let rule = rule(kind, value);
+        let priced = Priced { variant: Some(42), ..Priced::at_cost(&rule) };
         let reward = Reward::pending(
             &shop,
             7,
             &rule,
-            Some((42, Decimal::new(1999, 2))),
+            &priced,
+            Some(Decimal::new(1999, 2)),
             DeductionMode::Immediate,
             shop.created_at,
         );
@@ -70,10 +74,12 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         };
         check(name, document(name), json!({"input": input}));
     }
+    let credit_rule = rule(RewardType::StoreCredit, Some("10"));
     let credit = Reward::pending(
         &shop,
         7,
-        &rule(RewardType::StoreCredit, Some("10")),
+        &credit_rule,
+        &Priced::at_cost(&credit_rule),
         None,
         DeductionMode::Immediate,
         shop.created_at,

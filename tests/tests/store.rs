@@ -4,6 +4,7 @@ use tally_shared::api::errors::code;
 use tally_shared::app::now;
 use tally_shared::domain::customer::CustomerRef;
 use tally_shared::domain::customer::{Customer, CustomerStatus, Enrollment};
+use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward, RewardStatus};
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
@@ -28,6 +29,7 @@ async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
         status: RuleStatus::Active,
         reward_type: RewardType::FixedAmount,
         points_cost: 100,
+        variable: None,
         discount_value: Some("5".parse().unwrap()),
         minimum_subtotal: None,
         expires_after_days: None,
@@ -47,11 +49,13 @@ async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
     let (store, shop, rule) = setup(150).await;
     let stale = customer(&store, &shop).await;
     store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None, now()).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
+    let reward =
+        Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let refused = store.debit_for_reward(&shop.domain, stale.clone(), reward, "T-", None).await.unwrap_err();
     assert_eq!(code(&refused), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
     store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None, now()).await.unwrap();
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
+    let reward =
+        Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let (after, _) = store.debit_for_reward(&shop.domain, stale, reward, "T-", None).await.unwrap();
     assert_eq!(after.available_points, 0);
     assert_eq!(customer(&store, &shop).await.available_points, 0);
@@ -61,11 +65,12 @@ async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
 #[tokio::test]
 async fn a_code_in_use_is_never_given_twice() {
     let (store, shop, rule) = setup(300).await;
-    let first = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
+    let first = Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let code = first.discount_code.clone().unwrap();
     let (_, first) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, first, "T-", None).await.unwrap();
-    let mut second = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
+    let mut second =
+        Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     second.discount_code = Some(code.to_lowercase());
     let (_, second) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, second, "T-", None).await.unwrap();
@@ -78,7 +83,8 @@ async fn a_code_in_use_is_never_given_twice() {
 #[tokio::test]
 async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after() {
     let (store, shop, rule) = setup(100).await;
-    let reward = Reward::pending(&shop, CUSTOMER, &rule, None, DeductionMode::Immediate, now());
+    let reward =
+        Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let (_, reward) =
         store.debit_for_reward(&shop.domain, customer(&store, &shop).await, reward, "T-", None).await.unwrap();
     assert_eq!(customer(&store, &shop).await.available_points, 0);

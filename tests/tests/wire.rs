@@ -38,6 +38,10 @@ async fn money_goes_out_as_numbers_with_their_digits_and_comes_in_either_way() {
     }
     let loyalty = stack.get(&shop.key, &format!("/api/external/customer-loyalty?customerId={CUSTOMER}")).await;
     assert!(loyalty.text.contains(r#""storeCreditBalance":10.10"#), "{}", loyalty.text);
-    assert!(loyalty.text.contains(r#""amount":10.10"#) && loyalty.text.contains(r#""amount":5.0,"#), "{}", loyalty.text);
+    assert!(
+        loyalty.text.contains(r#""amount":10.10"#) && loyalty.text.contains(r#""amount":5.0,"#),
+        "{}",
+        loyalty.text
+    );
     assert!(!loyalty.text.contains(r#"":"10.10""#), "no money as a string: {}", loyalty.text);
 }

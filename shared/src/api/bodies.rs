@@ -13,7 +13,7 @@ use crate::domain::error::{Invalid, TallyError};
 use crate::domain::ledger::{Direction, MAX_REASON};
 use crate::domain::points::Points;
 use crate::domain::redemption::RedeemCommand;
-use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus};
+use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
 
 /// `POST /api/external/redeem-points`, and the portal's `POST /loyalty/cp/api/redeem-points` without a customer.
 #[derive(Debug, Deserialize)]
@@ -110,7 +110,10 @@ pub struct RuleBody {
     #[serde(default = "active")]
     status: RuleStatus,
     reward_type: RewardType,
-    points_cost: Value,
+    #[serde(default)]
+    points_cost: Option<Value>,
+    #[serde(default)]
+    variable: Option<VariableBody>,
     #[serde(default)]
     discount_value: Option<Amount>,
     #[serde(default)]
@@ -163,7 +166,8 @@ impl RuleBody {
             name: self.name,
             status: self.status,
             reward_type: self.reward_type,
-            points_cost: number("pointsCost", &self.points_cost)?,
+            points_cost: self.points_cost.map(|cost| number("pointsCost", &cost)).transpose()?,
+            variable: self.variable.map(VariableBody::draft).transpose()?,
             discount_value: self.discount_value.map(|a| a.0),
             minimum_subtotal: self.minimum_subtotal.map(|a| a.0),
             expires_after_days: self.expires_after_days,
@@ -174,6 +178,27 @@ impl RuleBody {
                 shipping_discounts: c.shipping_discounts,
             },
             vip_tier: self.vip_tier,
+        })
+    }
+}
+
+/// A variable rule's price: `{"pointsStep": 100, "valuePerStep": 1.00, "minPoints": 200, "maxPoints": 2000}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VariableBody {
+    points_step: Value,
+    value_per_step: Amount,
+    min_points: Value,
+    max_points: Value,
+}
+
+impl VariableBody {
+    fn draft(self) -> Result<VariableDraft, TallyError> {
+        Ok(VariableDraft {
+            points_step: number("variable.pointsStep", &self.points_step)?,
+            value_per_step: self.value_per_step.0,
+            min_points: number("variable.minPoints", &self.min_points)?,
+            max_points: number("variable.maxPoints", &self.max_points)?,
         })
     }
 }

@@ -7,6 +7,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::domain::error::TallyError;
+use crate::domain::rule::VariableCost;
 
 /// `Retry-After` on `409 REQUEST_IN_PROGRESS`. A live first request answers well within it; one whose
 /// Lambda died frees its key when its lock expires, and the retries that come before get 409 again.
@@ -16,6 +17,7 @@ pub fn status(err: &TallyError) -> u16 {
     use TallyError::*;
     match err {
         InvalidRequest(_)
+        | InvalidPoints(_)
         | InsufficientPoints { .. }
         | VariantRequired
         | CustomerNotEnrolled
@@ -40,6 +42,7 @@ pub fn code(err: &TallyError) -> &'static str {
     use TallyError::*;
     match err {
         InvalidRequest(_) => "INVALID_REQUEST",
+        InvalidPoints(_) => "INVALID_POINTS",
         InsufficientPoints { .. } => "INSUFFICIENT_POINTS",
         VariantRequired => "VARIANT_REQUIRED",
         VariantNotFound(_) => "VARIANT_NOT_FOUND",
@@ -68,10 +71,15 @@ pub fn code(err: &TallyError) -> &'static str {
     }
 }
 
-/// The short human message; Appstle's wording where its documentation names one.
-pub fn message(err: &TallyError) -> &'static str {
+/// The short human message; Appstle's wording where its documentation names one. Invalid points name the
+/// range a customer may choose from.
+pub fn message(err: &TallyError) -> std::borrow::Cow<'static, str> {
     use TallyError::*;
-    match err {
+    let text = match err {
+        InvalidPoints(range) => {
+            let VariableCost { points_step, min_points, max_points, .. } = range.cost;
+            return format!("Points must be a multiple of {points_step} from {min_points} to {max_points}").into();
+        }
         InvalidRequest(_) => "Invalid request",
         InsufficientPoints { .. } => "Insufficient points",
         VariantRequired => "Variant ID required",
@@ -99,7 +107,8 @@ pub fn message(err: &TallyError) -> &'static str {
         IdempotencyKeyReused => "Idempotency key reused",
         RequestInProgress => "Request in progress",
         Internal(_) => "Service temporarily unavailable",
-    }
+    };
+    text.into()
 }
 
 /// The detail shown to the client: never an SDK message or a source error.

@@ -99,7 +99,11 @@ pub struct RuleView {
     pub name: String,
     pub status: RuleStatus,
     pub reward_type: RewardType,
-    pub points_cost: i64,
+    /// A fixed rule's cost; a variable rule has `variable` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_cost: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variable: Option<VariableView>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "money::write_option")]
     pub discount_value: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "money::write_option")]
@@ -111,6 +115,17 @@ pub struct RuleView {
     pub combines_with: CombinesWithView,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vip_tier: Option<String>,
+}
+
+/// A variable rule's price, as a rule body gives it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableView {
+    pub points_step: i64,
+    #[serde(serialize_with = "money::write")]
+    pub value_per_step: Decimal,
+    pub min_points: i64,
+    pub max_points: i64,
 }
 
 /// A rule as a shopper sees it in the portal: whether they can take it now and, if not, the code a
@@ -205,7 +220,13 @@ impl From<RedeemRule> for RuleView {
             name: r.name,
             status: r.status,
             reward_type: r.reward_type,
-            points_cost: r.points_cost,
+            points_cost: r.variable.is_none().then_some(r.points_cost),
+            variable: r.variable.map(|v| VariableView {
+                points_step: v.points_step,
+                value_per_step: v.value_per_step,
+                min_points: v.min_points,
+                max_points: v.max_points,
+            }),
             discount_value: r.discount_value,
             minimum_subtotal: r.minimum_subtotal,
             expires_after_days: r.expires_after_days,

@@ -33,18 +33,18 @@ pub async fn redeem(
     let store = &deps.store;
     let rule = store.get_rule(&shop.domain, command.redeem_rule_id).await?;
     let customer = store.find_customer(&shop.domain, &command.customer).await?;
-    let (_, variant) = check(&rule, &customer, command)?;
+    let priced = check(&rule, &customer, command)?;
     let shopify = super::access::shopify(deps, shop).until(attempt.deadline);
-    let variant = match variant {
+    let variant_price = match priced.variant {
         Some(id) => match shopify.variant_price(id).await {
-            Ok(Some(price)) => Some((id, price)),
+            Ok(Some(price)) => Some(price),
             Ok(None) => return Err(TallyError::VariantNotFound(id)),
             Err(e) => return Err(Unavailable::VariantPrice(e.into()).into()),
         },
         None => None,
     };
     let mode = if command.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
-    let reward = Reward::pending(shop, customer.customer_id, &rule, variant, mode, now());
+    let reward = Reward::pending(shop, customer.customer_id, &rule, &priced, variant_price, mode, now());
     let claim = attempt.claim.as_ref();
     let (_, reward) = store.debit_for_reward(&shop.domain, customer, reward, &shop.code_prefix, claim).await?;
     tracing::info!(customer_id = reward.customer_id, rule_id = rule.id, reward_id = reward.id, "points taken");

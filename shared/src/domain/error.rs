@@ -6,7 +6,7 @@ use std::error::Error as StdError;
 use super::customer::{CustomerRef, CustomerRefError, EnrollmentError};
 use super::points::PointsError;
 use super::reward::NotRefundable;
-use super::rule::RuleError;
+use super::rule::{PointsOutOfRange, RuleError, RulePriceError};
 
 pub type Source = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -20,6 +20,9 @@ pub enum TallyError {
     VariantRequired,
     #[error("Variant {0} does not exist in the shop")]
     VariantNotFound(u64),
+    /// Points a variable rule does not sell.
+    #[error(transparent)]
+    InvalidPoints(#[from] PointsOutOfRange),
     #[error("The customer is not enrolled in the loyalty program")]
     CustomerNotEnrolled,
     #[error("Redemption rule {0} is not active")]
@@ -164,5 +167,14 @@ impl TallyError {
     /// Whether the outcome says "try again": nothing was settled, so a retry must be able to run.
     pub fn is_transient(&self) -> bool {
         matches!(self, TallyError::Internal(_) | TallyError::Busy | TallyError::RequestInProgress)
+    }
+}
+
+impl From<RulePriceError> for TallyError {
+    fn from(err: RulePriceError) -> Self {
+        match err {
+            RulePriceError::OutOfRange(range) => TallyError::InvalidPoints(range),
+            RulePriceError::NotTheCost { cost, points } => Invalid::PointsNotTheCost { cost, points }.into(),
+        }
     }
 }

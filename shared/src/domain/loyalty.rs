@@ -83,6 +83,7 @@ fn newest_first(rewards: &mut [Reward]) {
 mod tests {
     use super::*;
     use crate::domain::customer::Enrollment;
+    use crate::domain::redemption::Priced;
     use crate::domain::reward::DeductionMode;
     use crate::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
     use crate::domain::shop::Shop;
@@ -96,6 +97,7 @@ mod tests {
             status: RuleStatus::Active,
             reward_type: kind,
             points_cost: 10,
+            variable: None,
             discount_value: Some(Decimal::new(250, 2)),
             minimum_subtotal: None,
             expires_after_days: None,
@@ -104,7 +106,10 @@ mod tests {
             vip_tier: None,
         };
         let at = Time::from_unix_timestamp(at).unwrap();
-        Reward { status, ..Reward::pending(&shop, 1, &rule, None, DeductionMode::Immediate, at) }
+        Reward {
+            status,
+            ..Reward::pending(&shop, 1, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, at)
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What a redemption asks for, and the checks it must pass before any point moves.
 
+use rust_decimal::Decimal;
+
 use super::customer::{Customer, CustomerRef, CustomerStatus};
 use super::error::{Invalid, TallyError};
 use super::points::Points;
@@ -10,20 +12,32 @@ use super::rule::{RedeemRule, RewardType, RuleStatus};
 pub struct RedeemCommand {
     pub customer: CustomerRef,
     pub redeem_rule_id: u64,
-    /// What the customer expects to pay; it must be the rule's cost.
+    /// What the customer pays: a fixed rule's cost (optional), or their choice within a variable rule's range.
     pub points: Option<Points>,
     pub variant_id: Option<u64>,
     /// Reserve the points now, spend them when the order that uses the code arrives (Yotpo's option).
     pub delay_points_deduction: bool,
 }
 
+/// What a redemption that passed its checks will take and give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    pub points: i64,
+    /// The amount the reward is worth, where its rule has one (a variable rule's: the points' value).
+    pub value: Option<Decimal>,
+    /// The variant to give, for free products.
+    pub variant: Option<u64>,
+}
+
+impl Priced {
+    /// A fixed rule's reward at its cost, with no variant.
+    pub fn at_cost(rule: &RedeemRule) -> Priced {
+        Priced { points: rule.points_cost, value: rule.discount_value, variant: None }
+    }
+}
+
 /// Everything a redemption must satisfy before points move, in the order clients are told about them.
-/// Returns the cost in points and the variant to give, for free products.
-pub fn check(
-    rule: &RedeemRule,
-    customer: &Customer,
-    command: &RedeemCommand,
-) -> Result<(i64, Option<u64>), TallyError> {
+pub fn check(rule: &RedeemRule, customer: &Customer, command: &RedeemCommand) -> Result<Priced, TallyError> {
     if rule.status != RuleStatus::Active {
         return Err(TallyError::RuleInactive(rule.id));
     }
@@ -42,18 +56,11 @@ pub fn check(
     if command.delay_points_deduction && rule.reward_type == RewardType::StoreCredit {
         return Err(Invalid::DelayedStoreCredit.into());
     }
-    if let Some(points) = command.points.map(Points::get) {
-        if points != rule.points_cost {
-            return Err(Invalid::PointsNotTheCost { cost: rule.points_cost, points }.into());
-        }
+    let (points, value) = rule.price(command.points.map(Points::get))?;
+    if customer.available_points < points {
+        return Err(TallyError::InsufficientPoints { available: customer.available_points, required: points });
     }
-    if customer.available_points < rule.points_cost {
-        return Err(TallyError::InsufficientPoints {
-            available: customer.available_points,
-            required: rule.points_cost,
-        });
-    }
-    Ok((rule.points_cost, variant))
+    Ok(Priced { points, value, variant })
 }
 
 /// A rule reserved for a VIP tier is the tier's only (tiers compare without case).
@@ -147,6 +154,7 @@ mod tests {
             status: RuleStatus::Active,
             reward_type: kind,
             points_cost: 500,
+            variable: None,
             discount_value: None,
             minimum_subtotal: None,
             expires_after_days: None,
@@ -209,7 +217,7 @@ mod tests {
     fn a_redemption_that_passes_costs_the_rule_price() {
         let mut product = rule(RewardType::FreeProduct);
         product.variant_ids = vec![11, 12];
-        assert_eq!(check(&product, &customer(500), &command(Some(500), Some(12))).unwrap(), (500, Some(12)));
+        assert_eq!(check(&product, &customer(500), &command(Some(500), Some(12))).unwrap().variant, Some(12));
         let other = refused(check(&product, &customer(500), &command(None, Some(13))));
         assert!(matches!(other, TallyError::InvalidRequest(Invalid::VariantNotOffered { variant: 13, .. })));
         let mut platinum_only = rule(RewardType::FreeShipping);

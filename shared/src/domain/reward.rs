@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 
+use super::redemption::Priced;
 use super::rule::{RedeemRule, RewardType};
 use super::shop::Shop;
 use super::{ids, vocabulary, Time};
@@ -107,12 +108,14 @@ pub enum NotRefundable {
 }
 
 impl Reward {
-    /// A new reward for `rule`, waiting for Shopify, created `now`.
+    /// A new reward for `rule` at the price a redemption's checks gave, waiting for Shopify, created `now`.
+    /// `variant_price` is the price of `priced.variant`, for a free product.
     pub fn pending(
         shop: &Shop,
         customer_id: u64,
         rule: &RedeemRule,
-        variant: Option<(u64, Decimal)>,
+        priced: &Priced,
+        variant_price: Option<Decimal>,
         deduction_mode: DeductionMode,
         now: Time,
     ) -> Reward {
@@ -122,10 +125,12 @@ impl Reward {
             _ => (RewardKind::DiscountCode, Some(ids::discount_code(&shop.code_prefix))),
         };
         let amount = match rule.reward_type {
-            RewardType::FixedAmount | RewardType::StoreCredit => rule.discount_value,
-            RewardType::FreeProduct => variant.map(|(_, price)| price),
+            RewardType::FixedAmount | RewardType::StoreCredit => priced.value,
+            RewardType::FreeProduct => variant_price,
             RewardType::Percentage | RewardType::FreeShipping => None,
         };
+        // A variable rule's reward is worth what its points bought; a fixed rule's, the rule's value.
+        let discount_value = if rule.variable.is_some() { priced.value } else { rule.discount_value };
         Reward {
             id: ids::reward_id(),
             shop: shop.domain.clone(),
@@ -137,11 +142,11 @@ impl Reward {
             status: RewardStatus::Pending,
             reward_type,
             discount_type: rule.reward_type,
-            discount_value: rule.discount_value,
+            discount_value,
             amount,
             currency: shop.currency.clone(),
-            variant_id: variant.map(|(id, _)| id),
-            points_redeemed: rule.points_cost,
+            variant_id: priced.variant,
+            points_redeemed: priced.points,
             deduction_mode,
             points_returned: false,
             expire_date,
@@ -243,6 +248,7 @@ mod tests {
             status: RuleStatus::Active,
             reward_type: RewardType::FixedAmount,
             points_cost: 100,
+            variable: None,
             discount_value: Some(Decimal::new(500, 2)),
             minimum_subtotal: None,
             expires_after_days: None,
@@ -250,8 +256,15 @@ mod tests {
             combines_with: CombinesWith::default(),
             vip_tier: None,
         };
-        let mut reward =
-            Reward::pending(&shop, 1, &rule, None, DeductionMode::Immediate, datetime!(2026-11-01 0:00 UTC));
+        let mut reward = Reward::pending(
+            &shop,
+            1,
+            &rule,
+            &Priced::at_cost(&rule),
+            None,
+            DeductionMode::Immediate,
+            datetime!(2026-11-01 0:00 UTC),
+        );
         reward.status = status;
         reward.expire_date = expire_date;
         reward

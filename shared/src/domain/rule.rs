@@ -36,7 +36,10 @@ pub struct RedeemRule {
     pub name: String,
     pub status: RuleStatus,
     pub reward_type: RewardType,
+    /// What the rule costs; for a variable rule, the least it can cost (`variable.min_points`).
     pub points_cost: i64,
+    /// Set when the customer chooses how many points to spend.
+    pub variable: Option<VariableCost>,
     pub discount_value: Option<Decimal>,
     pub minimum_subtotal: Option<Decimal>,
     pub expires_after_days: Option<u32>,
@@ -46,13 +49,65 @@ pub struct RedeemRule {
     pub vip_tier: Option<String>,
 }
 
+/// A variable rule's price: any multiple of `points_step` from `min_points` to `max_points`, each step worth
+/// `value_per_step` (Appstle's and Yotpo's "customer chooses the amount").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariableCost {
+    pub points_step: i64,
+    pub value_per_step: Decimal,
+    pub min_points: i64,
+    pub max_points: i64,
+}
+
+/// Points a customer asked a variable rule for that it does not sell (or none at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointsOutOfRange {
+    pub cost: VariableCost,
+    pub asked: Option<i64>,
+}
+
+impl std::fmt::Display for PointsOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let VariableCost { points_step, min_points, max_points, .. } = self.cost;
+        let range = format!("a multiple of {points_step} from {min_points} to {max_points}");
+        match self.asked {
+            Some(points) => write!(f, "points must be {range}, not {points}"),
+            None => write!(f, "points is required for this reward: {range}"),
+        }
+    }
+}
+
+impl std::error::Error for PointsOutOfRange {}
+
+impl VariableCost {
+    /// The reward `points` buy: exactly `points / points_step × value_per_step`.
+    pub fn value_of(&self, points: i64) -> Result<Decimal, PointsOutOfRange> {
+        let fits = (self.min_points..=self.max_points).contains(&points) && points % self.points_step == 0;
+        if !fits {
+            return Err(PointsOutOfRange { cost: *self, asked: Some(points) });
+        }
+        Ok(Decimal::from(points / self.points_step) * self.value_per_step)
+    }
+}
+
+/// A variable price as a merchant describes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VariableDraft {
+    pub points_step: Number,
+    pub value_per_step: Decimal,
+    pub min_points: Number,
+    pub max_points: Number,
+}
+
 /// A rule as a merchant describes it, before it has an id and before it is checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleDraft {
     pub name: String,
     pub status: RuleStatus,
     pub reward_type: RewardType,
-    pub points_cost: Number,
+    /// Exactly one of `points_cost` and `variable`.
+    pub points_cost: Option<Number>,
+    pub variable: Option<VariableDraft>,
     pub discount_value: Option<Decimal>,
     pub minimum_subtotal: Option<Decimal>,
     pub expires_after_days: Option<u32>,
@@ -73,6 +128,16 @@ pub enum RuleError {
     Name,
     #[error(transparent)]
     PointsCost(#[from] PointsError),
+    #[error("give either pointsCost or variable, not both and not neither")]
+    CostOrVariable,
+    #[error("variable applies to FIXED_AMOUNT and STORE_CREDIT rules only")]
+    VariableType,
+    #[error("a variable rule's value comes from variable.valuePerStep; leave discountValue out")]
+    VariableWithValue,
+    #[error("variable.minPoints and variable.maxPoints must be multiples of variable.pointsStep, minPoints at most maxPoints")]
+    VariableRange,
+    #[error("variable.valuePerStep must be a positive amount")]
+    VariableValue,
     #[error("discountValue must be a positive amount for FIXED_AMOUNT and STORE_CREDIT")]
     Amount,
     #[error("discountValue must be a percent from 1 to 100 for PERCENTAGE")]
@@ -100,8 +165,23 @@ impl RuleDraft {
         if name.is_empty() || name.chars().count() > 255 {
             return Err(RuleError::Name);
         }
-        let points_cost = Points::new("pointsCost", self.points_cost)?.get();
-        check_discount_value(self.reward_type, self.discount_value)?;
+        let (points_cost, variable) = match (self.points_cost, self.variable) {
+            (Some(cost), None) => {
+                check_discount_value(self.reward_type, self.discount_value)?;
+                (Points::new("pointsCost", cost)?.get(), None)
+            }
+            (None, Some(variable)) => {
+                if !matches!(self.reward_type, RewardType::FixedAmount | RewardType::StoreCredit) {
+                    return Err(RuleError::VariableType);
+                }
+                if self.discount_value.is_some() {
+                    return Err(RuleError::VariableWithValue);
+                }
+                let variable = variable.checked()?;
+                (variable.min_points, Some(variable))
+            }
+            _ => return Err(RuleError::CostOrVariable),
+        };
         if self.minimum_subtotal.is_some_and(|min| min.is_sign_negative() || min.scale() > 4) {
             return Err(RuleError::MinimumSubtotal);
         }
@@ -127,6 +207,7 @@ impl RuleDraft {
             status: self.status,
             reward_type: self.reward_type,
             points_cost,
+            variable,
             discount_value: self.discount_value,
             minimum_subtotal: self.minimum_subtotal,
             expires_after_days: self.expires_after_days,
@@ -135,6 +216,46 @@ impl RuleDraft {
             vip_tier,
         })
     }
+}
+
+impl VariableDraft {
+    fn checked(self) -> Result<VariableCost, RuleError> {
+        let points_step = Points::new("variable.pointsStep", self.points_step)?.get();
+        let min_points = Points::new("variable.minPoints", self.min_points)?.get();
+        let max_points = Points::new("variable.maxPoints", self.max_points)?.get();
+        if min_points > max_points || min_points % points_step != 0 || max_points % points_step != 0 {
+            return Err(RuleError::VariableRange);
+        }
+        let value = self.value_per_step;
+        if value <= Decimal::ZERO || value.scale() > 4 {
+            return Err(RuleError::VariableValue);
+        }
+        Ok(VariableCost { points_step, value_per_step: value, min_points, max_points })
+    }
+}
+
+impl RedeemRule {
+    /// The points a redemption spends, and the amount it is worth where the rule has one: a fixed rule's
+    /// cost (any `asked` must be it), or the customer's choice within a variable rule's range.
+    pub fn price(&self, asked: Option<i64>) -> Result<(i64, Option<Decimal>), RulePriceError> {
+        match (&self.variable, asked) {
+            (Some(variable), Some(points)) => Ok((points, Some(variable.value_of(points)?))),
+            (Some(variable), None) => Err(PointsOutOfRange { cost: *variable, asked: None }.into()),
+            (None, Some(points)) if points != self.points_cost => {
+                Err(RulePriceError::NotTheCost { cost: self.points_cost, points })
+            }
+            (None, _) => Ok((self.points_cost, self.discount_value)),
+        }
+    }
+}
+
+/// Why `points` do not buy a rule's reward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RulePriceError {
+    #[error(transparent)]
+    OutOfRange(#[from] PointsOutOfRange),
+    #[error("this reward costs {cost} points, not {points}")]
+    NotTheCost { cost: i64, points: i64 },
 }
 
 fn check_discount_value(kind: RewardType, value: Option<Decimal>) -> Result<(), RuleError> {
@@ -157,7 +278,8 @@ mod tests {
             name: "r".into(),
             status: RuleStatus::Active,
             reward_type: kind,
-            points_cost: Number::Integer(100),
+            points_cost: Some(Number::Integer(100)),
+            variable: None,
             discount_value: value.map(|v| v.parse().unwrap()),
             minimum_subtotal: None,
             expires_after_days: None,
@@ -172,7 +294,7 @@ mod tests {
         let mut example = draft(RewardType::FixedAmount, Some("5.00"));
         example.minimum_subtotal = Some("25.00".parse().unwrap());
         example.expires_after_days = Some(30);
-        example.points_cost = Number::Integer(500);
+        example.points_cost = Some(Number::Integer(500));
         let rule = example.into_rule(7).unwrap();
         assert_eq!((rule.id, rule.points_cost, rule.discount_value.unwrap().to_string()), (7, 500, "5.00".into()));
     }
@@ -187,7 +309,7 @@ mod tests {
         assert_eq!(err(draft(RewardType::FreeShipping, Some("5"))), RuleError::NoValueExpected);
         assert!(draft(RewardType::Percentage, Some("15")).into_rule(1).is_ok());
         let mut fractional = draft(RewardType::FreeShipping, None);
-        fractional.points_cost = Number::Float(10.5);
+        fractional.points_cost = Some(Number::Float(10.5));
         assert!(matches!(err(fractional), RuleError::PointsCost(_)));
         let mut stray_variants = draft(RewardType::FixedAmount, Some("1"));
         stray_variants.variant_ids = vec![5];
@@ -205,5 +327,54 @@ mod tests {
         let mut tier = draft(RewardType::FreeShipping, None);
         tier.vip_tier = Some(" Gold ".into());
         assert_eq!(tier.into_rule(1).unwrap().vip_tier.as_deref(), Some("Gold"));
+    }
+
+    fn variable(step: i64, min: i64, max: i64) -> VariableDraft {
+        let n = Number::Integer;
+        VariableDraft {
+            points_step: n(step),
+            value_per_step: "0.50".parse().unwrap(),
+            min_points: n(min),
+            max_points: n(max),
+        }
+    }
+
+    #[test]
+    fn a_variable_rule_sells_steps_within_its_range_at_exactly_their_value() {
+        let mut draft = draft(RewardType::FixedAmount, None);
+        draft.points_cost = None;
+        draft.variable = Some(variable(100, 200, 1000));
+        let rule = draft.into_rule(3).unwrap();
+        assert_eq!(rule.points_cost, 200, "the least it costs");
+        assert_eq!(rule.price(Some(300)).unwrap(), (300, Some("1.50".parse().unwrap())));
+        assert_eq!(rule.price(Some(1000)).unwrap().1.unwrap().to_string(), "5.00");
+        for asked in [Some(100), Some(250), Some(1100), None] {
+            let err = rule.price(asked).unwrap_err();
+            assert!(err.to_string().contains("a multiple of 100 from 200 to 1000"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_variable_rule_is_checked_as_a_whole() {
+        let with = |kind, value: Option<&str>, cost: Option<i64>, v: Option<VariableDraft>| {
+            let mut d = draft(kind, value);
+            d.points_cost = cost.map(Number::Integer);
+            d.variable = v;
+            d.into_rule(1)
+        };
+        let range = variable(100, 200, 1000);
+        assert_eq!(with(RewardType::FixedAmount, None, Some(5), Some(range)), Err(RuleError::CostOrVariable));
+        assert_eq!(with(RewardType::FixedAmount, None, None, None), Err(RuleError::CostOrVariable));
+        assert_eq!(with(RewardType::Percentage, None, None, Some(range)), Err(RuleError::VariableType));
+        assert_eq!(with(RewardType::StoreCredit, Some("1"), None, Some(range)), Err(RuleError::VariableWithValue));
+        assert_eq!(
+            with(RewardType::FixedAmount, None, None, Some(variable(100, 250, 1000))),
+            Err(RuleError::VariableRange)
+        );
+        assert_eq!(
+            with(RewardType::FixedAmount, None, None, Some(variable(100, 1000, 200))),
+            Err(RuleError::VariableRange)
+        );
+        assert!(with(RewardType::StoreCredit, None, None, Some(range)).is_ok());
     }
 }

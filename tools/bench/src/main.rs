@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use tally_shared::config::{dynamodb_client, Config};
+use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward};
 use tally_shared::domain::rule::RedeemRule;
 use tally_shared::domain::shop::Shop;
@@ -311,8 +312,8 @@ impl Bench {
     /// The Shopify call of a redemption alone: one discount created, for a reward built beforehand.
     async fn shopify_alone(&self, worker: usize, _: usize) {
         let (shop, rule) = &self.records;
-        let reward =
-            Reward::pending(shop, worker as u64 + 1, rule, None, DeductionMode::Immediate, tally_shared::app::now());
+        let (priced, now) = (Priced::at_cost(rule), tally_shared::app::now());
+        let reward = Reward::pending(shop, worker as u64 + 1, rule, &priced, None, DeductionMode::Immediate, now);
         let discount = tally_shared::shopify::discount_input(&reward, rule).expect("a discount");
         let shopify = tally_shared::app::access::shopify(&self.deps, shop);
         shopify.create_discount(&discount).await.expect("the discount is created");

@@ -162,6 +162,7 @@ impl From<RewardRecord> for Reward {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::redemption::Priced;
     use crate::domain::rule::{CombinesWith, RedeemRule, RuleStatus};
     use crate::domain::shop::Shop;
 
@@ -174,6 +175,7 @@ mod tests {
             status: RuleStatus::Active,
             reward_type: RewardType::FixedAmount,
             points_cost: 1,
+            variable: None,
             discount_value: Some(Decimal::ONE),
             minimum_subtotal: None,
             expires_after_days: Some(1),
@@ -181,7 +183,8 @@ mod tests {
             combines_with: CombinesWith::default(),
             vip_tier: None,
         };
-        let mut reward = Reward::pending(&shop, 1, &rule, None, DeductionMode::OnOrder, Time::UNIX_EPOCH);
+        let mut reward =
+            Reward::pending(&shop, 1, &rule, &Priced::at_cost(&rule), None, DeductionMode::OnOrder, Time::UNIX_EPOCH);
         reward.refunded_at = Some(Time::UNIX_EPOCH);
         reward.review_reason = Some("lost".into());
         reward.refund_requested = Some(RefundRequest { reason: "asked".into(), at: Time::UNIX_EPOCH });

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
+use crate::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus, VariableCost};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -13,6 +13,8 @@ pub struct RuleRecord {
     pub status: RuleStatus,
     pub reward_type: RewardType,
     pub points_cost: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variable: Option<VariableRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_value: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,6 +27,37 @@ pub struct RuleRecord {
     pub combines_with: CombinesWithRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vip_tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableRecord {
+    pub points_step: i64,
+    pub value_per_step: Decimal,
+    pub min_points: i64,
+    pub max_points: i64,
+}
+
+impl From<VariableCost> for VariableRecord {
+    fn from(v: VariableCost) -> Self {
+        VariableRecord {
+            points_step: v.points_step,
+            value_per_step: v.value_per_step,
+            min_points: v.min_points,
+            max_points: v.max_points,
+        }
+    }
+}
+
+impl From<VariableRecord> for VariableCost {
+    fn from(v: VariableRecord) -> Self {
+        VariableCost {
+            points_step: v.points_step,
+            value_per_step: v.value_per_step,
+            min_points: v.min_points,
+            max_points: v.max_points,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -44,6 +77,7 @@ impl From<&RedeemRule> for RuleRecord {
             status: r.status,
             reward_type: r.reward_type,
             points_cost: r.points_cost,
+            variable: r.variable.map(VariableRecord::from),
             discount_value: r.discount_value,
             minimum_subtotal: r.minimum_subtotal,
             expires_after_days: r.expires_after_days,
@@ -67,6 +101,7 @@ impl From<RuleRecord> for RedeemRule {
             status: r.status,
             reward_type: r.reward_type,
             points_cost: r.points_cost,
+            variable: r.variable.map(VariableCost::from),
             discount_value: r.discount_value,
             minimum_subtotal: r.minimum_subtotal,
             expires_after_days: r.expires_after_days,

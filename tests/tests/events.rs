@@ -74,6 +74,11 @@ async fn every_function_answers_its_sample_event() {
     assert_eq!(json_body(&refunded)["reward"]["status"], "REFUNDED");
     assert_eq!(json_body(&refunded)["availablePoints"], 1200, "the 500 points came back");
 
+    let activity =
+        customer_activity::handler(deps, event(include_str!("../../events/customer-activity.json"))).await.unwrap();
+    let kinds: Vec<_> = json_body(&activity)["entries"].as_array().unwrap().iter().map(|e| e["kind"].clone()).collect();
+    assert_eq!(json!(kinds), json!(["REDEEM_REVERSED", "REDEEM", "DEBIT", "CREDIT", "CREDIT"]), "newest first");
+
     let enrolled =
         enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
     assert_eq!(enrolled.status(), 201);

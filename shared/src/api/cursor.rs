@@ -10,6 +10,7 @@ use crate::domain::error::{Invalid, TallyError};
 
 /// The lists that page.
 pub const REWARDS: &str = "rewards";
+pub const ACTIVITY: &str = "activity";
 
 #[derive(Serialize, Deserialize)]
 struct Cursor {

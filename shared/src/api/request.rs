@@ -75,6 +75,17 @@ pub fn reward_cursor(req: &Request, shop: &str) -> Result<Option<(u64, RewardPos
     Ok(Some((customer, position.ok_or(Invalid::Cursor)?)))
 }
 
+/// Where a page of activity starts: the request's `cursor`, read for this shop (whose customer, and the
+/// sequence number of the last entry given).
+pub fn activity_cursor(req: &Request, shop: &str) -> Result<Option<(u64, u64)>, TallyError> {
+    let Some(text) = query_param(req, "cursor") else { return Ok(None) };
+    let (customer, at) = cursor::decode(&text, shop, cursor::ACTIVITY)?;
+    match at.as_slice() {
+        [seq] if *seq > 0 => Ok(Some((customer, *seq as u64))),
+        _ => Err(Invalid::Cursor.into()),
+    }
+}
+
 /// A page's size: `limit` from 1 to `max`, `default` when not given.
 pub fn limit(req: &Request, default: usize, max: usize) -> Result<usize, TallyError> {
     match query_param(req, "limit") {

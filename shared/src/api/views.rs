@@ -11,7 +11,7 @@ use crate::app::privacy::CustomerData;
 use crate::app::redeem::Redeemed;
 use crate::app::webhooks::{Enrolling, Handled};
 use crate::domain::customer::CustomerStatus;
-use crate::domain::ledger::{LedgerEntry, LedgerKind};
+use crate::domain::ledger::{ActivityPage, LedgerEntry, LedgerKind};
 use crate::domain::loyalty::{Loyalty, RewardPage};
 use crate::domain::redemption::{Blocked, RedeemOption};
 use crate::domain::reward::{DeductionMode, Reward, RewardKind, RewardStatus};
@@ -335,6 +335,52 @@ impl RewardPageView {
         });
         let rewards = page.rewards.into_iter().map(RewardView::from).collect();
         RewardPageView { customer_id: page.customer_id, rewards, next_cursor }
+    }
+}
+
+/// `GET /api/external/customer-activity`: a page of the customer's points activity, newest first.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityView {
+    pub customer_id: u64,
+    pub entries: Vec<ActivityEntryView>,
+    /// The cursor of the next page; absent at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// One change of the balance: what kind, by how many points (signed), the balance after, why, the reward
+/// and the order it concerns, and when.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntryView {
+    pub kind: LedgerKind,
+    pub points: i64,
+    pub balance_after: i64,
+    pub reason: String,
+    pub reward_id: Option<u64>,
+    pub order_id: Option<u64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: Time,
+}
+
+impl ActivityView {
+    pub fn new(page: ActivityPage, shop: &str) -> Self {
+        let next_cursor = page.next.map(|seq| cursor::encode(shop, page.customer_id, cursor::ACTIVITY, &[seq as i64]));
+        let entries = page
+            .entries
+            .into_iter()
+            .map(|e| ActivityEntryView {
+                kind: e.kind,
+                points: e.delta,
+                balance_after: e.balance_after,
+                reason: e.reason,
+                reward_id: e.reward_id,
+                order_id: e.order_id,
+                created_at: e.at,
+            })
+            .collect();
+        ActivityView { customer_id: page.customer_id, entries, next_cursor }
     }
 }
 

@@ -3,6 +3,7 @@
 use super::Deps;
 use crate::domain::customer::CustomerRef;
 use crate::domain::error::{Invalid, TallyError};
+use crate::domain::ledger::ActivityPage;
 use crate::domain::loyalty::{Loyalty, RewardPage, RewardPosition};
 use crate::domain::reward::RewardStatus;
 use crate::domain::shop::Shop;
@@ -45,4 +46,23 @@ pub async fn rewards(
         .ok_or(TallyError::CustomerNotFound(CustomerRef::Id(customer.customer_id)))?;
     let wanted = |r: &crate::domain::reward::Reward| status.is_none_or(|s| r.status == s);
     Ok(RewardPage::of(customer.customer_id, rewards, wanted, after, limit))
+}
+
+/// A page of the points activity of the customer a request names, newest first. `after` is where the last
+/// page ended (the sequence number of its last entry) and whose it was: another customer's is refused.
+pub async fn activity(
+    deps: &Deps,
+    shop: &Shop,
+    who: &CustomerRef,
+    after: Option<(u64, u64)>,
+    limit: usize,
+) -> Result<ActivityPage, TallyError> {
+    let customer = deps.store.find_customer(&shop.domain, who).await?;
+    let before = match after {
+        Some((owner, _)) if owner != customer.customer_id => return Err(Invalid::Cursor.into()),
+        other => other.map(|(_, seq)| seq),
+    };
+    let (entries, more) = deps.store.ledger_page(&shop.domain, customer.customer_id, before, limit).await?;
+    let next = if more { entries.last().map(|e| e.seq) } else { None };
+    Ok(ActivityPage { customer_id: customer.customer_id, entries, next })
 }

@@ -121,6 +121,7 @@ impl Customer {
             balance_after: next.available_points,
             reason: change.reason.clone(),
             reward_id: change.reward_id,
+            order_id: change.order_id,
             at,
         };
         Some((next, entry))

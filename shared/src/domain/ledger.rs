@@ -35,7 +35,17 @@ pub struct LedgerEntry {
     pub balance_after: i64,
     pub reason: String,
     pub reward_id: Option<u64>,
+    /// The Shopify order that caused the change, if one did.
+    pub order_id: Option<u64>,
     pub at: Time,
+}
+
+/// A page of a customer's ledger, newest first, and the sequence number the next page starts before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityPage {
+    pub customer_id: u64,
+    pub entries: Vec<LedgerEntry>,
+    pub next: Option<u64>,
 }
 
 /// A change to make to a balance: how each of the customer's counters moves.
@@ -48,6 +58,7 @@ pub struct BalanceChange {
     pub credited: i64,
     pub reason: String,
     pub reward_id: Option<u64>,
+    pub order_id: Option<u64>,
 }
 
 impl BalanceChange {
@@ -57,7 +68,21 @@ impl BalanceChange {
         reason: &str,
         reward: Option<u64>,
     ) -> Self {
-        BalanceChange { kind, available, reserved, spent, credited, reason: reason.into(), reward_id: reward }
+        BalanceChange {
+            kind,
+            available,
+            reserved,
+            spent,
+            credited,
+            reason: reason.into(),
+            reward_id: reward,
+            order_id: None,
+        }
+    }
+
+    /// The same change, caused by a Shopify order.
+    pub fn for_order(self, order_id: u64) -> BalanceChange {
+        BalanceChange { order_id: Some(order_id), ..self }
     }
 
     pub fn adjust(delta: i64, reason: &str) -> BalanceChange {

@@ -8,7 +8,7 @@ use super::idempotency::Claim;
 use super::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VERSION};
 use super::records::ledger::LedgerRecord;
 use super::records::reward::RewardRecord;
-use super::records::{from_item, number, sort_key, text, to_item, PK};
+use super::records::{from_item, number, sort_key, text, to_item, PK, SK};
 use super::transaction::{Part, Transaction, TxError};
 use super::{keys, SortKey, Store};
 use crate::domain::customer::{Customer, CustomerRef, CustomerStatus, Enrolled, Enrollment};
@@ -179,6 +179,48 @@ impl Store {
         let items =
             self.query(keys::customer_partition(domain, customer_id), SortKey::Prefix(keys::LEDGER_PREFIX)).await?;
         items.into_iter().map(|item| from_item::<LedgerRecord>(item).map(LedgerEntry::from)).collect()
+    }
+
+    /// A page of the customer's ledger, newest first: at most `limit` entries older than `before` (a
+    /// sequence number), and whether older ones remain. One query, however long the ledger.
+    pub async fn ledger_page(
+        &self,
+        domain: &str,
+        customer_id: u64,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<LedgerEntry>, bool), TallyError> {
+        let low = keys::ledger(domain, customer_id, 0).1;
+        let high = match before {
+            Some(seq) => keys::ledger(domain, customer_id, seq.saturating_sub(1)).1,
+            None => format!("{}~", keys::LEDGER_PREFIX),
+        };
+        let take = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#sk", SK.name())
+            .expression_attribute_values(":pk", text(keys::customer_partition(domain, customer_id)))
+            .expression_attribute_values(":low", text(low))
+            .expression_attribute_values(":high", text(high))
+            .scan_index_forward(false)
+            .limit(take)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(internal)?;
+        let mut entries = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<LedgerRecord>(item).map(LedgerEntry::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        Ok((entries, more))
     }
 
     /// A put replacing the customer's profile, if nobody changed it since it was read at `read_version`.

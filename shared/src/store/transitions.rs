@@ -170,7 +170,7 @@ impl Store {
         };
         let reason = format!("paid by order {}", order.name);
         let change = (reward.deduction_mode == DeductionMode::OnOrder)
-            .then(|| BalanceChange::spend_reservation(reward.points_redeemed, reward.id, &reason));
+            .then(|| BalanceChange::spend_reservation(reward.points_redeemed, reward.id, &reason).for_order(order.id));
         self.transition_with_balance(domain, reward, transition, change, at).await
     }
 
@@ -195,7 +195,9 @@ impl Store {
             ..Transition::to(&[RewardStatus::Refunded, RewardStatus::Expired], RewardStatus::Used)
         };
         let reason = format!("order {} used the code after its points were returned", order.name);
-        let change = points.filter(|p| *p > 0).map(|points| BalanceChange::late_use(points, reward.id, &reason));
+        let change = points
+            .filter(|p| *p > 0)
+            .map(|points| BalanceChange::late_use(points, reward.id, &reason).for_order(order.id));
         self.transition_with_balance(domain, reward, transition, change, at).await
     }
 
@@ -215,7 +217,7 @@ impl Store {
             ..Transition::to(&[RewardStatus::Used], RewardStatus::Refunded)
         };
         let reason = format!("order {} {why}", order.name);
-        let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason);
+        let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason).for_order(order.id);
         self.transition_with_balance(domain, reward, transition, Some(change), at).await
     }
 

@@ -63,6 +63,7 @@ pub const ROUTES: &[Route] = &[
     route!("DELETE", "/api/external/point-redeem-rules/{id}", "DeleteRedeemRuleFunction", delete_redeem_rule),
     route!("GET", "/api/external/customer-loyalty", "CustomerLoyaltyFunction", customer_loyalty),
     route!("GET", "/api/external/customer-rewards", "CustomerRewardsFunction", customer_rewards),
+    route!("GET", "/api/external/customer-activity", "CustomerActivityFunction", customer_activity),
     route!("POST", "/api/external/customers", "EnrollCustomerFunction", enroll_customer),
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
     route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),

@@ -18,6 +18,8 @@ pub struct LedgerRecord {
     pub reason: String,
     #[serde(default)]
     pub reward_id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<u64>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: Time,
 }
@@ -33,6 +35,7 @@ impl From<&LedgerEntry> for LedgerRecord {
             balance_after: e.balance_after,
             reason: e.reason.clone(),
             reward_id: e.reward_id,
+            order_id: e.order_id,
             at: e.at,
         }
     }
@@ -49,6 +52,7 @@ impl From<LedgerRecord> for LedgerEntry {
             balance_after: r.balance_after,
             reason: r.reason,
             reward_id: r.reward_id,
+            order_id: r.order_id,
             at: r.at,
         }
     }

@@ -18,7 +18,13 @@ async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
     let shop = Shop::new("store.myshopify.com", tally_shared::domain::shop::Access::StaticToken, now()).unwrap();
     let secrets = tally_shared::domain::shop::ShopSecrets::new("s", Some("t")).unwrap();
     store.create_shop(&shop, &secrets).await.unwrap();
-    let enrollment = Enrollment { customer_id: CUSTOMER, email: "s@example.com".into(), phone: None, vip_tier: None };
+    let enrollment = Enrollment {
+        customer_id: CUSTOMER,
+        email: "s@example.com".into(),
+        phone: None,
+        external_id: None,
+        vip_tier: None,
+    };
     store.enroll(&shop.domain, enrollment, None, now()).await.unwrap();
     if points > 0 {
         store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start", None, now()).await.unwrap();
@@ -102,7 +108,8 @@ async fn a_failed_reward_gives_its_points_back_once_and_cannot_be_issued_after()
 #[tokio::test]
 async fn an_email_belongs_to_one_customer() {
     let (store, shop, _) = setup(0).await;
-    let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
+    let other =
+        Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, external_id: None, vip_tier: None };
     assert_eq!(code(&store.enroll(&shop.domain, other, None, now()).await.unwrap_err()), "EMAIL_IN_USE");
     assert!(store.get_customer(&shop.domain, 32).await.unwrap().is_none(), "the refused enrollment wrote nothing");
     let found = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap();
@@ -115,13 +122,20 @@ async fn a_customer_who_comes_back_with_a_new_email_frees_the_old_one() {
     let mut left = customer(&store, &shop).await;
     left.status = CustomerStatus::Inactive;
     store.put_customer_record(&shop.domain, &left).await.unwrap();
-    let back = Enrollment { customer_id: CUSTOMER, email: "new@example.com".into(), phone: None, vip_tier: None };
+    let back = Enrollment {
+        customer_id: CUSTOMER,
+        email: "new@example.com".into(),
+        phone: None,
+        external_id: None,
+        vip_tier: None,
+    };
     store.enroll(&shop.domain, back, None, now()).await.unwrap();
 
     let by_new = store.find_customer(&shop.domain, &CustomerRef::Email("new@example.com".into())).await.unwrap();
     assert_eq!((by_new.customer_id, by_new.available_points), (CUSTOMER, 40), "the balance is kept");
     let by_old = store.find_customer(&shop.domain, &CustomerRef::Email("s@example.com".into())).await.unwrap_err();
     assert_eq!(code(&by_old), "CUSTOMER_NOT_FOUND", "the old address no longer finds them");
-    let other = Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, vip_tier: None };
+    let other =
+        Enrollment { customer_id: 32, email: "s@example.com".into(), phone: None, external_id: None, vip_tier: None };
     store.enroll(&shop.domain, other, None, now()).await.expect("the old address is free for someone else");
 }

@@ -8,12 +8,24 @@ use super::money::Amount;
 use super::request::number;
 use crate::app::adjust::Adjustment;
 use crate::app::refund::{RefundCommand, DEFAULT_REASON};
-use crate::domain::customer::{CustomerRef, Enrollment};
+use crate::domain::customer::{CustomerParts, CustomerRef, Enrollment};
 use crate::domain::error::{Invalid, TallyError};
 use crate::domain::ledger::{Direction, MAX_REASON};
 use crate::domain::points::Points;
 use crate::domain::redemption::RedeemCommand;
 use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
+
+/// The customer a body names: exactly one of its identifiers.
+fn customer(
+    id: Option<u64>,
+    email: &Option<String>,
+    phone: &Option<String>,
+    external_id: &Option<String>,
+) -> Result<CustomerRef, TallyError> {
+    let parts =
+        CustomerParts { id, email: email.as_deref(), phone: phone.as_deref(), external_id: external_id.as_deref() };
+    Ok(CustomerRef::from_parts(parts).map_err(Invalid::from)?)
+}
 
 /// `POST /api/external/redeem-points`, and the portal's `POST /loyalty/cp/api/redeem-points` without a customer.
 #[derive(Debug, Deserialize)]
@@ -21,6 +33,8 @@ use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, Varia
 pub struct RedeemBody {
     customer_id: Option<u64>,
     customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
     redeem_rule_id: Option<u64>,
     points: Option<Value>,
     variant_id: Option<u64>,
@@ -30,7 +44,7 @@ pub struct RedeemBody {
 impl RedeemBody {
     pub fn command(self) -> Result<RedeemCommand, TallyError> {
         let customer =
-            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
         let redeem_rule_id = self.redeem_rule_id.ok_or(Invalid::RuleIdMissing)?;
         let points = match self.points {
             None | Some(Value::Null) => None,
@@ -47,7 +61,8 @@ impl RedeemBody {
 
     /// The portal's redemption: for the logged-in customer, and a body that names one is refused.
     pub fn command_for(self, customer_id: u64) -> Result<RedeemCommand, TallyError> {
-        if self.customer_id.is_some() || self.customer_email.is_some() {
+        let named = [&self.customer_email, &self.customer_phone, &self.customer_external_id];
+        if self.customer_id.is_some() || named.iter().any(|n| n.is_some()) {
             return Err(Invalid::CustomerInPortalBody.into());
         }
         RedeemBody { customer_id: Some(customer_id), ..self }.command()
@@ -60,6 +75,8 @@ impl RedeemBody {
 pub struct AdjustBody {
     customer_id: Option<u64>,
     customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
     points: Value,
     reason: String,
 }
@@ -67,7 +84,7 @@ pub struct AdjustBody {
 impl AdjustBody {
     pub fn command(self, direction: Direction) -> Result<Adjustment, TallyError> {
         let customer =
-            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
         let points = Points::new("points", number("points", &self.points)?).map_err(Invalid::from)?;
         let reason = self.reason.trim();
         if reason.is_empty() || reason.len() > MAX_REASON {
@@ -83,13 +100,15 @@ impl AdjustBody {
 pub struct RefundBody {
     customer_id: Option<u64>,
     customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
     reason: Option<String>,
 }
 
 impl RefundBody {
     pub fn command(self, reward_id: u64) -> Result<RefundCommand, TallyError> {
         let customer =
-            CustomerRef::from_parts(self.customer_id, self.customer_email.as_deref()).map_err(Invalid::from)?;
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
         let reason = match self.reason.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_REASON.to_string(),
             Some(r) if r.chars().count() > MAX_REASON => return Err(Invalid::RefundReason { max: MAX_REASON }.into()),
@@ -212,13 +231,20 @@ pub struct EnrollBody {
     #[serde(default)]
     phone: Option<String>,
     #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
     vip_tier: Option<String>,
 }
 
 impl EnrollBody {
     pub fn command(self) -> Result<Enrollment, TallyError> {
-        let enrollment =
-            Enrollment { customer_id: self.customer_id, email: self.email, phone: self.phone, vip_tier: self.vip_tier };
+        let enrollment = Enrollment {
+            customer_id: self.customer_id,
+            email: self.email,
+            phone: self.phone,
+            external_id: self.external_id,
+            vip_tier: self.vip_tier,
+        };
         Ok(enrollment.checked().map_err(Invalid::from)?)
     }
 }
@@ -242,7 +268,7 @@ mod tests {
         assert!(redeem(json!({"redeemRuleId": 5})).unwrap_err().contains("required"));
         assert!(redeem(json!({"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}))
             .unwrap_err()
-            .contains("not both"));
+            .contains("customerId and customerEmail"));
         assert!(redeem(json!({"customerId": 1})).unwrap_err().contains("redeemRuleId"));
         assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": 1.5})).unwrap_err().contains("whole"));
         assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": "5"})).unwrap_err().contains("number"));

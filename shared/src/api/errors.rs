@@ -28,6 +28,8 @@ pub fn status(err: &TallyError) -> u16 {
         CustomerNotFound(_) | RuleNotFound(_) | VariantNotFound(_) | RewardNotFound(_) | ShopNotFound(_) => 404,
         CustomerAlreadyEnrolled(_)
         | EmailInUse(_)
+        | PhoneInUse(_)
+        | ExternalIdInUse(_)
         | RewardNotRefundable { .. }
         | RequestInProgress
         | ShopExists(_)
@@ -55,6 +57,8 @@ pub fn code(err: &TallyError) -> &'static str {
         RuleNotFound(_) => "RULE_NOT_FOUND",
         CustomerAlreadyEnrolled(_) => "CUSTOMER_ALREADY_ENROLLED",
         EmailInUse(_) => "EMAIL_IN_USE",
+        PhoneInUse(_) => "PHONE_IN_USE",
+        ExternalIdInUse(_) => "EXTERNAL_ID_IN_USE",
         RewardNotFound(_) => "REWARD_NOT_FOUND",
         RewardNotRefundable { .. } => "REWARD_NOT_REFUNDABLE",
         ShopifyUnavailable(_) | ShopifyNotReverted(_) => "SHOPIFY_UNAVAILABLE",
@@ -93,6 +97,8 @@ pub fn message(err: &TallyError) -> std::borrow::Cow<'static, str> {
         RuleNotFound(_) => "Redemption rule not found",
         CustomerAlreadyEnrolled(_) => "Customer already enrolled",
         EmailInUse(_) => "Email already in use",
+        PhoneInUse(_) => "Phone already in use",
+        ExternalIdInUse(_) => "External id already in use",
         RewardNotFound(_) => "Reward not found",
         RewardNotRefundable { .. } => "Reward cannot be refunded",
         ShopifyUnavailable(_) => "Shopify could not create the reward; no points were taken",

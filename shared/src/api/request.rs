@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::cursor;
 use crate::app::idempotency::Keyed;
-use crate::domain::customer::CustomerRef;
+use crate::domain::customer::{CustomerParts, CustomerRef};
 use crate::domain::error::{Invalid, TallyError};
 use crate::domain::loyalty::RewardPosition;
 use crate::domain::points::Number;
@@ -51,8 +51,11 @@ pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, Ta
 /// The customer a GET names in its query: `customerId` or `customerEmail`, exactly one.
 pub fn customer(req: &Request) -> Result<CustomerRef, TallyError> {
     let id = query_number(req, "customerId")?;
-    let email = query_param(req, "customerEmail");
-    Ok(CustomerRef::from_parts(id, email.as_deref()).map_err(Invalid::from)?)
+    let (email, phone) = (query_param(req, "customerEmail"), query_param(req, "customerPhone"));
+    let external_id = query_param(req, "customerExternalId");
+    let parts =
+        CustomerParts { id, email: email.as_deref(), phone: phone.as_deref(), external_id: external_id.as_deref() };
+    Ok(CustomerRef::from_parts(parts).map_err(Invalid::from)?)
 }
 
 /// The `status` a list of rewards is asked for, if any.

@@ -263,6 +263,7 @@ pub struct CustomerDataView {
     pub customer_id: u64,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub external_id: Option<String>,
     pub vip_tier: Option<String>,
     pub status: CustomerStatus,
     pub available_points: i64,
@@ -273,7 +274,8 @@ pub struct CustomerDataView {
     pub ledger: Vec<LedgerEntryView>,
 }
 
-/// One change of a balance, as an export or the activity log shows it.
+/// One change of a balance, as an export or the activity log shows it: what kind, by how many available
+/// points (signed), the balance after, why, the reward and the order it concerns, and when.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntryView {
@@ -282,6 +284,7 @@ pub struct LedgerEntryView {
     pub balance_after: i64,
     pub reason: String,
     pub reward_id: Option<u64>,
+    pub order_id: Option<u64>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Time,
 }
@@ -294,6 +297,7 @@ impl From<LedgerEntry> for LedgerEntryView {
             balance_after: e.balance_after,
             reason: e.reason,
             reward_id: e.reward_id,
+            order_id: e.order_id,
             created_at: e.at,
         }
     }
@@ -306,6 +310,7 @@ impl From<CustomerData> for CustomerDataView {
             customer_id: c.customer_id,
             email: c.email,
             phone: c.phone,
+            external_id: c.external_id,
             vip_tier: c.vip_tier,
             status: c.status,
             available_points: c.available_points,
@@ -343,43 +348,16 @@ impl RewardPageView {
 #[serde(rename_all = "camelCase")]
 pub struct ActivityView {
     pub customer_id: u64,
-    pub entries: Vec<ActivityEntryView>,
+    pub entries: Vec<LedgerEntryView>,
     /// The cursor of the next page; absent at the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
-/// One change of the balance: what kind, by how many points (signed), the balance after, why, the reward
-/// and the order it concerns, and when.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityEntryView {
-    pub kind: LedgerKind,
-    pub points: i64,
-    pub balance_after: i64,
-    pub reason: String,
-    pub reward_id: Option<u64>,
-    pub order_id: Option<u64>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: Time,
-}
-
 impl ActivityView {
     pub fn new(page: ActivityPage, shop: &str) -> Self {
         let next_cursor = page.next.map(|seq| cursor::encode(shop, page.customer_id, cursor::ACTIVITY, &[seq as i64]));
-        let entries = page
-            .entries
-            .into_iter()
-            .map(|e| ActivityEntryView {
-                kind: e.kind,
-                points: e.delta,
-                balance_after: e.balance_after,
-                reason: e.reason,
-                reward_id: e.reward_id,
-                order_id: e.order_id,
-                created_at: e.at,
-            })
-            .collect();
+        let entries = page.entries.into_iter().map(LedgerEntryView::from).collect();
         ActivityView { customer_id: page.customer_id, entries, next_cursor }
     }
 }

@@ -37,6 +37,7 @@ pub async fn data_request(deps: &Deps, shop: &Shop, customer_id: u64) -> Result<
         customer_id,
         email_held = data.customer.email.is_some(),
         phone_held = data.customer.phone.is_some(),
+        external_id_held = data.customer.external_id.is_some(),
         balance = data.customer.available_points,
         rewards = data.rewards.len(),
         ledger_entries = data.ledger.len(),
@@ -46,7 +47,7 @@ pub async fn data_request(deps: &Deps, shop: &Shop, customer_id: u64) -> Result<
     Ok(true)
 }
 
-/// Erases the customer's email and phone and the lookups by them; the balance, the ledger and the rewards
+/// Erases the customer's email, phone and external id and the lookups by them; the balance, the ledger and the rewards
 /// stay under the customer's id, which is Shopify's and no personal data of its own.
 pub async fn redact_customer(deps: &Deps, shop: &Shop, customer_id: u64) -> Result<bool, TallyError> {
     let redacted = deps.store.redact_customer(&shop.domain, customer_id).await?;

@@ -170,7 +170,8 @@ async fn customer_created(
     if !shop.settings.auto_enroll {
         return Ok(Enrolling::Off);
     }
-    let enrollment = Enrollment { customer_id, email: email.unwrap_or_default(), phone: None, vip_tier: None };
+    let email = email.unwrap_or_default();
+    let enrollment = Enrollment { customer_id, email, phone: None, external_id: None, vip_tier: None };
     let enrollment = match enrollment.checked() {
         Ok(enrollment) => enrollment,
         Err(reason) => {

@@ -18,7 +18,10 @@ vocabulary! {
 pub struct Customer {
     pub customer_id: u64,
     pub email: Option<String>,
+    /// E.164, unique in the shop.
     pub phone: Option<String>,
+    /// A POS or CRM id, unique in the shop.
+    pub external_id: Option<String>,
     pub vip_tier: Option<String>,
     pub status: CustomerStatus,
     pub available_points: i64,
@@ -42,8 +45,12 @@ pub struct Enrollment {
     pub customer_id: u64,
     pub email: String,
     pub phone: Option<String>,
+    pub external_id: Option<String>,
     pub vip_tier: Option<String>,
 }
+
+/// The longest external id (a POS or CRM id).
+pub const MAX_EXTERNAL_ID: usize = 64;
 
 /// The largest integer JavaScript reads exactly, 2^53 - 1: no balance or counter goes beyond it.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
@@ -65,6 +72,8 @@ pub enum EnrollmentError {
     Email,
     #[error("phone must be in E.164 form, like +14155552671")]
     Phone,
+    #[error("externalId must be 1 to {MAX_EXTERNAL_ID} printable characters")]
+    ExternalId,
     #[error("vipTier must be at most {MAX_TIER_LENGTH} characters")]
     VipTier,
 }
@@ -75,6 +84,7 @@ impl Customer {
             customer_id: enrollment.customer_id,
             email: Some(enrollment.email),
             phone: enrollment.phone,
+            external_id: enrollment.external_id,
             vip_tier: enrollment.vip_tier,
             status: CustomerStatus::Active,
             available_points: 0,
@@ -94,6 +104,7 @@ impl Customer {
         next.status = CustomerStatus::Active;
         next.email = Some(enrollment.email);
         next.phone = enrollment.phone.or(next.phone);
+        next.external_id = enrollment.external_id.or(next.external_id);
         next.vip_tier = enrollment.vip_tier.or(next.vip_tier);
         next.version += 1;
         next.updated_at = at;
@@ -135,12 +146,12 @@ impl Enrollment {
             return Err(EnrollmentError::CustomerId);
         }
         self.email = normalize_email(&self.email).ok_or(EnrollmentError::Email)?;
-        if let Some(phone) = &self.phone {
-            let digits = phone.strip_prefix('+').unwrap_or("");
-            if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(EnrollmentError::Phone);
-            }
-        }
+        self.phone = self.phone.take().map(|p| normalize_phone(&p).ok_or(EnrollmentError::Phone)).transpose()?;
+        self.external_id = self
+            .external_id
+            .take()
+            .map(|id| normalize_external_id(&id).ok_or(EnrollmentError::ExternalId))
+            .transpose()?;
         self.vip_tier = self.vip_tier.take().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if self.vip_tier.as_ref().is_some_and(|t| t.chars().count() > MAX_TIER_LENGTH) {
             return Err(EnrollmentError::VipTier);
@@ -154,6 +165,17 @@ impl Enrollment {
 pub enum CustomerRef {
     Id(u64),
     Email(String),
+    Phone(String),
+    ExternalId(String),
+}
+
+/// The identifiers a request may name a customer by, as the request gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerParts<'a> {
+    pub id: Option<u64>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub external_id: Option<&'a str>,
 }
 
 /// How a request names its customer went wrong.
@@ -163,20 +185,43 @@ pub enum CustomerRefError {
     ZeroId,
     #[error("customerEmail must be a valid email address")]
     BadEmail,
-    #[error("give customerId or customerEmail, not both")]
-    Both,
-    #[error("customerId or customerEmail is required")]
+    #[error("customerPhone must be in E.164 form, like +14155552671")]
+    BadPhone,
+    #[error("customerExternalId must be 1 to {MAX_EXTERNAL_ID} printable characters")]
+    BadExternalId,
+    #[error("name the customer once: this request gives {0}; give exactly one of customerId, customerEmail, customerPhone, customerExternalId")]
+    Several(String),
+    #[error("one of customerId, customerEmail, customerPhone, customerExternalId is required")]
     Neither,
 }
 
 impl CustomerRef {
-    pub fn from_parts(id: Option<u64>, email: Option<&str>) -> Result<CustomerRef, CustomerRefError> {
-        match (id, email) {
-            (Some(0), None) => Err(CustomerRefError::ZeroId),
-            (Some(id), None) => Ok(CustomerRef::Id(id)),
-            (None, Some(email)) => normalize_email(email).map(CustomerRef::Email).ok_or(CustomerRefError::BadEmail),
-            (Some(_), Some(_)) => Err(CustomerRefError::Both),
-            (None, None) => Err(CustomerRefError::Neither),
+    pub fn from_parts(parts: CustomerParts<'_>) -> Result<CustomerRef, CustomerRefError> {
+        let given: Vec<&str> = [
+            ("customerId", parts.id.is_some()),
+            ("customerEmail", parts.email.is_some()),
+            ("customerPhone", parts.phone.is_some()),
+            ("customerExternalId", parts.external_id.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        if given.len() > 1 {
+            return Err(CustomerRefError::Several(given.join(" and ")));
+        }
+        match parts {
+            CustomerParts { id: Some(0), .. } => Err(CustomerRefError::ZeroId),
+            CustomerParts { id: Some(id), .. } => Ok(CustomerRef::Id(id)),
+            CustomerParts { email: Some(email), .. } => {
+                normalize_email(email).map(CustomerRef::Email).ok_or(CustomerRefError::BadEmail)
+            }
+            CustomerParts { phone: Some(phone), .. } => {
+                normalize_phone(phone).map(CustomerRef::Phone).ok_or(CustomerRefError::BadPhone)
+            }
+            CustomerParts { external_id: Some(id), .. } => {
+                normalize_external_id(id).map(CustomerRef::ExternalId).ok_or(CustomerRefError::BadExternalId)
+            }
+            _ => Err(CustomerRefError::Neither),
         }
     }
 }
@@ -186,8 +231,25 @@ impl std::fmt::Display for CustomerRef {
         match self {
             CustomerRef::Id(id) => write!(f, "customerId {id}"),
             CustomerRef::Email(email) => write!(f, "customerEmail {email}"),
+            CustomerRef::Phone(phone) => write!(f, "customerPhone {phone}"),
+            CustomerRef::ExternalId(id) => write!(f, "customerExternalId {id}"),
         }
     }
+}
+
+/// A phone number in E.164 form (`+` and 8 to 15 digits); `None` when it is not one. A leading space
+/// stands for the `+` a query string decoded as a space when the client did not escape it.
+pub fn normalize_phone(phone: &str) -> Option<String> {
+    let digits = phone.strip_prefix('+').or_else(|| phone.strip_prefix(' '))?;
+    let fits = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    fits.then(|| format!("+{digits}"))
+}
+
+/// An external id, trimmed: 1 to 64 characters, none of them a control character.
+pub fn normalize_external_id(id: &str) -> Option<String> {
+    let id = id.trim();
+    let fits = !id.is_empty() && id.chars().count() <= MAX_EXTERNAL_ID && !id.chars().any(char::is_control);
+    fits.then(|| id.to_string())
 }
 
 /// Emails are matched case-insensitively; `None` when it is not an email at all.
@@ -210,7 +272,13 @@ mod tests {
     use crate::domain::ledger::LedgerKind;
 
     fn enrollment(email: &str) -> Enrollment {
-        Enrollment { customer_id: 7, email: email.into(), phone: None, vip_tier: Some("  Gold ".into()) }
+        Enrollment {
+            customer_id: 7,
+            email: email.into(),
+            phone: None,
+            external_id: None,
+            vip_tier: Some("  Gold ".into()),
+        }
     }
 
     #[test]
@@ -223,12 +291,20 @@ mod tests {
 
     #[test]
     fn a_customer_is_named_exactly_once() {
-        assert_eq!(CustomerRef::from_parts(Some(7), None), Ok(CustomerRef::Id(7)));
-        assert_eq!(CustomerRef::from_parts(None, Some(" A@B.co")), Ok(CustomerRef::Email("a@b.co".into())));
-        assert_eq!(CustomerRef::from_parts(Some(7), Some("a@b.co")), Err(CustomerRefError::Both));
-        assert_eq!(CustomerRef::from_parts(None, None), Err(CustomerRefError::Neither));
-        assert_eq!(CustomerRef::from_parts(Some(0), None), Err(CustomerRefError::ZeroId));
-        assert_eq!(CustomerRef::from_parts(None, Some("nobody")), Err(CustomerRefError::BadEmail));
+        let parts = |id, email, phone, external_id| CustomerParts { id, email, phone, external_id };
+        let from = |id, email, phone, ext| CustomerRef::from_parts(parts(id, email, phone, ext));
+        assert_eq!(from(Some(7), None, None, None), Ok(CustomerRef::Id(7)));
+        assert_eq!(from(None, Some(" A@B.co"), None, None), Ok(CustomerRef::Email("a@b.co".into())));
+        assert_eq!(from(None, None, Some(" 14155552671"), None), Ok(CustomerRef::Phone("+14155552671".into())));
+        assert_eq!(from(None, None, None, Some(" POS-1 ")), Ok(CustomerRef::ExternalId("POS-1".into())));
+        let two = from(Some(7), None, Some("+14155552671"), None).unwrap_err();
+        assert_eq!(two, CustomerRefError::Several("customerId and customerPhone".into()));
+        assert!(two.to_string().contains("gives customerId and customerPhone"), "{two}");
+        assert_eq!(from(None, None, None, None), Err(CustomerRefError::Neither));
+        assert_eq!(from(Some(0), None, None, None), Err(CustomerRefError::ZeroId));
+        assert_eq!(from(None, Some("nobody"), None, None), Err(CustomerRefError::BadEmail));
+        assert_eq!(from(None, None, Some("4155552671"), None), Err(CustomerRefError::BadPhone));
+        assert_eq!(from(None, None, None, Some(&"x".repeat(65))), Err(CustomerRefError::BadExternalId));
     }
 
     #[test]
@@ -262,7 +338,8 @@ mod bounds {
 
     #[test]
     fn no_counter_passes_javascripts_safe_integers() {
-        let enrollment = Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, vip_tier: None };
+        let enrollment =
+            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, external_id: None, vip_tier: None };
         let mut customer = Customer::enrolled(enrollment, Time::UNIX_EPOCH);
         customer.available_points = MAX_SAFE_INTEGER - 10;
         customer.credited_points = MAX_SAFE_INTEGER - 10;

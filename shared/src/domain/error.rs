@@ -41,6 +41,10 @@ pub enum TallyError {
     CustomerAlreadyEnrolled(u64),
     #[error("The email {0} belongs to another customer")]
     EmailInUse(String),
+    #[error("The phone number {0} belongs to another customer")]
+    PhoneInUse(String),
+    #[error("The external id {0} belongs to another customer")]
+    ExternalIdInUse(String),
     #[error("No reward has id {0} for this customer")]
     RewardNotFound(u64),
     #[error("Reward {reward_id} cannot be refunded: {why}")]

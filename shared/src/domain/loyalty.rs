@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn newest_rewards_come_first_and_only_delivered_credit_counts() {
         let customer = Customer::enrolled(
-            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, vip_tier: None },
+            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, external_id: None, vip_tier: None },
             Time::UNIX_EPOCH,
         );
         let rewards = vec![

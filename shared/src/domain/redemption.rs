@@ -165,8 +165,13 @@ mod tests {
     }
 
     fn customer(points: i64) -> Customer {
-        let enrollment =
-            Enrollment { customer_id: 7, email: "a@b.co".into(), phone: None, vip_tier: Some("Gold".into()) };
+        let enrollment = Enrollment {
+            customer_id: 7,
+            email: "a@b.co".into(),
+            phone: None,
+            external_id: None,
+            vip_tier: Some("Gold".into()),
+        };
         Customer { available_points: points, ..Customer::enrolled(enrollment, Time::UNIX_EPOCH) }
     }
 

@@ -1,6 +1,6 @@
 //! Customers: enrollment, lookup, balances adjusted by hand, the loyalty view and the ledger.
 
-use aws_sdk_dynamodb::types::{Delete, Put};
+use aws_sdk_dynamodb::types::Put;
 
 use super::balance::BalanceError;
 use super::errors::internal;
@@ -18,7 +18,52 @@ use crate::domain::ledger::{BalanceChange, LedgerEntry};
 use crate::domain::reward::Reward;
 use crate::domain::Time;
 
-const EMAIL_FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
+pub(super) const IDENTITY_FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
+
+/// The identifiers that find a customer in a shop, besides the id: each has an item of its own that makes
+/// it unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Identity {
+    Email,
+    Phone,
+    ExternalId,
+}
+
+impl Identity {
+    pub(crate) const ALL: [Identity; 3] = [Identity::Email, Identity::Phone, Identity::ExternalId];
+
+    pub(crate) fn of(self, customer: &Customer) -> Option<&str> {
+        match self {
+            Identity::Email => customer.email.as_deref(),
+            Identity::Phone => customer.phone.as_deref(),
+            Identity::ExternalId => customer.external_id.as_deref(),
+        }
+    }
+
+    pub(crate) fn key(self, domain: &str, value: &str) -> keys::Key {
+        match self {
+            Identity::Email => keys::email(domain, value),
+            Identity::Phone => keys::phone(domain, value),
+            Identity::ExternalId => keys::external_id(domain, value),
+        }
+    }
+
+    pub(crate) fn part(self) -> Part {
+        match self {
+            Identity::Email => Part::Email,
+            Identity::Phone => Part::Phone,
+            Identity::ExternalId => Part::ExternalId,
+        }
+    }
+
+    fn old_part(self) -> Part {
+        match self {
+            Identity::Email => Part::OldEmail,
+            Identity::Phone => Part::OldPhone,
+            Identity::ExternalId => Part::OldExternalId,
+        }
+    }
+}
 
 impl Store {
     pub async fn get_customer(&self, domain: &str, customer_id: u64) -> Result<Option<Customer>, TallyError> {
@@ -27,11 +72,16 @@ impl Store {
 
     /// The customer a request names, or `CUSTOMER_NOT_FOUND`.
     pub async fn find_customer(&self, domain: &str, who: &CustomerRef) -> Result<Customer, TallyError> {
-        let id = match who {
-            CustomerRef::Id(id) => Some(*id),
-            CustomerRef::Email(email) => {
-                self.get::<CustomerIdRecord>(keys::email(domain, email)).await?.map(|owner| owner.customer_id)
-            }
+        let lookup = match who {
+            CustomerRef::Id(_) => None,
+            CustomerRef::Email(email) => Some(keys::email(domain, email)),
+            CustomerRef::Phone(phone) => Some(keys::phone(domain, phone)),
+            CustomerRef::ExternalId(id) => Some(keys::external_id(domain, id)),
+        };
+        let id = match (who, lookup) {
+            (CustomerRef::Id(id), _) => Some(*id),
+            (_, Some(key)) => self.get::<CustomerIdRecord>(key).await?.map(|owner| owner.customer_id),
+            (_, None) => None,
         };
         let customer = match id {
             Some(id) => self.get_customer(domain, id).await?,
@@ -48,7 +98,7 @@ impl Store {
         claim: Option<&Claim>,
         at: Time,
     ) -> Result<(Customer, Enrolled), TallyError> {
-        let mut previous_email = None;
+        let mut previous = None;
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
             None => (Customer::enrolled(enrollment, at), Enrolled::New),
             Some(existing) => match existing.status {
@@ -57,29 +107,32 @@ impl Store {
                     return Err(TallyError::CustomerExcluded)
                 }
                 CustomerStatus::Inactive => {
-                    previous_email = existing.email.clone().filter(|old| *old != enrollment.email);
-                    (existing.reenrolled(enrollment, at), Enrolled::Reactivated)
+                    let reenrolled = existing.reenrolled(enrollment, at);
+                    previous = Some(existing);
+                    (reenrolled, Enrolled::Reactivated)
                 }
             },
         };
-        let email = customer.email.clone().unwrap_or_default();
         let mut transaction = Transaction::new();
         let profile = to_item(&CustomerRecord::from(&customer), keys::customer(domain, customer.customer_id))?;
         match outcome {
             Enrolled::New => transaction.put_new(&self.table, Part::Profile, profile)?,
             Enrolled::Reactivated => transaction.put(Part::Profile, self.put_versioned(profile, customer.version - 1)?),
         };
-        let owner = to_item(&CustomerIdRecord { customer_id: customer.customer_id }, keys::email(domain, &email))?;
-        let email_item = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(owner))
-            .condition_expression(EMAIL_FREE_OR_MINE)
-            .expression_attribute_names("#pk", PK.name())
-            .expression_attribute_names("#customer", CUSTOMER_ID.name())
-            .expression_attribute_values(":customer", number(customer.customer_id))
-            .build()
-            .map_err(TallyError::internal)?;
-        transaction.put(Part::Email, email_item);
+        // Each identifier is the customer's alone in the shop: its item is written if it is free or already
+        // theirs, and one they had before and no longer have is released, in the same transaction.
+        for identity in Identity::ALL {
+            let now = identity.of(&customer);
+            if let Some(value) = now {
+                transaction
+                    .put(identity.part(), self.claim_identity(identity.key(domain, value), customer.customer_id)?);
+            }
+            let before = previous.as_ref().and_then(|p| identity.of(p)).filter(|old| Some(*old) != now);
+            if let Some(old) = before {
+                transaction
+                    .delete(identity.old_part(), self.delete_owned(identity.key(domain, old), customer.customer_id)?);
+            }
+        }
         if let Some(claim) = claim {
             let effect = Effect::Customer { customer_id: customer.customer_id, outcome };
             transaction.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
@@ -92,31 +145,38 @@ impl Store {
                 to_item(&listing, keys::customer_listing(domain, customer.customer_id))?,
             )?;
         }
-        if let Some(old) = &previous_email {
-            // The address the customer left with no longer finds them, and is free for someone else.
-            let (pk, sk) = keys::email(domain, old);
-            let release = Delete::builder()
-                .table_name(&self.table)
-                .key(PK.name(), text(pk))
-                .key(super::records::SK.name(), text(sk))
-                .condition_expression(EMAIL_FREE_OR_MINE)
-                .expression_attribute_names("#pk", PK.name())
-                .expression_attribute_names("#customer", CUSTOMER_ID.name())
-                .expression_attribute_values(":customer", number(customer.customer_id))
-                .build()
-                .map_err(TallyError::internal)?;
-            transaction.delete(Part::OldEmail, release);
-        }
+        let in_use = |identity: Identity| identity.of(&customer).unwrap_or_default().to_string();
         match transaction.commit(&self.client).await {
             Ok(()) => Ok((customer, outcome)),
             Err(TxError::Failed(e)) => Err(e),
             Err(TxError::Cancelled(why)) if why.refused(Part::Profile) => {
                 Err(TallyError::CustomerAlreadyEnrolled(customer.customer_id))
             }
-            Err(TxError::Cancelled(why)) if why.refused(Part::Email) => Err(TallyError::EmailInUse(email)),
+            Err(TxError::Cancelled(why)) if why.refused(Part::Email) => {
+                Err(TallyError::EmailInUse(in_use(Identity::Email)))
+            }
+            Err(TxError::Cancelled(why)) if why.refused(Part::Phone) => {
+                Err(TallyError::PhoneInUse(in_use(Identity::Phone)))
+            }
+            Err(TxError::Cancelled(why)) if why.refused(Part::ExternalId) => {
+                Err(TallyError::ExternalIdInUse(in_use(Identity::ExternalId)))
+            }
             Err(TxError::Cancelled(why)) if why.refused(Part::Claim) => Err(super::claim_lost()),
             Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
         }
+    }
+
+    /// A put of the item that makes an identifier the customer's: only if it is free or theirs already.
+    fn claim_identity(&self, key: keys::Key, customer_id: u64) -> Result<Put, TallyError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&CustomerIdRecord { customer_id }, key)?))
+            .condition_expression(IDENTITY_FREE_OR_MINE)
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#customer", CUSTOMER_ID.name())
+            .expression_attribute_values(":customer", number(customer_id))
+            .build()
+            .map_err(TallyError::internal)
     }
 
     /// Writes a customer record as it is, replacing what is there: for seeding and tests, never for balances.
@@ -126,8 +186,10 @@ impl Store {
             to_item(&CustomerRecord::from(customer), keys::customer(domain, customer.customer_id))?,
             to_item(&listing, keys::customer_listing(domain, customer.customer_id))?,
         ];
-        if let Some(email) = &customer.email {
-            items.push(to_item(&listing, keys::email(domain, email))?);
+        for identity in Identity::ALL {
+            if let Some(value) = identity.of(customer) {
+                items.push(to_item(&listing, identity.key(domain, value))?);
+            }
         }
         for item in items {
             self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(internal)?;

@@ -95,6 +95,16 @@ pub fn email(domain: &str, email: &str) -> Key {
     (format!("SHOP#{domain}#EMAIL#{email}"), "EMAIL".into())
 }
 
+/// Makes a phone number unique in the shop and finds the customer who has it.
+pub fn phone(domain: &str, phone: &str) -> Key {
+    (format!("SHOP#{domain}#PHONE#{phone}"), "PHONE".into())
+}
+
+/// Makes an external id (a POS or CRM id) unique in the shop and finds the customer who has it.
+pub fn external_id(domain: &str, external_id: &str) -> Key {
+    (format!("SHOP#{domain}#EXTERNAL#{external_id}"), "EXTERNAL".into())
+}
+
 /// Makes a discount code unique in the shop (codes are case-insensitive in Shopify) and finds its reward.
 pub fn code(domain: &str, code: &str) -> Key {
     (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())

@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::{DeleteRequest, Put, ReturnValuesOnConditionCheckFailure, WriteRequest};
 
+use super::customers::Identity;
 use super::errors::internal;
 use super::keys::{self, Key};
 use super::records::customer::{CustomerRecord, VERSION};
@@ -20,12 +21,18 @@ const BATCH: usize = 25;
 const ATTEMPTS: usize = 10;
 
 impl Store {
-    /// Erases the customer's email and phone, and the items that find the customer by them; the balance,
+    /// Erases the customer's email, phone and external id, and the items that find the customer by them; the balance,
     /// the ledger and the rewards stay, under the customer's id. `false` when there is no such customer.
     pub async fn redact_customer(&self, domain: &str, customer_id: u64) -> Result<bool, TallyError> {
         for _ in 0..ATTEMPTS {
             let Some(customer) = self.get_customer(domain, customer_id).await? else { return Ok(false) };
-            let erased = Customer { email: None, phone: None, version: customer.version + 1, ..customer.clone() };
+            let erased = Customer {
+                email: None,
+                phone: None,
+                external_id: None,
+                version: customer.version + 1,
+                ..customer.clone()
+            };
             let mut transaction = Transaction::new();
             let put = Put::builder()
                 .table_name(&self.table)
@@ -37,8 +44,10 @@ impl Store {
                 .build()
                 .map_err(TallyError::internal)?;
             transaction.put(Part::Profile, put);
-            if let Some(email) = &customer.email {
-                transaction.delete(Part::Email, self.delete_owned(keys::email(domain, email), customer_id)?);
+            for identity in Identity::ALL {
+                if let Some(value) = identity.of(&customer) {
+                    transaction.delete(identity.part(), self.delete_owned(identity.key(domain, value), customer_id)?);
+                }
             }
             match transaction.commit(&self.client).await {
                 Ok(()) => return Ok(true),
@@ -58,8 +67,8 @@ impl Store {
         for item in &items {
             match sort_key(item) {
                 Some(keys::PROFILE) => {
-                    let profile: CustomerRecord = from_item(item.clone())?;
-                    doomed.extend(profile.email.map(|email| keys::email(domain, &email)));
+                    let profile = Customer::from(from_item::<CustomerRecord>(item.clone())?);
+                    doomed.extend(Identity::ALL.iter().filter_map(|i| i.of(&profile).map(|v| i.key(domain, v))));
                 }
                 Some(sk) if sk.starts_with(keys::REWARD_PREFIX) => {
                     let reward: RewardRecord = from_item(item.clone())?;
@@ -118,12 +127,16 @@ impl Store {
     }
 
     /// Deletes an item that names a customer, only if it names this one.
-    fn delete_owned(&self, (pk, sk): Key, customer_id: u64) -> Result<aws_sdk_dynamodb::types::Delete, TallyError> {
+    pub(super) fn delete_owned(
+        &self,
+        (pk, sk): Key,
+        customer_id: u64,
+    ) -> Result<aws_sdk_dynamodb::types::Delete, TallyError> {
         aws_sdk_dynamodb::types::Delete::builder()
             .table_name(&self.table)
             .key(PK.name(), text(pk))
             .key(SK.name(), text(sk))
-            .condition_expression("attribute_not_exists(#pk) OR #customer = :customer")
+            .condition_expression(super::customers::IDENTITY_FREE_OR_MINE)
             .expression_attribute_names("#pk", PK.name())
             .expression_attribute_names("#customer", super::records::customer::CUSTOMER_ID.name())
             .expression_attribute_values(":customer", number(customer_id))

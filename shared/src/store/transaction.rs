@@ -26,6 +26,12 @@ pub(crate) enum Part {
     Email,
     /// An email the customer no longer has, released.
     OldEmail,
+    /// The item that makes a phone number unique in the shop, and one the customer no longer has.
+    Phone,
+    OldPhone,
+    /// The item that makes an external id unique in the shop, and one the customer no longer has.
+    ExternalId,
+    OldExternalId,
     /// The customer's entry among the shop's customers.
     Listing,
     Rule,

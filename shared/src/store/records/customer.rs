@@ -19,6 +19,8 @@ pub struct CustomerRecord {
     pub email: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     #[serde(default)]
     pub vip_tier: Option<String>,
     pub status: CustomerStatus,
@@ -48,6 +50,7 @@ impl From<&Customer> for CustomerRecord {
             customer_id: c.customer_id,
             email: c.email.clone(),
             phone: c.phone.clone(),
+            external_id: c.external_id.clone(),
             vip_tier: c.vip_tier.clone(),
             status: c.status,
             available_points: c.available_points,
@@ -68,6 +71,7 @@ impl From<CustomerRecord> for Customer {
             customer_id: r.customer_id,
             email: r.email,
             phone: r.phone,
+            external_id: r.external_id,
             vip_tier: r.vip_tier,
             status: r.status,
             available_points: r.available_points,
@@ -89,7 +93,8 @@ mod tests {
 
     #[test]
     fn the_attributes_named_in_expressions_are_the_record_s() {
-        let enrollment = Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, vip_tier: None };
+        let enrollment =
+            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, external_id: None, vip_tier: None };
         let record = CustomerRecord::from(&Customer::enrolled(enrollment, Time::UNIX_EPOCH));
         super::super::check::written_under(&record, &[CUSTOMER_ID, STATUS, AVAILABLE_POINTS, VERSION]);
         super::super::check::written_under(&CustomerIdRecord { customer_id: 1 }, &[CUSTOMER_ID]);

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use serde_json::json;
-use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward};
+use tally_shared::domain::rule::Priced;
 use tally_shared::shopify::discount_input;
 use tally_tests::{dynamodb_endpoint, Stack};
 
@@ -44,8 +44,9 @@ async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
     let found = |text: &str| report.problems.iter().any(|p| p.contains(text));
     assert!(found("customer 32: balance 1500"), "the tampered balance is reported: {:#?}", report.problems);
     assert!(found(&format!("code {stray_code} is in Shopify but no reward has it")), "{:#?}", report.problems);
+    assert!(found("customer 32: 1500 points available, but the lots hold 1000"), "{:#?}", report.problems);
     assert!(!found("customer 31"), "the untouched customer is not: {:#?}", report.problems);
-    assert_eq!(report.problems.len(), 2, "{:#?}", report.problems);
+    assert_eq!(report.problems.len(), 3, "{:#?}", report.problems);
     assert!(!cli_audit(&stack, &shop.domain).await.success(), "an audit that finds problems exits non-zero");
 }
 

@@ -4,8 +4,8 @@ use tally_shared::api::errors::code;
 use tally_shared::app::now;
 use tally_shared::domain::customer::CustomerRef;
 use tally_shared::domain::customer::{Customer, CustomerStatus, Enrollment};
-use tally_shared::domain::redemption::Priced;
 use tally_shared::domain::reward::{DeductionMode, Reward, RewardStatus};
+use tally_shared::domain::rule::Priced;
 use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
 use tally_shared::domain::shop::Shop;
 use tally_shared::store::Store;
@@ -27,7 +27,10 @@ async fn setup(points: i64) -> (Store, Shop, RedeemRule) {
     };
     store.enroll(&shop.domain, enrollment, None, now()).await.unwrap();
     if points > 0 {
-        store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, "start", None, now()).await.unwrap();
+        store
+            .adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), points, None, "start", None, now())
+            .await
+            .unwrap();
     }
     let rule = RedeemRule {
         id: 1,
@@ -54,12 +57,15 @@ async fn customer(store: &Store, shop: &Shop) -> Customer {
 async fn a_debit_from_a_stale_read_is_redone_on_the_current_balance() {
     let (store, shop, rule) = setup(150).await;
     let stale = customer(&store, &shop).await;
-    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, "spent elsewhere", None, now()).await.unwrap();
+    store
+        .adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), -100, None, "spent elsewhere", None, now())
+        .await
+        .unwrap();
     let reward =
         Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let refused = store.debit_for_reward(&shop.domain, stale.clone(), reward, "T-", None).await.unwrap_err();
     assert_eq!(code(&refused), "INSUFFICIENT_POINTS", "the stale 150 is not spent twice");
-    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, "topped up", None, now()).await.unwrap();
+    store.adjust_points(&shop.domain, &CustomerRef::Id(CUSTOMER), 50, None, "topped up", None, now()).await.unwrap();
     let reward =
         Reward::pending(&shop, CUSTOMER, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, now());
     let (after, _) = store.debit_for_reward(&shop.domain, stale, reward, "T-", None).await.unwrap();

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
 
 use super::money::Amount;
 use super::request::number;
@@ -14,6 +15,7 @@ use crate::domain::ledger::{Direction, MAX_REASON};
 use crate::domain::points::Points;
 use crate::domain::redemption::RedeemCommand;
 use crate::domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
+use crate::domain::Time;
 
 /// The customer a body names: exactly one of its identifiers.
 fn customer(
@@ -79,6 +81,9 @@ pub struct AdjustBody {
     customer_external_id: Option<String>,
     points: Value,
     reason: String,
+    /// RFC 3339; points added expire then.
+    #[serde(default)]
+    expires_at: Option<String>,
 }
 
 impl AdjustBody {
@@ -90,7 +95,12 @@ impl AdjustBody {
         if reason.is_empty() || reason.len() > MAX_REASON {
             return Err(Invalid::Reason { max: MAX_REASON }.into());
         }
-        Ok(Adjustment { customer, points, reason: reason.into(), direction })
+        let expires_at = match (self.expires_at.as_deref(), direction) {
+            (None, _) => None,
+            (Some(_), Direction::Remove) => return Err(Invalid::ExpiresAtOnRemoval.into()),
+            (Some(text), Direction::Add) => Some(Time::parse(text, &Rfc3339).map_err(|_| Invalid::ExpiresAt)?),
+        };
+        Ok(Adjustment { customer, points, reason: reason.into(), direction, expires_at })
     }
 }
 

@@ -39,6 +39,10 @@ pub struct LoyaltyView {
     pub customer_status: CustomerStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub create_at: Time,
+    /// The points of the soonest-expiring lot, and when they expire (`0` and `null` when none expire).
+    pub expiring_points_amount: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub points_expire_at: Option<Time>,
     /// The most recent rewards; `GET /api/external/customer-rewards` pages them all.
     pub rewards: Vec<RewardView>,
     pub rewards_count: usize,
@@ -154,6 +158,7 @@ pub struct CombinesWithView {
 impl From<Loyalty> for LoyaltyView {
     fn from(loyalty: Loyalty) -> Self {
         let customer = loyalty.customer;
+        let next = customer.lots.next_expiring();
         LoyaltyView {
             customer_id: customer.customer_id,
             email: customer.email,
@@ -168,6 +173,8 @@ impl From<Loyalty> for LoyaltyView {
             current_vip_tier: customer.vip_tier,
             customer_status: customer.status,
             create_at: customer.created_at,
+            expiring_points_amount: next.map_or(0, |lot| lot.points),
+            points_expire_at: next.and_then(|lot| lot.expires_at),
             rewards: loyalty.rewards.into_iter().map(RewardView::from).collect(),
             rewards_count: loyalty.rewards_count,
         }

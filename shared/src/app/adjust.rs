@@ -4,11 +4,12 @@ use super::idempotency::Attempt;
 use super::{loyalty, now, Deps};
 use crate::domain::customer::CustomerRef;
 use crate::domain::effect::Effect;
-use crate::domain::error::TallyError;
+use crate::domain::error::{Invalid, TallyError};
 use crate::domain::ledger::Direction;
 use crate::domain::loyalty::Loyalty;
 use crate::domain::points::Points;
 use crate::domain::shop::Shop;
+use crate::domain::Time;
 
 /// A hand adjustment of a balance.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,8 @@ pub struct Adjustment {
     pub points: Points,
     pub reason: String,
     pub direction: Direction,
+    /// When points added expire (never, when absent).
+    pub expires_at: Option<Time>,
 }
 
 /// Adds or removes points; a removal never takes the balance below zero (`INSUFFICIENT_POINTS`).
@@ -31,10 +34,13 @@ pub async fn adjust(
     }
     let points = adjustment.points.get();
     let delta = if adjustment.direction == Direction::Add { points } else { -points };
-    let store = &deps.store;
-    let customer = store
-        .adjust_points(&shop.domain, &adjustment.customer, delta, &adjustment.reason, attempt.claim.as_ref(), now())
-        .await?;
+    let at = now();
+    if adjustment.expires_at.is_some_and(|expires| expires <= at) {
+        return Err(Invalid::ExpiresAt.into());
+    }
+    let (who, expires, reason, claim) =
+        (&adjustment.customer, adjustment.expires_at, &adjustment.reason, attempt.claim.as_ref());
+    let customer = deps.store.adjust_points(&shop.domain, who, delta, expires, reason, claim, at).await?;
     tracing::info!(customer_id = customer.customer_id, delta, "points adjusted");
     loyalty::of(deps, shop, customer.customer_id).await
 }

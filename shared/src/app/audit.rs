@@ -77,6 +77,13 @@ fn check_ledger(customer: &Customer, ledger: &[LedgerEntry], problems: &mut Vec<
         problems
             .push(format!("{who}: {} points reserved, but the ledger reserves {reserved}", customer.reserved_points));
     }
+    if customer.lots.total() != customer.available_points {
+        problems.push(format!(
+            "{who}: {} points available, but the lots hold {}",
+            customer.available_points,
+            customer.lots.total()
+        ));
+    }
     if running != customer.available_points || ledger.len() as u64 != customer.seq {
         problems.push(format!(
             "{who}: balance {} after {} changes, but the ledger sums to {running} over {} entries",

@@ -1,5 +1,6 @@
 //! Expiry: every `UNUSED` reward past its end has its discount deactivated in Shopify and becomes
 //! `EXPIRED`; a reservation is released, and an immediate reward's points come back if the shop says so.
+//! Points whose lot has expired leave the balance, once each, with a ledger entry.
 //! A code an order used is left for that order's webhook. One shop's failure, or one reward's, stops
 //! nothing else; a run that is out of time leaves the rest to the next.
 
@@ -21,6 +22,9 @@ pub struct ExpireReport {
     pub still_active: usize,
     /// An order used the code in Shopify: left for that order's webhook.
     pub awaiting_order: usize,
+    /// Points removed because their lot expired, and from how many customers.
+    pub points_expired: i64,
+    pub customers_with_points_expired: usize,
     /// Shops or rewards that failed, each logged; the next run tries them again.
     pub errors: usize,
     /// The run stopped for time with work left, for the next run.
@@ -63,6 +67,7 @@ async fn expire_shop(
     deadline: Option<Instant>,
     report: &mut ExpireReport,
 ) -> Result<(), TallyError> {
+    expire_points(deps, shop, at, deadline, report).await?;
     for reward in deps.store.expiring_rewards(&shop.domain, at).await? {
         if jobs::out_of_time(deadline) {
             report.unfinished = true;
@@ -75,6 +80,35 @@ async fn expire_shop(
             Ok(Outcome::AwaitingOrder) => report.awaiting_order += 1,
             Err(e) => {
                 tracing::error!(shop = %shop.domain, reward_id = reward.id, error = %e, "could not expire a reward");
+                report.errors += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The shop's customers' points whose lots expired by `at`.
+async fn expire_points(
+    deps: &Deps,
+    shop: &Shop,
+    at: Time,
+    deadline: Option<Instant>,
+    report: &mut ExpireReport,
+) -> Result<(), TallyError> {
+    for (customer_id, day) in deps.store.lots_due(&shop.domain, at.date()).await? {
+        if jobs::out_of_time(deadline) {
+            report.unfinished = true;
+            return Ok(());
+        }
+        match deps.store.expire_lots(&shop.domain, customer_id, day, at).await {
+            Ok(0) => {}
+            Ok(points) => {
+                tracing::info!(shop = %shop.domain, customer_id, points, "points expired");
+                report.points_expired += points;
+                report.customers_with_points_expired += 1;
+            }
+            Err(e) => {
+                tracing::error!(shop = %shop.domain, customer_id, error = %e, "could not expire a customer's points");
                 report.errors += 1;
             }
         }

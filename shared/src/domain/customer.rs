@@ -1,6 +1,7 @@
 //! Customers and their balances.
 
-use super::ledger::{BalanceChange, LedgerEntry};
+use super::ledger::{BalanceChange, LedgerEntry, LotChange};
+use super::lots::{Lot, Lots};
 use super::{vocabulary, Time, MAX_TIER_LENGTH};
 
 vocabulary! {
@@ -31,6 +32,8 @@ pub struct Customer {
     pub spent_points: i64,
     /// Points held for rewards paid for when their order arrives; not available.
     pub reserved_points: i64,
+    /// The available points by when they expire.
+    pub lots: Lots,
     /// The number of balance changes so far: the `seq` of the newest ledger entry.
     pub seq: u64,
     /// Bumped by every write of the record; each write is conditioned on the version it read.
@@ -91,6 +94,7 @@ impl Customer {
             credited_points: 0,
             spent_points: 0,
             reserved_points: 0,
+            lots: Lots::default(),
             seq: 0,
             version: 0,
             created_at: at,
@@ -111,12 +115,30 @@ impl Customer {
         next
     }
 
-    /// The record after `change`, with the ledger entry that records it; `None` when a counter would leave
-    /// the integers every client reads exactly (JavaScript's safe integers).
-    pub fn apply(&self, change: &BalanceChange, at: Time) -> Option<(Customer, LedgerEntry)> {
+    /// The record after `change`, with the ledger entry that records it and the lots it took points from;
+    /// `None` when a counter would leave the integers every client reads exactly (JavaScript's safe
+    /// integers).
+    pub fn apply(&self, change: &BalanceChange, at: Time) -> Option<Applied> {
         let add = |counter: i64, delta: i64| counter.checked_add(delta).filter(|n| n.abs() <= MAX_SAFE_INTEGER);
         let mut next = self.clone();
-        next.available_points = add(self.available_points, change.available)?;
+        let mut available = change.available;
+        let taken = match &change.lots {
+            LotChange::Add(expires_at) => {
+                next.lots.add(change.available, *expires_at);
+                vec![]
+            }
+            LotChange::Take => next.lots.take(-change.available),
+            LotChange::Return(from) => {
+                next.lots.give_back(change.available, from);
+                vec![]
+            }
+            LotChange::Expire(when) => {
+                available = -next.lots.expire(*when);
+                vec![]
+            }
+            LotChange::Keep => vec![],
+        };
+        next.available_points = add(self.available_points, available)?;
         next.reserved_points = add(self.reserved_points, change.reserved)?;
         next.spent_points = add(self.spent_points, change.spent)?;
         next.credited_points = add(self.credited_points, change.credited)?;
@@ -127,7 +149,7 @@ impl Customer {
             seq: next.seq,
             customer_id: self.customer_id,
             kind: change.kind,
-            delta: change.available,
+            delta: available,
             reserved_delta: change.reserved,
             balance_after: next.available_points,
             reason: change.reason.clone(),
@@ -135,8 +157,16 @@ impl Customer {
             order_id: change.order_id,
             at,
         };
-        Some((next, entry))
+        Some(Applied { customer: next, entry, taken })
     }
+}
+
+/// A change applied to a customer: the record after it, the ledger entry, and the lots it took from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub customer: Customer,
+    pub entry: LedgerEntry,
+    pub taken: Vec<Lot>,
 }
 
 impl Enrollment {
@@ -322,25 +352,42 @@ mod tests {
     fn each_change_moves_the_counters_and_writes_the_next_ledger_entry() {
         let at = Time::UNIX_EPOCH;
         let customer = Customer::enrolled(enrollment("a@b.co"), at);
-        let (credited, first) = customer.apply(&BalanceChange::adjust(1000, "welcome"), at).unwrap();
-        let (reserved, second) = credited.apply(&BalanceChange::reserve(300, 9), at).unwrap();
-        let (spent, third) = reserved.apply(&BalanceChange::spend_reservation(300, 9, "order #1"), at).unwrap();
+        let apply = |c: &Customer, change| c.apply(&change, at).map(|a| (a.customer, a.entry)).unwrap();
+        let (credited, first) = apply(&customer, BalanceChange::adjust(1000, "welcome"));
+        let (reserved, second) = apply(&credited, BalanceChange::reserve(300, 9));
+        let (spent, third) = apply(&reserved, BalanceChange::spend_reservation(300, 9, "order #1"));
         assert_eq!((first.seq, second.seq, third.seq), (1, 2, 3));
         assert_eq!((second.kind, second.delta, second.reserved_delta), (LedgerKind::Reserve, -300, 300));
         assert_eq!((spent.available_points, spent.reserved_points, spent.spent_points), (700, 0, 300));
         assert_eq!((spent.credited_points, spent.version, third.balance_after), (1000, 3, 700));
     }
-}
 
-#[cfg(test)]
-mod bounds {
-    use super::*;
+    #[test]
+    fn lots_follow_the_points_and_expiry_moves_what_has_expired_once() {
+        use time::macros::datetime;
+        let (at, soon, later) = (Time::UNIX_EPOCH, datetime!(2027-01-01 0:00 UTC), datetime!(2027-06-01 0:00 UTC));
+        let apply = |c: &Customer, change: BalanceChange| c.apply(&change, at).unwrap();
+        let mut c = Customer::enrolled(enrollment("a@b.co"), at);
+        for (points, expiry) in [(100, Some(later)), (50, Some(soon)), (10, None)] {
+            c = apply(&c, BalanceChange::adjust(points, "given").expiring(expiry)).customer;
+        }
+        let paid = apply(&c, BalanceChange::redeem(80, 1));
+        let (fifty, thirty) = (Lot { points: 50, expires_at: Some(soon) }, Lot { points: 30, expires_at: Some(later) });
+        assert_eq!(paid.taken, [fifty, thirty]);
+        let back = apply(&paid.customer, BalanceChange::reverse_redeem(80, 1, "failed").from_lots(&paid.taken));
+        assert_eq!(back.customer.lots, c.lots, "back to the lots they came from");
+        let expired = back.customer.apply(&BalanceChange::expire_lots(soon), soon).unwrap();
+        assert_eq!(
+            (expired.entry.delta, expired.entry.kind, expired.customer.available_points),
+            (-50, LedgerKind::PointsExpired, 110)
+        );
+        let again = expired.customer.apply(&BalanceChange::expire_lots(soon), soon).unwrap();
+        assert_eq!(again.entry.delta, 0, "nothing left to expire");
+    }
 
     #[test]
     fn no_counter_passes_javascripts_safe_integers() {
-        let enrollment =
-            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, external_id: None, vip_tier: None };
-        let mut customer = Customer::enrolled(enrollment, Time::UNIX_EPOCH);
+        let mut customer = Customer::enrolled(enrollment("a@b.co"), Time::UNIX_EPOCH);
         customer.available_points = MAX_SAFE_INTEGER - 10;
         customer.credited_points = MAX_SAFE_INTEGER - 10;
         assert!(customer.apply(&BalanceChange::adjust(10, "to the brim"), Time::UNIX_EPOCH).is_some());

@@ -111,6 +111,10 @@ pub enum Invalid {
     DelayedStoreCredit,
     #[error("this reward costs {cost} points, not {points}")]
     PointsNotTheCost { cost: i64, points: i64 },
+    #[error("expiresAt must be an RFC 3339 time in the future, like 2027-06-30T00:00:00Z")]
+    ExpiresAt,
+    #[error("expiresAt applies to points added, not removed")]
+    ExpiresAtOnRemoval,
     #[error("Idempotency-Key must be 1 to 255 printable characters without spaces")]
     IdempotencyKey,
     #[error("the {0} in the path must be a positive integer")]

@@ -1,5 +1,6 @@
 //! The ledger: one entry for every change of a balance, what, why, when, and the balance after.
 
+use super::lots::Lot;
 use super::{vocabulary, Time};
 
 vocabulary! {
@@ -20,6 +21,8 @@ vocabulary! {
         ReservationReleased = "RESERVATION_RELEASED",
         /// A reward's points taken again: an order used its code after they had been given back.
         LateUse = "LATE_USE",
+        /// Points whose lot expired unspent.
+        PointsExpired = "POINTS_EXPIRED",
     }
 }
 
@@ -59,6 +62,22 @@ pub struct BalanceChange {
     pub reason: String,
     pub reward_id: Option<u64>,
     pub order_id: Option<u64>,
+    pub lots: LotChange,
+}
+
+/// How a change moves the customer's lots (see `lots`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LotChange {
+    /// Points given, to the lot of their expiry, or the one without.
+    Add(Option<Time>),
+    /// Points taken, soonest-expiring first.
+    Take,
+    /// Points given back to the lots they were taken from.
+    Return(Vec<Lot>),
+    /// The lots expired at this time leave; the change is what they held, whatever it is when applied.
+    Expire(Time),
+    /// The available points do not move.
+    Keep,
 }
 
 impl BalanceChange {
@@ -77,6 +96,29 @@ impl BalanceChange {
             reason: reason.into(),
             reward_id: reward,
             order_id: None,
+            lots: match available {
+                0 => LotChange::Keep,
+                a if a > 0 => LotChange::Add(None),
+                _ => LotChange::Take,
+            },
+        }
+    }
+
+    /// Points given that expire at `at`.
+    pub fn expiring(self, at: Option<Time>) -> BalanceChange {
+        BalanceChange { lots: LotChange::Add(at), ..self }
+    }
+
+    /// Points given back that were taken as `lots`.
+    pub fn from_lots(self, lots: &[Lot]) -> BalanceChange {
+        BalanceChange { lots: LotChange::Return(lots.to_vec()), ..self }
+    }
+
+    /// The points of the lots expired at `at`, leaving.
+    pub fn expire_lots(at: Time) -> BalanceChange {
+        BalanceChange {
+            lots: LotChange::Expire(at),
+            ..Self::new(LedgerKind::PointsExpired, (0, 0, 0, 0), "points expired", None)
         }
     }
 

@@ -83,8 +83,8 @@ fn newest_first(rewards: &mut [Reward]) {
 mod tests {
     use super::*;
     use crate::domain::customer::Enrollment;
-    use crate::domain::redemption::Priced;
     use crate::domain::reward::DeductionMode;
+    use crate::domain::rule::Priced;
     use crate::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
     use crate::domain::shop::Shop;
     use crate::domain::Time;

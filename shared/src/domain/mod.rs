@@ -7,6 +7,7 @@ pub mod effect;
 pub mod error;
 pub mod ids;
 pub mod ledger;
+pub mod lots;
 pub mod loyalty;
 pub mod order;
 pub mod points;

@@ -1,11 +1,9 @@
 //! What a redemption asks for, and the checks it must pass before any point moves.
 
-use rust_decimal::Decimal;
-
 use super::customer::{Customer, CustomerRef, CustomerStatus};
 use super::error::{Invalid, TallyError};
 use super::points::Points;
-use super::rule::{RedeemRule, RewardType, RuleStatus};
+use super::rule::{Priced, RedeemRule, RewardType, RuleStatus};
 
 /// A customer's request to turn points into a reward.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,23 +15,6 @@ pub struct RedeemCommand {
     pub variant_id: Option<u64>,
     /// Reserve the points now, spend them when the order that uses the code arrives (Yotpo's option).
     pub delay_points_deduction: bool,
-}
-
-/// What a redemption that passed its checks will take and give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Priced {
-    pub points: i64,
-    /// The amount the reward is worth, where its rule has one (a variable rule's: the points' value).
-    pub value: Option<Decimal>,
-    /// The variant to give, for free products.
-    pub variant: Option<u64>,
-}
-
-impl Priced {
-    /// A fixed rule's reward at its cost, with no variant.
-    pub fn at_cost(rule: &RedeemRule) -> Priced {
-        Priced { points: rule.points_cost, value: rule.discount_value, variant: None }
-    }
 }
 
 /// Everything a redemption must satisfy before points move, in the order clients are told about them.

@@ -2,7 +2,8 @@
 
 use rust_decimal::Decimal;
 
-use super::redemption::Priced;
+use super::lots::Lot;
+use super::rule::Priced;
 use super::rule::{RedeemRule, RewardType};
 use super::shop::Shop;
 use super::{ids, vocabulary, Time};
@@ -77,6 +78,8 @@ pub struct Reward {
     /// given back (a refund or an expiry racing the order); fewer than the reward's cost when the balance
     /// no longer covered them.
     pub points_taken_late: Option<i64>,
+    /// The lots the reward's points were taken from, so that points given back return to them.
+    pub lots: Vec<Lot>,
 }
 
 /// The shop's request to take a reward back, while it is carried out.
@@ -159,6 +162,7 @@ impl Reward {
             review_reason: None,
             refund_requested: None,
             points_taken_late: None,
+            lots: vec![],
         }
     }
 
@@ -205,6 +209,7 @@ impl Reward {
             DeductionMode::OnOrder => BalanceChange::release_reservation(self.points_redeemed, self.id, reason),
             DeductionMode::Immediate => BalanceChange::reverse_redeem(self.points_redeemed, self.id, reason),
         }
+        .from_lots(&self.lots)
     }
 
     /// Whether an order using the code now would come after the reward's points went back: it was refunded

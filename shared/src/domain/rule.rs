@@ -49,6 +49,23 @@ pub struct RedeemRule {
     pub vip_tier: Option<String>,
 }
 
+/// What a redemption that passed its checks will take and give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    pub points: i64,
+    /// The amount the reward is worth, where its rule has one (a variable rule's: the points' value).
+    pub value: Option<Decimal>,
+    /// The variant to give, for free products.
+    pub variant: Option<u64>,
+}
+
+impl Priced {
+    /// A fixed rule's reward at its cost, with no variant.
+    pub fn at_cost(rule: &RedeemRule) -> Priced {
+        Priced { points: rule.points_cost, value: rule.discount_value, variant: None }
+    }
+}
+
 /// A variable rule's price: any multiple of `points_step` from `min_points` to `max_points`, each step worth
 /// `value_per_step` (Appstle's and Yotpo's "customer chooses the amount").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

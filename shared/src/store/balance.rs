@@ -7,14 +7,14 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure};
 
 use super::keys;
-use super::records::customer::{CustomerRecord, AVAILABLE_POINTS, STATUS, VERSION};
+use super::records::customer::{CustomerIdRecord, CustomerRecord, AVAILABLE_POINTS, STATUS, VERSION};
 use super::records::ledger::LedgerRecord;
 use super::records::{from_item, number, text, to_item};
 use super::transaction::{Part, Transaction, TxError};
 use super::Store;
-use crate::domain::customer::{Customer, CustomerStatus};
+use crate::domain::customer::{Applied, Customer, CustomerStatus};
 use crate::domain::error::{Invalid, TallyError};
-use crate::domain::ledger::BalanceChange;
+use crate::domain::ledger::{BalanceChange, LotChange};
 use crate::domain::redemption::check_enrolled;
 use crate::domain::Time;
 
@@ -32,6 +32,8 @@ pub(crate) enum BalanceError {
     Refused(TallyError),
     /// The condition of this part of the transaction, besides the profile and the ledger, failed.
     Conflict(Part),
+    /// The change would move nothing (lots to expire that are gone already): nothing was written.
+    Nothing,
 }
 
 impl From<TallyError> for BalanceError {
@@ -41,17 +43,19 @@ impl From<TallyError> for BalanceError {
 }
 
 impl Store {
-    /// Applies `change` to `customer` (as last read) together with `with`, all or nothing, at `at`.
-    /// `require_active` refuses customers who are not enrolled; returns the record as written.
+    /// Applies `change` to `customer` (as last read) together with what `with` adds for it (given the
+    /// change as applied: the record after it and the lots it took), all or nothing, at `at`. A day's lot
+    /// that the change brings is listed for the expiry job in the same transaction. `require_active`
+    /// refuses customers who are not enrolled.
     pub(crate) async fn change_balance(
         &self,
         domain: &str,
         mut customer: Customer,
         change: &BalanceChange,
-        with: Transaction,
+        with: impl Fn(&Applied) -> Result<Transaction, TallyError>,
         require_active: bool,
         at: Time,
-    ) -> Result<Customer, BalanceError> {
+    ) -> Result<Applied, BalanceError> {
         for attempt in 0..MAX_ATTEMPTS {
             if require_active {
                 check_enrolled(&customer)?;
@@ -60,15 +64,31 @@ impl Store {
                 let (available, required) = (customer.available_points, change.needs());
                 return Err(TallyError::InsufficientPoints { available, required }.into());
             }
-            let (next, entry) = customer.apply(change, at).ok_or(TallyError::from(Invalid::BalanceTooLarge))?;
+            let applied = customer.apply(change, at).ok_or(TallyError::from(Invalid::BalanceTooLarge))?;
+            if matches!(change.lots, LotChange::Expire(_)) && applied.entry.delta == 0 {
+                return Err(BalanceError::Nothing);
+            }
+            let (next, entry) = (&applied.customer, &applied.entry);
             let mut transaction = Transaction::new();
             transaction
-                .put(Part::Profile, self.profile_put(domain, &next, customer.version, change.needs(), require_active)?);
-            let ledger = to_item(&LedgerRecord::from(&entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
+                .put(Part::Profile, self.profile_put(domain, next, customer.version, change.needs(), require_active)?);
+            let ledger = to_item(&LedgerRecord::from(entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
             transaction.put_new(&self.table, Part::Ledger, ledger)?;
-            transaction.append(with.clone());
+            for (n, day) in new_days(&customer, next).into_iter().enumerate() {
+                let listing = CustomerIdRecord { customer_id: next.customer_id };
+                let item = to_item(&listing, keys::lot_listing(domain, day, next.customer_id))?;
+                transaction.put(
+                    Part::LotListing(n),
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(TallyError::internal)?,
+                );
+            }
+            transaction.append(with(&applied)?);
             let cancelled = match transaction.commit(&self.client).await {
-                Ok(()) => return Ok(next),
+                Ok(()) => return Ok(applied),
                 Err(TxError::Failed(e)) => return Err(e.into()),
                 Err(TxError::Cancelled(cancelled)) => cancelled,
             };
@@ -122,6 +142,13 @@ impl Store {
         }
         put.build().map_err(TallyError::internal)
     }
+}
+
+/// The days (UTC) on which `after` has a lot that expires and `before` had none.
+fn new_days(before: &Customer, after: &Customer) -> Vec<time::Date> {
+    let days = |c: &Customer| c.lots.iter().filter_map(|l| l.expires_at.map(|at| at.date())).collect::<Vec<_>>();
+    let had = days(before);
+    days(after).into_iter().filter(|day| !had.contains(day)).collect()
 }
 
 fn backoff(attempt: u32) -> Duration {

@@ -1,6 +1,6 @@
 //! Customers: enrollment, lookup, balances adjusted by hand, the loyalty view and the ledger.
 
-use aws_sdk_dynamodb::types::Put;
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put};
 
 use super::balance::BalanceError;
 use super::errors::internal;
@@ -11,7 +11,7 @@ use super::records::reward::RewardRecord;
 use super::records::{from_item, number, sort_key, text, to_item, PK, SK};
 use super::transaction::{Part, Transaction, TxError};
 use super::{keys, SortKey, Store};
-use crate::domain::customer::{Customer, CustomerRef, CustomerStatus, Enrolled, Enrollment};
+use crate::domain::customer::{Applied, Customer, CustomerRef, CustomerStatus, Enrolled, Enrollment};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::{BalanceChange, LedgerEntry};
@@ -197,27 +197,33 @@ impl Store {
         Ok(())
     }
 
-    /// Adds (positive) or removes (negative) points, with the reason in the ledger.
+    /// Adds (positive, expiring at `expires_at` or never) or removes (negative) points, with the reason in
+    /// the ledger.
+    #[allow(clippy::too_many_arguments)]
     pub async fn adjust_points(
         &self,
         domain: &str,
         who: &CustomerRef,
         delta: i64,
+        expires_at: Option<Time>,
         reason: &str,
         claim: Option<&Claim>,
         at: Time,
     ) -> Result<Customer, TallyError> {
         let customer = self.find_customer(domain, who).await?;
-        let change = BalanceChange::adjust(delta, reason);
+        let change = match delta > 0 {
+            true => BalanceChange::adjust(delta, reason).expiring(expires_at),
+            false => BalanceChange::adjust(delta, reason),
+        };
         let mut with = Transaction::new();
         if let Some(claim) = claim {
             let effect = Effect::Balance { customer_id: customer.customer_id };
             with.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
         }
-        match self.change_balance(domain, customer, &change, with, true, at).await {
-            Ok(customer) => Ok(customer),
+        match self.change_balance(domain, customer, &change, |_| Ok(with.clone()), true, at).await {
+            Ok(applied) => Ok(applied.customer),
             Err(BalanceError::Refused(e)) => Err(e),
-            Err(BalanceError::Conflict(_)) => Err(super::claim_lost()),
+            Err(BalanceError::Conflict(_) | BalanceError::Nothing) => Err(super::claim_lost()),
         }
     }
 
@@ -283,6 +289,77 @@ impl Store {
         let more = entries.len() > limit;
         entries.truncate(limit);
         Ok((entries, more))
+    }
+
+    /// The customers holding a lot that expires on or before `day` (UTC), with that lot's day.
+    pub async fn lots_due(&self, domain: &str, day: time::Date) -> Result<Vec<(u64, time::Date)>, TallyError> {
+        let high = format!("{}{day}#~", keys::LOTS_PREFIX);
+        let items = self.query(keys::lot_listings(domain), SortKey::Between(keys::LOTS_PREFIX, &high)).await?;
+        let read = |sk: &str| {
+            let (day, customer) = sk.strip_prefix(keys::LOTS_PREFIX)?.split_once('#')?;
+            let mut parts = day.splitn(3, '-').map(str::parse::<i32>);
+            let (year, month, date) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+            let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+            let day = time::Date::from_calendar_date(year, month, u8::try_from(date).ok()?).ok()?;
+            Some((customer.parse().ok()?, day))
+        };
+        Ok(items.iter().filter_map(|item| sort_key(item).and_then(read)).collect())
+    }
+
+    /// Removes the customer's points whose lots have expired at `at`, once, with a ledger entry; the
+    /// listing of `day` goes with them when the customer has no lot that day any more, in the same
+    /// transaction, so that points given back to that day meanwhile stay listed. Returns the points
+    /// expired.
+    pub async fn expire_lots(
+        &self,
+        domain: &str,
+        customer_id: u64,
+        day: time::Date,
+        at: Time,
+    ) -> Result<i64, TallyError> {
+        let (pk, sk) = keys::lot_listing(domain, day, customer_id);
+        let delete = || Delete::builder().table_name(&self.table).key(PK.name(), text(&pk)).key(SK.name(), text(&sk));
+        let has_day = |c: &Customer| c.lots.iter().any(|l| l.expires_at.is_some_and(|e| e.date() == day));
+        let Some(customer) = self.get_customer(domain, customer_id).await? else {
+            let listing = delete().build().map_err(TallyError::internal)?;
+            let (table, key) = (listing.table_name, listing.key);
+            self.client.delete_item().table_name(table).set_key(Some(key)).send().await.map_err(internal)?;
+            return Ok(0);
+        };
+        let unlist = |applied: &Applied| -> Result<Transaction, TallyError> {
+            let mut unlist = Transaction::new();
+            if !has_day(&applied.customer) {
+                unlist.delete(Part::LotListing(0), delete().build().map_err(TallyError::internal)?);
+            }
+            Ok(unlist)
+        };
+        let change = BalanceChange::expire_lots(at);
+        match self.change_balance(domain, customer.clone(), &change, unlist, false, at).await {
+            Ok(applied) => Ok(-applied.entry.delta),
+            Err(BalanceError::Nothing) if has_day(&customer) => Ok(0),
+            Err(BalanceError::Nothing) => {
+                // Nothing to expire and no lot that day: the listing goes, if the record is still as read.
+                let (pk, sk) = keys::customer(domain, customer_id);
+                let unchanged = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .key(PK.name(), text(pk))
+                    .key(SK.name(), text(sk))
+                    .condition_expression("#version = :version")
+                    .expression_attribute_names("#version", VERSION.name())
+                    .expression_attribute_values(":version", number(customer.version))
+                    .build()
+                    .map_err(TallyError::internal)?;
+                let mut gone = Transaction::new();
+                gone.check(Part::Profile, unchanged);
+                gone.delete(Part::LotListing(0), delete().build().map_err(TallyError::internal)?);
+                match gone.commit(&self.client).await {
+                    Ok(()) | Err(TxError::Cancelled(_)) => Ok(0),
+                    Err(TxError::Failed(e)) => Err(e),
+                }
+            }
+            Err(BalanceError::Refused(e)) => Err(e),
+            Err(BalanceError::Conflict(_)) => Err(TallyError::Busy),
+        }
     }
 
     /// A put replacing the customer's profile, if nobody changed it since it was read at `read_version`.

@@ -105,6 +105,18 @@ pub fn external_id(domain: &str, external_id: &str) -> Key {
     (format!("SHOP#{domain}#EXTERNAL#{external_id}"), "EXTERNAL".into())
 }
 
+/// The customers holding points that expire on a day (UTC), for the expiry job: one small item per customer
+/// and day, written with the points, deleted by the job once that day's lot is gone.
+pub fn lot_listing(domain: &str, day: time::Date, customer_id: u64) -> Key {
+    (lot_listings(domain), format!("{LOTS_PREFIX}{day}#{customer_id:020}"))
+}
+
+pub fn lot_listings(domain: &str) -> String {
+    format!("SHOP#{domain}#LOTS")
+}
+
+pub const LOTS_PREFIX: &str = "LOTS#";
+
 /// Makes a discount code unique in the shop (codes are case-insensitive in Shopify) and finds its reward.
 pub fn code(domain: &str, code: &str) -> Key {
     (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())

@@ -9,7 +9,7 @@ use super::records::{from_item, listed, text, to_item};
 use super::transaction::{Part, Transaction};
 use super::transitions::{Listing, Transition};
 use super::{keys, Store};
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Applied, Customer};
 use crate::domain::effect::Effect;
 use crate::domain::error::TallyError;
 use crate::domain::reward::{Reward, RewardKind, RewardStatus};
@@ -31,23 +31,28 @@ impl Store {
         claim: Option<&Claim>,
     ) -> Result<(Customer, Reward), TallyError> {
         for _ in 0..MAX_DRAWS {
-            let mut with = Transaction::new();
-            with.put_new(&self.table, Part::Reward, reward_item(domain, &reward)?)?;
-            if let Some(code) = &reward.discount_code {
-                let owner = CodeOwnerRecord { customer_id: reward.customer_id, reward_id: reward.id };
-                with.put_new(&self.table, Part::Code, to_item(&owner, keys::code(domain, code))?)?;
-            }
-            if let Some(claim) = claim {
-                let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
-                with.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
-            }
+            // The reward records the lots its points came from, which only the change as applied knows.
+            let with = |applied: &Applied| {
+                let reward = Reward { lots: applied.taken.clone(), ..reward.clone() };
+                let mut with = Transaction::new();
+                with.put_new(&self.table, Part::Reward, reward_item(domain, &reward)?)?;
+                if let Some(code) = &reward.discount_code {
+                    let owner = CodeOwnerRecord { customer_id: reward.customer_id, reward_id: reward.id };
+                    with.put_new(&self.table, Part::Code, to_item(&owner, keys::code(domain, code))?)?;
+                }
+                if let Some(claim) = claim {
+                    let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
+                    with.update(Part::Claim, self.claim_effect(domain, claim, &effect)?);
+                }
+                Ok(with)
+            };
             let change = reward.payment();
             match self.change_balance(domain, customer.clone(), &change, with, true, reward.create_at).await {
-                Ok(customer) => return Ok((customer, reward)),
+                Ok(applied) => return Ok((applied.customer, Reward { lots: applied.taken, ..reward })),
                 Err(BalanceError::Refused(e)) => return Err(e),
                 Err(BalanceError::Conflict(Part::Reward)) => reward = reward.with_new_id(),
                 Err(BalanceError::Conflict(Part::Code)) => reward = reward.with_new_code(code_prefix),
-                Err(BalanceError::Conflict(_)) => return Err(super::claim_lost()),
+                Err(BalanceError::Conflict(_) | BalanceError::Nothing) => return Err(super::claim_lost()),
             }
         }
         Err(TallyError::Busy)

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{CancellationReason, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{CancellationReason, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
 use super::errors::internal;
@@ -42,6 +42,8 @@ pub(crate) enum Part {
     Secrets,
     /// A legacy shop's static token.
     StaticToken,
+    /// The listing of a customer's lot of one day, for the expiry job (the `n`th of the transaction).
+    LotListing(usize),
 }
 
 /// A transaction being built: named items, written all or nothing.
@@ -90,6 +92,10 @@ impl Transaction {
 
     pub fn delete(&mut self, part: Part, delete: Delete) -> &mut Self {
         self.add(part, TransactWriteItem::builder().delete(delete).build())
+    }
+
+    pub fn check(&mut self, part: Part, check: ConditionCheck) -> &mut Self {
+        self.add(part, TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// Writes `item` only where nothing is yet.

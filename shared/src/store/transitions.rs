@@ -152,9 +152,9 @@ impl Store {
             .get_customer(domain, reward.customer_id)
             .await?
             .ok_or(TallyError::CustomerNotFound(CustomerRef::Id(reward.customer_id)))?;
-        match self.change_balance(domain, customer, change, with, false, at).await {
+        match self.change_balance(domain, customer, change, |_| Ok(with.clone()), false, at).await {
             Ok(_) => Ok(true),
-            Err(BalanceError::Conflict(Part::Reward)) => Ok(false),
+            Err(BalanceError::Conflict(Part::Reward) | BalanceError::Nothing) => Ok(false),
             Err(BalanceError::Conflict(_)) => Err(super::claim_lost()),
             Err(BalanceError::Refused(e)) => Err(e),
         }
@@ -217,7 +217,9 @@ impl Store {
             ..Transition::to(&[RewardStatus::Used], RewardStatus::Refunded)
         };
         let reason = format!("order {} {why}", order.name);
-        let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason).for_order(order.id);
+        let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason)
+            .for_order(order.id)
+            .from_lots(&reward.lots);
         self.transition_with_balance(domain, reward, transition, Some(change), at).await
     }
 

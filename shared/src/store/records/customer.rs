@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Attribute;
 use crate::domain::customer::{Customer, CustomerStatus};
+use crate::domain::lots::{Lot, Lots};
 use crate::domain::Time;
 
 pub const CUSTOMER_ID: Attribute = Attribute("customerId");
@@ -29,12 +30,24 @@ pub struct CustomerRecord {
     pub spent_points: i64,
     #[serde(default)]
     pub reserved_points: i64,
+    /// The available points by expiry; absent on a record from before lots (all of them never expire).
+    #[serde(default)]
+    pub lots: Option<Vec<LotRecord>>,
     pub seq: u64,
     pub version: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Time,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: Time,
+}
+
+/// A lot: points, and when they expire (absent: never).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LotRecord {
+    pub points: i64,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Time>,
 }
 
 /// An item that names a customer: the owner of an email in a shop, or an entry of the shop's customers.
@@ -57,6 +70,7 @@ impl From<&Customer> for CustomerRecord {
             credited_points: c.credited_points,
             spent_points: c.spent_points,
             reserved_points: c.reserved_points,
+            lots: Some(c.lots.iter().map(|l| LotRecord { points: l.points, expires_at: l.expires_at }).collect()),
             seq: c.seq,
             version: c.version,
             created_at: c.created_at,
@@ -78,6 +92,12 @@ impl From<CustomerRecord> for Customer {
             credited_points: r.credited_points,
             spent_points: r.spent_points,
             reserved_points: r.reserved_points,
+            lots: match r.lots {
+                Some(lots) => {
+                    Lots::from_lots(lots.into_iter().map(|l| Lot { points: l.points, expires_at: l.expires_at }))
+                }
+                None => Lots::without_expiry(r.available_points),
+            },
             seq: r.seq,
             version: r.version,
             created_at: r.created_at,

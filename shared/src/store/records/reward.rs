@@ -3,7 +3,9 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::customer::LotRecord;
 use super::Attribute;
+use crate::domain::lots::Lot;
 use crate::domain::reward::{DeductionMode, RefundRequest, Reward, RewardKind, RewardStatus};
 use crate::domain::rule::RewardType;
 use crate::domain::Time;
@@ -73,6 +75,8 @@ pub struct RewardRecord {
     pub refund_requested_at: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points_taken_late: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lots: Vec<LotRecord>,
 }
 
 fn immediate() -> DeductionMode {
@@ -118,6 +122,7 @@ impl From<&Reward> for RewardRecord {
             refund_reason: r.refund_requested.as_ref().map(|request| request.reason.clone()),
             refund_requested_at: r.refund_requested.as_ref().map(|request| request.at),
             points_taken_late: r.points_taken_late,
+            lots: r.lots.iter().map(|l| LotRecord { points: l.points, expires_at: l.expires_at }).collect(),
         }
     }
 }
@@ -155,6 +160,7 @@ impl From<RewardRecord> for Reward {
                 _ => None,
             },
             points_taken_late: r.points_taken_late,
+            lots: r.lots.into_iter().map(|l| Lot { points: l.points, expires_at: l.expires_at }).collect(),
         }
     }
 }
@@ -162,7 +168,7 @@ impl From<RewardRecord> for Reward {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::redemption::Priced;
+    use crate::domain::rule::Priced;
     use crate::domain::rule::{CombinesWith, RedeemRule, RuleStatus};
     use crate::domain::shop::Shop;
 

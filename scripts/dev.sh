@@ -49,7 +49,7 @@ TALLY_CLIENT_SECRET=$SECRET "$BIN"/tally-cli shop connect --domain "$DOMAIN" --c
 "$BIN"/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
 # The demo's variants, rules and customers (scripts/demo.json; the storefront test starts from the same).
 python3 - "$EMULATOR" "$API" "$DOMAIN" "$KEY" scripts/demo.json <<'PY' || { echo "the demo data did not load" >&2; exit 1; }
-import json, sys, urllib.request
+import datetime, json, sys, urllib.request
 emulator, api, domain, key, path = sys.argv[1:6]
 demo = json.load(open(path))
 def post(url, body):
@@ -62,6 +62,10 @@ for rule in demo["rules"]:
 for customer in demo["customers"]:
     post(f"{api}/api/external/customers", customer["enroll"])
     post(f"{api}/api/external/add-points", {"customerId": customer["enroll"]["customerId"], "points": customer["points"], "reason": "welcome bonus"})
+    if "expiring" in customer:
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=customer["expiring"]["inDays"])
+        post(f"{api}/api/external/add-points", {"customerId": customer["enroll"]["customerId"], "points": customer["expiring"]["points"],
+             "reason": "spring promotion", "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
 PY
 
 cat <<BANNER

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 use tally_shared::app::now;
 use tally_shared::domain::shop::{Access, ShopSecrets};
+use time::format_description::well_known::Rfc3339;
 
 use crate::{reply_as, Reply, Stack, TestShop};
 
@@ -39,6 +40,13 @@ impl Stack {
             let points = json!({"customerId": customer["enroll"]["customerId"], "points": customer["points"],
                 "reason": "welcome bonus"});
             assert_eq!(self.post(&shop.key, "/api/external/add-points", points).await.status, 200);
+            if let Some(expiring) = customer.get("expiring") {
+                let days = expiring["inDays"].as_i64().expect("inDays");
+                let expires_at = (now() + time::Duration::days(days)).format(&Rfc3339).expect("a time");
+                let points = json!({"customerId": customer["enroll"]["customerId"], "points": expiring["points"],
+                    "reason": "spring promotion", "expiresAt": expires_at});
+                assert_eq!(self.post(&shop.key, "/api/external/add-points", points).await.status, 200);
+            }
         }
         shop
     }

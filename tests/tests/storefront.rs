@@ -54,6 +54,9 @@ async fn a_shopper_redeems_on_the_storefront() {
     // Customer 1001: 2,500 points, the options, the ones out of reach greyed with the reason.
     browser.goto(&stack.storefront(&shop, Some(1001))).await;
     browser.text_of("[data-points]", "2,500 points", |t| t == "2,500 points").await;
+    let expiry = browser.text_of("[data-expiry]", "the next expiry", |t| t.contains("expire")).await;
+    assert!(expiry.starts_with("500 points expire on "), "the demo's expiring lot: {expiry}");
+    browser.screenshot(&browser.find("section.tally").await, &screenshot("widget-before-redemption.png")).await;
     let platinum = browser.text_of("[data-option]:last-child", "the Platinum option", |t| t.contains("Platinum")).await;
     assert!(platinum.contains("For Platinum members"), "{platinum}");
     let greyed = browser.run("return [...document.querySelectorAll('.tally__option--unavailable .tally__option-name')].map(e => e.textContent)", json!([])).await;
@@ -66,6 +69,8 @@ async fn a_shopper_redeems_on_the_storefront() {
     browser.click(&option_button(&browser, "$5 off").await).await;
     let code = browser.text_of(".tally__code", "the code", |t| !t.is_empty()).await;
     browser.text_of("[data-points]", "2,000 points", |t| t == "2,000 points").await;
+    let expiry = browser.text_of("[data-expiry]", "the expiry line", |t| !t.contains("expire")).await;
+    assert_eq!(expiry.trim(), "", "the expiring points were spent first");
     let announced = browser.text_of("[data-status]", "the announcement", |t| t.contains(&code)).await;
     assert!(announced.contains("2,000 points left"), "{announced}");
     let live = browser.run("return document.querySelector('[data-status]').getAttribute('aria-live')", json!([])).await;
@@ -103,6 +108,25 @@ async fn a_shopper_redeems_on_the_storefront() {
         (loyalty["rewardsCount"].as_u64().unwrap(), loyalty["availablePoints"].as_i64()),
         (rewards_before + 1, Some(1700))
     );
+
+    // A variable rule: the shopper chooses the points, and gets exactly what they buy.
+    let variable = json!({"name": "Points off", "rewardType": "FIXED_AMOUNT",
+                          "variable": {"pointsStep": 100, "valuePerStep": "1.00", "minPoints": 100, "maxPoints": 1000}});
+    stack.rule(&shop, variable).await;
+    browser.goto(&stack.storefront(&shop, Some(1001))).await;
+    browser.text_of("[data-points]", "1,700 points", |t| t == "1,700 points").await;
+    let cost = browser.text_of("[data-option]:first-child", "the variable option", |t| t.contains("Points off")).await;
+    assert!(cost.contains("100–1,000 points"), "{cost}");
+    let chooser = browser.find("[data-option]:first-child .tally__points-input").await;
+    browser.run("arguments[0].value = '300'", json!([chooser.arg()])).await;
+    browser.click(&option_button(&browser, "Points off").await).await;
+    browser.text_of("[data-points]", "1,400 points", |t| t == "1,400 points").await;
+    let loyalty = stack.loyalty(&shop, 1001).await;
+    assert_eq!(
+        (loyalty["rewards"][0]["pointsRedeemed"].as_i64(), loyalty["rewards"][0]["amount"].as_f64()),
+        (Some(300), Some(3.0))
+    );
+    browser.screenshot(&browser.find("section.tally").await, &screenshot("widget-variable.png")).await;
 
     browser.quit().await;
 }

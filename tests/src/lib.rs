@@ -202,6 +202,11 @@ impl Stack {
         reply.body
     }
 
+    /// Places an order with the emulator, which delivers its webhooks to Tally; returns the emulator's answer.
+    pub async fn order(&self, shop: &TestShop, order: Value) -> Value {
+        self.control("POST", &format!("/__emulator/shops/{}/orders", shop.domain), order).await
+    }
+
     pub async fn balance(&self, shop: &TestShop, customer_id: u64) -> i64 {
         self.loyalty(shop, customer_id).await["availablePoints"].as_i64().expect("points")
     }

@@ -25,13 +25,7 @@ async fn the_activity_log_pages_to_the_end_newest_first_with_orders_and_rewards(
     assert_eq!(reserved.status, 200, "{}", reserved.text);
     let reward_id = reserved.body["reward"]["id"].as_u64().unwrap();
     let code = reserved.body["reward"]["discountCode"].as_str().unwrap();
-    let placed = stack
-        .control(
-            "POST",
-            &format!("/__emulator/shops/{}/orders", shop.domain),
-            json!({"codes": [code], "customerId": CUSTOMER}),
-        )
-        .await;
+    let placed = stack.order(&shop, json!({"codes": [code], "customerId": CUSTOMER})).await;
     let order_id = placed["order"]["id"].as_u64().expect("an order");
 
     // 1 enrollment credit + 6 additions + 1 removal + the reservation + its payment by the order: 10.

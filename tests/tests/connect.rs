@@ -137,13 +137,7 @@ async fn a_full_refund_returns_the_points_once_and_a_partial_one_none() {
     let mut orders = Vec::new();
     for _ in 0..2 {
         let code = redeem(&stack, &shop, rule).await.body["reward"]["discountCode"].clone();
-        let placed = stack
-            .control(
-                "POST",
-                &format!("/__emulator/shops/{}/orders", shop.domain),
-                json!({"codes": [code], "customerId": CUSTOMER}),
-            )
-            .await;
+        let placed = stack.order(&shop, json!({"codes": [code], "customerId": CUSTOMER})).await;
         assert_eq!(placed["deliveries"][0]["status"], 200, "{placed}");
         orders.push(placed["order"]["id"].as_u64().unwrap());
     }

@@ -2,9 +2,11 @@
 //! CRM id) is found by either, each is the customer's alone in the shop, a re-enrollment that changes them
 //! frees the old ones, and a request names its customer exactly once.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use tally_shared::domain::customer::CustomerStatus;
-use tally_tests::{Stack, TestShop};
+use tally_shared::store::keys;
+use tally_tests::{dynamodb_endpoint, Stack, TestShop};
 
 const ANA: u64 = 7001;
 const BEN: u64 = 7002;
@@ -123,4 +125,23 @@ async fn the_portal_refuses_a_body_that_names_a_customer_by_phone_or_external_id
         assert_eq!((refused.status, refused.code()), (400, "INVALID_REQUEST"), "{}", refused.text);
     }
     assert_eq!(stack.balance(&shop, 1001).await, 2500);
+}
+
+#[tokio::test]
+async fn a_phone_saved_before_phones_were_unique_blocks_nobody() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("legacy-phones").await;
+    let ana = json!({"customerId": ANA, "email": "ana@example.com", "phone": "+14155550101"});
+    assert_eq!(enroll(&stack, &shop, ana).await.status, 201);
+    // As before phones were unique: Ana's record has the phone, and no item finds her by it.
+    let (pk, sk) = keys::phone(&shop.domain, "+14155550101");
+    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let delete = client.delete_item().table_name(stack.store.table());
+    delete.key("PK", AttributeValue::S(pk)).key("SK", AttributeValue::S(sk)).send().await.unwrap();
+
+    let ben = json!({"customerId": BEN, "email": "ben@example.com", "phone": "+14155550101"});
+    assert_eq!(enroll(&stack, &shop, ben).await.status, 201, "the phone was free to claim");
+    assert!(stack.store.redact_customer(&shop.domain, ANA).await.unwrap(), "Ana's erasure completes");
+    let found = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550101").await;
+    assert_eq!(found.body["customerId"].as_u64(), Some(BEN), "and leaves Ben's phone his: {}", found.text);
 }

@@ -85,34 +85,37 @@ async fn points_are_spent_soonest_expiring_first_and_come_back_to_their_lot() {
 #[tokio::test]
 async fn expired_points_leave_exactly_once_under_two_concurrent_runs() {
     let rule = json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 1});
-    let (stack, shop, _) = Stack::with_rule("lots-expire", rule, &[(CUSTOMER, 50)]).await;
+    let (stack, shop, rule) = Stack::with_rule("lots-expire", rule, &[(CUSTOMER, 50)]).await;
     let now = tally_shared::app::now();
     assert_eq!(add(&stack, &shop, 300, Some(now + Duration::days(1))).await.status, 200);
     assert_eq!(add(&stack, &shop, 200, Some(now + Duration::days(5))).await.status, 200);
-    let in_two_days = now + Duration::days(2);
+    let (day, in_two_days) = ((now + Duration::days(1)).date(), now + Duration::days(2));
 
-    // Two runs of the job and two direct expiries of the lot, all at once.
-    let runs = join_all((0..2).map(|_| expire(&stack.deps, Some(&shop.domain), in_two_days, None))).await;
-    let day = (now + Duration::days(1)).date();
-    let direct = join_all((0..2).map(|_| stack.store.expire_lots(&shop.domain, CUSTOMER, day, in_two_days))).await;
-    let expired: i64 = runs.iter().map(|r| r.as_ref().unwrap().points_expired).sum::<i64>()
-        + direct.into_iter().map(Result::unwrap).sum::<i64>();
-    assert_eq!(expired, 300, "{runs:?}");
-
-    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
-    assert_eq!((loyalty["availablePoints"].as_i64(), expiring(&loyalty).0), (Some(250), 200));
+    // Two expiries of the first lot and a redemption, all at once: whichever wins, the lot leaves once.
+    let expiries = join_all((0..2).map(|_| stack.store.expire_lots(&shop.domain, CUSTOMER, day, in_two_days)));
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    let (expiries, redeemed) = tokio::join!(expiries, stack.post(&shop.key, "/api/external/redeem-points", body));
+    assert_eq!(redeemed.status, 200, "{}", redeemed.text);
+    let expired: i64 = expiries.into_iter().map(Result::unwrap).sum();
+    assert!(expired == 300 || expired == 299, "the lot, less the point redeemed if it went first: {expired}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 550 - 1 - expired);
     let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
-    let entries: Vec<_> = ledger.iter().filter(|e| e.kind == LedgerKind::PointsExpired).collect();
-    assert_eq!(entries.iter().map(|e| e.delta).collect::<Vec<_>>(), [-300], "one entry, once");
+    let entries: Vec<_> = ledger.iter().filter(|e| e.kind == LedgerKind::PointsExpired).map(|e| e.delta).collect();
+    assert_eq!(entries, [-expired], "one entry, once");
     let activity =
-        stack.get(&shop.key, &format!("/api/external/customer-activity?customerId={CUSTOMER}&limit=1")).await;
-    assert_eq!(activity.body["entries"][0]["kind"], "POINTS_EXPIRED", "{}", activity.text);
+        stack.get(&shop.key, &format!("/api/external/customer-activity?customerId={CUSTOMER}&limit=2")).await;
+    let kinds: Vec<_> = activity.body["entries"].as_array().unwrap().iter().map(|e| e["kind"].clone()).collect();
+    assert!(kinds.contains(&json!("POINTS_EXPIRED")), "{}", activity.text);
 
-    // Later runs find nothing more until the next lot's day; then that lot goes too.
-    let again = expire(&stack.deps, Some(&shop.domain), in_two_days, None).await.unwrap();
-    assert_eq!(again.points_expired, 0);
-    let later = expire(&stack.deps, Some(&shop.domain), now + Duration::days(6), None).await.unwrap();
-    assert_eq!(later.points_expired, 200);
+    // Two runs of the job at once, past the second lot's day: the rest of the dated points go, once.
+    let runs = join_all((0..2).map(|_| expire(&stack.deps, Some(&shop.domain), now + Duration::days(6), None))).await;
+    let runs: Vec<_> = runs.into_iter().map(Result::unwrap).collect();
+    let points: i64 = runs.iter().map(|r| r.points_expired).sum();
+    assert_eq!(points, 499 - expired, "{runs:?}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 50, "the points without expiry stay");
+    let again = expire(&stack.deps, Some(&shop.domain), now + Duration::days(6), None).await.unwrap();
+    assert_eq!((again.points_expired, again.customers_with_points_expired), (0, 0), "nothing twice");
+    let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    assert_eq!(ledger.iter().filter(|e| e.kind == LedgerKind::PointsExpired).count(), 2, "one entry a lot");
     stack.assert_audit_clean(&shop).await;
 }

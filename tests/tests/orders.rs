@@ -20,9 +20,8 @@ async fn redeem(stack: &Stack, shop: &TestShop, rule: u64, delayed: bool) -> Rep
     stack.post(&shop.key, "/api/external/redeem-points", body).await
 }
 
-/// Places an order with the emulator, which delivers its webhooks to Tally; returns the emulator's answer.
 async fn order(stack: &Stack, shop: &TestShop, order: Value) -> Value {
-    stack.control("POST", &format!("/__emulator/shops/{}/orders", shop.domain), order).await
+    stack.order(shop, order).await
 }
 
 async fn ledger_kinds(stack: &Stack, shop: &TestShop) -> Vec<LedgerKind> {

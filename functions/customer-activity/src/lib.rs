@@ -7,15 +7,11 @@ use tally_shared::api::{read, request, Reply};
 use tally_shared::app::loyalty;
 use tally_shared::Deps;
 
-/// Entries per page, unless `limit` says otherwise, and the most `limit` may say.
-const PAGE: usize = 50;
-const MAX_PAGE: usize = 100;
-
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     Ok(read(deps, &req, async |shop| {
         let who = request::customer(&req)?;
-        let limit = request::limit(&req, PAGE, MAX_PAGE)?;
+        let limit = request::limit(&req)?;
         let after = request::activity_cursor(&req, &shop.domain)?;
         let page = loyalty::activity(deps, shop, &who, after, limit).await?;
         Reply::json(200, &ActivityView::new(page, &shop.domain))

@@ -7,16 +7,12 @@ use tally_shared::api::{read, request, Reply};
 use tally_shared::app::loyalty;
 use tally_shared::Deps;
 
-/// Rewards per page, unless `limit` says otherwise, and the most `limit` may say.
-const PAGE: usize = 50;
-const MAX_PAGE: usize = 100;
-
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     Ok(read(deps, &req, async |shop| {
         let who = request::customer(&req)?;
         let status = request::reward_status(&req)?;
-        let limit = request::limit(&req, PAGE, MAX_PAGE)?;
+        let limit = request::limit(&req)?;
         let after = request::reward_cursor(&req, &shop.domain)?;
         let page = loyalty::rewards(deps, shop, &who, status, after, limit).await?;
         Reply::json(200, &RewardPageView::new(page, &shop.domain))

@@ -98,7 +98,10 @@ impl AdjustBody {
         let expires_at = match (self.expires_at.as_deref(), direction) {
             (None, _) => None,
             (Some(_), Direction::Remove) => return Err(Invalid::ExpiresAtOnRemoval.into()),
-            (Some(text), Direction::Add) => Some(Time::parse(text, &Rfc3339).map_err(|_| Invalid::ExpiresAt)?),
+            (Some(text), Direction::Add) => {
+                let at = Time::parse(text, &Rfc3339).map_err(|_| Invalid::ExpiresAt)?;
+                Some(at.to_offset(time::UtcOffset::UTC))
+            }
         };
         Ok(Adjustment { customer, points, reason: reason.into(), direction, expires_at })
     }

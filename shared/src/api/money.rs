@@ -29,8 +29,11 @@ impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw: Box<RawValue> = Deserialize::deserialize(deserializer)?;
         let text = raw.get();
-        let digits = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
-        let parsed = Decimal::from_str_exact(digits).or_else(|_| Decimal::from_scientific(digits));
+        // A string is a plain decimal; a number may also be written with an exponent.
+        let parsed = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(digits) => Decimal::from_str_exact(digits),
+            None => Decimal::from_str_exact(text).or_else(|_| Decimal::from_scientific(text)),
+        };
         parsed
             .map(Amount)
             .map_err(|_| D::Error::custom(format!("{text} is not an amount: give a number or a decimal string")))
@@ -74,5 +77,6 @@ mod tests {
         assert_eq!(read(r#"{"amount": 0.30000000000000004441}"#).unwrap(), "0.30000000000000004441");
         assert_eq!(read(r#"{"amount": 1e2}"#).unwrap(), "100");
         assert!(read(r#"{"amount": "five"}"#).is_err() && read(r#"{"amount": true}"#).is_err());
+        assert!(read(r#"{"amount": "1e2"}"#).is_err(), "a string is a plain decimal, as openapi.yaml says");
     }
 }

@@ -51,7 +51,9 @@ pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, Ta
 /// The customer a GET names in its query: `customerId` or `customerEmail`, exactly one.
 pub fn customer(req: &Request) -> Result<CustomerRef, TallyError> {
     let id = query_number(req, "customerId")?;
-    let (email, phone) = (query_param(req, "customerEmail"), query_param(req, "customerPhone"));
+    let email = query_param(req, "customerEmail");
+    // An unescaped `+` in a query string arrives as a space.
+    let phone = query_param(req, "customerPhone").map(|p| p.strip_prefix(' ').map_or(p.clone(), |d| format!("+{d}")));
     let external_id = query_param(req, "customerExternalId");
     let parts =
         CustomerParts { id, email: email.as_deref(), phone: phone.as_deref(), external_id: external_id.as_deref() };
@@ -89,11 +91,17 @@ pub fn activity_cursor(req: &Request, shop: &str) -> Result<Option<(u64, u64)>, 
     }
 }
 
-/// A page's size: `limit` from 1 to `max`, `default` when not given.
-pub fn limit(req: &Request, default: usize, max: usize) -> Result<usize, TallyError> {
+/// A page's size, unless `limit` says otherwise, and the most `limit` may say.
+pub const PAGE: usize = 50;
+pub const MAX_PAGE: usize = 100;
+
+/// A page's size: `limit` from 1 to `MAX_PAGE`, `PAGE` when not given.
+pub fn limit(req: &Request) -> Result<usize, TallyError> {
     match query_param(req, "limit") {
-        None => Ok(default),
-        Some(value) => value.parse().ok().filter(|n| (1..=max).contains(n)).ok_or(Invalid::Limit { max }.into()),
+        None => Ok(PAGE),
+        Some(value) => {
+            value.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or(Invalid::Limit { max: MAX_PAGE }.into())
+        }
     }
 }
 

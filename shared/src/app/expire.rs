@@ -67,7 +67,6 @@ async fn expire_shop(
     deadline: Option<Instant>,
     report: &mut ExpireReport,
 ) -> Result<(), TallyError> {
-    expire_points(deps, shop, at, deadline, report).await?;
     for reward in deps.store.expiring_rewards(&shop.domain, at).await? {
         if jobs::out_of_time(deadline) {
             report.unfinished = true;
@@ -83,6 +82,11 @@ async fn expire_shop(
                 report.errors += 1;
             }
         }
+    }
+    // Then the points whose lots expired; a failure here is counted and stops nothing else.
+    if let Err(e) = expire_points(deps, shop, at, deadline, report).await {
+        tracing::error!(shop = %shop.domain, error = %e, "could not list the points that expire");
+        report.errors += 1;
     }
     Ok(())
 }

@@ -35,10 +35,7 @@ pub async fn rewards(
     limit: usize,
 ) -> Result<RewardPage, TallyError> {
     let customer = deps.store.find_customer(&shop.domain, who).await?;
-    let after = match after {
-        Some((owner, _)) if owner != customer.customer_id => return Err(Invalid::Cursor.into()),
-        other => other.map(|(_, position)| position),
-    };
+    let after = owned(after, customer.customer_id)?;
     let (_, rewards) = deps
         .store
         .loyalty(&shop.domain, customer.customer_id)
@@ -58,11 +55,16 @@ pub async fn activity(
     limit: usize,
 ) -> Result<ActivityPage, TallyError> {
     let customer = deps.store.find_customer(&shop.domain, who).await?;
-    let before = match after {
-        Some((owner, _)) if owner != customer.customer_id => return Err(Invalid::Cursor.into()),
-        other => other.map(|(_, seq)| seq),
-    };
+    let before = owned(after, customer.customer_id)?;
     let (entries, more) = deps.store.ledger_page(&shop.domain, customer.customer_id, before, limit).await?;
     let next = if more { entries.last().map(|e| e.seq) } else { None };
     Ok(ActivityPage { customer_id: customer.customer_id, entries, next })
+}
+
+/// Where a page starts, from a cursor that must be the customer's own.
+fn owned<T>(cursor: Option<(u64, T)>, customer_id: u64) -> Result<Option<T>, TallyError> {
+    match cursor {
+        Some((owner, _)) if owner != customer_id => Err(Invalid::Cursor.into()),
+        other => Ok(other.map(|(_, at)| at)),
+    }
 }

@@ -267,11 +267,11 @@ impl std::fmt::Display for CustomerRef {
     }
 }
 
-/// A phone number in E.164 form (`+` and 8 to 15 digits); `None` when it is not one. A leading space
-/// stands for the `+` a query string decoded as a space when the client did not escape it.
+/// A phone number in E.164 form: `+`, then 8 to 15 digits, the first not 0; `None` when it is not one.
 pub fn normalize_phone(phone: &str) -> Option<String> {
-    let digits = phone.strip_prefix('+').or_else(|| phone.strip_prefix(' '))?;
-    let fits = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    let digits = phone.trim().strip_prefix('+')?;
+    let fits =
+        (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
     fits.then(|| format!("+{digits}"))
 }
 
@@ -325,7 +325,8 @@ mod tests {
         let from = |id, email, phone, ext| CustomerRef::from_parts(parts(id, email, phone, ext));
         assert_eq!(from(Some(7), None, None, None), Ok(CustomerRef::Id(7)));
         assert_eq!(from(None, Some(" A@B.co"), None, None), Ok(CustomerRef::Email("a@b.co".into())));
-        assert_eq!(from(None, None, Some(" 14155552671"), None), Ok(CustomerRef::Phone("+14155552671".into())));
+        assert_eq!(from(None, None, Some("+14155552671"), None), Ok(CustomerRef::Phone("+14155552671".into())));
+        assert_eq!(from(None, None, Some("+04155552671"), None), Err(CustomerRefError::BadPhone));
         assert_eq!(from(None, None, None, Some(" POS-1 ")), Ok(CustomerRef::ExternalId("POS-1".into())));
         let two = from(Some(7), None, Some("+14155552671"), None).unwrap_err();
         assert_eq!(two, CustomerRefError::Several("customerId and customerPhone".into()));

@@ -9,7 +9,7 @@
 use super::Time;
 
 /// The most lots a customer keeps, the one without expiry included.
-pub const MAX_LOTS: usize = 24;
+pub const MAX_LOTS: usize = 12;
 
 /// Points that expire together (`expires_at`), or never (`None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,7 @@ impl Lots {
         if points <= 0 {
             return;
         }
+        let expires_at = expires_at.map(|at| at.to_offset(time::UtcOffset::UTC));
         let same_day = |l: &Lot| match (l.expires_at, expires_at) {
             (Some(a), Some(b)) => a.date() == b.date(),
             (None, None) => true,

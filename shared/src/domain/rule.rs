@@ -103,7 +103,8 @@ impl VariableCost {
         if !fits {
             return Err(PointsOutOfRange { cost: *self, asked: Some(points) });
         }
-        Ok(Decimal::from(points / self.points_step) * self.value_per_step)
+        let out_of_range = PointsOutOfRange { cost: *self, asked: Some(points) };
+        Decimal::from(points / self.points_step).checked_mul(self.value_per_step).ok_or(out_of_range)
     }
 }
 
@@ -133,6 +134,9 @@ pub struct RuleDraft {
     pub vip_tier: Option<String>,
 }
 
+/// The most a variable rule's reward may be worth.
+pub const MAX_VARIABLE_VALUE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 /// Codes from Shopify live at most this long; longer makes no sense for a loyalty reward.
 pub const MAX_EXPIRES_AFTER_DAYS: u32 = 3650;
 /// The most variants a free-product rule offers.
@@ -153,7 +157,9 @@ pub enum RuleError {
     VariableWithValue,
     #[error("variable.minPoints and variable.maxPoints must be multiples of variable.pointsStep, minPoints at most maxPoints")]
     VariableRange,
-    #[error("variable.valuePerStep must be a positive amount")]
+    #[error(
+        "variable.valuePerStep must be a positive amount, and maxPoints may be worth at most {MAX_VARIABLE_VALUE}"
+    )]
     VariableValue,
     #[error("discountValue must be a positive amount for FIXED_AMOUNT and STORE_CREDIT")]
     Amount,
@@ -244,7 +250,9 @@ impl VariableDraft {
             return Err(RuleError::VariableRange);
         }
         let value = self.value_per_step;
-        if value <= Decimal::ZERO || value.scale() > 4 {
+        // The most the rule can give must be an amount, not a number past what an order could use.
+        let most = Decimal::from(max_points / points_step).checked_mul(value);
+        if value <= Decimal::ZERO || value.scale() > 4 || most.is_none_or(|m| m > MAX_VARIABLE_VALUE) {
             return Err(RuleError::VariableValue);
         }
         Ok(VariableCost { points_step, value_per_step: value, min_points, max_points })
@@ -347,13 +355,8 @@ mod tests {
     }
 
     fn variable(step: i64, min: i64, max: i64) -> VariableDraft {
-        let n = Number::Integer;
-        VariableDraft {
-            points_step: n(step),
-            value_per_step: "0.50".parse().unwrap(),
-            min_points: n(min),
-            max_points: n(max),
-        }
+        let (n, value_per_step) = (Number::Integer, "0.50".parse().unwrap());
+        VariableDraft { points_step: n(step), value_per_step, min_points: n(min), max_points: n(max) }
     }
 
     #[test]
@@ -384,14 +387,12 @@ mod tests {
         assert_eq!(with(RewardType::FixedAmount, None, None, None), Err(RuleError::CostOrVariable));
         assert_eq!(with(RewardType::Percentage, None, None, Some(range)), Err(RuleError::VariableType));
         assert_eq!(with(RewardType::StoreCredit, Some("1"), None, Some(range)), Err(RuleError::VariableWithValue));
-        assert_eq!(
-            with(RewardType::FixedAmount, None, None, Some(variable(100, 250, 1000))),
-            Err(RuleError::VariableRange)
-        );
-        assert_eq!(
-            with(RewardType::FixedAmount, None, None, Some(variable(100, 1000, 200))),
-            Err(RuleError::VariableRange)
-        );
+        for (min, max) in [(250, 1000), (1000, 200)] {
+            let bad = Some(variable(100, min, max));
+            assert_eq!(with(RewardType::FixedAmount, None, None, bad), Err(RuleError::VariableRange));
+        }
+        let priceless = VariableDraft { value_per_step: "1e20".parse().unwrap(), ..range };
+        assert_eq!(with(RewardType::FixedAmount, None, None, Some(priceless)), Err(RuleError::VariableValue));
         assert!(with(RewardType::StoreCredit, None, None, Some(range)).is_ok());
     }
 }

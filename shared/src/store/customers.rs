@@ -99,6 +99,14 @@ impl Store {
         at: Time,
     ) -> Result<(Customer, Enrolled), TallyError> {
         let mut previous = None;
+        // The identifiers this enrollment gives: those are claimed; one a returning customer keeps without
+        // giving it again is left as it is (a phone saved before phones were unique may be another's now).
+        let given = |identity: Identity| match identity {
+            Identity::Email => true,
+            Identity::Phone => enrollment.phone.is_some(),
+            Identity::ExternalId => enrollment.external_id.is_some(),
+        };
+        let given: Vec<Identity> = Identity::ALL.into_iter().filter(|i| given(*i)).collect();
         let (customer, outcome) = match self.get_customer(domain, enrollment.customer_id).await? {
             None => (Customer::enrolled(enrollment, at), Enrolled::New),
             Some(existing) => match existing.status {
@@ -121,16 +129,18 @@ impl Store {
         };
         // Each identifier is the customer's alone in the shop: its item is written if it is free or already
         // theirs, and one they had before and no longer have is released, in the same transaction.
-        for identity in Identity::ALL {
+        for identity in given {
             let now = identity.of(&customer);
             if let Some(value) = now {
-                transaction
-                    .put(identity.part(), self.claim_identity(identity.key(domain, value), customer.customer_id)?);
+                let claimed = self.claim_identity(identity.key(domain, value), customer.customer_id)?;
+                transaction.put(identity.part(), claimed);
             }
             let before = previous.as_ref().and_then(|p| identity.of(p)).filter(|old| Some(*old) != now);
             if let Some(old) = before {
-                transaction
-                    .delete(identity.old_part(), self.delete_owned(identity.key(domain, old), customer.customer_id)?);
+                let key = identity.key(domain, old);
+                if self.owns(&key, customer.customer_id).await? {
+                    transaction.delete(identity.old_part(), self.delete_owned(key, customer.customer_id)?);
+                }
             }
         }
         if let Some(claim) = claim {
@@ -164,6 +174,12 @@ impl Store {
             Err(TxError::Cancelled(why)) if why.refused(Part::Claim) => Err(super::claim_lost()),
             Err(TxError::Cancelled(_)) => Err(TallyError::Busy),
         }
+    }
+
+    /// Whether the item that makes an identifier unique names this customer (one saved before the
+    /// identifier was unique may have no item, or another customer's).
+    pub(super) async fn owns(&self, key: &keys::Key, customer_id: u64) -> Result<bool, TallyError> {
+        Ok(self.get::<CustomerIdRecord>(key.clone()).await?.is_some_and(|owner| owner.customer_id == customer_id))
     }
 
     /// A put of the item that makes an identifier the customer's: only if it is free or theirs already.

@@ -45,8 +45,9 @@ impl Store {
                 .map_err(TallyError::internal)?;
             transaction.put(Part::Profile, put);
             for identity in Identity::ALL {
-                if let Some(value) = identity.of(&customer) {
-                    transaction.delete(identity.part(), self.delete_owned(identity.key(domain, value), customer_id)?);
+                let Some(key) = identity.of(&customer).map(|value| identity.key(domain, value)) else { continue };
+                if self.owns(&key, customer_id).await? {
+                    transaction.delete(identity.part(), self.delete_owned(key, customer_id)?);
                 }
             }
             match transaction.commit(&self.client).await {
@@ -68,7 +69,11 @@ impl Store {
             match sort_key(item) {
                 Some(keys::PROFILE) => {
                     let profile = Customer::from(from_item::<CustomerRecord>(item.clone())?);
-                    doomed.extend(Identity::ALL.iter().filter_map(|i| i.of(&profile).map(|v| i.key(domain, v))));
+                    for key in Identity::ALL.iter().filter_map(|i| i.of(&profile).map(|v| i.key(domain, v))) {
+                        if self.owns(&key, customer_id).await? {
+                            doomed.push(key);
+                        }
+                    }
                 }
                 Some(sk) if sk.starts_with(keys::REWARD_PREFIX) => {
                     let reward: RewardRecord = from_item(item.clone())?;
@@ -95,6 +100,8 @@ impl Store {
             }
             doomed.push(key_of(item));
         }
+        let listings = self.query(keys::lot_listings(domain), SortKey::Any).await?;
+        doomed.extend(listings.iter().map(key_of));
         doomed.extend([keys::secrets(domain), keys::token(domain), keys::static_token(domain)]);
         self.delete_all(doomed).await
     }

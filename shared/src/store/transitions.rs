@@ -13,6 +13,7 @@ use super::{keys, Store};
 use crate::domain::customer::CustomerRef;
 use crate::domain::error::TallyError;
 use crate::domain::ledger::BalanceChange;
+use crate::domain::lots::Lot;
 use crate::domain::order::Order;
 use crate::domain::reward::{DeductionMode, Reward, RewardStatus};
 use crate::domain::Time;
@@ -217,9 +218,12 @@ impl Store {
             ..Transition::to(&[RewardStatus::Used], RewardStatus::Refunded)
         };
         let reason = format!("order {} {why}", order.name);
+        // Points taken late came from whatever lots the balance had then, which the reward does not keep:
+        // they come back to the lot that never expires, so that none is lost.
+        let lots: &[Lot] = if reward.points_taken_late.is_some() { &[] } else { &reward.lots };
         let change = BalanceChange::reverse_redeem(reward.points_to_return(), reward.id, &reason)
             .for_order(order.id)
-            .from_lots(&reward.lots);
+            .from_lots(lots);
         self.transition_with_balance(domain, reward, transition, Some(change), at).await
     }
 

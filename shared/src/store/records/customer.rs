@@ -121,4 +121,15 @@ mod tests {
         let back = Customer::from(record.clone());
         assert_eq!(CustomerRecord::from(&back).created_at, record.created_at);
     }
+
+    #[test]
+    fn a_record_from_before_lots_holds_its_balance_in_the_lot_that_never_expires() {
+        let enrollment =
+            Enrollment { customer_id: 1, email: "a@b.co".into(), phone: None, external_id: None, vip_tier: None };
+        let mut old = CustomerRecord::from(&Customer::enrolled(enrollment, Time::UNIX_EPOCH));
+        (old.available_points, old.lots) = (700, None);
+        let customer = Customer::from(old);
+        assert_eq!(customer.lots.iter().copied().collect::<Vec<_>>(), [Lot { points: 700, expires_at: None }]);
+        assert_eq!(CustomerRecord::from(&customer).lots.map(|l| l.len()), Some(1), "written with its lot from then on");
+    }
 }

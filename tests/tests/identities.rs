@@ -128,19 +128,29 @@ async fn the_portal_refuses_a_body_that_names_a_customer_by_phone_or_external_id
 }
 
 #[tokio::test]
-async fn a_phone_saved_before_phones_were_unique_blocks_nobody() {
+async fn phones_saved_before_phones_were_unique_block_nobody_and_are_claimed_by_the_migration() {
+    const CAL: u64 = 7003;
     let stack = Stack::start().await;
     let shop = stack.shop("legacy-phones").await;
-    let ana = json!({"customerId": ANA, "email": "ana@example.com", "phone": "+14155550101"});
-    assert_eq!(enroll(&stack, &shop, ana).await.status, 201);
-    // As before phones were unique: Ana's record has the phone, and no item finds her by it.
-    let (pk, sk) = keys::phone(&shop.domain, "+14155550101");
     let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
-    let delete = client.delete_item().table_name(stack.store.table());
-    delete.key("PK", AttributeValue::S(pk)).key("SK", AttributeValue::S(sk)).send().await.unwrap();
-
+    // As before phones were unique: Ana's and Cal's records have a phone, and no item finds them by it.
+    for (id, phone) in [(ANA, "+14155550101"), (CAL, "+14155550103")] {
+        let body = json!({"customerId": id, "email": format!("c{id}@example.com"), "phone": phone});
+        assert_eq!(enroll(&stack, &shop, body).await.status, 201);
+        let (pk, sk) = keys::phone(&shop.domain, phone);
+        let delete = client.delete_item().table_name(stack.store.table());
+        delete.key("PK", AttributeValue::S(pk)).key("SK", AttributeValue::S(sk)).send().await.unwrap();
+    }
     let ben = json!({"customerId": BEN, "email": "ben@example.com", "phone": "+14155550101"});
-    assert_eq!(enroll(&stack, &shop, ben).await.status, 201, "the phone was free to claim");
+    assert_eq!(enroll(&stack, &shop, ben).await.status, 201, "Ana's phone was free to claim");
+
+    let claims = stack.store.claim_legacy_phones(&shop.domain).await.unwrap();
+    assert_eq!(claims.claimed, [(CAL, "+14155550103".to_string())]);
+    assert_eq!(claims.held_by_another, [(ANA, "+14155550101".to_string())], "Ben's now: reported, left his");
+    let cal = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550103").await;
+    assert_eq!(cal.body["customerId"].as_u64(), Some(CAL), "{}", cal.text);
+    assert!(stack.store.claim_legacy_phones(&shop.domain).await.unwrap().claimed.is_empty(), "once");
+
     assert!(stack.store.redact_customer(&shop.domain, ANA).await.unwrap(), "Ana's erasure completes");
     let found = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550101").await;
     assert_eq!(found.body["customerId"].as_u64(), Some(BEN), "and leaves Ben's phone his: {}", found.text);

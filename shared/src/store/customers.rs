@@ -183,7 +183,7 @@ impl Store {
     }
 
     /// A put of the item that makes an identifier the customer's: only if it is free or theirs already.
-    fn claim_identity(&self, key: keys::Key, customer_id: u64) -> Result<Put, TallyError> {
+    pub(super) fn claim_identity(&self, key: keys::Key, customer_id: u64) -> Result<Put, TallyError> {
         Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&CustomerIdRecord { customer_id }, key)?))

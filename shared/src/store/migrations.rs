@@ -1,4 +1,5 @@
-//! Changes to stored data between versions, run once by an operator (`tally-cli shop migrate-secrets`).
+//! Changes to stored data between versions, run once by an operator (`tally-cli shop migrate-secrets`,
+//! `tally-cli customer migrate-phones`).
 
 use super::errors::internal;
 use super::records::from_item;
@@ -33,4 +34,41 @@ impl Store {
         }
         Ok(moved)
     }
+
+    /// Customers saved before phones were unique have a phone and no item that finds them by it. Each such
+    /// phone is claimed for its customer where it is free; a phone another customer holds already is left
+    /// to them and reported. Returns the customers whose phone was claimed and those whose phone another
+    /// has, as `(customer, phone)`; a second run claims none.
+    pub async fn claim_legacy_phones(&self, domain: &str) -> Result<PhoneClaims, TallyError> {
+        let mut claims = PhoneClaims::default();
+        for customer_id in self.list_customers(domain).await? {
+            let Some(customer) = self.get_customer(domain, customer_id).await? else { continue };
+            let Some(phone) = customer.phone else { continue };
+            let key = keys::phone(domain, &phone);
+            if self.owns(&key, customer_id).await? {
+                continue;
+            }
+            let claim = self.claim_identity(key, customer_id)?;
+            let put = self
+                .client
+                .put_item()
+                .table_name(claim.table_name)
+                .set_item(Some(claim.item))
+                .set_condition_expression(claim.condition_expression)
+                .set_expression_attribute_names(claim.expression_attribute_names)
+                .set_expression_attribute_values(claim.expression_attribute_values);
+            match super::errors::written(put.send().await)? {
+                true => claims.claimed.push((customer_id, phone)),
+                false => claims.held_by_another.push((customer_id, phone)),
+            }
+        }
+        Ok(claims)
+    }
+}
+
+/// What `claim_legacy_phones` did: the phones claimed, and those another customer holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PhoneClaims {
+    pub claimed: Vec<(u64, String)>,
+    pub held_by_another: Vec<(u64, String)>,
 }

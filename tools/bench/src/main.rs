@@ -85,7 +85,7 @@ async fn main() -> Result<(), Error> {
     tokio::time::sleep(QUIET).await;
     let startups = startups(&endpoint).await?;
     let binaries = binaries(&endpoint, &bench.table, startups).await?;
-    let report = report(&rows, &capacity, &keyed, &binaries) + &widget()?;
+    let report = report(&rows, &capacity, &keyed, &binaries) + &lots()? + &widget()?;
     std::fs::create_dir_all("bench")?;
     std::fs::write("bench/report.md", &report)?;
     println!("{report}");
@@ -505,6 +505,38 @@ fn report(
     }
     out.push_str("\nTargets: redemption within 1.25x of its floor at p50; at most 10 write units per immediate redemption; start-up under 15 ms; bootstrap under 6 MB; under 40 MB resident.\n");
     out
+}
+
+/// The customer's item as its lots grow, against the 1 KB a write unit covers (the transaction of a
+/// redemption writes it at two units a KB).
+fn lots() -> Result<String, Error> {
+    use tally_shared::domain::customer::{Customer, Enrollment};
+    use tally_shared::domain::lots::{Lot, Lots, MAX_LOTS};
+    use tally_shared::store::records::customer::CustomerRecord;
+    let enrollment = Enrollment {
+        customer_id: 9_007_199_254_740_991,
+        email: "a.long.customer.address@example-shop-domain.com".into(),
+        phone: Some("+441234567890".into()),
+        external_id: Some("POS-0000000000000000000000000000000000000000000000000000000000001".into()),
+        vip_tier: Some("Platinum".into()),
+    };
+    let now = tally_shared::app::now();
+    let mut out = format!(
+        "\n## A customer's item and its lots\n\nThe customer's profile item as DynamoDB counts it (names and values), with every field at its longest, as its point lots grow to the most it keeps ({MAX_LOTS}).\n\n| lots | item bytes | write units in a transaction |\n| --- | --- | --- |\n"
+    );
+    for count in [0, 1, 4, MAX_LOTS] {
+        let mut customer = Customer::enrolled(enrollment.clone(), now);
+        let lots =
+            (0..count).map(|day| Lot { points: 999_999, expires_at: Some(now + time::Duration::days(day as i64 + 1)) });
+        customer.lots = Lots::from_lots(lots);
+        customer.available_points = customer.lots.total();
+        let key = keys::customer("a-rather-long-shop-name-for-a-test.myshopify.com", customer.customer_id);
+        let item = tally_shared::store::records::to_item(&CustomerRecord::from(&customer), key)?;
+        let bytes = meter::item_bytes(&item);
+        out.push_str(&format!("| {count} | {bytes} | {} |\n", 2 * bytes.div_ceil(1024)));
+    }
+    out.push_str("\nKeys of a 49-character shop domain and the largest customer id. Target: under 1,024 bytes at the most lots, so that a redemption's write units do not grow with them.\n");
+    Ok(out)
 }
 
 /// The storefront widget's assets, as a shopper's browser downloads them: raw and gzipped (`gzip -9`).

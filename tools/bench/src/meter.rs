@@ -168,8 +168,12 @@ fn transaction_units(items: &[TransactWriteItem]) -> (f64, f64) {
 
 /// An item's size in whole KB, rounded up, as DynamoDB counts it: names and values.
 fn kilobytes(item: &std::collections::HashMap<String, AttributeValue>) -> f64 {
-    let bytes: usize = item.iter().map(|(name, value)| name.len() + value_size(value)).sum();
-    bytes.div_ceil(1024).max(1) as f64
+    item_bytes(item).div_ceil(1024).max(1) as f64
+}
+
+/// An item's size in bytes, as DynamoDB counts it: names and values.
+pub fn item_bytes(item: &std::collections::HashMap<String, AttributeValue>) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
 }
 
 fn value_size(value: &AttributeValue) -> usize {

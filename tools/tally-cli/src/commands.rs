@@ -40,6 +40,13 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
                 None => return Err(format!("{shop} has no customer {customer_id}")),
             }
         }
+        Command::Customer(CustomerCommand::MigratePhones { shop }) => {
+            let claims = store.claim_legacy_phones(&shop).await.map_err(describe)?;
+            let list =
+                |found: &[(u64, String)]| found.iter().map(|(id, phone)| format!("{id} {phone}")).collect::<Vec<_>>();
+            let printed = json!({"claimed": list(&claims.claimed), "heldByAnother": list(&claims.held_by_another)});
+            println!("{}", serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?);
+        }
         Command::Shop(ShopCommand::Create(shop)) => create_shop(&deps, shop).await?,
         Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,
         Command::Shop(ShopCommand::MigrateSecrets) => {

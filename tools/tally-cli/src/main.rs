@@ -62,6 +62,12 @@ enum CustomerCommand {
         #[arg(long)]
         customer_id: u64,
     },
+    /// Claims the phones of customers saved before phones were unique, so that they are found by phone;
+    /// prints those claimed and those another customer holds (run once after upgrading).
+    MigratePhones {
+        #[arg(long)]
+        shop: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

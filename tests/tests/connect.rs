@@ -1,7 +1,6 @@
 //! A shop connected as today's Shopify apps are: a Dev Dashboard app whose tokens expire, webhooks it
 //! subscribes itself, refunds, the app uninstalled, and the compliance webhooks.
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -31,17 +30,6 @@ async fn setup(name: &str, token_ttl_seconds: u64) -> (Stack, TestShop, u64) {
     (stack, shop, rule)
 }
 
-/// `tally-cli` on the test's table; whether it succeeded, and what it printed.
-async fn cli(stack: &Stack, args: &[&str]) -> (bool, String) {
-    let tests = std::env::current_exe().expect("the test binary");
-    let binary = tests.parent().and_then(|d| d.parent()).expect("target folder").join("tally-cli");
-    let mut command = Command::new(binary);
-    command.args(args).env("TABLE_NAME", stack.store.table()).env("DYNAMODB_ENDPOINT", dynamodb_endpoint());
-    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("tally-cli runs");
-    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success(), printed)
-}
-
 #[tokio::test]
 async fn tokens_that_expire_or_are_revoked_are_renewed_and_each_redemption_debits_once() {
     let (stack, shop, rule) = setup("expiring", 5).await;
@@ -66,9 +54,8 @@ async fn a_wrong_secret_fails_connect_cleanly_and_stores_nothing() {
     let register = json!({"domain": domain, "clientId": "app-1", "clientSecret": "right"});
     stack.control("POST", "/__emulator/shops", register).await;
     let admin_url = format!("{}/shops/{domain}", stack.emulator);
-    let (connected, said) = cli(
-        &stack,
-        &[
+    let (connected, said) = stack
+        .cli(&[
             "shop",
             "connect",
             "--domain",
@@ -79,9 +66,8 @@ async fn a_wrong_secret_fails_connect_cleanly_and_stores_nothing() {
             "wrong",
             "--admin-url",
             &admin_url,
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert!(!connected, "{said}");
     assert!(said.contains("did not accept") && !said.contains("wrong"), "a clear error, and no secret in it: {said}");
     assert!(stack.store.get_shop(domain).await.unwrap().is_none(), "nothing was stored");
@@ -97,9 +83,9 @@ async fn connecting_again_keeps_what_the_flags_do_not_change() {
     let admin_url = format!("{}/shops/{domain}", stack.emulator);
     let base = ["shop", "connect", "--domain", domain, "--client-id", "app-1", "--client-secret", "right"];
     let first = [&base[..], &["--admin-url", &admin_url, "--currency", "EUR", "--code-prefix", "KEEP-"]].concat();
-    let (connected, said) = cli(&stack, &first).await;
+    let (connected, said) = stack.cli(&first).await;
     assert!(connected, "{said}");
-    let (again, said) = cli(&stack, &base).await;
+    let (again, said) = stack.cli(&base).await;
     assert!(again && said.contains("connected again"), "{said}");
     let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
     assert_eq!(
@@ -107,7 +93,7 @@ async fn connecting_again_keeps_what_the_flags_do_not_change() {
         ("EUR", "KEEP-", admin_url.as_str())
     );
     let changed = [&base[..], &["--currency", "GBP"]].concat();
-    assert!(cli(&stack, &changed).await.0);
+    assert!(stack.cli(&changed).await.0);
     let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
     assert_eq!((shop.currency.as_str(), shop.code_prefix.as_str()), ("GBP", "KEEP-"), "only what a flag says changes");
 }
@@ -216,7 +202,7 @@ async fn compliance_webhooks_report_erase_and_delete() {
     let (status, body) = stack.webhook(&stack.api, &shop, "customers/data_request", "d-1", &customer).await;
     assert_eq!((status, &body["dataHeld"]), (200, &json!(true)));
     let (exported, printed) =
-        cli(&stack, &["customer", "export", "--shop", &shop.domain, "--customer-id", &CUSTOMER.to_string()]).await;
+        stack.cli(&["customer", "export", "--shop", &shop.domain, "--customer-id", &CUSTOMER.to_string()]).await;
     let export: Value = serde_json::from_str(&printed).unwrap_or_else(|_| panic!("{printed}"));
     assert!(
         exported
@@ -301,7 +287,7 @@ async fn secrets_saved_in_a_shop_s_item_move_to_their_own_once() {
 
     let listed_before = stack.store.list_shops().await.expect("an old shop's item still reads");
     assert_eq!(listed_before.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>(), ["EUR"]);
-    let (ok, printed) = cli(&stack, &["shop", "migrate-secrets"]).await;
+    let (ok, printed) = stack.cli(&["shop", "migrate-secrets"]).await;
     assert!(ok && printed.contains("1 shop(s) legacy.myshopify.com"), "{printed}");
     let secrets = stack.store.shop_secrets(domain).await.unwrap().expect("its own secrets item");
     assert_eq!(secrets.client_secret, "legacy-secret");

@@ -2,11 +2,10 @@
 //! change shops, a rule read and written back, and long reward histories paged.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use serde_json::{json, Value};
 use tally_shared::domain::customer::MAX_SAFE_INTEGER;
-use tally_tests::{dynamodb_endpoint, Stack};
+use tally_tests::Stack;
 
 const CUSTOMER: u64 = 6060;
 
@@ -29,34 +28,23 @@ async fn no_balance_passes_the_largest_integer_javascript_reads_exactly() {
     assert_eq!(brim.body["availablePoints"].as_i64(), Some(MAX_SAFE_INTEGER));
 }
 
-/// `tally-cli` on the test's table; returns whether it succeeded, and what it printed.
-async fn cli(stack: &Stack, args: &[&str]) -> (bool, String) {
-    let tests = std::env::current_exe().expect("the test binary");
-    let binary = tests.parent().and_then(|d| d.parent()).expect("target folder").join("tally-cli");
-    let mut command = Command::new(binary);
-    command.args(args).env("TABLE_NAME", stack.store.table()).env("DYNAMODB_ENDPOINT", dynamodb_endpoint());
-    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("tally-cli runs");
-    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success(), printed)
-}
-
 #[tokio::test]
 async fn an_api_key_never_moves_to_another_shop_and_can_be_revoked() {
     let stack = Stack::start().await;
     let mine = stack.shop("keys-mine").await;
     let theirs = stack.shop("keys-theirs").await;
-    let (moved, said) = cli(&stack, &["api-key", "create", "--shop", &theirs.domain, "--key", &mine.key]).await;
+    let (moved, said) = stack.cli(&["api-key", "create", "--shop", &theirs.domain, "--key", &mine.key]).await;
     assert!(!moved && said.contains("opens another shop"), "{said}");
     assert_eq!(stack.get(&mine.key, "/api/external/point-redeem-rules").await.status, 200, "it still opens mine");
 
-    let (made, key) = cli(&stack, &["api-key", "create", "--shop", &mine.domain]).await;
+    let (made, key) = stack.cli(&["api-key", "create", "--shop", &mine.domain]).await;
     assert!(made);
     let key = key.trim().to_string();
-    let (_, listed) = cli(&stack, &["api-key", "list", "--shop", &mine.domain]).await;
+    let (_, listed) = stack.cli(&["api-key", "list", "--shop", &mine.domain]).await;
     let listed: Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
     assert!(!listed.to_string().contains(&key), "a key is never shown again");
-    let (revoked, said) = cli(&stack, &["api-key", "revoke", "--shop", &mine.domain, "--prefix", &key[..12]]).await;
+    let (revoked, said) = stack.cli(&["api-key", "revoke", "--shop", &mine.domain, "--prefix", &key[..12]]).await;
     assert!(revoked, "{said}");
     assert_eq!(stack.get(&key, "/api/external/point-redeem-rules").await.code(), "UNAUTHORIZED");
     assert_eq!(stack.get(&mine.key, "/api/external/point-redeem-rules").await.status, 200, "the other key still works");

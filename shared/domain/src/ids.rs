@@ -77,6 +77,11 @@ pub struct NotAnId(pub &'static str);
 /// The largest integer JavaScript reads exactly, 2^53 - 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
+impl RuleId {
+    /// A shop's first rule.
+    pub const FIRST: RuleId = RuleId(1);
+}
+
 impl RewardId {
     /// A reward id from 64 random bits: below 2^53, never 0.
     pub fn from_entropy(bits: u64) -> RewardId {

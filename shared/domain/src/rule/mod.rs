@@ -183,6 +183,11 @@ pub enum RuleError {
 }
 
 impl RuleDraft {
+    /// What is wrong with the draft, if anything: checked before the rule is given an id.
+    pub fn check(&self) -> Result<(), RuleError> {
+        self.clone().into_rule(RuleId::FIRST).map(|_| ())
+    }
+
     /// Checks the draft as a whole and gives the rule it describes, under `id`.
     pub fn into_rule(self, id: RuleId) -> Result<RedeemRule, RuleError> {
         let name = self.name.trim().to_string();

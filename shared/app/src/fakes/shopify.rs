@@ -1,0 +1,276 @@
+//! The in-memory Shopify: discounts, variants, store credit and orders per shop, answering as the project's
+//! emulator does (the same ids, the same refusals), and failing on command as the emulator does, seen
+//! from the client: a call that is throttled once is retried and goes through; one that Shopify is down
+//! for fails without effect; one whose answer is lost takes effect and fails; a refused mutation does
+//! nothing (queries are not refused).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use tally_domain::ids::{CustomerId, OrderId, VariantId};
+use tally_domain::reward::{DiscountSpec, StoreCreditSpec};
+use tally_domain::shop::{Shop, ShopDomain};
+
+use crate::ports::shopify::{Call, FetchedToken, FoundDiscount, OrderState, ShopifyResult};
+use crate::ports::{Shopify, ShopifyError, ShopifyShop, TokenSource};
+
+/// How the next call fails, seen from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopifyFault {
+    /// Shopify throttles the call once; the client waits and it goes through.
+    Throttled,
+    /// Shopify is down for the call, even after the client's retries: nothing is done.
+    Down,
+    /// The call is carried out, and its answer lost.
+    AnswerLost,
+    /// A mutation is refused (`userErrors`), nothing done; a query is not refused and the fault waits.
+    Refused,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FakeShopify(Arc<Mutex<World>>);
+
+#[derive(Debug, Default)]
+struct World {
+    shops: BTreeMap<ShopDomain, FakeShop>,
+    faults: VecDeque<ShopifyFault>,
+}
+
+/// One shop as the fake Shopify holds it.
+#[derive(Debug, Clone, Default)]
+pub struct FakeShop {
+    pub discounts: Vec<FakeDiscount>,
+    pub variants: BTreeMap<VariantId, Decimal>,
+    /// Store credit given, by customer.
+    pub credit: BTreeMap<CustomerId, Decimal>,
+    pub orders: BTreeMap<OrderId, OrderState>,
+    pub subscriptions: Vec<(String, String)>,
+    next_id: u64,
+    order_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeDiscount {
+    pub id: String,
+    pub spec: DiscountSpec,
+    pub active: bool,
+    pub uses: u64,
+}
+
+impl FakeShop {
+    fn next_gid(&mut self, kind: &str) -> String {
+        self.next_id += 1;
+        format!("gid://shopify/{kind}/{}", 1000 + self.next_id)
+    }
+
+    fn by_code(&mut self, code: &str) -> Option<&mut FakeDiscount> {
+        self.discounts.iter_mut().find(|d| d.spec.code.eq_ignore_ascii_case(code))
+    }
+}
+
+/// Why the fake Shopify refuses an order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the order cannot use code {0}")]
+pub struct CodeRefused(pub String);
+
+impl FakeShopify {
+    pub fn new() -> FakeShopify {
+        FakeShopify::default()
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a shop (its variants by id and price).
+    pub fn add_shop(&self, domain: &ShopDomain, variants: &[(VariantId, Decimal)]) {
+        let mut world = self.world();
+        let shop = world.shops.entry(domain.clone()).or_default();
+        shop.variants.extend(variants.iter().copied());
+    }
+
+    /// The next calls fail, one fault each, in this order.
+    pub fn fail_next(&self, faults: &[ShopifyFault]) {
+        self.world().faults.extend(faults.iter().copied());
+    }
+
+    /// Every fault still waiting is dropped.
+    pub fn clear_faults(&self) {
+        self.world().faults.clear();
+    }
+
+    /// The shop as Shopify holds it now.
+    pub fn state(&self, domain: &ShopDomain) -> FakeShop {
+        self.world().shops.get(domain).cloned().unwrap_or_default()
+    }
+
+    /// A customer places an order using `codes`, as the emulator's storefront does: refused when a code
+    /// is unknown, ended, used up or another customer's. Returns the order's id and name.
+    pub fn place_order(
+        &self,
+        domain: &ShopDomain,
+        codes: &[String],
+        customer: Option<CustomerId>,
+    ) -> Result<(OrderId, String), CodeRefused> {
+        let mut world = self.world();
+        let shop = world.shops.entry(domain.clone()).or_default();
+        let mut used = Vec::new();
+        // As the emulator does: each code is checked and counted in turn, a refused one stopping the order.
+        for code in codes {
+            let Some(discount) = shop.by_code(code) else { return Err(CodeRefused(code.clone())) };
+            if !discount.active || discount.uses >= 1 || customer.is_some_and(|c| discount.spec.customer_id != c) {
+                return Err(CodeRefused(code.clone()));
+            }
+            discount.uses += 1;
+            used.push(discount.spec.code.clone());
+        }
+        shop.order_count += 1;
+        let (id, name) = (450_789_468 + shop.order_count, format!("#{}", 1000 + shop.order_count));
+        let id = OrderId::new(id).unwrap_or_else(|| unreachable!("order ids are positive"));
+        shop.orders.insert(id, OrderState { name: name.clone(), fully_refunded: false, codes: used });
+        Ok((id, name))
+    }
+
+    /// The order is refunded (in full or not).
+    pub fn refund_order(&self, domain: &ShopDomain, order: OrderId, full: bool) {
+        let mut world = self.world();
+        if let Some(state) = world.shops.get_mut(domain).and_then(|s| s.orders.get_mut(&order)) {
+            state.fully_refunded |= full;
+        }
+    }
+
+    /// Runs one call: draws its fault, then does `work` unless the fault says nothing is done.
+    fn call<T>(
+        &self,
+        domain: &ShopDomain,
+        mutation: bool,
+        work: impl FnOnce(&mut FakeShop) -> ShopifyResult<T>,
+    ) -> ShopifyResult<T> {
+        let mut world = self.world();
+        let fault = match world.faults.front() {
+            Some(ShopifyFault::Refused) if !mutation => None,
+            Some(_) => world.faults.pop_front(),
+            None => None,
+        };
+        let Some(shop) = world.shops.get_mut(domain) else {
+            return Err(ShopifyError::Refused("HTTP 401: the access token was refused".into()));
+        };
+        match fault {
+            Some(ShopifyFault::Down) => Err(ShopifyError::Unavailable("HTTP 503".into())),
+            Some(ShopifyFault::Refused) => Err(ShopifyError::Refused("Emulated failure".into())),
+            Some(ShopifyFault::AnswerLost) => {
+                let _ = work(shop);
+                Err(ShopifyError::Unknown("timed out".into()))
+            }
+            Some(ShopifyFault::Throttled) | None => work(shop),
+        }
+    }
+}
+
+/// One shop's API in the fake Shopify.
+pub struct FakeShopifyShop<'a> {
+    shopify: &'a FakeShopify,
+    domain: ShopDomain,
+    deadline: Instant,
+}
+
+impl Shopify for FakeShopify {
+    type Shop<'a> = FakeShopifyShop<'a>;
+
+    fn shop<'a>(
+        &'a self,
+        shop: &'a Shop,
+        _tokens: Box<dyn TokenSource + 'a>,
+        deadline: Option<Instant>,
+    ) -> FakeShopifyShop<'a> {
+        let budget = Instant::now() + Duration::from_secs(8);
+        FakeShopifyShop {
+            shopify: self,
+            domain: shop.domain.clone(),
+            deadline: deadline.map_or(budget, |d| d.min(budget)),
+        }
+    }
+
+    fn fetch_token(&self, _admin_url: &str, _client_id: &str, client_secret: &str) -> impl Call<FetchedToken> {
+        let token = match client_secret.is_empty() {
+            true => Err(ShopifyError::Refused("HTTP 400: the client id or secret was not accepted".into())),
+            false => Ok(FetchedToken { access_token: "shpca_fake".into(), scope: String::new(), expires_in: 86_399 }),
+        };
+        std::future::ready(token)
+    }
+}
+
+impl ShopifyShop for FakeShopifyShop<'_> {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    async fn variant_price(&self, variant: VariantId) -> ShopifyResult<Option<Decimal>> {
+        self.shopify.call(&self.domain, false, |shop| Ok(shop.variants.get(&variant).copied()))
+    }
+
+    async fn create_discount(&self, discount: &DiscountSpec) -> ShopifyResult<String> {
+        self.shopify.call(&self.domain, true, |shop| {
+            if shop.by_code(&discount.code).is_some() {
+                return Err(ShopifyError::Taken);
+            }
+            if let tally_domain::reward::DiscountValue::Product { variant_id, .. } = &discount.value {
+                if !shop.variants.contains_key(variant_id) {
+                    return Err(ShopifyError::Refused(format!("Variant {variant_id} does not exist (INVALID)")));
+                }
+            }
+            let id = shop.next_gid("DiscountCodeNode");
+            shop.discounts.push(FakeDiscount { id: id.clone(), spec: discount.clone(), active: true, uses: 0 });
+            Ok(id)
+        })
+    }
+
+    async fn find_discount(&self, code: &str) -> ShopifyResult<Option<FoundDiscount>> {
+        self.shopify.call(&self.domain, false, |shop| {
+            Ok(shop.by_code(code).map(|d| FoundDiscount { id: d.id.clone(), active: d.active, uses: d.uses }))
+        })
+    }
+
+    async fn list_discount_codes(&self) -> ShopifyResult<Vec<(String, String)>> {
+        self.shopify.call(&self.domain, false, |shop| {
+            Ok(shop.discounts.iter().map(|d| (d.id.clone(), d.spec.code.clone())).collect())
+        })
+    }
+
+    async fn deactivate_discount(&self, id: &str) -> ShopifyResult<()> {
+        self.shopify.call(&self.domain, true, |shop| match shop.discounts.iter_mut().find(|d| d.id == id) {
+            Some(discount) => {
+                discount.active = false;
+                Ok(())
+            }
+            None => Err(ShopifyError::Refused("Discount does not exist (INVALID)".into())),
+        })
+    }
+
+    async fn order(&self, order: OrderId) -> ShopifyResult<Option<OrderState>> {
+        self.shopify.call(&self.domain, false, |shop| Ok(shop.orders.get(&order).cloned()))
+    }
+
+    async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {
+        self.shopify.call(&self.domain, false, |shop| Ok(shop.subscriptions.clone()))
+    }
+
+    async fn subscribe(&self, topic: &str, uri: &str) -> ShopifyResult<()> {
+        self.shopify.call(&self.domain, true, |shop| {
+            let _ = shop.next_gid("WebhookSubscription");
+            shop.subscriptions.push((topic.into(), uri.into()));
+            Ok(())
+        })
+    }
+
+    async fn credit_store_credit(&self, credit: &StoreCreditSpec) -> ShopifyResult<String> {
+        self.shopify.call(&self.domain, true, |shop| {
+            let transaction = shop.next_gid("StoreCreditAccountCreditTransaction");
+            let _account = shop.next_gid("StoreCreditAccount");
+            *shop.credit.entry(credit.customer_id).or_default() += credit.amount;
+            Ok(transaction)
+        })
+    }
+}

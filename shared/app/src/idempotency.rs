@@ -1,0 +1,95 @@
+//! Idempotency keys around a use case. `begin` claims the key (or finds its answer, or the effect of an
+//! attempt whose answer was lost); the use case runs with the resulting `Attempt`, recording its effect in
+//! the very write that makes it; `finish` keeps the answer for retries when the request made an effect,
+//! lets the key go when the answer says to try again, and frees it when nothing was done.
+
+use std::time::Instant;
+
+use tally_domain::effect::Effect;
+use tally_domain::shop::ShopDomain;
+
+use crate::error::Unavailable;
+use crate::ports::store::{Answer, Begin, Idempotency};
+use crate::ports::{Claim, Store, Write};
+use crate::Deps;
+
+/// A write's idempotency key, and what makes two requests under it the same one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyed {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// How a write is to run: under a claim on its key, as the retry of an effect already made, and by when
+/// it must be done with Shopify.
+#[derive(Debug, Clone, Default)]
+pub struct Attempt {
+    pub claim: Option<Claim>,
+    pub resume: Option<Effect>,
+    /// One deadline for every call to Shopify the request makes, derived from the time the Lambda has left.
+    pub deadline: Option<Instant>,
+}
+
+impl Attempt {
+    /// `write`, recording `effect` under the attempt's claim (if it has one) in the same write.
+    pub fn recording(&self, effect: Effect) -> impl Fn(Write) -> Write + Copy + '_ {
+        move |write: Write| write.with_effect(self.claim.as_ref(), effect)
+    }
+}
+
+/// What to do with a write.
+#[derive(Debug)]
+pub enum Begun {
+    Run(Attempt),
+    /// It was answered before: the same answer again.
+    Replay(Answer),
+}
+
+/// Why a write cannot run under its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("This Idempotency-Key was used for a different request")]
+    Reused,
+    #[error("A request with this Idempotency-Key is still running; retry shortly")]
+    InProgress,
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+/// Claims the key, if the write has one.
+pub async fn begin<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &ShopDomain,
+    keyed: Option<&Keyed>,
+) -> Result<Begun, KeyError> {
+    let Some(keyed) = keyed else { return Ok(Begun::Run(Attempt::default())) };
+    let token = deps.draw_token();
+    // The lock is timed to the millisecond: the clock as it is, not the stored second.
+    let begun = deps.store.shop(shop).begin(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
+    match begun.map_err(Unavailable::from)? {
+        Begin::Run(claim) => Ok(Begun::Run(Attempt { claim: Some(claim), ..Attempt::default() })),
+        Begin::Resume(claim, effect) => {
+            tracing::info!(idempotency_key = %keyed.key, %effect, "resuming a request whose answer was lost");
+            Ok(Begun::Run(Attempt { claim: Some(claim), resume: Some(effect), deadline: None }))
+        }
+        Begin::Replay(answer) => Ok(Begun::Replay(answer)),
+        Begin::InProgress => Err(KeyError::InProgress),
+        Begin::Reused => Err(KeyError::Reused),
+    }
+}
+
+/// Ends an attempt: `answer`, final, is kept for its retries if the request made an effect; without an
+/// answer the key is let go at once, so that a retry resumes from the recorded effect. A request that made
+/// no effect frees its key either way: a retry runs afresh.
+pub async fn finish<S: Store, H>(deps: &Deps<S, H>, shop: &ShopDomain, attempt: &Attempt, answer: Option<&Answer>) {
+    let Some(claim) = &attempt.claim else { return };
+    let store = deps.store.shop(shop);
+    let kept = match answer {
+        Some(answer) => store.finish(claim, answer).await,
+        None => store.release(claim).await,
+    };
+    if let Err(e) = kept {
+        // The answer still goes out; a retry will resume from the recorded effect.
+        tracing::warn!(error = %e, idempotency_key = %claim.key, "could not keep the answer");
+    }
+}

@@ -1,0 +1,126 @@
+//! One write: the changes a use case decided, made all together or not at all, each conditioned on the
+//! state it was decided on. The store translates a `Write` into one DynamoDB write (a single-item write
+//! when it has one item, one `TransactWriteItems` otherwise) and decides nothing: every decision is in
+//! what it is given.
+
+use tally_domain::customer::{Applied, Customer, Identity, IdentityKind};
+use tally_domain::effect::Effect;
+use tally_domain::ids::{CustomerId, RewardId, RuleId};
+use tally_domain::reward::{Reward, RewardChange};
+use tally_domain::rule::RedeemRule;
+
+use super::store::Claim;
+
+#[derive(Debug, Clone, Default)]
+pub struct Write {
+    pub customer: Option<CustomerWrite>,
+    pub reward: Option<RewardWrite>,
+    /// A new reward's code, which must be no other reward's in the shop.
+    pub code: Option<NewCode>,
+    /// The request's effect, recorded under its idempotency claim (which must still be the request's).
+    pub effect: Option<(Claim, Effect)>,
+    pub identities: Vec<IdentityWrite>,
+    pub rule: Option<RuleWrite>,
+    /// A customer's listing for the expiry job, for a day on which they no longer have a lot.
+    pub unlist_lots: Option<(CustomerId, time::Date)>,
+}
+
+/// What happens to a customer's record.
+#[derive(Debug, Clone)]
+pub enum CustomerWrite {
+    /// A change of balance: the record after it (if it is still at the version it was read at), its
+    /// ledger entries, and the days newly listed for the expiry job.
+    Changed(Applied),
+    /// A new customer (if there is none with the id yet), listed among the shop's customers.
+    Enrolled(Customer),
+    /// The record replaced with this one (a returning customer, erased contact details), if it is still
+    /// at `read_version`.
+    Replaced { customer: Customer, read_version: u64 },
+    /// Nothing written, but the write happens only if the record is still at `version`.
+    Unchanged { customer_id: CustomerId, version: u64 },
+}
+
+/// What happens to a reward.
+#[derive(Debug, Clone)]
+pub enum RewardWrite {
+    /// A new reward, if its id is free.
+    New(Reward),
+    /// A change, if the reward is still at the version it was decided on, in one of the statuses it may
+    /// come from.
+    Changed(RewardChange),
+}
+
+/// A new reward's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCode {
+    pub code: String,
+    pub customer_id: CustomerId,
+    pub reward_id: RewardId,
+}
+
+/// An identifier made a customer's, or let go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityWrite {
+    /// Made the customer's, if it is free or theirs already.
+    Claim(Identity, CustomerId),
+    /// Let go, if it is the customer's (or free).
+    Release(Identity, CustomerId),
+}
+
+/// What happens to a rule.
+#[derive(Debug, Clone)]
+pub enum RuleWrite {
+    /// A new rule, if none has its id.
+    Create(RedeemRule),
+    /// A rule that exists, replaced.
+    Replace(RedeemRule),
+    /// A rule that exists, deleted.
+    Delete(RuleId),
+}
+
+/// How a write ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Committed {
+    Done,
+    /// A condition did not hold: nothing was written.
+    Rejected(Rejection),
+}
+
+/// Which condition did not hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    /// The customer's record is not at the version the change was decided on: here it is as it now is,
+    /// when the store could tell without another read.
+    Customer(Option<Box<Customer>>),
+    /// An enrollment found a customer with the id already.
+    CustomerExists,
+    /// The reward is not as the change was decided on: here it is as it now is, when known.
+    Reward(Option<Box<Reward>>),
+    /// A new reward's id is another's.
+    RewardIdTaken,
+    /// A new reward's code is another's.
+    CodeTaken,
+    /// The idempotency claim is no longer the request's: another attempt took it over.
+    ClaimLost,
+    /// Another customer holds this identifier.
+    Identity(IdentityKind),
+    /// The rule to create exists, or the rule to replace or delete does not.
+    Rule,
+    /// Another write held an item at the same moment: nothing was written; the same write may be tried again.
+    Contention,
+}
+
+impl Write {
+    pub fn customer(customer: CustomerWrite) -> Write {
+        Write { customer: Some(customer), ..Write::default() }
+    }
+
+    pub fn reward(reward: RewardWrite) -> Write {
+        Write { reward: Some(reward), ..Write::default() }
+    }
+
+    /// The same write, recording `effect` under `claim` if the request has one.
+    pub fn with_effect(self, claim: Option<&Claim>, effect: Effect) -> Write {
+        Write { effect: claim.map(|claim| (claim.clone(), effect)), ..self }
+    }
+}

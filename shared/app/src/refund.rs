@@ -1,0 +1,135 @@
+//! The shop takes an unused reward back. Its code stops working in Shopify first; then, in one write, the
+//! reward becomes `REFUNDED` and its points come back (or its reservation is released). A code that still
+//! works never outlives its reward.
+
+use std::time::Duration;
+
+use tally_domain::customer::CustomerRef;
+use tally_domain::effect::Effect;
+use tally_domain::error::Missing;
+use tally_domain::ids::RewardId;
+use tally_domain::reward::{NotRefundable, RefundRefused, Reward};
+use tally_domain::shop::Shop;
+
+use crate::balance::{change_reward, plain, Decided};
+use crate::codes::{self, Code};
+use crate::error::{unavailable_into, ReadError, ShopifyDown, Unavailable};
+use crate::idempotency::Attempt;
+use crate::ports::store::Rewards;
+use crate::ports::{Shopify, ShopifyError, ShopifyShop, Store};
+use crate::redeem::Redeemed;
+use crate::{access, crash_point, loyalty, Deps};
+
+/// Why a reward is taken back when the shop gives no reason.
+pub const DEFAULT_REASON: &str = "refunded unused";
+
+/// How long a refund may still be running: twice the longest a function runs. A request older than this
+/// was left by a refund that died; reconciliation settles it, and another refund may take it over.
+pub const IN_FLIGHT: Duration = Duration::from_secs(30);
+
+/// The shop's request to take a reward back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundCommand {
+    /// The reward's customer: a reward is kept under its customer.
+    pub customer: CustomerRef,
+    pub reward_id: RewardId,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RefundError {
+    #[error(transparent)]
+    Missing(#[from] Missing),
+    #[error("Reward {reward_id} cannot be refunded: {why}")]
+    NotRefundable { reward_id: RewardId, why: NotRefundable },
+    /// Shopify could not deactivate the code; nothing was changed.
+    #[error("Shopify could not deactivate the code; try again")]
+    NotReverted(ShopifyDown),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+unavailable_into!(RefundError);
+
+impl From<ReadError> for RefundError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Missing(missing) => RefundError::Missing(missing),
+            ReadError::ForeignCursor => RefundError::Unavailable(Unavailable::Busy),
+            ReadError::Unavailable(e) => RefundError::Unavailable(e),
+        }
+    }
+}
+
+/// Refunds the customer's reward; answers with the customer's loyalty and the reward as it now is.
+pub async fn refund<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    command: &RefundCommand,
+    attempt: &Attempt,
+) -> Result<Redeemed, RefundError> {
+    let reward = match attempt.resume {
+        Some(Effect::Refund { customer_id, reward_id }) => {
+            let found = deps.store.shop(&shop.domain).reward(customer_id, reward_id).await?;
+            found.ok_or(Missing::Reward(reward_id))?
+        }
+        _ => take_back(deps, shop, command, attempt).await?,
+    };
+    Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward })
+}
+
+async fn take_back<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    command: &RefundCommand,
+    attempt: &Attempt,
+) -> Result<Reward, RefundError> {
+    let store = deps.store.shop(&shop.domain);
+    let customer = loyalty::customer(&store, &command.customer).await?;
+    let reward_id = command.reward_id;
+    let reward = store.reward(customer.customer_id, reward_id).await?.ok_or(Missing::Reward(reward_id))?;
+    let refused = |why| RefundError::NotRefundable { reward_id, why };
+    let now = deps.now();
+    reward.refundable(Some(now)).map_err(refused)?;
+    let shopify = access::shopify(deps, shop, attempt.deadline);
+    let code = codes::in_shopify(&shopify, &reward).await.map_err(|e| not_reverted(&e))?;
+    if code == Code::Used {
+        return Err(refused(NotRefundable::CodeUsed));
+    }
+    // Written before the code is touched, so that a refund that stops halfway is found and finished.
+    let begun = change_reward(&store, reward, now, plain, |r| r.refund_begun(&command.reason, now, now - IN_FLIGHT));
+    let begun = match begun.await? {
+        Decided::Done(begun) => begun,
+        Decided::Declined { why: RefundRefused::NotRefundable(why), .. } => return Err(refused(why)),
+        Decided::Declined { why: RefundRefused::InProgress, .. } => return Err(Unavailable::Busy.into()),
+    };
+    if let Code::Unused { id, active: true } = &code {
+        if let Err(e) = shopify.deactivate_discount(id).await {
+            // Shopify surely did nothing: the request is taken back. Its answer was lost: Shopify may have
+            // deactivated the code, so reconciliation decides from what Shopify holds.
+            if !matches!(e, ShopifyError::Unknown(_)) {
+                let abandoned = change_reward(&store, begun, deps.now(), plain, |r| r.refund_abandoned(now)).await;
+                if let Err(abandon) = abandoned {
+                    tracing::warn!(%reward_id, error = %abandon, "could not take the refund back; reconcile will");
+                }
+            }
+            return Err(not_reverted(&e));
+        }
+    }
+    crash_point("refund-after-shopify");
+    let effect = Effect::Refund { customer_id: begun.customer_id, reward_id };
+    let finished =
+        change_reward(&store, begun, deps.now(), attempt.recording(effect), |r| r.refund_finished(now, DEFAULT_REASON));
+    match finished.await? {
+        Decided::Done(refunded) => {
+            tracing::info!(customer_id = %refunded.customer_id, %reward_id, points = refunded.points_redeemed, "reward refunded");
+            Ok(refunded)
+        }
+        Decided::Declined { why, .. } => Err(refused(why)),
+    }
+}
+
+fn not_reverted(e: &ShopifyError) -> RefundError {
+    tracing::warn!(error = %e, "Shopify could not be asked about the code, or could not deactivate it");
+    RefundError::NotReverted(ShopifyDown::from(e))
+}

@@ -1,0 +1,119 @@
+//! Redemption rules: created, replaced and deleted by the shop, listed for its customers.
+
+use tally_domain::customer::CustomerRef;
+use tally_domain::effect::Effect;
+use tally_domain::error::Missing;
+use tally_domain::ids::{CustomerId, RuleId};
+use tally_domain::redemption::{self, RedeemOption};
+use tally_domain::rule::{RedeemRule, RuleDraft, RuleError, RuleStatus};
+use tally_domain::shop::Shop;
+
+use crate::error::{unavailable_into, ReadError, Unavailable};
+use crate::idempotency::Attempt;
+use crate::ports::store::{Rules, ShopRecords, Writes};
+use crate::ports::write::RuleWrite;
+use crate::ports::{Committed, Rejection, Store, Write};
+use crate::{loyalty, Deps};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RulesError {
+    #[error(transparent)]
+    Invalid(#[from] RuleError),
+    #[error(transparent)]
+    Missing(#[from] Missing),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+unavailable_into!(RulesError);
+
+/// Creates a rule under the shop's next id (ids are integers, as in Appstle).
+pub async fn create<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    draft: RuleDraft,
+    attempt: &Attempt,
+) -> Result<RedeemRule, RulesError> {
+    let store = deps.store.shop(&shop.domain);
+    if let Some(Effect::Rule { id }) = attempt.resume {
+        return store.rule(id).await?.ok_or(RulesError::Missing(Missing::Rule(id)));
+    }
+    // Checked before an id is taken, so that a bad request changes nothing.
+    draft.check()?;
+    let id = store.next_rule_id().await?.ok_or_else(|| Missing::Shop(shop.domain.clone()))?;
+    let rule = draft.into_rule(id)?;
+    // A rule already under the new id would be a counter gone back: nothing to tell the client but to
+    // try again.
+    write(deps, shop, RuleWrite::Create(rule.clone()), Effect::Rule { id }, attempt, Unavailable::Busy.into()).await?;
+    tracing::info!(rule_id = %id, "rule created");
+    Ok(rule)
+}
+
+/// Replaces rule `id`, keeping its id; rewards already given keep their terms.
+pub async fn replace<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    id: RuleId,
+    draft: RuleDraft,
+    attempt: &Attempt,
+) -> Result<RedeemRule, RulesError> {
+    if let Some(Effect::Rule { id }) = attempt.resume {
+        return deps.store.shop(&shop.domain).rule(id).await?.ok_or(RulesError::Missing(Missing::Rule(id)));
+    }
+    let rule = draft.into_rule(id)?;
+    write(deps, shop, RuleWrite::Replace(rule.clone()), Effect::Rule { id }, attempt, Missing::Rule(id).into()).await?;
+    tracing::info!(rule_id = %id, "rule replaced");
+    Ok(rule)
+}
+
+/// Deletes rule `id`: it can no longer be redeemed, and its id is never reused. Returns the id.
+pub async fn delete<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    id: RuleId,
+    attempt: &Attempt,
+) -> Result<RuleId, RulesError> {
+    if let Some(Effect::RuleDeleted { id }) = attempt.resume {
+        return Ok(id);
+    }
+    write(deps, shop, RuleWrite::Delete(id), Effect::RuleDeleted { id }, attempt, Missing::Rule(id).into()).await?;
+    tracing::info!(rule_id = %id, "rule deleted");
+    Ok(id)
+}
+
+async fn write<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    rule: RuleWrite,
+    effect: Effect,
+    attempt: &Attempt,
+    refused: RulesError,
+) -> Result<(), RulesError> {
+    let write = Write { rule: Some(rule), ..Write::default() }.with_effect(attempt.claim.as_ref(), effect);
+    match deps.store.shop(&shop.domain).commit(write).await? {
+        Committed::Done => Ok(()),
+        Committed::Rejected(Rejection::Rule) => Err(refused),
+        Committed::Rejected(Rejection::ClaimLost) => Err(Unavailable::InProgress.into()),
+        Committed::Rejected(_) => Err(Unavailable::Busy.into()),
+    }
+}
+
+/// The rules a customer may redeem: the active ones, oldest first.
+pub async fn active<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<RedeemRule>, Unavailable> {
+    let mut rules = deps.store.shop(&shop.domain).rules().await?;
+    rules.retain(|rule| rule.status == RuleStatus::Active);
+    Ok(rules)
+}
+
+/// The shop's active rules as one customer's options: which they can take now, and why not the others.
+pub async fn options<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    customer_id: CustomerId,
+) -> Result<Vec<RedeemOption>, ReadError> {
+    let store = deps.store.shop(&shop.domain);
+    let who = CustomerRef::Id(customer_id);
+    let (customer, rules) =
+        tokio::try_join!(loyalty::customer(&store, &who), async { active(deps, shop).await.map_err(ReadError::from) })?;
+    Ok(redemption::options(&customer, rules, deps.now()))
+}

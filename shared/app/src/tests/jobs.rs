@@ -1,0 +1,106 @@
+//! The scheduled jobs: expiry of rewards and of points, reconciliation, one run at a time.
+
+use tally_domain::ledger::LedgerKind;
+use tally_domain::reward::RewardStatus;
+
+use super::*;
+use crate::expire::expire;
+use crate::fakes::ShopifyFault;
+use crate::ports::store::{Ledgers, Rules, Writes};
+use crate::ports::{Committed, CustomerWrite, RewardWrite, Write};
+use crate::reconcile::reconcile;
+use crate::settle::DEFAULT_GRACE;
+
+#[tokio::test]
+async fn an_unused_reward_past_its_end_is_deactivated_and_expires_releasing_its_reservation() {
+    let world = World::new().await;
+    let immediate = world.redeem(1).await.unwrap().reward;
+    let delayed = world.delayed(3).await.unwrap().reward;
+    world.clock.advance(time::Duration::days(31));
+    let report = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.expired, report.errors), (2, 0));
+    assert_eq!(world.reward(&immediate).await.status(), RewardStatus::Expired);
+    assert_eq!(world.available().await, 2000, "the reservation came back, the immediate reward's points did not");
+    assert!(world.deps.shopify.state(&world.shop.domain).discounts.iter().all(|d| !d.active));
+    let again = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!(again.expired, 0, "once");
+    let _ = delayed;
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn a_code_an_order_used_is_left_for_its_order_and_shopify_down_leaves_it_for_the_next_run() {
+    let world = World::new().await;
+    let used = world.redeem(1).await.unwrap().reward;
+    let down = world.redeem(3).await.unwrap().reward;
+    world
+        .deps
+        .shopify
+        .place_order(&world.shop.domain, &[used.discount_code.clone().unwrap()], Some(customer_id()))
+        .unwrap();
+    world.clock.advance(time::Duration::days(31));
+    world.deps.shopify.fail_next(&[ShopifyFault::Throttled, ShopifyFault::Down]);
+    let report = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.awaiting_order, report.still_active, report.expired), (1, 1, 0));
+    assert_eq!(
+        (world.reward(&used).await.status(), world.reward(&down).await.status()),
+        (RewardStatus::Unused, RewardStatus::Unused)
+    );
+    let next = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!(next.expired, 1);
+}
+
+#[tokio::test]
+async fn expired_lots_leave_the_balance_once_with_a_ledger_entry() {
+    let world = World::new().await;
+    let soon = START + time::Duration::days(2);
+    world.adjust(CUSTOMER, 400, Some(soon)).await;
+    world.clock.advance(time::Duration::days(3));
+    let report = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.points_expired, report.customers_with_points_expired), (400, 1));
+    let customer = world.customer().await;
+    assert_eq!((customer.available_points, customer.lots.total()), (2500, 2500));
+    let ledger = world.deps.store.shop(&world.shop.domain).ledger(customer_id()).await.unwrap();
+    assert_eq!(ledger.last().map(|e| (e.kind, e.delta)), Some((LedgerKind::PointsExpired, -400)));
+    assert_eq!(expire(&world.deps, None, world.deps.now(), None).await.unwrap().points_expired, 0, "once");
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn reconciliation_fails_a_reward_shopify_never_created_once_its_grace_is_over() {
+    let world = World::new().await;
+    // What a Lambda that died between the debit and Shopify leaves: the points taken, the reward pending.
+    let rule = world.deps.store.shop(&world.shop.domain).rule(rule_id(1)).await.unwrap().unwrap();
+    let priced = tally_domain::rule::Priced::at_cost(&rule);
+    let mode = tally_domain::reward::DeductionMode::Immediate;
+    let drawn = world.deps.draw_reward(&world.shop.code_prefix);
+    let reward = Reward::pending(&world.shop, customer_id(), &rule, &priced, None, mode, world.deps.now(), drawn);
+    let applied = world.customer().await.apply(&reward.payment(), world.deps.now()).unwrap();
+    let reward = Reward { lots: applied.taken.clone(), ..reward };
+    let write =
+        Write { customer: Some(CustomerWrite::Changed(applied)), ..Write::reward(RewardWrite::New(reward.clone())) };
+    assert_eq!(world.deps.store.shop(&world.shop.domain).commit(write).await.unwrap(), Committed::Done);
+    let early = reconcile(&world.deps, None, DEFAULT_GRACE, world.deps.now(), None).await.unwrap();
+    assert_eq!((early.pending, world.available().await), (0, 2000), "within its grace it is left alone");
+    world.clock.advance(time::Duration::minutes(3));
+    let report = reconcile(&world.deps, None, DEFAULT_GRACE, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.pending, report.failed), (1, 1));
+    assert_eq!((world.reward(&reward).await.status(), world.available().await), (RewardStatus::Failed, 2500));
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn one_run_at_a_time_and_an_uninstalled_shop_is_passed_by() {
+    let world = World::new().await;
+    let held = world
+        .deps
+        .store
+        .lock_job("expire", "other", world.deps.now(), world.deps.now() + time::Duration::minutes(5))
+        .await;
+    assert_eq!(held.unwrap(), crate::ports::store::Held::Taken);
+    let skipped = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert!(skipped.skipped);
+    world.deps.store.unlock_job("expire", "other").await.unwrap();
+    crate::shops::uninstalled(&world.deps, &world.shop).await.unwrap();
+    assert_eq!(expire(&world.deps, None, world.deps.now(), None).await.unwrap().shops, 0);
+}

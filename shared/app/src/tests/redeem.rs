@@ -1,0 +1,148 @@
+//! Redemptions: each reward type, immediate and delayed, Shopify failing, answers lost, retries.
+
+use tally_domain::effect::Effect;
+use tally_domain::error::Refused;
+use tally_domain::reward::{DeductionMode, FailureReason, RewardKind, RewardStatus};
+
+use super::*;
+use crate::fakes::ShopifyFault;
+use crate::idempotency::{begin, finish, Begun, Keyed};
+use crate::ports::store::Answer;
+
+#[tokio::test]
+async fn each_reward_type_becomes_a_real_reward_in_shopify_and_costs_its_points() {
+    let world = World::new().await;
+    for (rule, status, points_left) in [
+        (1, RewardStatus::Unused, 2000),
+        (2, RewardStatus::Unused, 1300),
+        (3, RewardStatus::Unused, 1000),
+        (4, RewardStatus::Unused, 100),
+    ] {
+        let redeemed = world.redeem(rule).await.unwrap();
+        assert_eq!(
+            (redeemed.reward.status(), redeemed.loyalty.available_points()),
+            (status, points_left),
+            "rule {rule}"
+        );
+    }
+    world.adjust(CUSTOMER, 900, None).await;
+    let credit = world.redeem(5).await.unwrap().reward;
+    assert_eq!(
+        (credit.status(), credit.reward_type, credit.discount_code.clone()),
+        (RewardStatus::Used, RewardKind::StoreCredit, None)
+    );
+    let shopify = world.deps.shopify.state(&world.shop.domain);
+    assert_eq!(shopify.discounts.len(), 4, "one code per discount reward, none for store credit");
+    assert_eq!(shopify.credit.get(&customer_id()).map(|c| c.to_string()), Some("10.00".into()));
+    let mug = shopify.discounts.iter().find(|d| d.spec.title.starts_with("Free mug")).unwrap();
+    assert!(
+        matches!(mug.spec.value, tally_domain::reward::DiscountValue::Product { amount, .. } if amount.to_string() == "12.00")
+    );
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn a_delayed_redemption_reserves_the_points_until_the_order() {
+    let world = World::new().await;
+    let redeemed = world.delayed(1).await.unwrap();
+    assert_eq!(
+        (redeemed.reward.status(), redeemed.reward.deduction_mode),
+        (RewardStatus::Unused, DeductionMode::OnOrder)
+    );
+    let customer = world.customer().await;
+    assert_eq!((customer.available_points, customer.reserved_points), (2000, 500));
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn a_refusal_changes_nothing() {
+    let world = World::new().await;
+    world.adjust(CUSTOMER, -2400, None).await;
+    let before = world.customer().await;
+    let refused = world.redeem(1).await.unwrap_err();
+    assert_eq!(refused, RedeemError::Refused(Refused::InsufficientPoints { available: 100, required: 500 }));
+    assert_eq!(world.customer().await, before);
+    let missing = redeem(&world.deps, &world.shop, &world.command(99), &Attempt::default()).await.unwrap_err();
+    assert!(matches!(missing, RedeemError::Missing(_)));
+    assert!(world.deps.shopify.state(&world.shop.domain).discounts.is_empty());
+}
+
+#[tokio::test]
+async fn shopify_down_gives_the_points_back_and_fails_the_reward_with_its_reason() {
+    let world = World::new().await;
+    world.deps.shopify.fail_next(&[ShopifyFault::Down]);
+    assert_eq!(world.redeem(1).await.unwrap_err(), RedeemError::NotIssued(FailureReason::ShopifyUnavailable));
+    assert_eq!(world.available().await, 2500);
+    world.deps.shopify.fail_next(&[ShopifyFault::Refused]);
+    assert_eq!(world.redeem(1).await.unwrap_err(), RedeemError::NotIssued(FailureReason::ShopifyRefused));
+    assert_eq!(world.available().await, 2500);
+    world.deps.shopify.fail_next(&[ShopifyFault::Throttled]);
+    assert!(world.redeem(1).await.is_ok(), "a throttled call goes through once it is let");
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn a_lost_answer_leaves_the_reward_pending_until_reconciliation_finds_it() {
+    let world = World::new().await;
+    // The create's answer is lost; the lookup, and the create tried again, find Shopify down.
+    world.deps.shopify.fail_next(&[ShopifyFault::AnswerLost, ShopifyFault::Down, ShopifyFault::Down]);
+    let pending = world.redeem(1).await.unwrap().reward;
+    assert_eq!(pending.status(), RewardStatus::Pending, "nothing is known");
+    assert_eq!(world.available().await, 2000, "its points stay taken");
+    world.clock.advance(time::Duration::minutes(3));
+    let grace = crate::settle::DEFAULT_GRACE;
+    let report = crate::reconcile::reconcile(&world.deps, None, grace, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.pending, report.issued), (1, 1));
+    assert_eq!(world.reward(&pending).await.status(), RewardStatus::Unused, "Shopify had created it");
+    world.assert_clean().await;
+}
+
+#[tokio::test]
+async fn store_credit_whose_answer_was_lost_waits_for_an_operator_with_its_points_held() {
+    let world = World::new().await;
+    world.deps.shopify.fail_next(&[ShopifyFault::AnswerLost]);
+    let held = world.redeem(5).await.unwrap().reward;
+    assert_eq!((held.status(), held.review_reason().is_some()), (RewardStatus::Pending, true));
+    assert_eq!(world.available().await, 1500);
+    let decision = crate::review::Decision::NotIssued;
+    let settled =
+        crate::review::resolve(&world.deps, &world.shop.domain, customer_id(), held.id, decision).await.unwrap();
+    assert_eq!((settled.status(), world.available().await), (RewardStatus::Failed, 2500));
+}
+
+#[tokio::test]
+async fn a_retry_under_the_key_after_a_lost_answer_resumes_and_never_redeems_twice() {
+    let world = World::new().await;
+    let keyed = Keyed { key: "k1".into(), fingerprint: "f".into() };
+    let Begun::Run(attempt) = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap() else {
+        panic!("runs")
+    };
+    let first = redeem(&world.deps, &world.shop, &world.command(1), &attempt).await.unwrap();
+    // The answer is lost with the Lambda: the key is let go without one, after its claim lapses.
+    world.clock.advance(time::Duration::seconds(31));
+    let Begun::Run(retry) = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap() else {
+        panic!("resumes")
+    };
+    assert_eq!(retry.resume, Some(Effect::Reward { customer_id: customer_id(), reward_id: first.reward.id }));
+    let again = redeem(&world.deps, &world.shop, &world.command(1), &retry).await.unwrap();
+    assert_eq!((again.reward.id, world.available().await), (first.reward.id, 2000), "one reward, one debit");
+    let answer = Answer { status: 200, body: "first".into() };
+    finish(&world.deps, &world.shop.domain, &retry, Some(&answer)).await;
+    let replayed = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap();
+    assert!(matches!(replayed, Begun::Replay(kept) if kept == answer));
+    let other = Keyed { fingerprint: "g".into(), ..keyed };
+    assert!(begin(&world.deps, &world.shop.domain, Some(&other)).await.is_err(), "the key with another request");
+}
+
+#[tokio::test]
+async fn expired_points_are_not_spent_even_before_the_job_removes_them() {
+    let world = World::new().await;
+    world.adjust(CUSTOMER, -2500, None).await;
+    world.adjust(CUSTOMER, 600, Some(START + time::Duration::days(1))).await;
+    assert!(world.redeem(1).await.is_ok());
+    world.clock.advance(time::Duration::days(1));
+    assert_eq!(world.available().await, 0, "the 100 left expired at their time");
+    let refused = world.redeem(3).await.unwrap_err();
+    assert_eq!(refused, RedeemError::Refused(Refused::InsufficientPoints { available: 0, required: 300 }));
+    world.assert_clean().await;
+}

@@ -18,6 +18,12 @@ macro_rules! identifier {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A value read back from storage, where it was written only once checked (one saved before
+            /// the check was this strict is kept as it was).
+            pub fn stored(value: String) -> $name {
+                $name(value)
+            }
         }
 
         impl fmt::Display for $name {

@@ -1,0 +1,143 @@
+//! Deleting what Shopify's compliance webhooks ask to delete, and writing a customer's record as it is (for
+//! seeding a local stack and tests).
+
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use tally_app::ports::store::{Erasure, StoreResult};
+use tally_app::ports::StoreError;
+use tally_domain::customer::Customer;
+use tally_domain::ids::CustomerId;
+
+use crate::errors::{failed, unbuilt};
+use crate::records::customer::{CustomerIdRecord, CustomerRecord};
+use crate::records::reward::RewardRecord;
+use crate::records::shop::ShopKeyRecord;
+use crate::records::{from_item, sort_key, text, to_item, Item, PK, SK};
+use crate::{keys, ShopTable, SortKey};
+
+/// DynamoDB's most items in one `BatchWriteItem`.
+const BATCH: usize = 25;
+/// A batch DynamoDB keeps leaving unprocessed gives up after this many tries.
+const ATTEMPTS: u32 = 10;
+
+impl Erasure for ShopTable<'_> {
+    /// The customer's partition (profile, rewards, ledger), the items that find them by an identifier (only
+    /// where still theirs) or by a code, their lot listings, and their entry among the shop's customers,
+    /// last, so that a deletion cut short is found again.
+    async fn delete_customer(&self, customer: CustomerId) -> StoreResult<()> {
+        let items = self.store.query(keys::customer_partition(self.domain, customer), SortKey::Any).await?;
+        let mut doomed: Vec<keys::Key> = Vec::new();
+        for item in &items {
+            match sort_key(item) {
+                Some(keys::PROFILE) => {
+                    let profile = Customer::try_from(from_item::<CustomerRecord>(item.clone())?)?;
+                    for identity in profile.identities() {
+                        let key = keys::identity(self.domain, &identity);
+                        let owner: Option<CustomerIdRecord> = self.store.get(key.clone()).await?;
+                        if owner.is_some_and(|o| o.customer_id == customer.get()) {
+                            doomed.push(key);
+                        }
+                    }
+                    doomed.extend(
+                        profile.lots.days().into_iter().map(|day| keys::lot_listing(self.domain, day, customer)),
+                    );
+                }
+                Some(sk) if sk.starts_with(keys::REWARD_PREFIX) => {
+                    let reward: RewardRecord = from_item(item.clone())?;
+                    doomed.extend(reward.discount_code.map(|code| keys::code(self.domain, &code)));
+                }
+                _ => {}
+            }
+            doomed.push(key_of(item));
+        }
+        self.delete_all(doomed).await?;
+        self.delete_all(vec![keys::customer_listing(self.domain, customer)]).await
+    }
+
+    /// The shop's own items: its rules, its keys (and the items that open it), its lot listings, its secrets
+    /// and token, and the shop itself. Its customers are deleted before, one by one.
+    async fn delete_shop(&self) -> StoreResult<()> {
+        let (pk, _) = keys::shop(self.domain);
+        let items = self.store.query(pk, SortKey::Any).await?;
+        let mut doomed: Vec<keys::Key> = Vec::new();
+        for item in &items {
+            if sort_key(item).is_some_and(|sk| sk.starts_with(keys::shop_keys(self.domain).1)) {
+                let key: ShopKeyRecord = from_item(item.clone())?;
+                doomed.push(keys::api_key(&key.hash));
+            }
+        }
+        let listings = self.store.query(keys::lot_listings(self.domain), SortKey::Any).await?;
+        doomed.extend(listings.iter().map(key_of));
+        doomed.extend([keys::secrets(self.domain), keys::token(self.domain), keys::static_token(self.domain)]);
+        // The shop's partition last: its item is what a retry verifies the next delivery with.
+        doomed.extend(items.iter().map(key_of));
+        self.delete_all(doomed).await
+    }
+}
+
+impl ShopTable<'_> {
+    /// Deletes the items, 25 at a time, retrying what DynamoDB leaves unprocessed.
+    async fn delete_all(&self, doomed: Vec<keys::Key>) -> StoreResult<()> {
+        for chunk in doomed.chunks(BATCH) {
+            let mut requests: Vec<WriteRequest> = chunk.iter().map(delete_request).collect::<Result<_, _>>()?;
+            for attempt in 0..ATTEMPTS {
+                if requests.is_empty() {
+                    break;
+                }
+                let output = self
+                    .store
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.store.table, requests)
+                    .send()
+                    .await
+                    .map_err(failed)?;
+                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.store.table)).unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(StoreError("DynamoDB kept leaving deletions unprocessed".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a customer record as it is, with its listing and identities, replacing what is there: for
+    /// seeding a local stack and tests, never for balances.
+    pub async fn put_customer_record(&self, customer: &Customer) -> StoreResult<()> {
+        let listing = CustomerIdRecord::of(customer.customer_id);
+        let mut items = vec![
+            to_item(&CustomerRecord::from(customer), keys::customer(self.domain, customer.customer_id))?,
+            to_item(&listing, keys::customer_listing(self.domain, customer.customer_id))?,
+        ];
+        for identity in customer.identities() {
+            items.push(to_item(&listing, keys::identity(self.domain, &identity))?);
+        }
+        for item in items {
+            self.store
+                .client
+                .put_item()
+                .table_name(&self.store.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(failed)?;
+        }
+        Ok(())
+    }
+}
+
+fn key_of(item: &Item) -> keys::Key {
+    let part = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    (part(PK.name()), part(SK.name()))
+}
+
+fn delete_request((pk, sk): &keys::Key) -> StoreResult<WriteRequest> {
+    let delete = DeleteRequest::builder()
+        .key(PK.name(), text(pk.clone()))
+        .key(SK.name(), text(sk.clone()))
+        .build()
+        .map_err(unbuilt)?;
+    Ok(WriteRequest::builder().delete_request(delete).build())
+}

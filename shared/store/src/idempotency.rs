@@ -1,0 +1,168 @@
+//! Idempotency keys. A key's record is claimed with a lock that expires, marked with the request's
+//! effect in the same transaction as the effect itself, and completed with the answer. A request that made
+//! no effect frees its key: there is nothing to protect, and its answer (a refusal, an outage) may not be
+//! the answer once the cause is gone.
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use tally_app::ports::store::{Answer, Begin, Claim, Idempotency, StoreResult, CLAIM_MILLIS, KEEP_ANSWER_SECONDS};
+use tally_domain::Time;
+
+use crate::errors::{failed, written, Written};
+use crate::records::idempotency::{
+    IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, RESPONSE_BODY, RESPONSE_STATUS, STATUS,
+};
+use crate::records::{corrupt, from_item, number, text, to_item, EXPIRES_AT, PK, SK};
+use crate::{keys, ShopTable};
+
+const FRESH_OR_EXPIRED: &str = "attribute_not_exists(#pk) OR #expiresAt < :nowSeconds";
+const STILL_MINE: &str = "#lockToken = :token";
+const MINE_WITHOUT_EFFECT: &str = "#lockToken = :token AND attribute_not_exists(#effect)";
+const MINE_WITH_EFFECT: &str = "#lockToken = :token AND attribute_exists(#effect)";
+const TAKE_OVER: &str = "#lockToken = :oldToken AND #status = :inProgress";
+
+impl ShopTable<'_> {
+    fn key_update(&self, key: &str) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        let (pk, sk) = keys::idempotency(self.domain, key);
+        self.store.client.update_item().table_name(&self.store.table).key(PK.name(), text(pk)).key(SK.name(), text(sk))
+    }
+
+    /// Claims a key whose previous holder let go or died.
+    async fn take_over(&self, key: &str, old: IdempotencyRecord, token: &str, now: i64) -> StoreResult<Begin> {
+        let result = self
+            .key_update(key)
+            .condition_expression(TAKE_OVER)
+            .update_expression("SET #lockToken = :token, #lockedUntil = :until")
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_values(":oldToken", text(old.lock_token.unwrap_or_default()))
+            .expression_attribute_values(":inProgress", text(KeyStatus::InProgress.as_str()))
+            .expression_attribute_values(":token", text(token))
+            .expression_attribute_values(":until", number(now + CLAIM_MILLIS))
+            .send()
+            .await;
+        if written(result)? == Written::Refused {
+            return Ok(Begin::InProgress);
+        }
+        let claim = Claim { key: key.into(), token: token.into() };
+        Ok(match old.effect {
+            Some(effect) => Begin::Resume(claim, effect.parse().map_err(|e| corrupt(format!("{e}")))?),
+            None => Begin::Run(claim),
+        })
+    }
+
+    /// Frees a key whose request made no effect; `false` when it made one (or the claim was lost).
+    async fn forget(&self, claim: &Claim) -> StoreResult<bool> {
+        let (pk, sk) = keys::idempotency(self.domain, &claim.key);
+        let result = self
+            .store
+            .client
+            .delete_item()
+            .table_name(&self.store.table)
+            .key(PK.name(), text(pk))
+            .key(SK.name(), text(sk))
+            .condition_expression(MINE_WITHOUT_EFFECT)
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#effect", EFFECT.name())
+            .expression_attribute_values(":token", text(&claim.token))
+            .send()
+            .await;
+        Ok(written(result)? == Written::Done)
+    }
+}
+
+impl Idempotency for ShopTable<'_> {
+    async fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
+        let now = millis(now);
+        let record = IdempotencyRecord {
+            fingerprint: fingerprint.into(),
+            status: KeyStatus::InProgress,
+            lock_token: Some(token.into()),
+            locked_until: now + CLAIM_MILLIS,
+            expires_at: now / 1000 + KEEP_ANSWER_SECONDS,
+            effect: None,
+            response_status: None,
+            response_body: None,
+        };
+        let put = self
+            .store
+            .client
+            .put_item()
+            .table_name(&self.store.table)
+            .set_item(Some(to_item(&record, keys::idempotency(self.domain, key))?))
+            .condition_expression(FRESH_OR_EXPIRED)
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#expiresAt", EXPIRES_AT.name())
+            .expression_attribute_values(":nowSeconds", number(now / 1000))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let old = match put {
+            Ok(_) => return Ok(Begin::Run(Claim { key: key.into(), token: token.into() })),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(e)) => e.item().cloned().unwrap_or_default(),
+                _ => return Err(failed(err)),
+            },
+        };
+        let old: IdempotencyRecord = from_item(old)?;
+        if old.fingerprint != fingerprint {
+            return Ok(Begin::Reused);
+        }
+        if let (Some(status), Some(body)) = (old.response_status, old.response_body.clone()) {
+            return Ok(Begin::Replay(Answer { status, body }));
+        }
+        if old.locked_until > now {
+            return Ok(Begin::InProgress);
+        }
+        self.take_over(key, old, token, now).await
+    }
+
+    async fn finish(&self, claim: &Claim, answer: &Answer) -> StoreResult<()> {
+        let result = self
+            .key_update(&claim.key)
+            .condition_expression(MINE_WITH_EFFECT)
+            .update_expression(
+                "SET #status = :completed, #responseStatus = :status, #responseBody = :body REMOVE #lockToken",
+            )
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
+            .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#effect", EFFECT.name())
+            .expression_attribute_values(":completed", text(KeyStatus::Completed.as_str()))
+            .expression_attribute_values(":status", number(answer.status))
+            .expression_attribute_values(":body", text(&answer.body))
+            .expression_attribute_values(":token", text(&claim.token))
+            .send()
+            .await;
+        if written(result)? == Written::Refused {
+            self.forget(claim).await?;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, claim: &Claim) -> StoreResult<()> {
+        match self.forget(claim).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // Letting the key go matters more: a retry must not wait for the lock.
+            Err(e) => tracing::warn!(error = %e, "could not free an idempotency key; letting it go instead"),
+        }
+        let result = self
+            .key_update(&claim.key)
+            .condition_expression(STILL_MINE)
+            .update_expression("SET #lockedUntil = :zero")
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
+            .expression_attribute_values(":zero", number(0))
+            .expression_attribute_values(":token", text(&claim.token))
+            .send()
+            .await;
+        written(result).map(|_| ())
+    }
+}
+
+fn millis(t: Time) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -1,0 +1,234 @@
+//! The table's key design: every item's partition and sort key is made here and nowhere else. The
+//! access patterns are listed in the README.
+
+use tally_domain::customer::Identity;
+use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
+use tally_domain::reward::Listing;
+use tally_domain::shop::ShopDomain;
+use tally_domain::{rfc3339, Time};
+
+/// The one secondary index, `GSI1`: sparse, it holds only the items that must be found across partitions.
+/// Its key attributes are `records::GSI1PK` and `records::GSI1SK`.
+pub const GSI1: &str = "GSI1";
+
+pub type Key = (String, String);
+
+pub fn shop(domain: &ShopDomain) -> Key {
+    (shop_partition(domain), "SHOP".into())
+}
+
+fn shop_partition(domain: &ShopDomain) -> String {
+    format!("SHOP#{domain}")
+}
+
+/// The shop's secrets, apart from the shop: only the functions that need them may read this partition
+/// (template.yaml denies the others `SECRET#` and `TOKEN#` by `dynamodb:LeadingKeys`).
+pub fn secrets(domain: &ShopDomain) -> Key {
+    (format!("{SECRETS_PARTITION}{domain}"), "SECRET".into())
+}
+
+/// A legacy app's static Admin API token: with the tokens, since it is one, so that the functions that only
+/// verify signatures (which read `SECRET#`) cannot read it.
+pub fn static_token(domain: &ShopDomain) -> Key {
+    (format!("{TOKEN_PARTITION}{domain}"), "STATIC".into())
+}
+
+/// The shop's current Admin API token, shared by every Lambda.
+pub fn token(domain: &ShopDomain) -> Key {
+    (format!("{TOKEN_PARTITION}{domain}"), "TOKEN".into())
+}
+
+/// The partition prefixes of the secrets' items, which IAM guards.
+pub const SECRETS_PARTITION: &str = "SECRET#";
+pub const TOKEN_PARTITION: &str = "TOKEN#";
+
+pub fn api_key(hash: &str) -> Key {
+    (format!("APIKEY#{hash}"), "APIKEY".into())
+}
+
+/// An API key among its shop's keys.
+pub fn shop_key(domain: &ShopDomain, hash: &str) -> Key {
+    (shop_partition(domain), format!("{SHOP_KEY_PREFIX}{hash}"))
+}
+
+/// The shop's partition and the sort-key prefix of its keys.
+pub fn shop_keys(domain: &ShopDomain) -> (String, &'static str) {
+    (shop_partition(domain), SHOP_KEY_PREFIX)
+}
+
+const SHOP_KEY_PREFIX: &str = "KEY#";
+
+pub fn rule(domain: &ShopDomain, id: RuleId) -> Key {
+    (shop_partition(domain), format!("{RULE_PREFIX}{:012}", id.get()))
+}
+
+/// The shop's partition and the sort-key prefix of its rules.
+pub fn rules(domain: &ShopDomain) -> (String, &'static str) {
+    (shop_partition(domain), RULE_PREFIX)
+}
+
+const RULE_PREFIX: &str = "RULE#";
+
+/// A customer's partition: the profile, its rewards and its ledger live together, so that the loyalty
+/// view is one query and a shop's load spreads over as many partitions as it has customers.
+pub fn customer_partition(domain: &ShopDomain, customer_id: CustomerId) -> String {
+    format!("SHOP#{domain}#CUSTOMER#{customer_id}")
+}
+
+pub fn customer(domain: &ShopDomain, customer_id: CustomerId) -> Key {
+    (customer_partition(domain, customer_id), PROFILE.into())
+}
+
+pub const PROFILE: &str = "PROFILE";
+
+pub fn reward(domain: &ShopDomain, customer_id: CustomerId, reward_id: RewardId) -> Key {
+    (customer_partition(domain, customer_id), format!("{REWARD_PREFIX}{reward_id}"))
+}
+
+pub const REWARD_PREFIX: &str = "REWARD#";
+
+pub fn ledger(domain: &ShopDomain, customer_id: CustomerId, seq: u64) -> Key {
+    (customer_partition(domain, customer_id), format!("{LEDGER_PREFIX}{seq:012}"))
+}
+
+pub const LEDGER_PREFIX: &str = "LEDGER#";
+
+/// Makes an email unique in the shop and finds the customer who has it.
+pub fn email(domain: &ShopDomain, email: &str) -> Key {
+    (format!("SHOP#{domain}#EMAIL#{email}"), "EMAIL".into())
+}
+
+/// Makes a phone number unique in the shop and finds the customer who has it.
+pub fn phone(domain: &ShopDomain, phone: &str) -> Key {
+    (format!("SHOP#{domain}#PHONE#{phone}"), "PHONE".into())
+}
+
+/// Makes an external id (a POS or CRM id) unique in the shop and finds the customer who has it.
+pub fn external_id(domain: &ShopDomain, external_id: &str) -> Key {
+    (format!("SHOP#{domain}#EXTERNAL#{external_id}"), "EXTERNAL".into())
+}
+
+/// The customers holding points that expire on a day (UTC), for the expiry job: one small item per customer
+/// and day, written with the points, deleted by the job once that day's lot is gone.
+pub fn lot_listing(domain: &ShopDomain, day: time::Date, customer_id: CustomerId) -> Key {
+    (lot_listings(domain), format!("{LOTS_PREFIX}{day}#{:020}", customer_id.get()))
+}
+
+pub fn lot_listings(domain: &ShopDomain) -> String {
+    format!("SHOP#{domain}#LOTS")
+}
+
+pub const LOTS_PREFIX: &str = "LOTS#";
+
+/// Makes a discount code unique in the shop (codes are case-insensitive in Shopify) and finds its reward.
+pub fn code(domain: &ShopDomain, code: &str) -> Key {
+    (format!("SHOP#{domain}#CODE#{}", code.to_uppercase()), "CODE".into())
+}
+
+/// Every shop, for the jobs that visit them all: the index partition, and each shop's entry.
+pub const SHOPS: &str = "SHOPS";
+
+pub fn shop_listing(domain: &ShopDomain) -> Key {
+    (SHOPS.into(), domain.to_string())
+}
+
+/// A shop's customers, for the audit: a small item of its own per customer, written once at enrollment, so
+/// that a change of balance rewrites no index entry.
+pub fn customer_listing(domain: &ShopDomain, customer_id: CustomerId) -> Key {
+    (customers(domain), format!("{CUSTOMER_LISTING_PREFIX}{:020}", customer_id.get()))
+}
+
+pub fn customers(domain: &ShopDomain) -> String {
+    format!("SHOP#{domain}#CUSTOMERS")
+}
+
+pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";
+
+/// A shop's rewards waiting for Shopify, oldest first, for reconciliation.
+pub fn pending_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
+    (shop_partition(domain), format!("{PENDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
+}
+
+/// A shop's rewards whose outcome in Shopify an operator must decide.
+pub fn review_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
+    (shop_partition(domain), format!("{REVIEW_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
+}
+
+/// A shop's unused rewards by expiry date, for the expiry job.
+pub fn expiring_listing(domain: &ShopDomain, expire_date: Time, reward_id: RewardId) -> Key {
+    (shop_partition(domain), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
+}
+
+/// A shop's refunds begun and not finished, for reconciliation.
+pub fn refunding_listing(domain: &ShopDomain, requested_at: Time, reward_id: RewardId) -> Key {
+    (shop_partition(domain), format!("{REFUNDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(requested_at)))
+}
+
+/// The same range for refunds begun at or before `before`.
+pub fn refunding_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
+    (
+        shop_partition(domain),
+        REFUNDING_LISTING_PREFIX.into(),
+        format!("{REFUNDING_LISTING_PREFIX}{}#~", rfc3339(before)),
+    )
+}
+
+const REFUNDING_LISTING_PREFIX: &str = "REFUNDING#";
+const PENDING_LISTING_PREFIX: &str = "PENDING#";
+pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
+const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
+
+/// The index partition and sort-key range of a shop's pending rewards created at or before `before`.
+/// `~` sorts after every reward id, so the rewards of the cutoff's own second are included.
+pub fn pending_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
+    (shop_partition(domain), PENDING_LISTING_PREFIX.into(), format!("{PENDING_LISTING_PREFIX}{}#~", rfc3339(before)))
+}
+
+/// The same for unused rewards ending at or before `before`.
+pub fn expiring_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
+    (shop_partition(domain), EXPIRING_LISTING_PREFIX.into(), format!("{EXPIRING_LISTING_PREFIX}{}#~", rfc3339(before)))
+}
+
+/// The index partition of the shop's listings (pending, in review, expiring).
+pub fn listings(domain: &ShopDomain) -> String {
+    shop_partition(domain)
+}
+
+/// An idempotency key of a shop.
+pub fn idempotency(domain: &ShopDomain, key: &str) -> Key {
+    (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
+}
+
+/// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after.
+pub fn order(domain: &ShopDomain, order_id: OrderId) -> Key {
+    (format!("SHOP#{domain}#ORDER#{order_id}"), "ORDER".into())
+}
+
+/// A webhook delivery already handled.
+pub fn webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
+    (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
+}
+
+/// A scheduled job's lock.
+pub fn job(name: &str) -> Key {
+    (format!("JOB#{name}"), "JOB".into())
+}
+
+/// The item that makes an identifier the customer's alone in the shop and finds them by it.
+pub fn identity(domain: &ShopDomain, identity: &Identity) -> Key {
+    match identity {
+        Identity::Email(v) => email(domain, v.as_str()),
+        Identity::Phone(v) => phone(domain, v.as_str()),
+        Identity::ExternalId(v) => external_id(domain, v.as_str()),
+    }
+}
+
+/// Where a reward is listed in `GSI1`, given where it stands.
+pub fn listing(domain: &ShopDomain, listing: Listing, reward_id: RewardId) -> Key {
+    match listing {
+        Listing::Pending(at) => pending_listing(domain, at, reward_id),
+        Listing::Review(at) => review_listing(domain, at, reward_id),
+        Listing::Expiring(at) => expiring_listing(domain, at, reward_id),
+        Listing::Refunding(at) => refunding_listing(domain, at, reward_id),
+    }
+}

@@ -1,0 +1,164 @@
+//! What the use cases read of a shop: customers, rewards, ledgers, rules, and the jobs' listings.
+
+use tally_app::ports::store::{Customers, Ledgers, Listings, Rewards, Rules, StoreResult};
+use tally_domain::customer::{Customer, Identity};
+use tally_domain::ids::{CustomerId, RewardId, RuleId};
+use tally_domain::ledger::LedgerEntry;
+use tally_domain::reward::Reward;
+use tally_domain::rule::RedeemRule;
+use tally_domain::Time;
+
+use crate::errors::failed;
+use crate::records::customer::{CustomerIdRecord, CustomerRecord};
+use crate::records::ledger::LedgerRecord;
+use crate::records::reward::{CodeOwnerRecord, RewardRecord};
+use crate::records::rule::RuleRecord;
+use crate::records::{corrupt, from_item, sort_key, text, Item, PK, SK};
+use crate::{keys, ShopTable, SortKey};
+
+fn rewards(items: Vec<Item>) -> StoreResult<Vec<Reward>> {
+    items.into_iter().map(|item| from_item::<RewardRecord>(item).and_then(Reward::try_from)).collect()
+}
+
+fn entries(items: Vec<Item>) -> StoreResult<Vec<LedgerEntry>> {
+    items.into_iter().map(|item| from_item::<LedgerRecord>(item).and_then(LedgerEntry::try_from)).collect()
+}
+
+impl Customers for ShopTable<'_> {
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        let record: Option<CustomerRecord> = self.store.get(keys::customer(self.domain, id)).await?;
+        record.map(Customer::try_from).transpose()
+    }
+
+    async fn owner(&self, identity: &Identity) -> StoreResult<Option<CustomerId>> {
+        let owner: Option<CustomerIdRecord> = self.store.get(keys::identity(self.domain, identity)).await?;
+        owner.map(|owner| owner.id()).transpose()
+    }
+
+    async fn customer_ids(&self) -> StoreResult<Vec<CustomerId>> {
+        let items =
+            self.store.query(keys::customers(self.domain), SortKey::Prefix(keys::CUSTOMER_LISTING_PREFIX)).await?;
+        items.into_iter().map(|item| from_item::<CustomerIdRecord>(item)?.id()).collect()
+    }
+}
+
+impl Rewards for ShopTable<'_> {
+    async fn reward(&self, customer: CustomerId, id: RewardId) -> StoreResult<Option<Reward>> {
+        let record: Option<RewardRecord> = self.store.get(keys::reward(self.domain, customer, id)).await?;
+        record.map(Reward::try_from).transpose()
+    }
+
+    async fn code_owner(&self, code: &str) -> StoreResult<Option<(CustomerId, RewardId)>> {
+        let owner: Option<CodeOwnerRecord> = self.store.get(keys::code(self.domain, code)).await?;
+        owner.map(|owner| owner.owner()).transpose()
+    }
+
+    /// One query of the customer's partition from the profile on: the profile, then the rewards (the
+    /// ledger's entries sort before it).
+    async fn customer_with_rewards(&self, customer: CustomerId) -> StoreResult<Option<(Customer, Vec<Reward>)>> {
+        let partition = keys::customer_partition(self.domain, customer);
+        let mut items = self.store.query(partition, SortKey::From(keys::PROFILE)).await?;
+        let Some(position) = items.iter().position(|item| sort_key(item) == Some(keys::PROFILE)) else {
+            return Ok(None);
+        };
+        let profile = Customer::try_from(from_item::<CustomerRecord>(items.swap_remove(position))?)?;
+        items.retain(|item| sort_key(item).is_some_and(|sk| sk.starts_with(keys::REWARD_PREFIX)));
+        Ok(Some((profile, rewards(items)?)))
+    }
+}
+
+impl Ledgers for ShopTable<'_> {
+    async fn ledger(&self, customer: CustomerId) -> StoreResult<Vec<LedgerEntry>> {
+        let partition = keys::customer_partition(self.domain, customer);
+        entries(self.store.query(partition, SortKey::Prefix(keys::LEDGER_PREFIX)).await?)
+    }
+
+    async fn ledger_page(
+        &self,
+        customer: CustomerId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> StoreResult<(Vec<LedgerEntry>, bool)> {
+        let low = keys::ledger(self.domain, customer, 0).1;
+        let high = match before {
+            Some(seq) => keys::ledger(self.domain, customer, seq.saturating_sub(1)).1,
+            None => format!("{}~", keys::LEDGER_PREFIX),
+        };
+        let take = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let page = self
+            .store
+            .client
+            .query()
+            .table_name(&self.store.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#sk", SK.name())
+            .expression_attribute_values(":pk", text(keys::customer_partition(self.domain, customer)))
+            .expression_attribute_values(":low", text(low))
+            .expression_attribute_values(":high", text(high))
+            .scan_index_forward(false)
+            .limit(take)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(failed)?;
+        let mut entries = entries(page.items.unwrap_or_default())?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        Ok((entries, more))
+    }
+}
+
+impl Rules for ShopTable<'_> {
+    async fn rule(&self, id: RuleId) -> StoreResult<Option<RedeemRule>> {
+        let record: Option<RuleRecord> = self.store.get(keys::rule(self.domain, id)).await?;
+        record.map(RedeemRule::try_from).transpose()
+    }
+
+    async fn rules(&self) -> StoreResult<Vec<RedeemRule>> {
+        let (pk, prefix) = keys::rules(self.domain);
+        let items = self.store.query(pk, SortKey::Prefix(prefix)).await?;
+        items.into_iter().map(|item| from_item::<RuleRecord>(item).and_then(RedeemRule::try_from)).collect()
+    }
+}
+
+impl Listings for ShopTable<'_> {
+    async fn pending(&self, before: Time) -> StoreResult<Vec<Reward>> {
+        let (pk, low, high) = keys::pending_until(self.domain, before);
+        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    }
+
+    async fn in_review(&self) -> StoreResult<Vec<Reward>> {
+        rewards(
+            self.store.query_listing(keys::listings(self.domain), SortKey::Prefix(keys::REVIEW_LISTING_PREFIX)).await?,
+        )
+    }
+
+    async fn expiring(&self, before: Time) -> StoreResult<Vec<Reward>> {
+        let (pk, low, high) = keys::expiring_until(self.domain, before);
+        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    }
+
+    async fn refunding(&self, before: Time) -> StoreResult<Vec<Reward>> {
+        let (pk, low, high) = keys::refunding_until(self.domain, before);
+        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    }
+
+    async fn lots_due(&self, day: time::Date) -> StoreResult<Vec<(CustomerId, time::Date)>> {
+        let high = format!("{}{day}#~", keys::LOTS_PREFIX);
+        let items =
+            self.store.query(keys::lot_listings(self.domain), SortKey::Between(keys::LOTS_PREFIX, &high)).await?;
+        let read = |sk: &str| {
+            let (day, customer) = sk.strip_prefix(keys::LOTS_PREFIX)?.split_once('#')?;
+            let mut parts = day.splitn(3, '-').map(str::parse::<i32>);
+            let (year, month, date) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+            let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+            let day = time::Date::from_calendar_date(year, month, u8::try_from(date).ok()?).ok()?;
+            Some((customer.parse().ok()?, day))
+        };
+        items
+            .iter()
+            .map(|item| sort_key(item).and_then(read).ok_or_else(|| corrupt("a lot listing whose key does not read")))
+            .collect()
+    }
+}

@@ -9,9 +9,16 @@ use serde::{Deserialize, Serialize};
 macro_rules! id {
     ($(#[$meta:meta])* $name:ident, $what:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(u64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let id = u64::deserialize(deserializer)?;
+                $name::new(id).ok_or_else(|| serde::de::Error::custom(NotAnId($what)))
+            }
+        }
 
         impl $name {
             /// The id, if it is one: ids are positive.
@@ -145,6 +152,7 @@ mod tests {
         assert_eq!("0".parse::<RuleId>(), Err(NotAnId("rule id")));
         assert!("-1".parse::<OrderId>().is_err() && "x".parse::<VariantId>().is_err());
         assert_eq!(serde_json::to_string(&RewardId::from_entropy(42)).unwrap(), "42");
+        assert!(serde_json::from_str::<OrderId>("0").is_err() && serde_json::from_str::<OrderId>("7").is_ok());
     }
 
     #[test]

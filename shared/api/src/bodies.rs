@@ -1,0 +1,331 @@
+//! Request bodies as clients send them (camelCase JSON; unknown fields are refused), each turned into the
+//! typed command its use case takes.
+
+use serde::Deserialize;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+
+use tally_app::adjust::Adjustment;
+use tally_app::refund::{RefundCommand, DEFAULT_REASON};
+use tally_domain::customer::{CustomerParts, CustomerRef, Enrollment};
+use tally_domain::ids::{RewardId, RuleId, VariantId};
+use tally_domain::ledger::{Direction, MAX_REASON};
+use tally_domain::points::Points;
+use tally_domain::redemption::RedeemCommand;
+use tally_domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
+use tally_domain::Time;
+
+use crate::money::Amount;
+use crate::request::{number, Invalid};
+
+/// The customer a body names: exactly one of its identifiers.
+fn customer(
+    id: Option<u64>,
+    email: &Option<String>,
+    phone: &Option<String>,
+    external_id: &Option<String>,
+) -> Result<CustomerRef, Invalid> {
+    let parts =
+        CustomerParts { id, email: email.as_deref(), phone: phone.as_deref(), external_id: external_id.as_deref() };
+    Ok(CustomerRef::from_parts(parts)?)
+}
+
+/// `POST /api/external/redeem-points`, and the portal's `POST /loyalty/cp/api/redeem-points` without a customer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedeemBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
+    redeem_rule_id: Option<u64>,
+    points: Option<Value>,
+    variant_id: Option<u64>,
+    delay_points_deduction: Option<bool>,
+}
+
+impl RedeemBody {
+    pub fn command(self) -> Result<RedeemCommand, Invalid> {
+        let customer =
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
+        let redeem_rule_id = RuleId::new(self.redeem_rule_id.ok_or(Invalid::RuleIdMissing)?).ok_or(Invalid::RuleId)?;
+        let points = match self.points {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(Points::new("points", number("points", &value)?)?),
+        };
+        let variant_id = self.variant_id.map(|id| VariantId::new(id).ok_or(Invalid::VariantId)).transpose()?;
+        Ok(RedeemCommand {
+            customer,
+            redeem_rule_id,
+            points,
+            variant_id,
+            delay_points_deduction: self.delay_points_deduction.unwrap_or(false),
+        })
+    }
+
+    /// The portal's redemption: for the logged-in customer, and a body that names one is refused.
+    pub fn command_for(self, customer_id: tally_domain::ids::CustomerId) -> Result<RedeemCommand, Invalid> {
+        let named = [&self.customer_email, &self.customer_phone, &self.customer_external_id];
+        if self.customer_id.is_some() || named.iter().any(|n| n.is_some()) {
+            return Err(Invalid::CustomerInPortalBody);
+        }
+        RedeemBody { customer_id: Some(customer_id.get()), ..self }.command()
+    }
+}
+
+/// `POST /api/external/add-points` and `remove-points`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdjustBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
+    points: Value,
+    reason: String,
+    /// RFC 3339; points added expire then.
+    #[serde(default)]
+    expires_at: Option<String>,
+}
+
+impl AdjustBody {
+    pub fn command(self, direction: Direction) -> Result<Adjustment, Invalid> {
+        let customer =
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
+        let points = Points::new("points", number("points", &self.points)?)?;
+        let reason = self.reason.trim();
+        if reason.is_empty() || reason.len() > MAX_REASON {
+            return Err(Invalid::Reason { max: MAX_REASON });
+        }
+        let expires_at = match (self.expires_at.as_deref(), direction) {
+            (None, _) => None,
+            (Some(_), Direction::Remove) => return Err(Invalid::ExpiresAtOnRemoval),
+            // A time that cannot be written in UTC (past year 9999 there) is no expiry Tally can keep.
+            (Some(text), Direction::Add) => {
+                let at = Time::parse(text, &Rfc3339).map_err(|_| Invalid::ExpiresAt)?;
+                Some(at.checked_to_offset(time::UtcOffset::UTC).ok_or(Invalid::ExpiresAt)?)
+            }
+        };
+        Ok(Adjustment { customer, points, reason: reason.into(), direction, expires_at })
+    }
+}
+
+/// `POST /api/external/rewards/{id}/refund`: whose reward it is (the id is in the path), and why.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundBody {
+    customer_id: Option<u64>,
+    customer_email: Option<String>,
+    customer_phone: Option<String>,
+    customer_external_id: Option<String>,
+    reason: Option<String>,
+}
+
+impl RefundBody {
+    pub fn command(self, reward_id: RewardId) -> Result<RefundCommand, Invalid> {
+        let customer =
+            customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
+        let reason = match self.reason.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_REASON.to_string(),
+            Some(r) if r.chars().count() > MAX_REASON => return Err(Invalid::RefundReason { max: MAX_REASON }),
+            Some(r) => r.to_string(),
+        };
+        Ok(RefundCommand { customer, reward_id, reason })
+    }
+}
+
+/// `POST /api/external/point-redeem-rules` and the `PUT` of one: a rule as a `GET` shows it, whose `id`
+/// is the server's (left out of a `POST`; the one in the path, if given, in a `PUT`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleBody {
+    #[serde(default)]
+    id: Option<u64>,
+    name: String,
+    #[serde(default = "active")]
+    status: RuleStatus,
+    reward_type: RewardType,
+    #[serde(default)]
+    points_cost: Option<Value>,
+    #[serde(default)]
+    variable: Option<VariableBody>,
+    #[serde(default)]
+    discount_value: Option<Amount>,
+    #[serde(default)]
+    minimum_subtotal: Option<Amount>,
+    #[serde(default)]
+    expires_after_days: Option<u32>,
+    #[serde(default)]
+    variant_ids: Vec<u64>,
+    #[serde(default)]
+    combines_with: CombinesWithBody,
+    #[serde(default)]
+    vip_tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CombinesWithBody {
+    #[serde(default)]
+    order_discounts: bool,
+    #[serde(default)]
+    product_discounts: bool,
+    #[serde(default)]
+    shipping_discounts: bool,
+}
+
+fn active() -> RuleStatus {
+    RuleStatus::Active
+}
+
+impl RuleBody {
+    /// The rule to create: the server gives it its id.
+    pub fn new_rule(self) -> Result<RuleDraft, Invalid> {
+        match self.id {
+            Some(_) => Err(Invalid::RuleIdGiven),
+            None => self.draft(),
+        }
+    }
+
+    /// The rule to put under `id`: a body that names another id is refused.
+    pub fn rule_for(self, id: RuleId) -> Result<RuleDraft, Invalid> {
+        match self.id {
+            Some(given) if given != id.get() => Err(Invalid::RuleIdMismatch { path: id.get(), body: given }),
+            _ => self.draft(),
+        }
+    }
+
+    fn draft(self) -> Result<RuleDraft, Invalid> {
+        let c = self.combines_with;
+        Ok(RuleDraft {
+            name: self.name,
+            status: self.status,
+            reward_type: self.reward_type,
+            points_cost: self.points_cost.map(|cost| number("pointsCost", &cost)).transpose()?,
+            variable: self.variable.map(VariableBody::draft).transpose()?,
+            discount_value: self.discount_value.map(|a| a.0),
+            minimum_subtotal: self.minimum_subtotal.map(|a| a.0),
+            expires_after_days: self.expires_after_days,
+            variant_ids: self.variant_ids,
+            combines_with: CombinesWith {
+                order_discounts: c.order_discounts,
+                product_discounts: c.product_discounts,
+                shipping_discounts: c.shipping_discounts,
+            },
+            vip_tier: self.vip_tier,
+        })
+    }
+}
+
+/// A variable rule's price: `{"pointsStep": 100, "valuePerStep": 1.00, "minPoints": 200, "maxPoints": 2000}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VariableBody {
+    points_step: Value,
+    value_per_step: Amount,
+    min_points: Value,
+    max_points: Value,
+}
+
+impl VariableBody {
+    fn draft(self) -> Result<VariableDraft, Invalid> {
+        Ok(VariableDraft {
+            points_step: number("variable.pointsStep", &self.points_step)?,
+            value_per_step: self.value_per_step.0,
+            min_points: number("variable.minPoints", &self.min_points)?,
+            max_points: number("variable.maxPoints", &self.max_points)?,
+        })
+    }
+}
+
+/// `POST /api/external/customers`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnrollBody {
+    customer_id: u64,
+    email: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    vip_tier: Option<String>,
+}
+
+impl EnrollBody {
+    pub fn command(self) -> Result<Enrollment, Invalid> {
+        let (phone, external_id, tier) = (self.phone.as_deref(), self.external_id.as_deref(), self.vip_tier.as_deref());
+        Ok(Enrollment::new(self.customer_id, &self.email, phone, external_id, tier)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::parse_json;
+    use serde_json::json;
+
+    fn redeem(body: Value) -> Result<RedeemCommand, String> {
+        parse_json::<RedeemBody>(body.to_string().as_bytes()).and_then(RedeemBody::command).map_err(|e| e.to_string())
+    }
+
+    fn rule(body: Value) -> Result<RuleDraft, String> {
+        parse_json::<RuleBody>(body.to_string().as_bytes()).and_then(RuleBody::new_rule).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_redemption_names_its_customer_exactly_once_and_points_are_whole() {
+        assert!(redeem(json!({"redeemRuleId": 5})).unwrap_err().contains("required"));
+        assert!(redeem(json!({"customerId": 1, "customerEmail": "a@b.co", "redeemRuleId": 5}))
+            .unwrap_err()
+            .contains("customerId and customerEmail"));
+        assert!(redeem(json!({"customerId": 1})).unwrap_err().contains("redeemRuleId"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": 1.5})).unwrap_err().contains("whole"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "points": "5"})).unwrap_err().contains("number"));
+        assert!(redeem(json!({"customerId": 1, "redeemRuleId": 5, "bonus": 1})).unwrap_err().contains("unknown field"));
+        let by_email = redeem(json!({"customerEmail": "A@B.co", "redeemRuleId": 5, "points": 500.0})).unwrap();
+        assert_eq!(by_email.customer.to_string(), "customerEmail a@b.co");
+        assert_eq!(by_email.points.map(Points::get), Some(500));
+    }
+
+    #[test]
+    fn a_rule_body_is_refused_for_unknown_fields_and_fractional_costs() {
+        let five_off = json!({"name": "$5 off", "status": "ACTIVE", "rewardType": "FIXED_AMOUNT", "pointsCost": 500,
+            "discountValue": "5.00", "combinesWith": {"orderDiscounts": false, "productDiscounts": true}});
+        let draft = rule(five_off).unwrap();
+        assert!(draft.combines_with.product_discounts && !draft.combines_with.shipping_discounts);
+        let fractional = rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10.5})).unwrap();
+        assert!(fractional
+            .into_rule(RuleId::FIRST)
+            .unwrap_err()
+            .to_string()
+            .contains("pointsCost must be a whole number"));
+        assert!(rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
+        assert!(rule(json!({"name": "r", "rewardType": "FREE", "pointsCost": 10})).is_err());
+    }
+
+    #[test]
+    fn a_rule_as_read_can_be_put_back_under_its_own_id_only() {
+        let read = json!({"id": 5, "name": "r", "status": "ACTIVE", "rewardType": "FREE_SHIPPING", "pointsCost": 10,
+            "combinesWith": {"orderDiscounts": false, "productDiscounts": false, "shippingDiscounts": false}});
+        let body = || parse_json::<RuleBody>(read.to_string().as_bytes()).unwrap();
+        assert!(body().rule_for(RuleId::new(5).unwrap()).is_ok());
+        assert!(body().rule_for(RuleId::new(6).unwrap()).unwrap_err().to_string().contains("the path names rule 6"));
+        assert!(body().new_rule().unwrap_err().to_string().contains("assigned"));
+    }
+
+    #[test]
+    fn an_adjustment_needs_a_reason_and_a_refund_may_give_one() {
+        let body = |reason: &str| json!({"customerId": 1, "points": 5, "reason": reason}).to_string();
+        let adjust = |b: String| parse_json::<AdjustBody>(b.as_bytes()).and_then(|b| b.command(Direction::Remove));
+        assert!(adjust(body("  ")).is_err());
+        assert_eq!(adjust(body(" goodwill ")).unwrap().reason, "goodwill");
+        let far =
+            json!({"customerId": 1, "points": 5, "reason": "r", "expiresAt": "9999-12-31T23:30:00-01:00"}).to_string();
+        let far = parse_json::<AdjustBody>(far.as_bytes()).and_then(|b| b.command(Direction::Add));
+        assert_eq!(far.unwrap_err(), Invalid::ExpiresAt, "a time past what UTC can write is refused, not a panic");
+        let refund =
+            parse_json::<RefundBody>(br#"{"customerId": 1}"#).unwrap().command(RewardId::from_entropy(9)).unwrap();
+        assert_eq!((refund.reward_id.get(), refund.reason.as_str()), (9, DEFAULT_REASON));
+    }
+}

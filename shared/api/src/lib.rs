@@ -1,0 +1,20 @@
+//! The API Gateway glue: who is calling (`auth`; `portal` for shoppers through the App Proxy), what the
+//! request says (`request`, `bodies`), the shape every endpoint follows (`endpoint`), what clients read
+//! (`views`), and the one map from outcomes to HTTP (`errors`). A handler in `functions/<name>/src/lib.rs`
+//! reads its command here and hands it to one use case of `tally-app`; nothing below this crate sees a
+//! request.
+
+pub mod auth;
+pub mod bodies;
+pub mod cursor;
+pub mod endpoint;
+pub mod errors;
+pub mod jobs;
+pub mod money;
+pub mod portal;
+pub mod request;
+pub mod views;
+pub mod webhooks;
+
+pub use endpoint::{read, respond, write, Reply};
+pub use errors::Problem;

@@ -2,6 +2,7 @@
 //! each test its own so that tests run in parallel.
 
 pub mod browser;
+mod records;
 pub mod server;
 pub mod storefront;
 
@@ -10,20 +11,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tally_shared::app::now;
-use tally_shared::config::{dynamodb_client, Config};
-use tally_shared::domain::ids::reward_id;
-use tally_shared::domain::shop::{Access, Shop, ShopSecrets};
-use tally_shared::shopify::ShopifyTimeouts;
-use tally_shared::store::Store;
-use tally_shared::Deps;
+use tally_app::ports::store::{ApiKeys, ListedKey, ShopRecords};
+use tally_app::ports::{OsRandom, Random, Store};
+use tally_config::{dynamodb_client, Config, Deps};
+use tally_domain::ids::{hash_api_key, CustomerId, RewardId, RuleId};
+use tally_domain::shop::{Access, Shop, ShopDomain, ShopSecrets};
+use tally_domain::Time;
+use tally_shopify::ShopifyTimeouts;
+use tally_store::DynamoStore;
 
 /// Short Shopify timeouts, so that the emulator's held answers and retries finish quickly.
 pub const TEST_TIMEOUTS: ShopifyTimeouts =
     ShopifyTimeouts { request: Duration::from_millis(800), budget: Duration::from_millis(2500) };
 
 pub struct Stack {
-    pub store: Store,
+    pub store: DynamoStore,
     pub deps: Arc<Deps>,
     /// The local API server's base URL.
     pub api: String,
@@ -35,7 +37,48 @@ pub struct Stack {
 /// A shop registered in Tally and in the emulator, with an API key.
 pub struct TestShop {
     pub domain: String,
+    /// The domain as the store takes it.
+    pub id: ShopDomain,
     pub key: String,
+}
+
+/// The time now, to the second, as Tally keeps it.
+pub fn now() -> Time {
+    let now = Time::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// A customer id of the tests.
+pub fn customer(id: u64) -> CustomerId {
+    CustomerId::new(id).expect("a positive id")
+}
+
+pub fn rule_id(id: u64) -> RuleId {
+    RuleId::new(id).expect("a positive id")
+}
+
+pub fn reward_id(id: u64) -> RewardId {
+    RewardId::new(id).expect("a positive id")
+}
+
+/// A random API key.
+pub fn api_key() -> String {
+    let mut entropy = [0u8; 32];
+    OsRandom.fill(&mut entropy);
+    tally_domain::ids::api_key(entropy)
+}
+
+/// A random positive number, for names that must not collide.
+pub fn random_id() -> u64 {
+    let mut entropy = [0u8; 8];
+    OsRandom.fill(&mut entropy);
+    RewardId::from_entropy(u64::from_le_bytes(entropy)).get()
+}
+
+/// Stores `key` as an API key of the shop, as `tally-cli api-key create` does.
+pub async fn add_key(store: &DynamoStore, domain: &ShopDomain, key: &str) {
+    let listed = ListedKey { hash: hash_api_key(key), prefix: key.chars().take(12).collect(), created_at: now() };
+    store.shop(domain).add_key(&listed).await.expect("key stored");
 }
 
 /// A reply from the API: status, JSON body and the headers a test may look at.
@@ -61,11 +104,9 @@ pub fn dynamodb_endpoint() -> String {
 }
 
 /// A store on a table of its own.
-pub async fn fresh_store() -> Store {
-    let store = Store::new(
-        dynamodb_client(Some(&dynamodb_endpoint())).expect("a local client"),
-        format!("test-{}", reward_id()),
-    );
+pub async fn fresh_store() -> DynamoStore {
+    let table = format!("test-{}", random_id());
+    let store = DynamoStore::new(dynamodb_client(Some(&dynamodb_endpoint())).expect("a local client"), table);
     store.create_table().await.expect("DynamoDB Local creates the table");
     store
 }
@@ -80,7 +121,7 @@ impl Stack {
             dynamodb_endpoint: Some(dynamodb_endpoint()),
             shopify: TEST_TIMEOUTS,
         };
-        let deps = Arc::new(Deps::new(&config).expect("deps"));
+        let deps = Arc::new(tally_config::deps(&config).expect("deps"));
         let api_addr = local_api::serve(deps.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("api starts");
         Stack {
             store,
@@ -93,7 +134,7 @@ impl Stack {
 
     /// A shop with its own emulator state and a new API key.
     pub async fn shop(&self, name: &str) -> TestShop {
-        self.shop_with_key(name, &tally_shared::domain::ids::api_key()).await
+        self.shop_with_key(name, &api_key()).await
     }
 
     /// A shop with its own emulator state, opened by `key`: a legacy app with a static token.
@@ -101,13 +142,13 @@ impl Stack {
         let domain = format!("{name}.myshopify.com");
         let shop = self.shop_record(&domain, Access::StaticToken);
         let secrets = ShopSecrets::new("secret", Some("shpat_test")).expect("valid secrets");
-        self.store.create_shop(&shop, &secrets).await.expect("shop created");
-        self.store.add_api_key(&domain, key, now()).await.expect("key stored");
+        self.store.shop(&shop.domain).create(&shop, &secrets).await.expect("shop created");
+        add_key(&self.store, &shop.domain, key).await;
         let webhooks = format!("{}/webhooks/shopify", self.api);
         let register = json!({"domain": domain, "accessToken": "shpat_test", "webhookUrl": webhooks,
             "clientSecret": "secret", "appProxyUrl": format!("{}/loyalty/cp", self.api)});
         self.control("POST", "/__emulator/shops", register).await;
-        TestShop { domain, key: key.to_string() }
+        TestShop { domain, id: shop.domain, key: key.to_string() }
     }
 
     /// A shop connected as a Dev Dashboard app (client id `app-{name}`, secret `secret`) whose tokens last
@@ -120,10 +161,10 @@ impl Stack {
         let shop = self.shop_record(&domain, Access::ClientCredentials { client_id: format!("app-{name}") });
         let secrets = ShopSecrets::new("secret", None).expect("valid secrets");
         let webhooks = format!("{}/webhooks/shopify", self.api);
-        tally_shared::app::shops::connect(&self.deps, &shop, &secrets, Some(&webhooks)).await.expect("connected");
-        let key = tally_shared::domain::ids::api_key();
-        self.store.add_api_key(&domain, &key, now()).await.expect("key stored");
-        TestShop { domain, key }
+        tally_app::shops::connect(&self.deps, &shop, &secrets, Some(&webhooks)).await.expect("connected");
+        let key = api_key();
+        add_key(&self.store, &shop.domain, &key).await;
+        TestShop { domain, id: shop.domain, key }
     }
 
     /// A shop's record as the tests make them: codes prefixed `TEST-`, Shopify at this stack's emulator.
@@ -238,16 +279,16 @@ impl Stack {
 
     /// Settles the shop's pending rewards (and refunds left halfway) at once, as the scheduled function does
     /// once their grace period is over: it runs as if a minute had passed.
-    pub async fn reconcile(&self, shop: &TestShop) -> tally_shared::app::reconcile::ReconcileReport {
+    pub async fn reconcile(&self, shop: &TestShop) -> tally_app::reconcile::ReconcileReport {
         let later = now() + time::Duration::minutes(1);
-        tally_shared::app::reconcile::reconcile(&self.deps, Some(&shop.domain), Duration::ZERO, later, None)
+        tally_app::reconcile::reconcile(&self.deps, Some(&shop.id), Duration::ZERO, later, None)
             .await
             .expect("reconcile runs")
     }
 
     /// The audit of the shop; panics with what disagrees.
-    pub async fn assert_audit_clean(&self, shop: &TestShop) -> tally_shared::app::audit::AuditReport {
-        let report = tally_shared::app::audit::audit(&self.deps, &shop.domain).await.expect("the audit runs");
+    pub async fn assert_audit_clean(&self, shop: &TestShop) -> tally_app::audit::AuditReport {
+        let report = tally_app::audit::audit(&self.deps, &shop.id).await.expect("the audit runs");
         assert!(report.is_clean(), "the audit found problems: {:#?}", report.problems);
         report
     }
@@ -284,7 +325,7 @@ impl Stack {
             .header("X-Shopify-Topic", topic)
             .header("X-Shopify-Shop-Domain", &shop.domain)
             .header("X-Shopify-Webhook-Id", webhook_id)
-            .header("X-Shopify-Hmac-Sha256", tally_shared::api::auth::sign("secret", body.as_bytes()))
+            .header("X-Shopify-Hmac-Sha256", tally_api::auth::sign("secret", body.as_bytes()))
             .body(body)
             .send()
             .await;

@@ -2,8 +2,9 @@
 //! the customer portal as a shopper makes them, through the emulator's App Proxy, or signed by hand.
 
 use serde_json::{json, Value};
-use tally_shared::app::now;
-use tally_shared::domain::shop::{Access, ShopSecrets};
+use tally_domain::shop::{Access, ShopSecrets};
+
+use crate::now;
 use time::format_description::well_known::Rfc3339;
 
 use crate::{reply_as, Reply, Stack, TestShop};
@@ -23,10 +24,10 @@ impl Stack {
         let shop = shop.with_code_prefix("DEMO-").expect("valid prefix");
         let secrets = ShopSecrets::new("secret", None).expect("valid secrets");
         let webhooks = format!("{}/webhooks/shopify", self.api);
-        tally_shared::app::shops::connect(&self.deps, &shop, &secrets, Some(&webhooks)).await.expect("connected");
-        let key = tally_shared::domain::ids::api_key();
-        self.store.add_api_key(&domain, &key, now()).await.expect("key stored");
-        let shop = TestShop { domain, key };
+        tally_app::shops::connect(&self.deps, &shop, &secrets, Some(&webhooks)).await.expect("connected");
+        let key = crate::api_key();
+        crate::add_key(&self.store, &shop.domain, &key).await;
+        let shop = TestShop { domain, id: shop.domain, key };
         let demo: Value = serde_json::from_str(DEMO).expect("scripts/demo.json is JSON");
         for variant in demo["variants"].as_array().expect("variants") {
             self.control("POST", &format!("/__emulator/shops/{}/variants", shop.domain), variant.clone()).await;
@@ -94,7 +95,7 @@ impl Stack {
     ) -> Reply {
         let mut params: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         if let Some(secret) = secret {
-            params.push(("signature".into(), tally_shared::api::portal::sign(secret, &params)));
+            params.push(("signature".into(), tally_api::portal::sign(secret, &params)));
         }
         let query = form_urlencoded_query(&params);
         let url = format!("{}/loyalty/cp/api/{path}?{query}", self.api);

@@ -2,7 +2,7 @@
 //! and nothing changed (the balance, the ledger, Shopify).
 
 use serde_json::{json, Value};
-use tally_shared::domain::customer::CustomerStatus;
+use tally_domain::customer::CustomerStatus;
 use tally_tests::{Stack, TestShop};
 
 const CUSTOMER: u64 = 5150;
@@ -40,7 +40,7 @@ async fn setup(name: &str) -> Setup {
 impl Setup {
     async fn assert_nothing_changed(&self, what: &str) {
         assert_eq!(self.stack.balance(&self.shop, CUSTOMER).await, BALANCE, "{what}: balance unchanged");
-        let ledger = self.stack.store.ledger(&self.shop.domain, CUSTOMER).await.unwrap();
+        let ledger = self.stack.ledger(&self.shop.domain, CUSTOMER).await;
         assert_eq!(ledger.len(), 1, "{what}: only the initial credit is in the ledger");
         assert!(self.stack.discounts(&self.shop).await.is_empty(), "{what}: no code in Shopify");
     }
@@ -96,9 +96,9 @@ async fn customers_outside_the_program_cannot_redeem() {
     for (status, http, code) in
         [(CustomerStatus::Inactive, 400, "CUSTOMER_NOT_ENROLLED"), (CustomerStatus::Excluded, 403, "CUSTOMER_EXCLUDED")]
     {
-        let mut customer = s.stack.store.get_customer(&s.shop.domain, CUSTOMER).await.unwrap().unwrap();
+        let mut customer = s.stack.customer_record(&s.shop.domain, CUSTOMER).await.unwrap();
         customer.status = status;
-        s.stack.store.put_customer_record(&s.shop.domain, &customer).await.unwrap();
+        s.stack.put_customer(&s.shop.domain, &customer).await;
         s.expect(REDEEM, json!({"customerId": CUSTOMER, "redeemRuleId": s.fixed}), http, code).await;
         let add = json!({"customerId": CUSTOMER, "points": 5, "reason": "x"});
         s.expect("/api/external/add-points", add, http, code).await;
@@ -157,7 +157,7 @@ async fn bad_adjustments_enrollments_and_rules_are_refused() {
     }
     let rules = s.stack.get(&s.shop.key, "/api/external/point-redeem-rules").await;
     assert_eq!(rules.body.as_array().unwrap().len(), 4, "no rule was added; the inactive one is not listed");
-    assert!(s.stack.store.get_customer(&s.shop.domain, 77).await.unwrap().is_none(), "nobody was enrolled");
+    assert!(s.stack.customer_record(&s.shop.domain, 77).await.is_none(), "nobody was enrolled");
 }
 
 #[tokio::test]

@@ -2,10 +2,11 @@
 //! reward has; `tally-cli audit` then exits non-zero.
 
 use serde_json::json;
-use tally_shared::domain::reward::{DeductionMode, Reward};
-use tally_shared::domain::rule::Priced;
-use tally_shared::shopify::discount_input;
-use tally_tests::Stack;
+use tally_app::ports::ShopifyShop;
+use tally_domain::ids::RewardId;
+use tally_domain::reward::{DeductionMode, Issuance, Reward};
+use tally_domain::rule::Priced;
+use tally_tests::{now, Stack};
 
 #[tokio::test]
 async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
@@ -19,26 +20,29 @@ async fn the_audit_reports_a_tampered_balance_and_a_stray_code() {
     assert!(cli_audit(&stack, &shop.domain).await, "a clean audit exits 0");
 
     // Customer 32's balance changes without a ledger entry.
-    let mut customer = stack.store.get_customer(&shop.domain, 32).await.unwrap().unwrap();
+    let mut customer = stack.customer_record(&shop.domain, 32).await.unwrap();
     customer.available_points += 500;
-    stack.store.put_customer_record(&shop.domain, &customer).await.unwrap();
+    stack.put_customer(&shop.domain, &customer).await;
     // A discount with the shop's prefix is created in Shopify with no reward behind it.
-    let record = stack.store.get_shop(&shop.domain).await.unwrap().unwrap();
-    let rule = stack.store.get_rule(&shop.domain, rule).await.unwrap();
+    let record = stack.shop_of(&shop.domain).await.unwrap();
+    let rule = stack.rule_of(&shop.domain, rule).await.unwrap();
+    let drawn = (RewardId::from_entropy(tally_tests::random_id()), format!("{}STRAY00001", record.code_prefix));
+    let priced = Priced::at_cost(&rule);
     let stray = Reward::pending(
         &record,
-        31,
+        tally_tests::customer(31),
         &rule,
-        &Priced::at_cost(&rule),
+        &priced,
         None,
         DeductionMode::Immediate,
-        tally_shared::app::now(),
+        now(),
+        drawn,
     );
     let stray_code = stray.discount_code.clone().unwrap();
-    let discount = discount_input(&stray, &rule).unwrap();
-    tally_shared::app::access::shopify(&stack.deps, &record).create_discount(&discount).await.unwrap();
+    let Issuance::Discount(discount) = stray.issuance(&rule) else { panic!("a discount reward") };
+    tally_app::access::shopify(&stack.deps, &record, None).create_discount(&discount).await.unwrap();
 
-    let report = tally_shared::app::audit::audit(&stack.deps, &shop.domain).await.unwrap();
+    let report = tally_app::audit::audit(&stack.deps, &shop.id).await.unwrap();
     let found = |text: &str| report.problems.iter().any(|p| p.contains(text));
     assert!(found("customer 32: balance 1500"), "the tampered balance is reported: {:#?}", report.problems);
     assert!(found(&format!("code {stray_code} is in Shopify but no reward has it")), "{:#?}", report.problems);

@@ -70,8 +70,8 @@ async fn a_wrong_secret_fails_connect_cleanly_and_stores_nothing() {
         .await;
     assert!(!connected, "{said}");
     assert!(said.contains("did not accept") && !said.contains("wrong"), "a clear error, and no secret in it: {said}");
-    assert!(stack.store.get_shop(domain).await.unwrap().is_none(), "nothing was stored");
-    assert!(stack.store.shop_secrets(domain).await.unwrap().is_none());
+    assert!(stack.shop_of(domain).await.is_none(), "nothing was stored");
+    assert!(stack.secrets_of(domain).await.is_none());
 }
 
 #[tokio::test]
@@ -87,14 +87,14 @@ async fn connecting_again_keeps_what_the_flags_do_not_change() {
     assert!(connected, "{said}");
     let (again, said) = stack.cli(&base).await;
     assert!(again && said.contains("connected again"), "{said}");
-    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    let shop = stack.shop_of(domain).await.unwrap();
     assert_eq!(
         (shop.currency.as_str(), shop.code_prefix.as_str(), shop.admin_url.as_str()),
         ("EUR", "KEEP-", admin_url.as_str())
     );
     let changed = [&base[..], &["--currency", "GBP"]].concat();
     assert!(stack.cli(&changed).await.0);
-    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    let shop = stack.shop_of(domain).await.unwrap();
     assert_eq!((shop.currency.as_str(), shop.code_prefix.as_str()), ("GBP", "KEEP-"), "only what a flag says changes");
 }
 
@@ -102,13 +102,11 @@ async fn connecting_again_keeps_what_the_flags_do_not_change() {
 async fn connecting_twice_subscribes_each_topic_once() {
     let stack = Stack::start().await;
     let shop = stack.connected_shop("twice", 86399).await;
-    let again = stack.shop_record(
-        &shop.domain,
-        tally_shared::domain::shop::Access::ClientCredentials { client_id: "app-twice".into() },
-    );
-    let secrets = tally_shared::domain::shop::ShopSecrets::new("secret", None).unwrap();
+    let again = stack
+        .shop_record(&shop.domain, tally_domain::shop::Access::ClientCredentials { client_id: "app-twice".into() });
+    let secrets = tally_domain::shop::ShopSecrets::new("secret", None).unwrap();
     let webhooks = format!("{}/webhooks/shopify", stack.api);
-    let connected = tally_shared::app::shops::connect(&stack.deps, &again, &secrets, Some(&webhooks)).await.unwrap();
+    let connected = tally_app::shops::connect(&stack.deps, &again, &secrets, Some(&webhooks)).await.unwrap();
     assert!(!connected.new && connected.subscribed.is_empty() && connected.already.len() == 5, "{connected:?}");
     let subscriptions = state(&stack, &shop).await["webhookSubscriptions"].as_array().unwrap().clone();
     let mut topics: Vec<&str> = subscriptions.iter().map(|s| s["topic"].as_str().unwrap()).collect();
@@ -166,18 +164,16 @@ async fn an_uninstalled_app_refuses_writes_keeps_reads_and_comes_back_when_conne
     let retried = stack.post_once(&shop.key, "before-uninstall", "/api/external/redeem-points", body).await;
     assert_eq!((retried.status, retried.replayed), (200, true), "a retry of a redemption made before is answered");
     let report =
-        tally_shared::app::reconcile::reconcile(&stack.deps, None, Duration::ZERO, tally_shared::app::now(), None)
-            .await
-            .unwrap();
+        tally_app::reconcile::reconcile(&stack.deps, None, Duration::ZERO, tally_tests::now(), None).await.unwrap();
     assert_eq!(report.shops, 0, "the jobs pass the shop by");
 
     let again = stack.shop_record(
         &shop.domain,
-        tally_shared::domain::shop::Access::ClientCredentials { client_id: "app-uninstalled".into() },
+        tally_domain::shop::Access::ClientCredentials { client_id: "app-uninstalled".into() },
     );
-    let secrets = tally_shared::domain::shop::ShopSecrets::new("secret", None).unwrap();
-    let before_connect = tally_shared::domain::rfc3339(tally_shared::app::now() - time::Duration::seconds(2));
-    tally_shared::app::shops::connect(&stack.deps, &again, &secrets, None).await.unwrap();
+    let secrets = tally_domain::shop::ShopSecrets::new("secret", None).unwrap();
+    let before_connect = tally_domain::rfc3339(tally_tests::now() - time::Duration::seconds(2));
+    tally_app::shops::connect(&stack.deps, &again, &secrets, None).await.unwrap();
     assert_eq!(redeem(&stack, &shop, rule).await.status, 200, "connected again, it redeems");
 
     // Shopify's retry of an uninstall from before the connect arrives late: the shop stays connected.
@@ -227,13 +223,13 @@ async fn compliance_webhooks_report_erase_and_delete() {
     let redact = json!({"shop_domain": shop.domain});
     let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-0", &redact).await;
     assert_eq!((status, body.get("shopRedacted")), (200, None), "{body}");
-    assert!(stack.store.get_shop(&shop.domain).await.unwrap().is_some(), "an installed shop is kept");
+    assert!(stack.shop_of(&shop.domain).await.is_some(), "an installed shop is kept");
     let uninstalled = json!({"id": 1, "myshopify_domain": shop.domain});
     assert_eq!(stack.webhook(&stack.api, &shop, "app/uninstalled", "u-1", &uninstalled).await.0, 200);
     let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-1", &redact).await;
     assert_eq!((status, &body["shopRedacted"]), (200, &json!(true)));
-    assert!(stack.store.get_shop(&shop.domain).await.unwrap().is_none(), "the shop is gone");
-    assert!(stack.store.get_customer(&shop.domain, CUSTOMER).await.unwrap().is_none(), "and its customers");
+    assert!(stack.shop_of(&shop.domain).await.is_none(), "the shop is gone");
+    assert!(stack.customer_record(&shop.domain, CUSTOMER).await.is_none(), "and its customers");
     assert_eq!(stack.get(&shop.key, "/api/external/point-redeem-rules").await.code(), "UNAUTHORIZED", "and its keys");
 }
 
@@ -252,7 +248,7 @@ async fn deliveries_of_one_event_are_handled_once() {
     assert_eq!(deliveries.len(), 6, "three copies of each event, each with its own webhook id");
     assert!(deliveries.iter().all(|d| d["status"] == 200));
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 2000, "used once, cancelled once, its points back once");
-    let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    let ledger = stack.ledger(&shop.domain, CUSTOMER).await;
     assert_eq!(ledger.len(), 3, "credit, redeem, reversal: {ledger:?}");
 }
 
@@ -260,12 +256,13 @@ async fn deliveries_of_one_event_are_handled_once() {
 #[tokio::test]
 async fn secrets_saved_in_a_shop_s_item_move_to_their_own_once() {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use tally_shared::store::keys;
-    use tally_shared::store::records::{listed, GSI1PK, PK, SK};
+    use tally_store::keys;
+    use tally_store::records::{listed, GSI1PK, PK, SK};
     let stack = Stack::start().await;
     let domain = "legacy.myshopify.com";
+    let id = tally_domain::shop::ShopDomain::parse(domain).unwrap();
     let s = |v: &str| AttributeValue::S(v.into());
-    let (pk, sk) = keys::shop(domain);
+    let (pk, sk) = keys::shop(&id);
     let mut item: std::collections::HashMap<String, AttributeValue> = [
         (PK.name(), s(&pk)),
         (SK.name(), s(&sk)),
@@ -280,16 +277,16 @@ async fn secrets_saved_in_a_shop_s_item_move_to_their_own_once() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    item = listed(item, keys::shop_listing(domain));
+    item = listed(item, keys::shop_listing(&id));
     assert!(item.contains_key(GSI1PK.name()));
-    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
     client.put_item().table_name(stack.store.table()).set_item(Some(item)).send().await.unwrap();
 
-    let listed_before = stack.store.list_shops().await.expect("an old shop's item still reads");
+    let listed_before = tally_app::ports::Store::shops(&stack.store).await.expect("an old shop's item still reads");
     assert_eq!(listed_before.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>(), ["EUR"]);
     let (ok, printed) = stack.cli(&["shop", "migrate-secrets"]).await;
     assert!(ok && printed.contains("1 shop(s) legacy.myshopify.com"), "{printed}");
-    let secrets = stack.store.shop_secrets(domain).await.unwrap().expect("its own secrets item");
+    let secrets = stack.secrets_of(domain).await.expect("its own secrets item");
     assert_eq!(secrets.client_secret, "legacy-secret");
     let raw = client.get_item().table_name(stack.store.table()).key(PK.name(), s(&pk)).key(SK.name(), s(&sk));
     let raw = raw.send().await.unwrap().item.unwrap();
@@ -297,8 +294,8 @@ async fn secrets_saved_in_a_shop_s_item_move_to_their_own_once() {
         !raw.contains_key("accessToken") && !raw.contains_key("clientSecret"),
         "the shop's item no longer has them"
     );
-    assert_eq!(stack.store.move_legacy_secrets().await.unwrap(), Vec::<String>::new(), "a second run moves nothing");
-    let shop = stack.store.get_shop(domain).await.unwrap().unwrap();
+    assert!(stack.store.move_legacy_secrets().await.unwrap().is_empty(), "a second run moves nothing");
+    let shop = stack.shop_of(domain).await.unwrap();
     assert_eq!((shop.currency.as_str(), shop.code_prefix.as_str()), ("EUR", "OLD-"));
 }
 

@@ -90,8 +90,8 @@ async fn a_webhook_whose_handler_dies_halfway_is_handled_whole_when_shopify_deli
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(status_of(&loyalty, "USED"), 40, "every code of the order is counted");
     assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(600), Some(0)));
-    let spent = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
-    let spent = spent.iter().filter(|e| e.kind == tally_shared::domain::ledger::LedgerKind::ReservationSpent).count();
+    let spent = stack.ledger(&shop.domain, CUSTOMER).await;
+    let spent = spent.iter().filter(|e| e.kind == tally_domain::ledger::LedgerKind::ReservationSpent).count();
     assert_eq!(spent, 40, "each reservation was paid exactly once");
     stack.assert_audit_clean(&shop).await;
 }
@@ -104,9 +104,9 @@ async fn a_returning_customer_whose_answer_was_lost_is_answered_as_returning() {
         &[(CUSTOMER, 50)],
     )
     .await;
-    let mut left = stack.store.get_customer(&shop.domain, CUSTOMER).await.unwrap().unwrap();
-    left.status = tally_shared::domain::customer::CustomerStatus::Inactive;
-    stack.store.put_customer_record(&shop.domain, &left).await.unwrap();
+    let mut left = stack.customer_record(&shop.domain, CUSTOMER).await.unwrap();
+    left.status = tally_domain::customer::CustomerStatus::Inactive;
+    stack.put_customer(&shop.domain, &left).await;
 
     let back = json!({"customerId": CUSTOMER, "email": format!("c{CUSTOMER}@example.com")});
     let server = Server::crashing_at(&stack, "after-enroll").await;

@@ -4,8 +4,10 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
-use tally_shared::domain::customer::CustomerStatus;
-use tally_shared::store::keys;
+use tally_app::ports::Store;
+use tally_domain::customer::CustomerStatus;
+use tally_domain::customer::Phone;
+use tally_store::keys;
 use tally_tests::{dynamodb_endpoint, Stack, TestShop};
 
 const ANA: u64 = 7001;
@@ -100,9 +102,9 @@ async fn phones_and_external_ids_are_unique_and_freed_when_changed() {
     assert_eq!(enroll(&stack, &other, twin).await.status, 201);
 
     // Ana leaves and comes back with a new phone and external id: the old ones are free at once.
-    let mut left = stack.store.get_customer(&shop.domain, ANA).await.unwrap().unwrap();
+    let mut left = stack.customer_record(&shop.domain, ANA).await.unwrap();
     left.status = CustomerStatus::Inactive;
-    stack.store.put_customer_record(&shop.domain, &left).await.unwrap();
+    stack.put_customer(&shop.domain, &left).await;
     let back = json!({"customerId": ANA, "email": "ana@example.com", "phone": "+14155550199", "externalId": "CRM-A2"});
     assert_eq!(enroll(&stack, &shop, back).await.status, 200);
     let old = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550101").await;
@@ -132,26 +134,29 @@ async fn phones_saved_before_phones_were_unique_block_nobody_and_are_claimed_by_
     const CAL: u64 = 7003;
     let stack = Stack::start().await;
     let shop = stack.shop("legacy-phones").await;
-    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
     // As before phones were unique: Ana's and Cal's records have a phone, and no item finds them by it.
     for (id, phone) in [(ANA, "+14155550101"), (CAL, "+14155550103")] {
         let body = json!({"customerId": id, "email": format!("c{id}@example.com"), "phone": phone});
         assert_eq!(enroll(&stack, &shop, body).await.status, 201);
-        let (pk, sk) = keys::phone(&shop.domain, phone);
+        let (pk, sk) = keys::phone(&shop.id, phone);
         let delete = client.delete_item().table_name(stack.store.table());
         delete.key("PK", AttributeValue::S(pk)).key("SK", AttributeValue::S(sk)).send().await.unwrap();
     }
     let ben = json!({"customerId": BEN, "email": "ben@example.com", "phone": "+14155550101"});
     assert_eq!(enroll(&stack, &shop, ben).await.status, 201, "Ana's phone was free to claim");
 
-    let claims = stack.store.claim_legacy_phones(&shop.domain).await.unwrap();
-    assert_eq!(claims.claimed, [(CAL, "+14155550103".to_string())]);
-    assert_eq!(claims.held_by_another, [(ANA, "+14155550101".to_string())], "Ben's now: reported, left his");
+    let claims = stack.store.shop(&shop.id).claim_legacy_phones().await.unwrap();
+    let phone = |id: u64, phone: &str| (tally_tests::customer(id), Phone::parse(phone).unwrap());
+    assert_eq!(claims.claimed, [phone(CAL, "+14155550103")]);
+    assert_eq!(claims.held_by_another, [phone(ANA, "+14155550101")], "Ben's now: reported, left his");
     let cal = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550103").await;
     assert_eq!(cal.body["customerId"].as_u64(), Some(CAL), "{}", cal.text);
-    assert!(stack.store.claim_legacy_phones(&shop.domain).await.unwrap().claimed.is_empty(), "once");
+    assert!(stack.store.shop(&shop.id).claim_legacy_phones().await.unwrap().claimed.is_empty(), "once");
 
-    assert!(stack.store.redact_customer(&shop.domain, ANA).await.unwrap(), "Ana's erasure completes");
+    let ana = tally_tests::customer(ANA);
+    let record = stack.shop_of(&shop.domain).await.unwrap();
+    assert!(tally_app::privacy::redact_customer(&stack.deps, &record, ana).await.unwrap(), "Ana's erasure completes");
     let found = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550101").await;
     assert_eq!(found.body["customerId"].as_u64(), Some(BEN), "and leaves Ben's phone his: {}", found.text);
 }

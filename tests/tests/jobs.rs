@@ -6,8 +6,10 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{json, Value};
-use tally_shared::app::expire::expire;
-use tally_shared::app::now;
+use tally_app::expire::expire;
+use tally_app::ports::store::Held;
+use tally_app::ports::Store;
+use tally_tests::now;
 use tally_tests::{dynamodb_endpoint, Stack, TestShop};
 
 const CUSTOMER: u64 = 3030;
@@ -31,7 +33,7 @@ async fn shop_with_expiring_reward(stack: &Stack, name: &str) -> TestShop {
     shop
 }
 
-fn in_two_days() -> tally_shared::domain::Time {
+fn in_two_days() -> tally_domain::Time {
     now() + time::Duration::days(2)
 }
 
@@ -58,7 +60,7 @@ async fn one_shops_failure_stops_no_other_shop() {
     let broken = shop_with_expiring_reward(&stack, "jobs-broken").await;
     let healthy = shop_with_expiring_reward(&stack, "jobs-healthy").await;
     // An item in the broken shop's expiry listing that is no reward at all.
-    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
     let item = [
         ("PK", "GARBAGE".to_string()),
         ("SK", "GARBAGE".to_string()),
@@ -78,15 +80,16 @@ async fn one_shops_failure_stops_no_other_shop() {
 async fn runs_do_not_overlap_and_a_run_out_of_time_leaves_the_rest() {
     let stack = Stack::start().await;
     let shop = shop_with_expiring_reward(&stack, "jobs-overlap").await;
-    let held = stack.store.lock_job("expire", now(), now() + time::Duration::minutes(5)).await.unwrap().unwrap();
-    let overlapping = expire(&stack.deps, Some(&shop.domain), in_two_days(), None).await.unwrap();
+    let held = stack.store.lock_job("expire", "another run", now(), now() + time::Duration::minutes(5)).await.unwrap();
+    assert_eq!(held, Held::Taken);
+    let overlapping = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
     assert!(overlapping.skipped && overlapping.expired == 0, "{overlapping:?}");
-    stack.store.unlock_job(&held).await.unwrap();
+    stack.store.unlock_job("expire", "another run").await.unwrap();
 
     let almost_over = Some(Instant::now() + Duration::from_secs(5));
-    let cut_short = expire(&stack.deps, Some(&shop.domain), in_two_days(), almost_over).await.unwrap();
+    let cut_short = expire(&stack.deps, Some(&shop.id), in_two_days(), almost_over).await.unwrap();
     assert!(cut_short.unfinished && cut_short.expired == 0, "{cut_short:?}");
-    let next = expire(&stack.deps, Some(&shop.domain), in_two_days(), None).await.unwrap();
+    let next = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
     assert_eq!((next.expired, next.unfinished), (1, false), "the next run picks up the rest: {next:?}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 100, "the reservation came back");
     stack.assert_audit_clean(&shop).await;

@@ -4,9 +4,10 @@
 
 use futures::future::join_all;
 use serde_json::{json, Value};
-use tally_shared::app::expire::expire;
-use tally_shared::domain::ledger::LedgerKind;
-use tally_shared::domain::Time;
+use tally_app::expire::{expire, expire_lots};
+use tally_app::ports::Store;
+use tally_domain::ledger::LedgerKind;
+use tally_domain::Time;
 use tally_tests::{Stack, TestShop};
 use time::format_description::well_known::Rfc3339;
 use time::Duration;
@@ -33,7 +34,7 @@ fn expiring(loyalty: &Value) -> (i64, Option<String>) {
 async fn points_are_spent_soonest_expiring_first_and_come_back_to_their_lot() {
     let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": 5});
     let (stack, shop, rule) = Stack::with_rule("lots", rule, &[(CUSTOMER, 0)]).await;
-    let now = tally_shared::app::now();
+    let now = tally_tests::now();
     let (soon, later) = (now + Duration::days(10), now + Duration::days(40));
     assert_eq!(add(&stack, &shop, 100, None).await.status, 200, "never expires");
     assert_eq!(add(&stack, &shop, 300, Some(later)).await.status, 200);
@@ -86,20 +87,21 @@ async fn points_are_spent_soonest_expiring_first_and_come_back_to_their_lot() {
 async fn expired_points_leave_exactly_once_under_two_concurrent_runs() {
     let rule = json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 1});
     let (stack, shop, rule) = Stack::with_rule("lots-expire", rule, &[(CUSTOMER, 50)]).await;
-    let now = tally_shared::app::now();
+    let now = tally_tests::now();
     assert_eq!(add(&stack, &shop, 300, Some(now + Duration::days(1))).await.status, 200);
     assert_eq!(add(&stack, &shop, 200, Some(now + Duration::days(5))).await.status, 200);
     let (day, in_two_days) = ((now + Duration::days(1)).date(), now + Duration::days(2));
 
     // Two expiries of the first lot and a redemption, all at once: whichever wins, the lot leaves once.
-    let expiries = join_all((0..2).map(|_| stack.store.expire_lots(&shop.domain, CUSTOMER, day, in_two_days)));
+    let table = stack.store.shop(&shop.id);
+    let expiries = join_all((0..2).map(|_| expire_lots(&table, tally_tests::customer(CUSTOMER), day, in_two_days)));
     let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
     let (expiries, redeemed) = tokio::join!(expiries, stack.post(&shop.key, "/api/external/redeem-points", body));
     assert_eq!(redeemed.status, 200, "{}", redeemed.text);
     let expired: i64 = expiries.into_iter().map(Result::unwrap).sum();
     assert!(expired == 300 || expired == 299, "the lot, less the point redeemed if it went first: {expired}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 550 - 1 - expired);
-    let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    let ledger = stack.ledger(&shop.domain, CUSTOMER).await;
     let entries: Vec<_> = ledger.iter().filter(|e| e.kind == LedgerKind::PointsExpired).map(|e| e.delta).collect();
     assert_eq!(entries, [-expired], "one entry, once");
     let activity =
@@ -108,14 +110,14 @@ async fn expired_points_leave_exactly_once_under_two_concurrent_runs() {
     assert!(kinds.contains(&json!("POINTS_EXPIRED")), "{}", activity.text);
 
     // Two runs of the job at once, past the second lot's day: the rest of the dated points go, once.
-    let runs = join_all((0..2).map(|_| expire(&stack.deps, Some(&shop.domain), now + Duration::days(6), None))).await;
+    let runs = join_all((0..2).map(|_| expire(&stack.deps, Some(&shop.id), now + Duration::days(6), None))).await;
     let runs: Vec<_> = runs.into_iter().map(Result::unwrap).collect();
     let points: i64 = runs.iter().map(|r| r.points_expired).sum();
     assert_eq!(points, 499 - expired, "{runs:?}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 50, "the points without expiry stay");
-    let again = expire(&stack.deps, Some(&shop.domain), now + Duration::days(6), None).await.unwrap();
+    let again = expire(&stack.deps, Some(&shop.id), now + Duration::days(6), None).await.unwrap();
     assert_eq!((again.points_expired, again.customers_with_points_expired), (0, 0), "nothing twice");
-    let ledger = stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap();
+    let ledger = stack.ledger(&shop.domain, CUSTOMER).await;
     assert_eq!(ledger.iter().filter(|e| e.kind == LedgerKind::PointsExpired).count(), 2, "one entry a lot");
     stack.assert_audit_clean(&shop).await;
 }

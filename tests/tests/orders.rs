@@ -1,8 +1,8 @@
 //! Order-time deduction and Shopify's order webhooks, delivered by the emulator as Shopify signs them.
 
 use serde_json::{json, Value};
-use tally_shared::domain::ledger::LedgerKind;
-use tally_shared::domain::shop::ShopSettings;
+use tally_domain::ledger::LedgerKind;
+use tally_domain::shop::ShopSettings;
 use tally_tests::{Reply, Stack, TestShop};
 
 const CUSTOMER: u64 = 1212;
@@ -25,7 +25,7 @@ async fn order(stack: &Stack, shop: &TestShop, order: Value) -> Value {
 }
 
 async fn ledger_kinds(stack: &Stack, shop: &TestShop) -> Vec<LedgerKind> {
-    stack.store.ledger(&shop.domain, CUSTOMER).await.unwrap().iter().map(|e| e.kind).collect()
+    stack.ledger(&shop.domain, CUSTOMER).await.iter().map(|e| e.kind).collect()
 }
 
 fn delivered_ok(placed: &Value) -> bool {
@@ -89,8 +89,8 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
         }
         async move { request.send().await.unwrap().status().as_u16() }
     };
-    let right = tally_shared::api::auth::sign("secret", body.as_bytes());
-    let wrong = tally_shared::api::auth::sign("not the secret", body.as_bytes());
+    let right = tally_api::auth::sign("secret", body.as_bytes());
+    let wrong = tally_api::auth::sign("not the secret", body.as_bytes());
     assert_eq!(send(Some(wrong), &shop.domain, "orders/create", body.clone()).await, 401);
     assert_eq!(send(None, &shop.domain, "orders/create", body.clone()).await, 401);
     assert_eq!(send(Some(right.clone()), "unknown.myshopify.com", "orders/create", body.clone()).await, 401);
@@ -102,14 +102,12 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
 
     let garbage = "{not json".to_string();
     assert_eq!(
-        send(Some(tally_shared::api::auth::sign("secret", garbage.as_bytes())), &shop.domain, "orders/create", garbage)
-            .await,
+        send(Some(tally_api::auth::sign("secret", garbage.as_bytes())), &shop.domain, "orders/create", garbage).await,
         400
     );
     let other = "{\"id\": 5}".to_string();
     assert_eq!(
-        send(Some(tally_shared::api::auth::sign("secret", other.as_bytes())), &shop.domain, "products/update", other)
-            .await,
+        send(Some(tally_api::auth::sign("secret", other.as_bytes())), &shop.domain, "products/update", other).await,
         200
     );
     stack.assert_audit_clean(&shop).await;
@@ -119,9 +117,8 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
 async fn expiry_releases_a_reservation_and_ends_the_code() {
     let (stack, shop, rule) = setup("expiry", Some(1)).await;
     let delayed = redeem(&stack, &shop, rule, true).await.body["reward"].clone();
-    let two_days_later = tally_shared::app::now() + time::Duration::days(2);
-    let report =
-        tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
+    let two_days_later = tally_tests::now() + time::Duration::days(2);
+    let report = tally_app::expire::expire(&stack.deps, Some(&shop.id), two_days_later, None).await.unwrap();
     assert_eq!(report.expired, 1);
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(loyalty["rewards"][0]["status"], "EXPIRED");
@@ -140,12 +137,12 @@ async fn expiry_releases_a_reservation_and_ends_the_code() {
     // An immediate reward keeps its points spent when it expires, unless the shop says otherwise.
     let immediate = redeem(&stack, &shop, rule, false).await;
     assert_eq!(immediate.status, 200);
-    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
+    tally_app::expire::expire(&stack.deps, Some(&shop.id), two_days_later, None).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
     let returning = ShopSettings { return_points_on_expiry: true, ..ShopSettings::default() };
-    stack.store.set_shop_settings(&shop.domain, &returning).await.unwrap();
+    stack.set_settings(&shop.domain, &returning).await;
     redeem(&stack, &shop, rule, false).await;
-    tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), two_days_later, None).await.unwrap();
+    tally_app::expire::expire(&stack.deps, Some(&shop.id), two_days_later, None).await.unwrap();
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400, "its points came back");
     stack.assert_audit_clean(&shop).await;
 }
@@ -178,7 +175,7 @@ async fn a_cancelled_order_gives_points_back_once_even_before_its_creation() {
 
     // A shop that keeps points on cancellation keeps them.
     let keeping = ShopSettings { return_points_on_cancel: false, ..ShopSettings::default() };
-    stack.store.set_shop_settings(&shop.domain, &keeping).await.unwrap();
+    stack.set_settings(&shop.domain, &keeping).await;
     let third = redeem(&stack, &shop, rule, false).await.body["reward"].clone();
     order(&stack, &shop, json!({"codes": [third["discountCode"]], "customerId": CUSTOMER, "cancel": true})).await;
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 400);
@@ -196,17 +193,13 @@ async fn shopify_customers_are_enrolled_when_the_shop_says_so() {
             .header("X-Shopify-Topic", "customers/create")
             .header("X-Shopify-Shop-Domain", &shop.domain)
             .header("X-Shopify-Webhook-Id", webhook_id)
-            .header("X-Shopify-Hmac-Sha256", tally_shared::api::auth::sign("secret", body.as_bytes()))
+            .header("X-Shopify-Hmac-Sha256", tally_api::auth::sign("secret", body.as_bytes()))
             .body(body);
         async move { request.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(send(created(31), "c-31").await, 200);
-    assert!(stack.store.get_customer(&shop.domain, 31).await.unwrap().is_none(), "autoEnroll is off by default");
-    stack
-        .store
-        .set_shop_settings(&shop.domain, &ShopSettings { auto_enroll: true, ..ShopSettings::default() })
-        .await
-        .unwrap();
+    assert!(stack.customer_record(&shop.domain, 31).await.is_none(), "autoEnroll is off by default");
+    stack.set_settings(&shop.domain, &ShopSettings { auto_enroll: true, ..ShopSettings::default() }).await;
     assert_eq!(send(created(32), "c-32").await, 200);
     assert_eq!(send(created(32), "c-32-again").await, 200, "a second delivery is harmless");
     assert_eq!(stack.loyalty(&shop, 32).await["customerStatus"], "ACTIVE");

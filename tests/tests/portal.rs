@@ -2,7 +2,7 @@
 //! redemptions, and every way a request without a valid signature is refused with nothing changed.
 
 use serde_json::{json, Value};
-use tally_shared::domain::shop::{Access, ShopSecrets};
+use tally_domain::shop::{Access, ShopSecrets};
 use tally_tests::storefront::proxy_query;
 use tally_tests::{Stack, TestShop};
 
@@ -118,7 +118,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     // Another shop, whose app has another secret.
     let other = stack.shop_record("other.myshopify.com", Access::StaticToken);
     let secrets = ShopSecrets::new("other-secret", Some("shpat_other")).unwrap();
-    stack.store.create_shop(&other, &secrets).await.unwrap();
+    stack.create_shop(&other, &secrets).await;
     let before = footprint(&stack, &shop, 1001).await;
     let redeem = Some(json!({"redeemRuleId": 1}));
     let valid = proxy_query(&shop.domain, "1001", 0);
@@ -126,7 +126,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     let forged = |name: &str, value: &str| -> Vec<(&'static str, String)> {
         let mut query: Vec<(&str, String)> =
             valid.iter().map(|(k, v)| (*k, if *k == name { value.to_string() } else { v.clone() })).collect();
-        query.push(("signature", tally_shared::api::portal::sign("secret", &valid)));
+        query.push(("signature", tally_api::portal::sign("secret", &valid)));
         query
     };
 
@@ -134,7 +134,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     let accepted = stack.portal_signed("customer-loyalty", &valid, Some("secret"), None).await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
     // The other shop's queries are checked with its own secret (it has no customer 1001).
-    let their_query = proxy_query(&other.domain, "1001", 0);
+    let their_query = proxy_query(other.domain.as_str(), "1001", 0);
     let theirs = stack.portal_signed("customer-loyalty", &their_query, Some("other-secret"), None).await;
     assert_eq!(theirs.code(), "CUSTOMER_NOT_FOUND");
     // The customer named twice, both signed (as if Shopify added its own after the shopper's).
@@ -148,7 +148,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
         ("a timestamp from the future", proxy_query(&shop.domain, "1001", 100), Some("secret")),
         ("a shop Tally does not know", proxy_query("unknown.myshopify.com", "1001", 0), Some("secret")),
         ("a tampered customer", forged("logged_in_customer_id", "1002"), None),
-        ("another shop's name", forged("shop", &other.domain), None),
+        ("another shop's name", forged("shop", other.domain.as_str()), None),
         ("another shop's secret", valid.clone(), Some("other-secret")),
         ("a repeated customer", twice, Some("secret")),
     ];
@@ -170,7 +170,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
 
     // The shop's API key opens the external API, not the portal; a signature opens the portal, not the API.
     let query: String = valid.iter().map(|(k, v)| format!("{k}={}&", v.replace('/', "%2F"))).collect();
-    let signed = format!("{query}signature={}", tally_shared::api::portal::sign("secret", &valid));
+    let signed = format!("{query}signature={}", tally_api::portal::sign("secret", &valid));
     let url = format!("{}/loyalty/cp/api/redeem-points?{signed}", stack.api);
     let keyed = stack.http.post(url).header("X-API-Key", &shop.key).json(&json!({"redeemRuleId": 1}));
     let keyed: Value = keyed.send().await.unwrap().json().await.unwrap();

@@ -78,8 +78,8 @@ async fn every_shopify_call_of_a_redemption_shares_the_lambdas_deadline() {
 async fn a_rule_write_that_loses_a_race_says_try_again_not_in_progress() {
     let (stack, shop, _) = Stack::with_rule("rule-race", mug(), &[]).await;
     // An item already where the next rule would go: the create's transaction is cancelled.
-    let client = tally_shared::config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
-    let (pk, sk) = tally_shared::store::keys::rule(&shop.domain, 2);
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let (pk, sk) = tally_store::keys::rule(&shop.id, tally_tests::rule_id(2));
     let item = [("PK", pk), ("SK", sk)].map(|(k, v)| (k.to_string(), AttributeValue::S(v)));
     client.put_item().table_name(stack.store.table()).set_item(Some(item.into())).send().await.unwrap();
 

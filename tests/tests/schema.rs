@@ -6,11 +6,16 @@ use apollo_compiler::request::coerce_variable_values;
 use apollo_compiler::response::JsonMap;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use tally_shared::domain::reward::{DeductionMode, Reward};
-use tally_shared::domain::rule::Priced;
-use tally_shared::domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
-use tally_shared::domain::shop::Shop;
-use tally_shared::shopify::{discount_input, store_credit_input, DiscountMutation, API_VERSION, DOCUMENTS};
+use tally_domain::ids::{CustomerId, RewardId, RuleId, VariantId};
+use tally_domain::reward::{DeductionMode, Issuance, Reward};
+use tally_domain::rule::Priced;
+use tally_domain::rule::{CombinesWith, RedeemRule, RewardType, RuleStatus};
+use tally_domain::shop::Shop;
+use tally_shopify::{discount_input, store_credit_input, DiscountMutation, API_VERSION, DOCUMENTS};
+
+fn drawn() -> (RewardId, String) {
+    (RewardId::from_entropy(9), "TALLY-ABCDEFGHJK".into())
+}
 
 fn check(name: &str, document: &str, variables: Value) {
     let schema = shopify_emulator::load_schema();
@@ -25,7 +30,7 @@ fn check(name: &str, document: &str, variables: Value) {
 
 fn rule(kind: RewardType, value: Option<&str>) -> RedeemRule {
     RedeemRule {
-        id: 1,
+        id: RuleId::FIRST,
         name: "reward".into(),
         status: RuleStatus::Active,
         reward_type: kind,
@@ -47,9 +52,7 @@ fn the_client_pins_the_schema_version_it_is_checked_against() {
 
 #[test]
 fn every_document_and_every_discount_input_fits_the_schema() {
-    let shop =
-        Shop::new("schema.myshopify.com", tally_shared::domain::shop::Access::StaticToken, tally_shared::app::now())
-            .unwrap();
+    let shop = Shop::new("schema.myshopify.com", tally_domain::shop::Access::StaticToken, tally_tests::now()).unwrap();
     let document = |name: &str| DOCUMENTS.iter().find(|(n, _)| *n == name).unwrap().1;
     for (kind, value) in [
         (RewardType::FixedAmount, Some("5.00")),
@@ -58,32 +61,32 @@ fn every_document_and_every_discount_input_fits_the_schema() {
         (RewardType::FreeProduct, None),
     ] {
         let rule = rule(kind, value);
-        let priced = Priced { variant: Some(42), ..Priced::at_cost(&rule) };
-        let reward = Reward::pending(
-            &shop,
-            7,
-            &rule,
-            &priced,
-            Some(Decimal::new(1999, 2)),
-            DeductionMode::Immediate,
-            shop.created_at,
-        );
-        let (name, input) = match discount_input(&reward, &rule).expect("a discount") {
+        let priced = Priced { variant: VariantId::new(42), ..Priced::at_cost(&rule) };
+        let customer = CustomerId::new(7).unwrap();
+        let price = Some(Decimal::new(1999, 2));
+        let reward =
+            Reward::pending(&shop, customer, &rule, &priced, price, DeductionMode::Immediate, shop.created_at, drawn());
+        let Issuance::Discount(spec) = reward.issuance(&rule) else { panic!("{kind} is a discount") };
+        let (name, input) = match discount_input(&spec) {
             DiscountMutation::Basic(input) => ("CreateBasicDiscount", input),
             DiscountMutation::FreeShipping(input) => ("CreateFreeShippingDiscount", input),
         };
         check(name, document(name), json!({"input": input}));
     }
     let credit_rule = rule(RewardType::StoreCredit, Some("10"));
+    let priced = Priced::at_cost(&credit_rule);
+    let customer = CustomerId::new(7).unwrap();
     let credit = Reward::pending(
         &shop,
-        7,
+        customer,
         &credit_rule,
-        &Priced::at_cost(&credit_rule),
+        &priced,
         None,
         DeductionMode::Immediate,
         shop.created_at,
+        drawn(),
     );
+    let Issuance::StoreCredit(credit) = credit.issuance(&credit_rule) else { panic!("store credit") };
     check(
         "CreditStoreCredit",
         document("CreditStoreCredit"),
@@ -96,7 +99,7 @@ fn every_document_and_every_discount_input_fits_the_schema() {
     check("OrderState", document("OrderState"), json!({"id": "gid://shopify/Order/450789469"}));
     check("WebhookSubscriptions", document("WebhookSubscriptions"), json!({}));
     let subscription = json!({"uri": "https://api.example.com/webhooks/shopify", "format": "JSON"});
-    for topic in tally_shared::app::shops::TOPICS {
+    for topic in tally_app::shops::TOPICS {
         check("SubscribeWebhook", document("SubscribeWebhook"), json!({"topic": topic, "subscription": subscription}));
     }
     assert_eq!(DOCUMENTS.len(), 10, "every document is checked above");

@@ -89,12 +89,12 @@ async fn orders_refunds_and_expiry_racing_under_shopify_faults_leave_every_point
             futures::join!(ordered, refund);
         }
     });
-    let later = tally_shared::app::now() + time::Duration::days(2);
+    let later = tally_tests::now() + time::Duration::days(2);
     let expiry = async {
         let mut expired = 0;
         for _ in 0..2 {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            let report = tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), later, None).await.unwrap();
+            let report = tally_app::expire::expire(&stack.deps, Some(&shop.id), later, None).await.unwrap();
             expired += report.expired;
         }
         expired
@@ -103,7 +103,7 @@ async fn orders_refunds_and_expiry_racing_under_shopify_faults_leave_every_point
 
     stack.control("DELETE", "/__emulator/faults", Value::Null).await;
     let reconciled = stack.reconcile(&shop).await;
-    let settled = tally_shared::app::expire::expire(&stack.deps, Some(&shop.domain), later, None).await.unwrap();
+    let settled = tally_app::expire::expire(&stack.deps, Some(&shop.id), later, None).await.unwrap();
     let audit = stack.assert_audit_clean(&shop).await;
 
     // What Shopify took: each code an order used.

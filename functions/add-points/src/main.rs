@@ -1,9 +1,8 @@
 use lambda_http::{run, service_fn, tracing, Error};
-use tally_shared::Deps;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let deps = Deps::from_env()?;
+    let deps = tally_config::from_env()?;
     run(service_fn(|req| add_points::handler(&deps, req))).await
 }

@@ -1,11 +1,11 @@
 //! `POST /api/external/point-redeem-rules`: create a redemption rule.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::RuleBody;
-use tally_shared::api::views::RuleView;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::rules;
-use tally_shared::Deps;
+use tally_api::bodies::RuleBody;
+use tally_api::views::RuleView;
+use tally_api::{request, write, Reply};
+use tally_app::rules;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

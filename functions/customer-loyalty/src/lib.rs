@@ -1,10 +1,10 @@
 //! `GET /api/external/customer-loyalty?customerId=…` (or `customerEmail=…`): a customer's loyalty information.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::views::LoyaltyView;
-use tally_shared::api::{read, request, Reply};
-use tally_shared::app::loyalty;
-use tally_shared::Deps;
+use tally_api::views::LoyaltyView;
+use tally_api::{read, request, Reply};
+use tally_app::loyalty;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

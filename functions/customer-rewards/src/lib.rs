@@ -2,10 +2,10 @@
 //! newest first, a page at a time.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::views::RewardPageView;
-use tally_shared::api::{read, request, Reply};
-use tally_shared::app::loyalty;
-use tally_shared::Deps;
+use tally_api::views::RewardPageView;
+use tally_api::{read, request, Reply};
+use tally_app::loyalty;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
@@ -13,9 +13,9 @@ pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error>
         let who = request::customer(&req)?;
         let status = request::reward_status(&req)?;
         let limit = request::limit(&req)?;
-        let after = request::reward_cursor(&req, &shop.domain)?;
+        let after = request::reward_cursor(&req, shop.domain.as_str())?;
         let page = loyalty::rewards(deps, shop, &who, status, after, limit).await?;
-        Reply::json(200, &RewardPageView::new(page, &shop.domain))
+        Reply::json(200, &RewardPageView::new(page, shop.domain.as_str()))
     })
     .await)
 }

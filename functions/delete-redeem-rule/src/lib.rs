@@ -3,9 +3,9 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use serde_json::json;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::rules;
-use tally_shared::Deps;
+use tally_api::{request, write, Reply};
+use tally_app::rules;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -1,12 +1,12 @@
 //! `POST /api/external/customers`: enroll a customer in the loyalty program.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::EnrollBody;
-use tally_shared::api::views::LoyaltyView;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::enroll::enroll;
-use tally_shared::domain::customer::Enrolled;
-use tally_shared::Deps;
+use tally_api::bodies::EnrollBody;
+use tally_api::views::LoyaltyView;
+use tally_api::{request, write, Reply};
+use tally_app::enroll::enroll;
+use tally_config::Deps;
+use tally_domain::customer::Enrolled;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -3,10 +3,10 @@
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
-use tally_shared::api::jobs::{deadline, metrics};
-use tally_shared::app::expire::{expire, ExpireReport};
-use tally_shared::app::now;
-use tally_shared::Deps;
+use tally_api::jobs::{deadline, metrics};
+use tally_app::expire::{expire, ExpireReport};
+use tally_config::Deps;
+use tally_domain::shop::ShopDomain;
 
 /// The parts of the event this function reads; a scheduled event has none of them.
 #[derive(Debug, Default, Deserialize)]
@@ -18,7 +18,8 @@ pub struct Request {
 #[tracing::instrument(skip_all)]
 pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<ExpireReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
-    let report = Box::pin(expire(deps, request.shop.as_deref(), now(), deadline(&event.context))).await?;
+    let shop = request.shop.as_deref().map(ShopDomain::parse).transpose()?;
+    let report = Box::pin(expire(deps, shop.as_ref(), deps.now(), deadline(&event.context))).await?;
     metrics("Expire", &[("JobErrors", report.errors)]);
     Ok(report)
 }

@@ -1,10 +1,9 @@
 use lambda_http::lambda_runtime::{run, service_fn};
 use lambda_http::{tracing, Error};
-use tally_shared::Deps;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let deps = Deps::from_env()?;
+    let deps = tally_config::from_env()?;
     run(service_fn(|event| expire::handler(&deps, event))).await
 }

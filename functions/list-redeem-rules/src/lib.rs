@@ -1,10 +1,10 @@
 //! `GET /api/external/point-redeem-rules`: the shop's active redemption rules.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::views::RuleView;
-use tally_shared::api::{read, Reply};
-use tally_shared::app::rules;
-use tally_shared::Deps;
+use tally_api::views::RuleView;
+use tally_api::{read, Reply};
+use tally_app::rules;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -2,10 +2,10 @@
 //! information.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::views::LoyaltyView;
-use tally_shared::api::{portal, Reply};
-use tally_shared::app::loyalty;
-use tally_shared::Deps;
+use tally_api::views::LoyaltyView;
+use tally_api::{portal, Reply};
+use tally_app::loyalty;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -2,11 +2,11 @@
 //! reward.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::RedeemBody;
-use tally_shared::api::views::RedeemedView;
-use tally_shared::api::{portal, request, Reply};
-use tally_shared::app::redeem::redeem;
-use tally_shared::Deps;
+use tally_api::bodies::RedeemBody;
+use tally_api::views::RedeemedView;
+use tally_api::{portal, request, Reply};
+use tally_app::redeem::redeem;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

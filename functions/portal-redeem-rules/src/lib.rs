@@ -2,10 +2,10 @@
 //! logged-in customer's options, each saying whether they can take it now and, if not, why.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::views::RedeemOptionView;
-use tally_shared::api::{portal, Reply};
-use tally_shared::app::rules;
-use tally_shared::Deps;
+use tally_api::views::RedeemOptionView;
+use tally_api::{portal, Reply};
+use tally_app::rules;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use lambda_http::{Error, LambdaEvent};
 use serde::Deserialize;
-use tally_shared::api::jobs::{deadline, metrics};
-use tally_shared::app::now;
-use tally_shared::app::reconcile::{reconcile, ReconcileReport};
-use tally_shared::app::settle::DEFAULT_GRACE;
-use tally_shared::Deps;
+use tally_api::jobs::{deadline, metrics};
+use tally_app::reconcile::{reconcile, ReconcileReport};
+use tally_app::settle::DEFAULT_GRACE;
+use tally_config::Deps;
+use tally_domain::shop::ShopDomain;
 
 /// The parts of the event this function reads; a scheduled event has none of them.
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +38,8 @@ pub async fn handler(
 ) -> Result<ReconcileReport, Error> {
     let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
     let grace = request.grace_seconds.map(Duration::from_secs).unwrap_or(grace);
-    let report = Box::pin(reconcile(deps, request.shop.as_deref(), grace, now(), deadline(&event.context))).await?;
+    let shop = request.shop.as_deref().map(ShopDomain::parse).transpose()?;
+    let report = Box::pin(reconcile(deps, shop.as_ref(), grace, deps.now(), deadline(&event.context))).await?;
     if !report.skipped {
         metrics("Reconcile", &[("JobErrors", report.errors), ("RewardsInReview", report.in_review)]);
     }

@@ -1,11 +1,11 @@
 //! `POST /api/external/redeem-points`: turn points into a reward.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::RedeemBody;
-use tally_shared::api::views::RedeemedView;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::redeem::redeem;
-use tally_shared::Deps;
+use tally_api::bodies::RedeemBody;
+use tally_api::views::RedeemedView;
+use tally_api::{request, write, Reply};
+use tally_app::redeem::redeem;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

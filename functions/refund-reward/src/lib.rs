@@ -2,11 +2,11 @@
 //! and its points return to the customer.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::RefundBody;
-use tally_shared::api::views::RedeemedView;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::refund::refund;
-use tally_shared::Deps;
+use tally_api::bodies::RefundBody;
+use tally_api::views::RedeemedView;
+use tally_api::{request, write, Reply};
+use tally_app::refund::refund;
+use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

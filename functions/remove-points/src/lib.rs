@@ -1,12 +1,12 @@
 //! `POST /api/external/remove-points`: take points from a customer, never below zero, with a reason.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_shared::api::bodies::AdjustBody;
-use tally_shared::api::views::LoyaltyView;
-use tally_shared::api::{request, write, Reply};
-use tally_shared::app::adjust::adjust;
-use tally_shared::domain::ledger::Direction;
-use tally_shared::Deps;
+use tally_api::bodies::AdjustBody;
+use tally_api::views::LoyaltyView;
+use tally_api::{request, write, Reply};
+use tally_app::adjust::adjust;
+use tally_config::Deps;
+use tally_domain::ledger::Direction;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use tally_domain::ids::CustomerId;
 
-use crate::request::Invalid;
+use crate::invalid::Invalid;
 
 /// The lists that page.
 pub const REWARDS: &str = "rewards";

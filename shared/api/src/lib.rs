@@ -9,6 +9,7 @@ pub mod bodies;
 pub mod cursor;
 pub mod endpoint;
 pub mod errors;
+mod invalid;
 pub mod jobs;
 pub mod money;
 pub mod portal;

@@ -117,7 +117,7 @@ async fn expire_shop<S: Store, H: Shopify>(
 /// Removes the customer's points whose lots have expired at `at`, once, with a ledger entry; the listing
 /// of `day` goes with them when the customer has no lot that day any more, in the same write, so that
 /// points given back to that day meanwhile stay listed. Returns the points removed.
-pub(crate) async fn expire_lots(
+pub async fn expire_lots(
     store: &impl ShopStore,
     id: CustomerId,
     day: time::Date,

@@ -15,6 +15,7 @@ pub mod loyalty;
 pub mod order;
 pub mod points;
 pub mod redemption;
+pub mod refused;
 pub mod reward;
 pub mod rule;
 pub mod shop;

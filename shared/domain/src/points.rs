@@ -3,6 +3,9 @@
 /// The largest balance or amount Tally accepts: well inside both i64 and JavaScript's safe integers.
 pub const MAX_POINTS: i64 = 1_000_000_000_000;
 
+/// The largest integer JavaScript reads exactly, 2^53 - 1: no balance or counter goes beyond it.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
 /// A strictly positive whole number of points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Points(i64);

@@ -195,14 +195,14 @@ impl ShopTable<'_> {
         let RewardWrite::Changed(change) = write else { return self.put(item, Some(NEW)) };
         let from: Vec<String> = (0..change.from.len()).map(|i| format!(":from{i}")).collect();
         // A reward written before versions has none: it is at version 0.
-        let version = match change.read_version {
+        let at_version = match change.read_version {
             0 => "(attribute_not_exists(#version) OR #version = :version)",
             _ => AT_VERSION,
         };
         let mut put = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
-            .condition_expression(format!("{version} AND #status IN ({})", from.join(", ")))
+            .condition_expression(format!("{at_version} AND #status IN ({})", from.join(", ")))
             .expression_attribute_names("#version", crate::records::reward::VERSION.name())
             .expression_attribute_names("#status", STATUS.name())
             .expression_attribute_values(":version", number(change.read_version))

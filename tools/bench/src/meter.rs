@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::operation::{
     update_item::{UpdateItemInput, UpdateItemOutput},
 };
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity, TransactWriteItem};
-use tally_shared::store::records::{GSI1PK, GSI1SK};
+use tally_store::records::{GSI1PK, GSI1SK};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

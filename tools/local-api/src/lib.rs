@@ -16,7 +16,7 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, Context, Error, Request, RequestExt, Response};
-use tally_shared::Deps;
+use tally_config::Deps;
 
 /// Bodies above this are refused, as API Gateway refuses payloads above its own limit.
 const MAX_BODY: usize = 1 << 20;

@@ -3,13 +3,11 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tally_shared::Deps;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let port: u16 = std::env::var("PORT").unwrap_or_else(|_| "3000".into()).parse()?;
-    let deps = Arc::new(Deps::from_env()?);
+    let deps = Arc::new(tally_config::from_env()?);
     let bound = local_api::serve(deps, SocketAddr::from(([127, 0, 0, 1], port))).await?;
     println!("Tally API on http://{bound}");
     tokio::signal::ctrl_c().await?;

@@ -70,7 +70,7 @@ pub async fn register_shop(State(emulator): State<Arc<Emulator>>, Json(shop): Js
         (Some(_), None) => return bad_request("appProxyUrl needs clientSecret, which signs the proxy's requests"),
     };
     registered.webhooks = match (shop.webhook_url, shop.client_secret) {
-        (Some(url), Some(secret)) => Some(crate::orders::WebhookTarget { url, secret }),
+        (Some(url), Some(secret)) => Some(crate::state::WebhookTarget { url, secret }),
         (None, _) => None,
         (Some(_), None) => return bad_request("webhookUrl needs clientSecret, which signs the webhooks"),
     };

@@ -14,6 +14,7 @@ mod orders;
 mod resolvers;
 mod state;
 mod storefront;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};

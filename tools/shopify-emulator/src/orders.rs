@@ -7,14 +7,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use serde_json::{json, Value};
-use sha2::Sha256;
+use serde_json::json;
 
 use crate::state::Order;
-use crate::{Emulator, API_VERSION};
+use crate::webhooks::{deliver, Target};
+use crate::Emulator;
 
 /// `POST /__emulator/shops/{domain}/orders`.
 #[derive(Debug, Deserialize)]
@@ -44,13 +42,6 @@ pub struct NewOrder {
 
 fn one() -> usize {
     1
-}
-
-/// Where a shop's webhooks go when no subscription names their topic, and how they are signed.
-#[derive(Debug, Clone)]
-pub struct WebhookTarget {
-    pub url: String,
-    pub secret: String,
 }
 
 pub async fn place_order(
@@ -117,59 +108,6 @@ pub async fn place_order(
     (StatusCode::CREATED, Json(json!({"order": order, "deliveries": deliveries}))).into_response()
 }
 
-/// Where a shop's deliveries go and how they are signed, read at the moment an event happens.
-pub struct Target {
-    /// Each topic's URLs: its subscriptions, or the shop's webhook URL.
-    urls: std::collections::HashMap<&'static str, Vec<String>>,
-    secret: Option<String>,
-}
-
-impl Target {
-    pub fn of(shop: &crate::state::ShopState) -> Target {
-        let topics = ["orders/create", "orders/cancelled", "refunds/create", "customers/create", "app/uninstalled"];
-        Target { urls: topics.into_iter().map(|t| (t, shop.delivery_urls(t))).collect(), secret: shop.signing_secret() }
-    }
-}
-
-/// Delivers `copies` copies of one webhook at once to every URL of its topic; returns each delivery's id and
-/// the status it got. `distinct` gives each copy its own webhook id, as separate subscriptions would.
-pub async fn deliver(
-    emulator: &Emulator,
-    domain: &str,
-    target: &Target,
-    topic: &str,
-    body: &Value,
-    (copies, distinct): (usize, bool),
-) -> Vec<Value> {
-    let (Some(urls), Some(secret)) = (target.urls.get(topic), &target.secret) else { return Vec::new() };
-    let body = body.to_string();
-    let signature = sign(secret, body.as_bytes());
-    let event_id = emulator.next_delivery_id();
-    let sends = urls.iter().flat_map(|url| (0..copies.max(1)).map(move |_| url)).map(|url| {
-        let webhook_id = if distinct { emulator.next_delivery_id() } else { event_id.clone() };
-        let request = emulator
-            .http
-            .post(url)
-            .header("Content-Type", "application/json")
-            .header("X-Shopify-Topic", topic)
-            .header("X-Shopify-Hmac-Sha256", &signature)
-            .header("X-Shopify-Shop-Domain", domain)
-            .header("X-Shopify-API-Version", API_VERSION)
-            .header("X-Shopify-Webhook-Id", &webhook_id)
-            .header("X-Shopify-Event-Id", &event_id)
-            .header("X-Shopify-Triggered-At", "2026-11-23T10:15:00Z")
-            .body(body.clone());
-        async move {
-            let status = match request.send().await {
-                Ok(response) => json!(response.status().as_u16()),
-                Err(e) => json!(format!("not delivered: {e}")),
-            };
-            json!({"topic": topic, "webhookId": webhook_id, "status": status})
-        }
-    });
-    futures::future::join_all(sends).await
-}
-
 /// `POST /__emulator/shops/{domain}/orders/{id}/refund {"full", "copies"}`: refunds the order in full or in
 /// part and delivers signed `refunds/create`.
 #[derive(Debug, Deserialize)]
@@ -202,13 +140,6 @@ pub async fn refund_order(
     };
     let deliveries = deliver(&emulator, &domain, &target, "refunds/create", &refund, (request.copies, false)).await;
     (StatusCode::CREATED, Json(json!({"refund": refund, "deliveries": deliveries}))).into_response()
-}
-
-/// Base64 of HMAC-SHA256 over the body with the app's client secret, as Shopify signs webhooks.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 fn unprocessable(message: String) -> Response {

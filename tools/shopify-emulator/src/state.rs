@@ -30,13 +30,20 @@ pub struct ShopState {
     /// Store credit accounts by customer GID: one per currency.
     pub store_credit: BTreeMap<String, Vec<CreditAccount>>,
     /// Where the shop's webhooks go, if anywhere.
-    pub webhooks: Option<crate::orders::WebhookTarget>,
+    pub webhooks: Option<WebhookTarget>,
     /// Where the storefront's `/apps/tally` goes, if the app has a proxy.
     pub app_proxy: Option<crate::storefront::AppProxy>,
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,
     order_count: u64,
+}
+
+/// Where a shop's webhooks go when no subscription names their topic, and how they are signed.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    pub url: String,
+    pub secret: String,
 }
 
 /// A Dev Dashboard app's credentials and how long its tokens last.

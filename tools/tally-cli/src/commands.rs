@@ -5,18 +5,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
-use tally_shared::api::views::{CustomerDataView, RewardView};
-use tally_shared::app::audit::audit;
-use tally_shared::app::expire::expire;
-use tally_shared::app::now;
-use tally_shared::app::reconcile::reconcile;
-use tally_shared::app::review::{self, Decision};
-use tally_shared::app::{privacy, shops};
-use tally_shared::config::Config;
-use tally_shared::domain::ids::api_key;
-use tally_shared::domain::rfc3339;
-use tally_shared::domain::shop::{Access, Shop, ShopSecrets, ShopSettings};
-use tally_shared::{Deps, TallyError};
+use tally_api::views::{CustomerDataView, RewardView};
+use tally_app::audit::audit;
+use tally_app::expire::expire;
+use tally_app::ports::store::ShopRecords;
+use tally_app::ports::Store;
+use tally_app::reconcile::reconcile;
+use tally_app::review::{self, Decision};
+use tally_app::{privacy, shops};
+use tally_config::{Config, Deps};
+use tally_domain::ids::{CustomerId, RewardId};
+use tally_domain::rfc3339;
+use tally_domain::shop::{Access, Shop, ShopDomain, ShopSecrets, ShopSettings};
 
 use crate::{
     Command, ConnectShop, CreateShop, CustomerCommand, KeyCommand, ReviewCommand, Settings, ShopCommand, TableCommand,
@@ -31,19 +31,20 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         Command::Shop(ShopCommand::Connect(shop)) => connect_shop(&deps, shop).await?,
         Command::Shop(ShopCommand::RotateSecret { shop, client_secret }) => {
             let secret = secret(client_secret)?;
-            shops::rotate_secret(&deps, &shop.to_lowercase(), &secret).await.map_err(describe)?;
+            shops::rotate_secret(&deps, &domain(&shop)?, &secret).await.map_err(describe)?;
             eprintln!("the client secret of {shop} is replaced");
         }
         Command::Customer(CustomerCommand::Export { shop, customer_id }) => {
-            match privacy::export(&deps, &shop.to_lowercase(), customer_id).await.map_err(describe)? {
+            match privacy::export(&deps, &domain(&shop)?, customer(customer_id)?).await.map_err(describe)? {
                 Some(data) => print_json(&CustomerDataView::from(data)),
                 None => return Err(format!("{shop} has no customer {customer_id}")),
             }
         }
         Command::Customer(CustomerCommand::MigratePhones { shop }) => {
-            let claims = store.claim_legacy_phones(&shop).await.map_err(describe)?;
-            let list =
-                |found: &[(u64, String)]| found.iter().map(|(id, phone)| format!("{id} {phone}")).collect::<Vec<_>>();
+            let claims = store.shop(&domain(&shop)?).claim_legacy_phones().await.map_err(describe)?;
+            let list = |found: &[(CustomerId, tally_domain::customer::Phone)]| {
+                found.iter().map(|(id, phone)| format!("{id} {phone}")).collect::<Vec<_>>()
+            };
             let printed = json!({"claimed": list(&claims.claimed), "heldByAnother": list(&claims.held_by_another)});
             println!("{}", serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?);
         }
@@ -51,14 +52,15 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,
         Command::Shop(ShopCommand::MigrateSecrets) => {
             let moved = store.move_legacy_secrets().await.map_err(describe)?;
+            let moved: Vec<String> = moved.iter().map(ShopDomain::to_string).collect();
             eprintln!("secrets moved to their own items: {} shop(s) {}", moved.len(), moved.join(" "));
         }
         Command::Shop(ShopCommand::List) => {
-            let shops = store.list_shops().await.map_err(describe)?;
+            let shops = store.shops().await.map_err(describe)?;
             let shops: Vec<_> = shops
                 .iter()
                 .map(|s| {
-                    json!({"domain": s.domain, "status": s.status, "currency": s.currency,
+                    json!({"domain": s.domain.as_str(), "status": s.status, "currency": s.currency,
                     "codePrefix": s.code_prefix, "adminUrl": s.admin_url, "settings": settings_json(&s.settings),
                     "createdAt": rfc3339(s.created_at)})
                 })
@@ -66,18 +68,18 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
             print_json(&shops);
         }
         Command::ApiKey(KeyCommand::Create { shop, key }) => {
-            let key = key.unwrap_or_else(api_key);
-            store.add_api_key(&shop.to_lowercase(), &key, now()).await.map_err(describe)?;
+            let key = key.unwrap_or_else(|| deps.draw_api_key());
+            shops::add_api_key(&deps, &domain(&shop)?, &key).await.map_err(describe)?;
             println!("{key}");
         }
         Command::ApiKey(KeyCommand::List { shop }) => {
-            let keys = store.list_api_keys(&shop.to_lowercase()).await.map_err(describe)?;
+            let keys = tally_app::ports::store::ApiKeys::keys(&store.shop(&domain(&shop)?)).await.map_err(describe)?;
             let keys: Vec<_> =
-                keys.iter().map(|(prefix, at)| json!({"prefix": prefix, "createdAt": rfc3339(*at)})).collect();
+                keys.iter().map(|k| json!({"prefix": k.prefix, "createdAt": rfc3339(k.created_at)})).collect();
             print_json(&keys);
         }
         Command::ApiKey(KeyCommand::Revoke { shop, prefix }) => {
-            match store.revoke_api_key(&shop.to_lowercase(), &prefix).await.map_err(describe)? {
+            match shops::revoke_api_key(&deps, &domain(&shop)?, &prefix).await.map_err(describe)? {
                 1 => eprintln!("the key {prefix}… of {shop} is revoked"),
                 0 => return Err(format!("no key of {shop} starts with {prefix}")),
                 n => return Err(format!("{n} keys of {shop} start with {prefix}; give more of it")),
@@ -85,18 +87,25 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Reconcile { shop, grace_seconds } => {
             let grace = Duration::from_secs(grace_seconds);
-            print_json(&reconcile(&deps, shop.as_deref(), grace, now(), None).await.map_err(describe)?);
+            let shop = shop.as_deref().map(domain).transpose()?;
+            print_json(&reconcile(&deps, shop.as_ref(), grace, deps.now(), None).await.map_err(describe)?);
         }
-        Command::Expire { shop } => print_json(&expire(&deps, shop.as_deref(), now(), None).await.map_err(describe)?),
-        Command::Audit { shop } => return audit_shop(&deps, &shop).await,
+        Command::Expire { shop } => {
+            let shop = shop.as_deref().map(domain).transpose()?;
+            print_json(&expire(&deps, shop.as_ref(), deps.now(), None).await.map_err(describe)?)
+        }
+        Command::Audit { shop } => return audit_shop(&deps, &domain(&shop)?).await,
         Command::Review(ReviewCommand::List { shop }) => {
-            let rewards = store.rewards_in_review(&shop).await.map_err(describe)?;
+            let rewards = review::waiting(&deps, &domain(&shop)?).await.map_err(describe)?;
             print_json(&rewards.into_iter().map(RewardView::from).collect::<Vec<_>>());
         }
-        Command::Review(ReviewCommand::Resolve { shop, customer, reward, issued, not_issued: _ }) => {
+        Command::Review(ReviewCommand::Resolve { shop, customer: customer_id, reward, issued, not_issued: _ }) => {
             let decision = issued.map_or(Decision::NotIssued, Decision::Issued);
-            let settled = review::resolve(&deps, &shop, customer, reward, decision).await.map_err(|e| e.to_string())?;
-            println!("reward {} is now {}", settled.id, settled.status);
+            let reward = RewardId::new(reward).ok_or("--reward must be a reward's id")?;
+            let settled = review::resolve(&deps, &domain(&shop)?, customer(customer_id)?, reward, decision)
+                .await
+                .map_err(describe)?;
+            println!("reward {} is now {}", settled.id, settled.status());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -109,7 +118,7 @@ async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
     let token = secret(args.access_token)?;
     let secrets = ShopSecrets::new(&secret(args.client_secret)?, Some(&token)).map_err(|e| e.to_string())?;
     let shop = shop(&args.domain, Access::StaticToken, &args.currency, &args.code_prefix, args.admin_url.as_deref())?;
-    deps.store.create_shop(&shop, &secrets).await.map_err(describe)?;
+    shops::create(deps, &shop, &secrets).await.map_err(describe)?;
     eprintln!("shop {} created", shop.domain);
     Ok(())
 }
@@ -118,7 +127,7 @@ async fn create_shop(deps: &Deps, args: CreateShop) -> Result<(), String> {
 async fn connect_shop(deps: &Deps, args: ConnectShop) -> Result<(), String> {
     let secrets = ShopSecrets::new(&secret(args.client_secret)?, None).map_err(|e| e.to_string())?;
     let access = Access::ClientCredentials { client_id: args.client_id };
-    let known = deps.store.get_shop(&args.domain.to_lowercase()).await.map_err(describe)?;
+    let known = deps.store.shop(&domain(&args.domain)?).get().await.map_err(describe)?;
     let currency = args.currency.or_else(|| known.as_ref().map(|s| s.currency.clone())).unwrap_or("USD".into());
     let prefix = args.code_prefix.or_else(|| known.as_ref().map(|s| s.code_prefix.clone())).unwrap_or("TALLY-".into());
     let admin_url = args.admin_url.or_else(|| known.as_ref().map(|s| s.admin_url.clone()));
@@ -140,10 +149,14 @@ async fn connect_shop(deps: &Deps, args: ConnectShop) -> Result<(), String> {
 }
 
 fn shop(domain: &str, access: Access, currency: &str, prefix: &str, admin_url: Option<&str>) -> Result<Shop, String> {
-    let mut shop = Shop::new(domain, access, now())
-        .and_then(|shop| shop.with_currency(currency))
-        .and_then(|shop| shop.with_code_prefix(prefix))
-        .map_err(|e| e.to_string())?;
+    let mut shop = Shop::new(
+        domain,
+        access,
+        tally_domain::Time::now_utc().replace_nanosecond(0).unwrap_or(tally_domain::Time::now_utc()),
+    )
+    .and_then(|shop| shop.with_currency(currency))
+    .and_then(|shop| shop.with_code_prefix(prefix))
+    .map_err(|e| e.to_string())?;
     if let Some(url) = admin_url {
         shop = shop.with_admin_url(url).map_err(|e| e.to_string())?;
     }
@@ -152,12 +165,13 @@ fn shop(domain: &str, access: Access, currency: &str, prefix: &str, admin_url: O
 
 /// Changes the settings given and prints them all.
 async fn change_settings(deps: &Deps, args: Settings) -> Result<(), String> {
-    let shop = deps.store.get_shop(&args.shop).await.map_err(describe)?.ok_or(format!("no shop {}", args.shop))?;
+    let shop =
+        deps.store.shop(&domain(&args.shop)?).get().await.map_err(describe)?.ok_or(format!("no shop {}", args.shop))?;
     let mut settings = shop.settings;
     settings.return_points_on_cancel = args.return_points_on_cancel.unwrap_or(settings.return_points_on_cancel);
     settings.auto_enroll = args.auto_enroll.unwrap_or(settings.auto_enroll);
     settings.return_points_on_expiry = args.return_points_on_expiry.unwrap_or(settings.return_points_on_expiry);
-    deps.store.set_shop_settings(&shop.domain, &settings).await.map_err(describe)?;
+    shops::change_settings(deps, &shop.domain, &settings).await.map_err(describe)?;
     print_json(&settings_json(&settings));
     Ok(())
 }
@@ -171,7 +185,7 @@ fn settings_json(settings: &ShopSettings) -> serde_json::Value {
 }
 
 /// Prints what disagrees; exits 1 when anything does.
-async fn audit_shop(deps: &Deps, shop: &str) -> Result<ExitCode, String> {
+async fn audit_shop(deps: &Deps, shop: &ShopDomain) -> Result<ExitCode, String> {
     let report = audit(deps, shop).await.map_err(describe)?;
     for note in &report.notes {
         println!("note: {note}");
@@ -203,19 +217,24 @@ fn print_json(value: &impl serde::Serialize) {
 }
 
 /// What went wrong, in words; the SDK's own error is logged by the store.
-fn describe(e: TallyError) -> String {
-    match e {
-        TallyError::Internal(source) => format!("DynamoDB call failed: {source}"),
-        other => other.to_string(),
-    }
+fn describe(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn domain(given: &str) -> Result<ShopDomain, String> {
+    ShopDomain::parse(given).map_err(|e| e.to_string())
+}
+
+fn customer(id: u64) -> Result<CustomerId, String> {
+    CustomerId::new(id).ok_or_else(|| "a customer id must be a positive integer".to_string())
 }
 
 /// Against DynamoDB Local, the functions' own client; against AWS, the full credential chain an operator
 /// expects (environment, profiles, SSO, assumed roles).
 async fn deps(config: &Config) -> Result<Deps, String> {
     if config.dynamodb_endpoint.is_some() {
-        return Deps::new(config).map_err(|e| e.to_string());
+        return tally_config::deps(config).map_err(|e| e.to_string());
     }
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    Ok(Deps::with_client(aws_sdk_dynamodb::Client::new(&aws), config))
+    Ok(tally_config::with_client(aws_sdk_dynamodb::Client::new(&aws), config))
 }

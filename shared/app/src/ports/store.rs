@@ -13,6 +13,7 @@ use tally_domain::rule::RedeemRule;
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
+pub use super::write::Claim;
 use super::write::{Committed, Write};
 
 /// The store failed (DynamoDB unreachable, throttled, an item unreadable); what went wrong is logged where
@@ -187,13 +188,6 @@ pub trait Listings: Send + Sync {
     fn refunding(&self, before: Time) -> impl Fut<Vec<Reward>>;
     /// Customers listed with a lot expiring on or before `day`, with that day.
     fn lots_due(&self, day: time::Date) -> impl Fut<Vec<(CustomerId, time::Date)>>;
-}
-
-/// A request's hold on its idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    pub key: String,
-    pub token: String,
 }
 
 /// An answer as its client received it, kept under the key for the retries.

@@ -9,8 +9,6 @@ use tally_domain::ids::{CustomerId, RewardId, RuleId};
 use tally_domain::reward::{Reward, RewardChange};
 use tally_domain::rule::RedeemRule;
 
-use super::store::Claim;
-
 #[derive(Debug, Clone, Default)]
 pub struct Write {
     pub customer: Option<CustomerWrite>,
@@ -123,4 +121,11 @@ impl Write {
     pub fn with_effect(self, claim: Option<&Claim>, effect: Effect) -> Write {
         Write { effect: claim.map(|claim| (claim.clone(), effect)), ..self }
     }
+}
+
+/// A request's hold on its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub key: String,
+    pub token: String,
 }

@@ -9,10 +9,10 @@ pub use identity::{
     CustomerParts, CustomerRef, CustomerRefError, Email, ExternalId, Identity, IdentityKind, Phone, MAX_EXTERNAL_ID,
 };
 
-use crate::error::Refused;
 use crate::ids::CustomerId;
 use crate::ledger::{BalanceChange, LedgerEntry, LedgerKind, LotChange, EXPIRED};
 use crate::lots::{Lot, Lots};
+use crate::refused::Refused;
 use crate::{vocabulary, Time};
 
 vocabulary! {
@@ -24,8 +24,7 @@ vocabulary! {
     }
 }
 
-/// The largest integer JavaScript reads exactly, 2^53 - 1: no balance or counter goes beyond it.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+pub use crate::points::MAX_SAFE_INTEGER;
 
 /// A customer's loyalty record. Ledger entry `n` holds the balance after the customer's `n`th change,
 /// so the ledger is gapless and ordered, and the newest entry always agrees with the record.

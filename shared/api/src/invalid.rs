@@ -1,0 +1,61 @@
+//! What can be wrong with a request's shape: each names what to change.
+
+use tally_app::webhooks::Malformed;
+use tally_domain::customer::{CustomerRefError, EnrollmentError};
+use tally_domain::points::PointsError;
+use tally_domain::rule::RuleError;
+
+/// Why a request is not one Tally can act on. Each names what to change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Invalid {
+    #[error("the request needs a JSON body")]
+    NoBody,
+    /// The JSON parser's own account of where the body goes wrong.
+    #[error("the body is not valid: {0}")]
+    Body(String),
+    #[error("{0}")]
+    Customer(#[from] CustomerRefError),
+    #[error(transparent)]
+    Points(#[from] PointsError),
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Enrollment(#[from] EnrollmentError),
+    #[error("the portal redeems for the logged-in customer; the body must not name a customer")]
+    CustomerInPortalBody,
+    #[error("redeemRuleId is required")]
+    RuleIdMissing,
+    #[error("redeemRuleId must be a positive integer")]
+    RuleId,
+    #[error("id is assigned by Tally; leave it out of a new rule")]
+    RuleIdGiven,
+    #[error("the path names rule {path} but the body rule {body}")]
+    RuleIdMismatch { path: u64, body: u64 },
+    #[error("variantId must be a positive integer")]
+    VariantId,
+    #[error("reason must be 1 to {max} characters")]
+    Reason { max: usize },
+    #[error("reason must be at most {max} characters")]
+    RefundReason { max: usize },
+    #[error("expiresAt must be an RFC 3339 time in the future, like 2027-06-30T00:00:00Z")]
+    ExpiresAt,
+    #[error("expiresAt applies to points added, not removed")]
+    ExpiresAtOnRemoval,
+    #[error("Idempotency-Key must be 1 to 255 printable characters without spaces")]
+    IdempotencyKey,
+    #[error("the {0} in the path must be a positive integer")]
+    PathId(&'static str),
+    #[error("{name} {value:?} is not a number")]
+    QueryNumber { name: &'static str, value: String },
+    #[error("X-Shopify-Event-Id and X-Shopify-Webhook-Id are missing")]
+    WebhookId,
+    #[error("the cursor is not one Tally gave for this list")]
+    Cursor,
+    #[error("{name} must be one of {allowed}")]
+    QueryWord { name: &'static str, allowed: String },
+    #[error("limit must be from 1 to {max}")]
+    Limit { max: usize },
+    /// A webhook body that does not have the shape of its topic, in the parser's words.
+    #[error(transparent)]
+    WebhookBody(#[from] Malformed),
+}

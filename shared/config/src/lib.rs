@@ -1,0 +1,86 @@
+//! Start-up, the one place the adapters meet the use cases: settings read once from the environment, and
+//! the `Deps` every function builds from them (the DynamoDB store, the Shopify client, the system clock).
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use tally_shopify::{ShopifyHttp, ShopifyTimeouts};
+use tally_store::DynamoStore;
+
+/// What the functions run with: the use cases' dependencies over the real adapters.
+pub type Deps = tally_app::Deps<DynamoStore, ShopifyHttp>;
+
+/// Settings from the environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub table_name: String,
+    /// DynamoDB Local's URL; unset in AWS.
+    pub dynamodb_endpoint: Option<String>,
+    pub shopify: ShopifyTimeouts,
+}
+
+/// A setting that is missing or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} must be set")]
+    Missing(&'static str),
+    #[error("{0} must be milliseconds")]
+    NotMilliseconds(&'static str),
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let table_name = var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let millis = |name: &'static str, default: Duration| match var(name) {
+            Some(v) => v.parse().map(Duration::from_millis).map_err(|_| ConfigError::NotMilliseconds(name)),
+            None => Ok(default),
+        };
+        let defaults = ShopifyTimeouts::default();
+        let shopify = ShopifyTimeouts {
+            request: millis("SHOPIFY_TIMEOUT_MS", defaults.request)?,
+            budget: millis("SHOPIFY_BUDGET_MS", defaults.budget)?,
+        };
+        Ok(Config { table_name, dynamodb_endpoint: var("DYNAMODB_ENDPOINT"), shopify })
+    }
+}
+
+/// The functions' `Deps`, from the environment.
+pub fn from_env() -> Result<Deps, ConfigError> {
+    deps(&Config::from_env()?)
+}
+
+pub fn deps(config: &Config) -> Result<Deps, ConfigError> {
+    Ok(with_client(dynamodb_client(config.dynamodb_endpoint.as_deref())?, config))
+}
+
+/// With a DynamoDB client built elsewhere (the CLI uses AWS's full credential chain).
+pub fn with_client(client: aws_sdk_dynamodb::Client, config: &Config) -> Deps {
+    Deps::new(DynamoStore::new(client, &config.table_name), ShopifyHttp::new(config.shopify))
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A DynamoDB client from what Lambda puts in the environment (`AWS_REGION` and the function role's
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, fixed for the life of the process), or
+/// fixed local credentials against DynamoDB Local. No profile files, no credential chain: nothing to read or
+/// call at start-up, and no STS or SSO client in the binary.
+pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    let builder = aws_sdk_dynamodb::Config::builder().behavior_version(BehaviorVersion::latest());
+    let builder = match endpoint {
+        Some(endpoint) => builder
+            .endpoint_url(endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local")),
+        None => {
+            let region =
+                var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or(ConfigError::Missing("AWS_REGION"))?;
+            let key = var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?;
+            let secret = var("AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?;
+            let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+            builder.region(Region::new(region)).credentials_provider(credentials)
+        }
+    };
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+}

@@ -1,0 +1,29 @@
+//! Every integration test, in one binary: each module is a feature, tested as a user meets it, against the
+//! local API server, DynamoDB Local and the Shopify emulator (`tally_tests::Stack`).
+
+mod activity;
+mod api_errors;
+mod architecture;
+mod audit;
+mod chaos;
+mod client_limits;
+mod codes_used_in_a_race;
+mod connect;
+mod crash;
+mod idempotency;
+mod identities;
+mod jobs;
+mod lots;
+mod money_on_the_wire;
+mod orders;
+mod portal;
+mod redeem;
+mod refund;
+mod retries;
+mod rules;
+mod sample_events;
+mod schema;
+mod store_conditions;
+mod storefront;
+mod variable;
+mod webhook_chaos;

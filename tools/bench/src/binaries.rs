@@ -1,0 +1,64 @@
+//! Each function's release binary: its size, its start-up, and its memory while serving.
+
+use std::time::Duration;
+
+use crate::{runtime, Error, KEY};
+
+/// Each function's start-up to its first request for work (the median of 5); it reads no table.
+pub(crate) async fn startups(endpoint: &str) -> Result<Vec<Duration>, Error> {
+    let env = [("TABLE_NAME", "unused".to_string()), ("DYNAMODB_ENDPOINT", endpoint.to_string())];
+    let mut medians = Vec::new();
+    for name in functions()? {
+        let mut startups = Vec::new();
+        for _ in 0..5 {
+            startups.push(runtime::start(&binary(&name)?, &env, "{}", 0).await?.startup);
+        }
+        startups.sort();
+        medians.push(startups[2]);
+    }
+    Ok(medians)
+}
+
+/// Each function's release binary: stripped size, start-up, and (for redeem-points) peak memory while
+/// serving 200 redemptions.
+pub(crate) async fn binaries(
+    endpoint: &str,
+    table: &str,
+    startups: Vec<Duration>,
+) -> Result<Vec<(String, u64, Duration, Option<u64>)>, Error> {
+    let env = [("TABLE_NAME", table.to_string()), ("DYNAMODB_ENDPOINT", endpoint.to_string())];
+    let redeem_event = std::fs::read_to_string("events/redeem-points.json")?
+        .replace("tly_demo_local_development_key", KEY)
+        .replace("\\\"customerId\\\": 1001", "\\\"customerId\\\": 1");
+    let mut rows = Vec::new();
+    for (name, startup) in functions()?.into_iter().zip(startups) {
+        let binary = binary(&name)?;
+        let size = std::fs::metadata(&binary)?.len();
+        let peak = if name == "redeem-points" {
+            runtime::start(&binary, &env, &redeem_event, 200).await?.peak_rss_kib
+        } else {
+            None
+        };
+        rows.push((name, size, startup, peak));
+    }
+    Ok(rows)
+}
+
+/// A function's release binary, beside the benchmark's own.
+fn binary(name: &str) -> Result<std::path::PathBuf, Error> {
+    let binary = std::env::current_exe()?.parent().ok_or("no folder")?.join(name);
+    match binary.exists() {
+        true => Ok(binary),
+        false => Err(format!("{}: not found; run cargo build --release", binary.display()).into()),
+    }
+}
+
+/// Every function of `functions/`, one binary each.
+fn functions() -> Result<Vec<String>, Error> {
+    let mut names: Vec<String> = std::fs::read_dir("functions")?
+        .filter_map(|entry| entry.ok().filter(|e| e.path().join("Cargo.toml").exists()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Ok(names)
+}

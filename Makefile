@@ -1,5 +1,5 @@
 # The two commands of the README: `make dev` runs the local stack, `make test` runs every test.
-.PHONY: dev test fuzz bench build release lint fmt
+.PHONY: dev test fuzz sim bench build release lint fmt
 
 dev:
 	scripts/dev.sh
@@ -10,6 +10,11 @@ test:
 # schemathesis against the local stack, from openapi.yaml (FUZZ_EXAMPLES per operation, default 100).
 fuzz:
 	scripts/fuzz.sh
+
+# The seeded simulation, long: SEEDS (100) seeds of OPS (2000) steps over the fakes; SEED=n one seed,
+# STEPS=a,b,c only those steps of it; DYNAMODB=1 in lockstep over DynamoDB Local as well.
+sim:
+	scripts/sim.sh
 
 # Latency against the floor, capacity and cost, binaries' size, start-up and memory: bench/report.md.
 bench:

@@ -23,6 +23,7 @@ mod retries;
 mod rules;
 mod sample_events;
 mod schema;
+mod simulation;
 mod store_conditions;
 mod storefront;
 mod variable;

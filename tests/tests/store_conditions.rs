@@ -184,9 +184,11 @@ async fn an_effect_is_recorded_only_under_the_claim_that_holds_the_key<S: Store>
     assert_eq!(table.commit(rule_write(&claim)).await.unwrap(), Committed::Done);
     assert_eq!(
         table.commit(rule_write(&claim)).await.unwrap(),
-        Committed::Rejected(Rejection::Rule),
-        "the rule exists"
+        Committed::Rejected(Rejection::ClaimLost),
+        "the effect is recorded once: the claim that recorded it holds no more"
     );
+    let again = Write { rule: Some(RuleWrite::Create(rule())), ..Write::default() };
+    assert_eq!(table.commit(again).await.unwrap(), Committed::Rejected(Rejection::Rule), "the rule exists");
     table.release(&claim).await.unwrap();
     let resumed = table.begin("k", "f", "third", now()).await.unwrap();
     assert_eq!(

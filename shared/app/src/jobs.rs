@@ -15,7 +15,7 @@ use crate::Deps;
 /// A job stops starting work when less than this is left: enough to finish what it started.
 const WIND_DOWN: Duration = Duration::from_secs(20);
 /// How long a run holds its job without a deadline of its own (run by hand).
-const HOLD: Duration = Duration::from_secs(300);
+pub const HOLD: Duration = Duration::from_secs(300);
 
 /// Why a job could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

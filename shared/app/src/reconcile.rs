@@ -116,9 +116,9 @@ async fn reconcile_shop<S: Store, H: Shopify>(
         }
         let id = reward.id;
         match finish_refund(deps, shop, reward, deadline).await {
-            Ok(Some(true)) => report.refunds_finished += 1,
-            Ok(Some(false)) => report.refunds_abandoned += 1,
-            Ok(None) => report.still_pending += 1,
+            Ok(RefundSettled::Finished) => report.refunds_finished += 1,
+            Ok(RefundSettled::Abandoned) => report.refunds_abandoned += 1,
+            Ok(RefundSettled::Waiting) => report.still_pending += 1,
             Err(e) => {
                 tracing::error!(shop = %shop.domain, reward_id = %id, error = %e, "could not settle a refund");
                 report.errors += 1;
@@ -129,34 +129,48 @@ async fn reconcile_shop<S: Store, H: Shopify>(
     Ok(())
 }
 
-/// A refund that stopped halfway, settled by what Shopify holds: its code no longer works, so the refund
-/// is finished (`Some(true)`); it still works, or an order used it, so the refund is abandoned
-/// (`Some(false)`); Shopify cannot be asked (`None`).
+/// How a refund left halfway was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefundSettled {
+    /// Its code no longer works: the refund is finished, the points returned.
+    Finished,
+    /// Its code still works, or an order used it: the refund is taken back.
+    Abandoned,
+    /// Shopify could not be asked: the next run tries again.
+    Waiting,
+}
+
+/// A refund that stopped halfway, settled by what Shopify holds.
 async fn finish_refund<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
     reward: Reward,
     deadline: Option<Instant>,
-) -> Result<Option<bool>, Unavailable> {
-    let Some(requested_at) = reward.refund_request().map(|request| request.at) else { return Ok(Some(false)) };
+) -> Result<RefundSettled, Unavailable> {
+    let Some(requested_at) = reward.refund_request().map(|request| request.at) else {
+        return Ok(RefundSettled::Abandoned);
+    };
     let code = match codes::in_shopify(&access::shopify(deps, shop, deadline), &reward).await {
         Ok(code) => code,
         Err(e) => {
             tracing::warn!(reward_id = %reward.id, error = %e, "could not look the code up; the refund waits");
-            return Ok(None);
+            return Ok(RefundSettled::Waiting);
         }
     };
     let (store, now, id) = (deps.store.shop(&shop.domain), deps.now(), reward.id);
     let finished = match code {
         Code::Absent | Code::Unused { active: false, .. } => {
             let decided = change_reward(&store, reward, now, plain, |r| r.refund_finished(now, DEFAULT_REASON)).await?;
-            matches!(decided, Decided::Done(_))
+            match decided {
+                Decided::Done(_) => RefundSettled::Finished,
+                Decided::Declined { .. } => RefundSettled::Abandoned,
+            }
         }
         Code::Used | Code::Unused { active: true, .. } => {
             change_reward(&store, reward, now, plain, |r| r.refund_abandoned(requested_at)).await?;
-            false
+            RefundSettled::Abandoned
         }
     };
-    tracing::info!(shop = %shop.domain, reward_id = %id, finished, "a refund left halfway was settled");
-    Ok(Some(finished))
+    tracing::info!(shop = %shop.domain, reward_id = %id, ?finished, "a refund left halfway was settled");
+    Ok(finished)
 }

@@ -6,6 +6,7 @@ mod meter;
 mod report;
 mod runtime;
 mod setup;
+mod simulation;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -73,7 +74,9 @@ async fn main() -> Result<(), Error> {
     tokio::time::sleep(QUIET).await;
     let startups = binaries::startups(&endpoint).await?;
     let binaries = binaries::binaries(&endpoint, &bench.table, startups).await?;
+    let simulation = simulation::simulation(&endpoint).await?;
     let report = report::report(&rows, &capacity, &keyed, &binaries) + &report::lots()? + &report::widget()?;
+    let report = report + &simulation;
     std::fs::create_dir_all("bench")?;
     std::fs::write("bench/report.md", &report)?;
     println!("{report}");

@@ -133,7 +133,9 @@ pub async fn refund_order(
         let Some(order) = shop.orders.get_mut(&id) else {
             return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown order"}))).into_response();
         };
-        order.financial_status = if request.full { "REFUNDED" } else { "PARTIALLY_REFUNDED" };
+        // An order refunded in full stays refunded.
+        let full = request.full || order.financial_status == "REFUNDED";
+        order.financial_status = if full { "REFUNDED" } else { "PARTIALLY_REFUNDED" };
         let refund = json!({"id": refund_id + 900_000_000, "order_id": id, "created_at": "2026-11-24T09:00:00Z",
             "note": null, "refund_line_items": [], "transactions": []});
         (refund, Target::of(shop))

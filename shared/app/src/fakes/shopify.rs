@@ -133,10 +133,13 @@ impl FakeShopify {
         Ok((id, name))
     }
 
-    /// The order is refunded (in full or not).
+    /// The order is refunded (in full or not). The refund's id is drawn from the order numbers, as the
+    /// emulator draws it.
     pub fn refund_order(&self, domain: &ShopDomain, order: OrderId, full: bool) {
         let mut world = self.world();
-        if let Some(state) = world.shops.get_mut(domain).and_then(|s| s.orders.get_mut(&order)) {
+        let Some(shop) = world.shops.get_mut(domain) else { return };
+        shop.order_count += 1;
+        if let Some(state) = shop.orders.get_mut(&order) {
             state.fully_refunded |= full;
         }
     }
@@ -172,6 +175,7 @@ impl FakeShopify {
 /// One shop's API in the fake Shopify.
 pub struct FakeShopifyShop<'a> {
     shopify: &'a FakeShopify,
+    tokens: Box<dyn TokenSource + 'a>,
     domain: ShopDomain,
     deadline: Instant,
 }
@@ -182,12 +186,13 @@ impl Shopify for FakeShopify {
     fn shop<'a>(
         &'a self,
         shop: &'a Shop,
-        _tokens: Box<dyn TokenSource + 'a>,
+        tokens: Box<dyn TokenSource + 'a>,
         deadline: Option<Instant>,
     ) -> FakeShopifyShop<'a> {
         let budget = Instant::now() + Duration::from_secs(8);
         FakeShopifyShop {
             shopify: self,
+            tokens,
             domain: shop.domain.clone(),
             deadline: deadline.map_or(budget, |d| d.min(budget)),
         }
@@ -202,17 +207,25 @@ impl Shopify for FakeShopify {
     }
 }
 
+impl FakeShopifyShop<'_> {
+    /// One call as the client makes it: a token first (which may be read from the store), then the call.
+    async fn call<T>(&self, mutation: bool, work: impl FnOnce(&mut FakeShop) -> ShopifyResult<T>) -> ShopifyResult<T> {
+        self.tokens.token().await?;
+        self.shopify.call(&self.domain, mutation, work)
+    }
+}
+
 impl ShopifyShop for FakeShopifyShop<'_> {
     fn deadline(&self) -> Instant {
         self.deadline
     }
 
     async fn variant_price(&self, variant: VariantId) -> ShopifyResult<Option<Decimal>> {
-        self.shopify.call(&self.domain, false, |shop| Ok(shop.variants.get(&variant).copied()))
+        self.call(false, |shop| Ok(shop.variants.get(&variant).copied())).await
     }
 
     async fn create_discount(&self, discount: &DiscountSpec) -> ShopifyResult<String> {
-        self.shopify.call(&self.domain, true, |shop| {
+        self.call(true, |shop| {
             if shop.by_code(&discount.code).is_some() {
                 return Err(ShopifyError::Taken);
             }
@@ -225,52 +238,55 @@ impl ShopifyShop for FakeShopifyShop<'_> {
             shop.discounts.push(FakeDiscount { id: id.clone(), spec: discount.clone(), active: true, uses: 0 });
             Ok(id)
         })
+        .await
     }
 
     async fn find_discount(&self, code: &str) -> ShopifyResult<Option<FoundDiscount>> {
-        self.shopify.call(&self.domain, false, |shop| {
+        self.call(false, |shop| {
             Ok(shop.by_code(code).map(|d| FoundDiscount { id: d.id.clone(), active: d.active, uses: d.uses }))
         })
+        .await
     }
 
     async fn list_discount_codes(&self) -> ShopifyResult<Vec<(String, String)>> {
-        self.shopify.call(&self.domain, false, |shop| {
-            Ok(shop.discounts.iter().map(|d| (d.id.clone(), d.spec.code.clone())).collect())
-        })
+        self.call(false, |shop| Ok(shop.discounts.iter().map(|d| (d.id.clone(), d.spec.code.clone())).collect())).await
     }
 
     async fn deactivate_discount(&self, id: &str) -> ShopifyResult<()> {
-        self.shopify.call(&self.domain, true, |shop| match shop.discounts.iter_mut().find(|d| d.id == id) {
+        self.call(true, |shop| match shop.discounts.iter_mut().find(|d| d.id == id) {
             Some(discount) => {
                 discount.active = false;
                 Ok(())
             }
             None => Err(ShopifyError::Refused("Discount does not exist (INVALID)".into())),
         })
+        .await
     }
 
     async fn order(&self, order: OrderId) -> ShopifyResult<Option<OrderState>> {
-        self.shopify.call(&self.domain, false, |shop| Ok(shop.orders.get(&order).cloned()))
+        self.call(false, |shop| Ok(shop.orders.get(&order).cloned())).await
     }
 
     async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {
-        self.shopify.call(&self.domain, false, |shop| Ok(shop.subscriptions.clone()))
+        self.call(false, |shop| Ok(shop.subscriptions.clone())).await
     }
 
     async fn subscribe(&self, topic: &str, uri: &str) -> ShopifyResult<()> {
-        self.shopify.call(&self.domain, true, |shop| {
+        self.call(true, |shop| {
             let _ = shop.next_gid("WebhookSubscription");
             shop.subscriptions.push((topic.into(), uri.into()));
             Ok(())
         })
+        .await
     }
 
     async fn credit_store_credit(&self, credit: &StoreCreditSpec) -> ShopifyResult<String> {
-        self.shopify.call(&self.domain, true, |shop| {
+        self.call(true, |shop| {
             let transaction = shop.next_gid("StoreCreditAccountCreditTransaction");
             let _account = shop.next_gid("StoreCreditAccount");
             *shop.credit.entry(credit.customer_id).or_default() += credit.amount;
             Ok(transaction)
         })
+        .await
     }
 }

@@ -1,0 +1,105 @@
+//! What a leg has seen so far: the rewards its redemptions answered with, the orders placed, the webhook
+//! deliveries waiting and those delivered, the keyed requests sent. A step's pick is an index into these.
+
+use std::collections::BTreeMap;
+
+use tally_app::ports::store::KEEP_ANSWER_SECONDS;
+use tally_app::webhooks::Event;
+use tally_domain::ids::{CustomerId, OrderId, RewardId};
+use tally_domain::redemption::RedeemCommand;
+use tally_domain::Time;
+
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub shop: usize,
+    pub customer: CustomerId,
+    pub id: RewardId,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub shop: usize,
+    pub id: OrderId,
+    pub name: String,
+    pub codes: Vec<String>,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub shop: usize,
+    pub id: String,
+    pub event: Event,
+}
+
+/// A keyed write, as a client sends it again.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Redeem(RedeemCommand),
+    Refund { customer: CustomerId, reward: RewardId },
+    Adjust { customer: CustomerId, points: i64, expires_in_days: Option<u8> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub shop: usize,
+    pub key: String,
+    pub request: Request,
+}
+
+#[derive(Debug, Default)]
+pub struct Book {
+    pub rewards: Vec<Seen>,
+    pub orders: Vec<Placed>,
+    pub waiting: Vec<Delivery>,
+    pub delivered: Vec<Delivery>,
+    pub sent: Vec<Sent>,
+    /// The reward each redemption key answered with, and when the key was first sent: within the time
+    /// a key's answer is kept, a key gives one reward however often it is sent.
+    pub reward_of_key: BTreeMap<String, (RewardId, Time)>,
+    /// Redemption keys sent, each counted again when sent after its answer's time was up.
+    pub redemptions: usize,
+    first_sent: BTreeMap<String, Time>,
+    deliveries: u64,
+}
+
+fn kept() -> time::Duration {
+    time::Duration::seconds(KEEP_ANSWER_SECONDS)
+}
+
+/// The `pick`th of `items`, if there are any.
+pub fn pick<T>(items: &[T], pick: u32) -> Option<usize> {
+    (!items.is_empty()).then(|| pick as usize % items.len())
+}
+
+impl Book {
+    pub fn deliver_later(&mut self, shop: usize, event: Event) {
+        self.deliveries += 1;
+        let id = format!("delivery-{}", self.deliveries);
+        self.waiting.push(Delivery { shop, id, event });
+    }
+
+    /// Notes a redemption sent under `key` at `now`.
+    pub fn redeeming(&mut self, key: &str, now: Time) {
+        let fresh = self.first_sent.get(key).is_none_or(|first| now - *first > kept());
+        if fresh {
+            self.first_sent.insert(key.into(), now);
+            self.reward_of_key.remove(key);
+            self.redemptions += 1;
+        }
+    }
+
+    /// Notes the reward a redemption under `key` answered with; `false` if the key gave another before,
+    /// within the time its answer is kept.
+    pub fn rewarded(&mut self, key: &str, seen: Seen, now: Time) -> bool {
+        match self.reward_of_key.get(key) {
+            Some((first, _)) => *first == seen.id,
+            None => {
+                self.reward_of_key.insert(key.into(), (seen.id, now));
+                self.rewards.push(seen);
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Trouble on purpose: wrappers of the store and of Shopify that count a step's calls and, at the one the
+//! schedule names, kill the process (the call made or not; the step's future never finishes) or fail the
+//! store's call (made or not). The same wrappers go around the fakes and around DynamoDB Local and the
+//! emulator, so that both legs meet the same trouble at the same call.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rust_decimal::Decimal;
+use tally_app::ports::shopify::{Call, FetchedToken, FoundDiscount, OrderState, ShopifyResult};
+use tally_app::ports::store::*;
+use tally_app::ports::{Committed, Shopify, ShopifyShop, StoreError, TokenSource, Write};
+use tally_domain::customer::{Customer, Identity};
+use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId, VariantId};
+use tally_domain::ledger::LedgerEntry;
+use tally_domain::reward::{DiscountSpec, Reward, StoreCreditSpec};
+use tally_domain::rule::RedeemRule;
+use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
+use tally_domain::Time;
+
+/// What goes wrong at the `at`th call of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Armed {
+    Crash { at: u32, after: bool },
+    StoreFails { at: u32, after: bool },
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    state: Mutex<(u32, Option<Armed>, bool)>,
+    crashed: tokio::sync::Notify,
+}
+
+enum Next {
+    Go,
+    Crash { after: bool },
+    Fail { after: bool },
+}
+
+impl Plan {
+    /// Arms the plan for the next step (or disarms it), its count of calls from zero.
+    pub fn arm(&self, armed: Option<Armed>) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = (0, armed, false);
+    }
+
+    pub fn has_crashed(&self) -> bool {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).2
+    }
+
+    /// Resolves once the step's process has died (a wake-up left from an earlier step is no crash).
+    pub async fn crash(&self) {
+        loop {
+            let notified = self.crashed.notified();
+            if self.has_crashed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn next(&self, store: bool) -> Next {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let call = state.0;
+        state.0 += 1;
+        match state.1 {
+            _ if state.2 => Next::Crash { after: false },
+            Some(Armed::Crash { at, after }) if at == call => {
+                state.2 = true;
+                Next::Crash { after }
+            }
+            Some(Armed::StoreFails { at, after }) if at == call && store => Next::Fail { after },
+            _ => Next::Go,
+        }
+    }
+
+    async fn guarded<T>(&self, store: bool, call: impl Future<Output = T>, failed: impl FnOnce() -> T) -> T {
+        match self.next(store) {
+            Next::Go => call.await,
+            Next::Fail { after } => {
+                if after {
+                    let _ = call.await;
+                }
+                failed()
+            }
+            Next::Crash { after } => {
+                if after {
+                    let _ = call.await;
+                }
+                self.crashed.notify_one();
+                std::future::pending().await
+            }
+        }
+    }
+
+    async fn store<T>(&self, call: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        self.guarded(true, call, || Err(StoreError("failed on purpose".into()))).await
+    }
+
+    async fn shopify<T>(&self, call: impl Future<Output = ShopifyResult<T>>) -> ShopifyResult<T> {
+        self.guarded(false, call, || unreachable!("only the store's calls are failed")).await
+    }
+}
+
+/// A store whose calls meet the plan's trouble.
+pub struct Troubled<S> {
+    pub inner: S,
+    pub plan: Arc<Plan>,
+}
+
+pub struct TroubledShop<'a, T> {
+    inner: T,
+    plan: &'a Plan,
+}
+
+impl<S: Store> Store for Troubled<S> {
+    type Shop<'a>
+        = TroubledShop<'a, S::Shop<'a>>
+    where
+        S: 'a;
+
+    fn shop<'a>(&'a self, domain: &'a ShopDomain) -> Self::Shop<'a> {
+        TroubledShop { inner: self.inner.shop(domain), plan: &self.plan }
+    }
+
+    async fn shops(&self) -> StoreResult<Vec<Shop>> {
+        self.plan.store(self.inner.shops()).await
+    }
+
+    async fn shop_for_key(&self, hash: &str) -> StoreResult<Option<Shop>> {
+        self.plan.store(self.inner.shop_for_key(hash)).await
+    }
+
+    async fn lock_job(&self, job: &str, token: &str, now: Time, until: Time) -> StoreResult<Held> {
+        self.plan.store(self.inner.lock_job(job, token, now, until)).await
+    }
+
+    async fn unlock_job(&self, job: &str, token: &str) -> StoreResult<()> {
+        self.plan.store(self.inner.unlock_job(job, token)).await
+    }
+}
+
+/// Each capability's methods, passed through the plan.
+macro_rules! through_the_plan {
+    ($($capability:ident { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)* })*) => {$(
+        impl<T: $capability> $capability for TroubledShop<'_, T> {
+            $(async fn $name(&self $(, $arg: $ty)*) -> StoreResult<$out> {
+                self.plan.store(self.inner.$name($($arg),*)).await
+            })*
+        }
+    )*};
+}
+
+through_the_plan! {
+    ShopRecords {
+        fn get(&self) -> Option<Shop>;
+        fn create(&self, shop: &Shop, secrets: &ShopSecrets) -> Created;
+        fn reconnect(&self, shop: &Shop, secrets: &ShopSecrets) -> ();
+        fn set_status(&self, status: ShopStatus, at: Time) -> Found;
+        fn set_settings(&self, settings: &ShopSettings) -> Found;
+        fn client_secret(&self) -> Option<String>;
+        fn static_token(&self) -> Option<String>;
+        fn secrets(&self) -> Option<ShopSecrets>;
+        fn put_secrets(&self, secrets: &ShopSecrets) -> ();
+        fn next_rule_id(&self) -> Option<RuleId>;
+    }
+    ApiKeys {
+        fn add_key(&self, key: &ListedKey) -> Held;
+        fn keys(&self) -> Vec<ListedKey>;
+        fn revoke_key(&self, hash: &str) -> ();
+    }
+    Customers {
+        fn customer(&self, id: CustomerId) -> Option<Customer>;
+        fn owner(&self, identity: &Identity) -> Option<CustomerId>;
+        fn customer_ids(&self) -> Vec<CustomerId>;
+    }
+    Rewards {
+        fn reward(&self, customer: CustomerId, id: RewardId) -> Option<Reward>;
+        fn code_owner(&self, code: &str) -> Option<(CustomerId, RewardId)>;
+        fn customer_with_rewards(&self, customer: CustomerId) -> Option<(Customer, Vec<Reward>)>;
+    }
+    Ledgers {
+        fn ledger(&self, customer: CustomerId) -> Vec<LedgerEntry>;
+        fn ledger_page(&self, customer: CustomerId, before: Option<u64>, limit: usize) -> (Vec<LedgerEntry>, bool);
+    }
+    Rules {
+        fn rule(&self, id: RuleId) -> Option<RedeemRule>;
+        fn rules(&self) -> Vec<RedeemRule>;
+    }
+    Listings {
+        fn pending(&self, before: Time) -> Vec<Reward>;
+        fn in_review(&self) -> Vec<Reward>;
+        fn expiring(&self, before: Time) -> Vec<Reward>;
+        fn refunding(&self, before: Time) -> Vec<Reward>;
+        fn lots_due(&self, day: time::Date) -> Vec<(CustomerId, time::Date)>;
+    }
+    Idempotency {
+        fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;
+        fn finish(&self, claim: &Claim, answer: &Answer) -> ();
+        fn release(&self, claim: &Claim) -> ();
+    }
+    Markers {
+        fn mark_order_cancelled(&self, order: OrderId, at: Time) -> ();
+        fn order_cancelled(&self, order: OrderId) -> bool;
+        fn delivery_handled(&self, delivery: &str) -> bool;
+        fn record_delivery(&self, delivery: &str, at: Time) -> ();
+    }
+    Tokens {
+        fn shared_token(&self) -> Option<SharedToken>;
+        fn lease_token(&self, now: Time, until: Time) -> Held;
+        fn release_lease(&self, until: Time) -> ();
+        fn share_token(&self, token: &SharedToken) -> ();
+        fn forget_token(&self) -> ();
+    }
+    Erasure {
+        fn delete_customer(&self, customer: CustomerId) -> ();
+        fn delete_shop(&self) -> ();
+    }
+    Writes {
+        fn commit(&self, write: Write) -> Committed;
+    }
+}
+
+/// Shopify, its calls met by the plan's crashes (its own failures are the fake's or the emulator's).
+pub struct TroubledShopify<H> {
+    pub inner: H,
+    pub plan: Arc<Plan>,
+}
+
+pub struct TroubledShopifyShop<'a, T> {
+    inner: T,
+    plan: &'a Plan,
+}
+
+impl<H: Shopify> Shopify for TroubledShopify<H> {
+    type Shop<'a>
+        = TroubledShopifyShop<'a, H::Shop<'a>>
+    where
+        H: 'a;
+
+    fn shop<'a>(
+        &'a self,
+        shop: &'a Shop,
+        tokens: Box<dyn TokenSource + 'a>,
+        deadline: Option<Instant>,
+    ) -> Self::Shop<'a> {
+        TroubledShopifyShop { inner: self.inner.shop(shop, tokens, deadline), plan: &self.plan }
+    }
+
+    fn fetch_token(&self, admin_url: &str, client_id: &str, client_secret: &str) -> impl Call<FetchedToken> {
+        self.inner.fetch_token(admin_url, client_id, client_secret)
+    }
+}
+
+impl<T: ShopifyShop> ShopifyShop for TroubledShopifyShop<'_, T> {
+    fn deadline(&self) -> Instant {
+        self.inner.deadline()
+    }
+
+    async fn variant_price(&self, variant: VariantId) -> ShopifyResult<Option<Decimal>> {
+        self.plan.shopify(self.inner.variant_price(variant)).await
+    }
+
+    async fn create_discount(&self, discount: &DiscountSpec) -> ShopifyResult<String> {
+        self.plan.shopify(self.inner.create_discount(discount)).await
+    }
+
+    async fn find_discount(&self, code: &str) -> ShopifyResult<Option<FoundDiscount>> {
+        self.plan.shopify(self.inner.find_discount(code)).await
+    }
+
+    async fn list_discount_codes(&self) -> ShopifyResult<Vec<(String, String)>> {
+        self.plan.shopify(self.inner.list_discount_codes()).await
+    }
+
+    async fn deactivate_discount(&self, id: &str) -> ShopifyResult<()> {
+        self.plan.shopify(self.inner.deactivate_discount(id)).await
+    }
+
+    async fn order(&self, order: OrderId) -> ShopifyResult<Option<OrderState>> {
+        self.plan.shopify(self.inner.order(order)).await
+    }
+
+    async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {
+        self.plan.shopify(self.inner.webhook_subscriptions()).await
+    }
+
+    async fn subscribe(&self, topic: &str, uri: &str) -> ShopifyResult<()> {
+        self.plan.shopify(self.inner.subscribe(topic, uri)).await
+    }
+
+    async fn credit_store_credit(&self, credit: &StoreCreditSpec) -> ShopifyResult<String> {
+        self.plan.shopify(self.inner.credit_store_credit(credit)).await
+    }
+}

@@ -58,7 +58,7 @@ pub async fn over_fakes(seed: u64, steps: &[Numbered]) -> Result<(), Violation> 
     let leg = fake_leg(seed).await;
     let mut book = Book::default();
     for (n, step) in steps {
-        let outcome = checked_step(&leg, &mut book, *n, step).await?;
+        let outcome = Box::pin(checked_step(&leg, &mut book, *n, step)).await?;
         drop(outcome);
     }
     Ok(())
@@ -76,7 +76,7 @@ async fn checked_step(leg: &FakeLeg, book: &mut Book, n: usize, step: &Step) -> 
         Op::RedeemThenRefund { shop, customer, .. } => Some(leg.customer(shop.into(), customer).await),
         _ => None,
     };
-    let outcome = leg.step(book, n, step).await;
+    let outcome = Box::pin(leg.step(book, n, step)).await;
     if std::env::var_os("SIM_TRACE").is_some() {
         eprintln!("{n}: {step:?} -> {outcome}");
     }
@@ -111,8 +111,8 @@ pub async fn lockstep(seed: u64, steps: &[Numbered], endpoint: &str) -> Result<(
     let dynamodb = dynamodb_leg(seed, endpoint).await;
     let mut books = (Book::default(), Book::default());
     for (i, (n, step)) in steps.iter().enumerate() {
-        let expected = checked_step(&fakes, &mut books.0, *n, step).await?;
-        let seen = dynamodb.step(&mut books.1, *n, step).await;
+        let expected = Box::pin(checked_step(&fakes, &mut books.0, *n, step)).await?;
+        let seen = Box::pin(dynamodb.step(&mut books.1, *n, step)).await;
         if expected != seen {
             let what = format!("{step:?}: the fakes answered {expected:?}, DynamoDB Local and the emulator {seen:?}");
             return Err(Violation { step: *n, what });

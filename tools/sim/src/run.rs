@@ -48,7 +48,8 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
         let outcome = tokio::select! {
             biased;
             () = self.plan.crash() => CRASHED.to_string(),
-            outcome = self.op(book, n, step.op) => outcome,
+            // Boxed: a step's future is deep, and the test threads' stacks are small.
+            outcome = Box::pin(self.op(book, n, step.op)) => outcome,
         };
         self.plan.arm(None);
         self.world.clear().await;
@@ -71,7 +72,7 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                 Some(sent),
             ) if sent.key.ends_with(&format!("-{n}")) => {
                 let sent = sent.clone();
-                self.send(book, &sent).await
+                Box::pin(self.send(book, &sent)).await
             }
             _ => "not retried".into(),
         };

@@ -48,8 +48,16 @@ pub struct Sent {
     pub request: Request,
 }
 
+/// What a step was doing when its process died: what is sent again.
+#[derive(Debug, Clone)]
+pub enum InFlight {
+    Sent(Sent),
+    Delivery(Delivery),
+}
+
 #[derive(Debug, Default)]
 pub struct Book {
+    pub in_flight: Option<InFlight>,
     pub rewards: Vec<Seen>,
     pub orders: Vec<Placed>,
     pub waiting: Vec<Delivery>,
@@ -60,7 +68,8 @@ pub struct Book {
     pub reward_of_key: BTreeMap<String, (RewardId, Time)>,
     /// Redemption keys sent, each counted again when sent after its answer's time was up.
     pub redemptions: usize,
-    first_sent: BTreeMap<String, Time>,
+    /// When each key was first sent, and how many times it was sent afresh (after its answer's time).
+    first_sent: BTreeMap<String, (Time, u32)>,
     deliveries: u64,
 }
 
@@ -80,14 +89,21 @@ impl Book {
         self.waiting.push(Delivery { shop, id, event });
     }
 
-    /// Notes a redemption sent under `key` at `now`.
-    pub fn redeeming(&mut self, key: &str, now: Time) {
-        let fresh = self.first_sent.get(key).is_none_or(|first| now - *first > kept());
-        if fresh {
-            self.first_sent.insert(key.into(), now);
+    /// Notes a write sent under `key` at `now`; its session: how many times the key was sent afresh before
+    /// (a key sent again after its answer's time is a new request).
+    pub fn sending(&mut self, key: &str, now: Time, redemption: bool) -> u32 {
+        let (first, session) = self.first_sent.get(key).copied().unwrap_or((now, 0));
+        let fresh = !self.first_sent.contains_key(key) || now - first > kept();
+        if !fresh {
+            return session;
+        }
+        let session = if self.first_sent.contains_key(key) { session + 1 } else { 0 };
+        self.first_sent.insert(key.into(), (now, session));
+        if redemption {
             self.reward_of_key.remove(key);
             self.redemptions += 1;
         }
+        session
     }
 
     /// Notes the reward a redemption under `key` answered with; `false` if the key gave another before,

@@ -10,6 +10,7 @@ use tally_domain::reward::{Reward, RewardState};
 use tally_domain::Time;
 
 use crate::book::Book;
+use crate::run::KEYED;
 use crate::snapshot::{Held, Snapshot};
 
 /// What holds after every step: the ledger replays to the balance and the lots hold it, never below
@@ -22,6 +23,13 @@ pub fn always(snapshot: &Snapshot, book: &Book) -> Vec<String> {
     for (n, shop) in snapshot.shops.iter().enumerate() {
         for Held { customer, rewards: theirs, ledger } in &shop.customers {
             check_ledger(customer, ledger, &mut report.problems);
+            let mut keyed = BTreeMap::new();
+            for entry in ledger.iter().filter(|e| e.reason.starts_with(KEYED)) {
+                *keyed.entry(&entry.reason).or_insert(0) += 1;
+            }
+            if let Some((reason, times)) = keyed.into_iter().find(|(_, times)| *times > 1) {
+                report.problems.push(format!("shop {n}: the adjustment \"{reason}\" took effect {times} times"));
+            }
             if customer.available_points < 0 || customer.reserved_points < 0 {
                 report.problems.push(format!("shop {n}: customer {} is below zero", customer.customer_id));
             }
@@ -94,6 +102,20 @@ fn settled(n: usize, reward: &Reward, shop: &crate::snapshot::ShopSnapshot, now:
         }
         _ => None,
     }
+}
+
+/// What holds once the expire run has done everything: no customer keeps a lot whose time has come.
+pub fn after_expire(snapshot: &Snapshot) -> Vec<String> {
+    let now = snapshot.at;
+    let held = snapshot.shops.iter().enumerate().flat_map(|(n, shop)| shop.customers.iter().map(move |h| (n, h)));
+    held.filter(|(_, held)| held.customer.available_at(now) != held.customer.available_points)
+        .map(|(n, held)| {
+            format!(
+                "shop {n}: customer {} keeps lots past their time after the expire run: {:?}",
+                held.customer.customer_id, held.customer.lots
+            )
+        })
+        .collect()
 }
 
 /// A redemption followed by its full refund leaves the customer's points, lots and expiries as they were

@@ -45,6 +45,19 @@ pub struct Violation {
     pub what: String,
 }
 
+/// What a run did: each step's outcome, and how often each check that holds only after some steps ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Run {
+    pub outcomes: Vec<String>,
+    pub checked: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Run {
+    fn checked(&mut self, check: &'static str) {
+        *self.checked.entry(check).or_default() += 1;
+    }
+}
+
 /// Every `SNAPSHOT_EVERY` steps, and at the end, the lockstep compares everything the legs hold.
 pub const SNAPSHOT_EVERY: usize = 25;
 
@@ -54,14 +67,15 @@ pub fn numbered(seed: u64, ops: usize) -> Vec<Numbered> {
 }
 
 /// Runs `steps` over the fakes, checking every step.
-pub async fn over_fakes(seed: u64, steps: &[Numbered]) -> Result<(), Violation> {
+pub async fn over_fakes(seed: u64, steps: &[Numbered]) -> Result<Run, Violation> {
     let leg = fake_leg(seed).await;
     let mut book = Book::default();
+    let mut run = Run::default();
     for (n, step) in steps {
-        let outcome = Box::pin(checked_step(&leg, &mut book, *n, step)).await?;
-        drop(outcome);
+        let outcome = Box::pin(checked_step(&leg, &mut book, &mut run, *n, step)).await?;
+        run.outcomes.push(outcome);
     }
-    Ok(())
+    Ok(run)
 }
 
 async fn fake_leg(seed: u64) -> FakeLeg {
@@ -70,7 +84,13 @@ async fn fake_leg(seed: u64) -> FakeLeg {
 }
 
 /// One step on the fake leg, and the checks after it.
-async fn checked_step(leg: &FakeLeg, book: &mut Book, n: usize, step: &Step) -> Result<String, Violation> {
+async fn checked_step(
+    leg: &FakeLeg,
+    book: &mut Book,
+    run: &mut Run,
+    n: usize,
+    step: &Step,
+) -> Result<String, Violation> {
     let violation = |what: String| Violation { step: n, what };
     let before = match step.op {
         Op::RedeemThenRefund { shop, customer, .. } => Some(leg.customer(shop.into(), customer).await),
@@ -88,12 +108,25 @@ async fn checked_step(leg: &FakeLeg, book: &mut Book, n: usize, step: &Step) -> 
     }
     let snapshot = leg.snapshot().await;
     let mut problems = checks::always(&snapshot, book);
-    let untroubled = step.trouble.is_none();
-    if step.op == Op::Reconcile && untroubled && outcome.contains("errors: 0") && !outcome.contains("skipped: true") {
-        problems.extend(checks::after_reconcile(&snapshot));
+    // Whatever the trouble, a run that reports it did everything (after a crash, the run that followed).
+    let report = outcome.rsplit("then ").next().unwrap_or(&outcome);
+    let done = ["errors: 0", "unfinished: false", "skipped: false"].iter().all(|part| report.contains(part));
+    let clean = done && (!report.contains("still_pending: ") || report.contains("still_pending: 0,"));
+    match step.op {
+        Op::Reconcile if clean => {
+            run.checked("after reconcile");
+            problems.extend(checks::after_reconcile(&snapshot))
+        }
+        Op::Expire if clean => {
+            run.checked("after expire");
+            problems.extend(checks::after_expire(&snapshot))
+        }
+        _ => {}
     }
+    let untroubled = !leg.plan.fired() && !matches!(step.trouble, Some(schedule::Trouble::Shopify(_)));
     if let (Op::RedeemThenRefund { shop, customer, .. }, Some(before), true) = (step.op, &before, untroubled) {
         if outcome.matches("REFUNDED").count() == 1 && outcome.contains("; 200") {
+            run.checked("redemption and refund");
             let after = leg.customer(shop.into(), customer).await;
             problems.extend(checks::restored(before, &after, snapshot.at));
         }
@@ -106,24 +139,27 @@ async fn checked_step(leg: &FakeLeg, book: &mut Book, n: usize, step: &Step) -> 
 
 /// Runs `steps` over the fakes and over DynamoDB Local (at `endpoint`) with an emulator of its own, both
 /// from `seed`: the outcomes must be the same at every step, and what they hold every few steps.
-pub async fn lockstep(seed: u64, steps: &[Numbered], endpoint: &str) -> Result<(), Violation> {
+pub async fn lockstep(seed: u64, steps: &[Numbered], endpoint: &str) -> Result<Run, Violation> {
     let fakes = fake_leg(seed).await;
     let dynamodb = dynamodb_leg(seed, endpoint).await;
     let mut books = (Book::default(), Book::default());
+    let mut run = Run::default();
     for (i, (n, step)) in steps.iter().enumerate() {
-        let expected = Box::pin(checked_step(&fakes, &mut books.0, *n, step)).await?;
+        let expected = Box::pin(checked_step(&fakes, &mut books.0, &mut run, *n, step)).await?;
         let seen = Box::pin(dynamodb.step(&mut books.1, *n, step)).await;
         if expected != seen {
             let what = format!("{step:?}: the fakes answered {expected:?}, DynamoDB Local and the emulator {seen:?}");
             return Err(Violation { step: *n, what });
         }
+        run.outcomes.push(expected);
         if (i + 1) % SNAPSHOT_EVERY == 0 || i + 1 == steps.len() {
             if let Some(difference) = snapshot::difference(&fakes.snapshot().await, &dynamodb.snapshot().await) {
                 return Err(Violation { step: *n, what: format!("the legs hold different things: {difference}") });
             }
         }
     }
-    Ok(())
+    let _ = dynamodb.deps.store.inner.delete_table().await;
+    Ok(run)
 }
 
 /// The leg over DynamoDB Local and the Shopify emulator, with timeouts short enough for held answers.
@@ -131,11 +167,12 @@ pub type DynamoLeg = Leg<DynamoStore, ShopifyHttp, Emulator>;
 
 async fn dynamodb_leg(seed: u64, endpoint: &str) -> DynamoLeg {
     let client = tally_config::dynamodb_client(Some(endpoint)).expect("a DynamoDB Local client");
-    let store = DynamoStore::new(client, format!("sim-{seed}-{}", std::process::id()));
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let store = DynamoStore::new(client, format!("sim-{seed}-{}-{nonce}", std::process::id()));
     store.create_table().await.expect("DynamoDB Local creates the table");
     let emulator = shopify_emulator::Emulator::new();
     let addr = emulator.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("the emulator starts");
-    let timeouts = ShopifyTimeouts { request: run::SHOPIFY_REQUEST, budget: Duration::from_millis(1000) };
+    let timeouts = ShopifyTimeouts { request: run::SHOPIFY_REQUEST, budget: run::SHOPIFY_BUDGET };
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("an HTTP client");
     Leg::new(seed, store, ShopifyHttp::new(timeouts), Emulator { base: format!("http://{addr}"), http }).await
 }

@@ -21,7 +21,7 @@ use tally_domain::order::Order;
 use tally_domain::points::{Number, Points};
 use tally_domain::redemption::RedeemCommand;
 
-use crate::book::{pick, Book, Placed, Request, Seen, Sent};
+use crate::book::{pick, Book, Delivery, InFlight, Placed, Request, Seen, Sent};
 use crate::schedule::{Op, Step, Trouble};
 use crate::shopify::ShopifyWorld;
 use crate::trouble::Armed;
@@ -31,6 +31,9 @@ use crate::world::{customer_id, rule_id, variant, Leg};
 pub type Outcome = String;
 
 const CRASHED: &str = "crashed";
+
+/// How an adjustment's ledger entry names the key (and session) it was made under.
+pub const KEYED: &str = "key";
 
 impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
     /// Carries out step `n`; a crash is followed by the retry, with time enough for the dead claim to lapse.
@@ -51,30 +54,21 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
             // Boxed: a step's future is deep, and the test threads' stacks are small.
             outcome = Box::pin(self.op(book, n, step.op)) => outcome,
         };
-        self.plan.arm(None);
+        self.plan.disarm();
         self.world.clear().await;
         if outcome != CRASHED {
             return outcome;
         }
         self.clock.advance(time::Duration::milliseconds(CLAIM_MILLIS + 1000));
-        let retried = match (step.op, book.sent.last()) {
-            // The next scheduled run, once the dead run's hold on the job has lapsed.
+        // What a client, Shopify or the scheduler does next: the same request, delivery or run again.
+        let retried = match (step.op, book.in_flight.take()) {
             (Op::Expire | Op::Reconcile, _) => {
                 self.clock.advance(time::Duration::try_from(HOLD).unwrap_or(time::Duration::MINUTE));
                 Box::pin(self.op(book, n, step.op)).await
             }
-            (
-                Op::Redeem { .. }
-                | Op::Refund { .. }
-                | Op::Add { .. }
-                | Op::Remove { .. }
-                | Op::RedeemThenRefund { .. },
-                Some(sent),
-            ) if sent.key.ends_with(&format!("-{n}")) => {
-                let sent = sent.clone();
-                Box::pin(self.send(book, &sent)).await
-            }
-            _ => "not retried".into(),
+            (_, Some(InFlight::Sent(sent))) => Box::pin(self.send(book, &sent)).await,
+            (_, Some(InFlight::Delivery(delivery))) => Box::pin(self.deliver(book, &delivery)).await,
+            (_, None) => "nothing to retry".into(),
         };
         format!("{CRASHED}, then {retried}")
     }
@@ -110,20 +104,12 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                 }
                 None => "no order".into(),
             },
-            Op::Deliver { pick: p } => match pick(&book.waiting, p) {
-                Some(i) => {
-                    let delivery = book.waiting[i].clone();
-                    let outcome = self.deliver(&delivery).await;
-                    if outcome.starts_with("handled") {
-                        book.waiting.remove(i);
-                        book.delivered.push(delivery);
-                    }
-                    outcome
-                }
+            Op::Deliver { pick: p } => match pick(&book.waiting, p).map(|i| book.waiting[i].clone()) {
+                Some(delivery) => self.deliver(book, &delivery).await,
                 None => "nothing waiting".into(),
             },
             Op::Redeliver { pick: p } => match pick(&book.delivered, p).map(|i| book.delivered[i].clone()) {
-                Some(delivery) => self.deliver(&delivery).await,
+                Some(delivery) => self.deliver(book, &delivery).await,
                 None => "nothing delivered".into(),
             },
             Op::Add { shop, customer, points, expires_in_days } => {
@@ -187,13 +173,21 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
         }
     }
 
-    async fn deliver(&self, delivery: &crate::book::Delivery) -> Outcome {
+    /// A delivery arrives; once handled it no longer waits.
+    async fn deliver(&self, book: &mut Book, delivery: &Delivery) -> Outcome {
+        book.in_flight = Some(InFlight::Delivery(delivery.clone()));
         let shop = &self.shops[delivery.shop];
         let received = webhooks::receive(&self.deps, shop, &delivery.id, Ok(delivery.event.clone()), None).await;
-        match received {
+        book.in_flight = None;
+        let outcome = match received {
             Ok(handled) => format!("handled {handled:?}"),
-            Err(e) => format!("webhook not handled: {}", problem(Problem::from(e))),
+            Err(e) => return format!("webhook not handled: {}", problem(Problem::from(e))),
+        };
+        if let Some(i) = book.waiting.iter().position(|d| d.id == delivery.id) {
+            let handled = book.waiting.remove(i);
+            book.delivered.push(handled);
         }
+        outcome
     }
 
     async fn send_new(&self, book: &mut Book, shop: usize, key: String, request: Request) -> Outcome {
@@ -206,25 +200,31 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
     /// to try again.
     async fn send(&self, book: &mut Book, sent: &Sent) -> Outcome {
         let shop = &self.shops[sent.shop];
-        if matches!(sent.request, Request::Redeem(_)) {
-            book.redeeming(&sent.key, self.deps.now());
-        }
+        let session = book.sending(&sent.key, self.deps.now(), matches!(sent.request, Request::Redeem(_)));
+        book.in_flight = Some(InFlight::Sent(sent.clone()));
         let keyed = Keyed { key: sent.key.clone(), fingerprint: format!("{:?}", sent.request) };
         let attempt = match idempotency::begin(&self.deps, &shop.domain, Some(&keyed)).await {
             Ok(Begun::Run(attempt)) => attempt,
             Ok(Begun::Replay(answer)) => return format!("replayed {}", answer.body),
             Err(e) => return problem(Problem::from(e)),
         };
-        let (outcome, keep) = match self.request(book, sent, &attempt).await {
+        let (outcome, keep) = match self.request(book, sent, session, &attempt).await {
             Ok((status, outcome)) => (format!("{status} {outcome}"), status != 202),
             Err(e) => (problem(e.clone()), !e.is_transient()),
         };
         let answer = keep.then(|| Answer { status: 200, body: outcome.clone() });
         idempotency::finish(&self.deps, &shop.domain, &attempt, answer.as_ref()).await;
+        book.in_flight = None;
         outcome
     }
 
-    async fn request(&self, book: &mut Book, sent: &Sent, attempt: &Attempt) -> Result<(u16, String), Problem> {
+    async fn request(
+        &self,
+        book: &mut Book,
+        sent: &Sent,
+        session: u32,
+        attempt: &Attempt,
+    ) -> Result<(u16, String), Problem> {
         let shop = &self.shops[sent.shop];
         match &sent.request {
             Request::Redeem(command) => {
@@ -251,7 +251,8 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                     customer: CustomerRef::Id(*customer),
                     points: Points::new("points", Number::Integer(points.abs()))
                         .unwrap_or_else(|_| unreachable!("a step's points")),
-                    reason: "sim".into(),
+                    // The key in the ledger: the checks count what each key did.
+                    reason: format!("{KEYED} {} #{session}", sent.key),
                     direction: if *points > 0 { Direction::Add } else { Direction::Remove },
                     expires_at: expires_in_days.map(|d| self.deps.now() + time::Duration::days(d.into())),
                 };
@@ -290,4 +291,6 @@ fn order(placed: &Placed) -> Order {
 }
 
 /// How long the lockstep's DynamoDB leg may wait for Shopify's held answers.
-pub const SHOPIFY_REQUEST: Duration = Duration::from_millis(300);
+pub const SHOPIFY_REQUEST: Duration = Duration::from_millis(600);
+/// And for each of its calls to Shopify in all: room for a throttled call's retry, none for a 503's.
+pub const SHOPIFY_BUDGET: Duration = Duration::from_millis(1200);

@@ -26,7 +26,7 @@ pub async fn shrink(seed: u64, steps: &[Numbered], violation: Violation) -> (Vec
                     last = found;
                     cut_any = true;
                 }
-                Ok(()) => start = end,
+                Ok(_) => start = end,
             }
         }
         if chunk == 1 && !cut_any {

@@ -56,5 +56,42 @@ async fn points_taken_and_not_given_back_are_caught() {
 async fn a_seed_draws_the_same_schedule_and_outcomes_every_time() {
     assert_eq!(numbered(42, 300), numbered(42, 300));
     assert_ne!(numbered(42, 300), numbered(43, 300));
-    assert_eq!(over_fakes(42, &numbered(42, 300)).await, Ok(()));
+    let first = over_fakes(42, &numbered(42, 300)).await.expect("seed 42 passes");
+    assert_eq!(over_fakes(42, &numbered(42, 300)).await, Ok(first.clone()));
+    let redemptions = first.outcomes.iter().filter(|o| o.contains(" reward ")).count();
+    assert!(redemptions > 30, "the schedule redeems: {redemptions}");
+}
+
+#[tokio::test]
+async fn the_checks_that_need_a_clean_run_do_run_often() {
+    let mut checked = std::collections::BTreeMap::new();
+    for seed in 1..=10 {
+        let run = over_fakes(seed, &numbered(seed, 400)).await.expect("the seed passes");
+        for (check, times) in run.checked {
+            *checked.entry(check).or_insert(0) += times;
+        }
+    }
+    let times = |check: &str| checked.get(check).copied().unwrap_or(0);
+    assert!(times("after reconcile") >= 100, "{checked:?}");
+    assert!(times("after expire") >= 80, "{checked:?}");
+    assert!(times("redemption and refund") >= 10, "{checked:?}");
+}
+
+#[tokio::test]
+async fn a_lot_kept_past_its_time_and_an_adjustment_made_twice_are_caught() {
+    let (leg, book) = redeemed().await;
+    let mut snapshot = leg.snapshot().await;
+    let held = &mut snapshot.shops[0].customers[0];
+    let points = held.customer.available_points;
+    let ended = Some(snapshot.at - time::Duration::seconds(1));
+    held.customer.lots = tally_domain::lots::Lots::from_lots([tally_domain::lots::Lot { points, expires_at: ended }]);
+    let problems = crate::checks::after_expire(&snapshot);
+    assert!(problems.iter().any(|p| p.contains("past their time")), "{problems:?}");
+    let held = &mut snapshot.shops[0].customers[1];
+    let twice = held.ledger[0].clone();
+    for entry in [twice.clone(), twice] {
+        held.ledger.push(tally_domain::ledger::LedgerEntry { reason: "key add-9 #0".into(), ..entry });
+    }
+    let problems = always(&snapshot, &book);
+    assert!(problems.iter().any(|p| p.contains("took effect 2 times")), "{problems:?}");
 }

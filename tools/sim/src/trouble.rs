@@ -28,8 +28,17 @@ pub enum Armed {
 
 #[derive(Debug, Default)]
 pub struct Plan {
-    state: Mutex<(u32, Option<Armed>, bool)>,
+    state: Mutex<State>,
     crashed: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    calls: u32,
+    armed: Option<Armed>,
+    crashed: bool,
+    /// The armed trouble happened (a step's calls may end before its `at`th).
+    fired: bool,
 }
 
 enum Next {
@@ -39,13 +48,28 @@ enum Next {
 }
 
 impl Plan {
-    /// Arms the plan for the next step (or disarms it), its count of calls from zero.
+    /// Arms the plan for a step, its count of calls from zero.
     pub fn arm(&self, armed: Option<Armed>) {
-        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = (0, armed, false);
+        *self.lock() = State { armed, ..State::default() };
+    }
+
+    /// Nothing more goes wrong (what did is still known: `fired`).
+    pub fn disarm(&self) {
+        let mut state = self.lock();
+        (state.armed, state.crashed) = (None, false);
     }
 
     pub fn has_crashed(&self) -> bool {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).2
+        self.lock().crashed
+    }
+
+    /// Whether the trouble armed for the step happened.
+    pub fn fired(&self) -> bool {
+        self.lock().fired
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Resolves once the step's process has died (a wake-up left from an earlier step is no crash).
@@ -60,16 +84,19 @@ impl Plan {
     }
 
     fn next(&self, store: bool) -> Next {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let call = state.0;
-        state.0 += 1;
-        match state.1 {
-            _ if state.2 => Next::Crash { after: false },
+        let mut state = self.lock();
+        let call = state.calls;
+        state.calls += 1;
+        match state.armed {
+            _ if state.crashed => Next::Crash { after: false },
             Some(Armed::Crash { at, after }) if at == call => {
-                state.2 = true;
+                (state.crashed, state.fired) = (true, true);
                 Next::Crash { after }
             }
-            Some(Armed::StoreFails { at, after }) if at == call && store => Next::Fail { after },
+            Some(Armed::StoreFails { at, after }) if at == call && store => {
+                state.fired = true;
+                Next::Fail { after }
+            }
             _ => Next::Go,
         }
     }

@@ -88,7 +88,7 @@ pub(crate) fn lots() -> Result<String, Error> {
         9_007_199_254_740_991,
         "a.long.customer.address@example-shop-domain.com",
         Some("+441234567890"),
-        Some("POS-0000000000000000000000000000000000000000000000000000000000001"),
+        Some("POS-000000000000000000000000000000000000000000000000000000000001"),
         Some("Platinum"),
     )?;
     let now = tally_domain::Time::now_utc().replace_nanosecond(0)?;

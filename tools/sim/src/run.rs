@@ -48,6 +48,7 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
             None => None,
         };
         self.plan.arm(armed);
+        book.in_flight = None;
         let outcome = tokio::select! {
             biased;
             () = self.plan.crash() => CRASHED.to_string(),

@@ -63,9 +63,9 @@ pub struct Book {
     pub waiting: Vec<Delivery>,
     pub delivered: Vec<Delivery>,
     pub sent: Vec<Sent>,
-    /// The reward each redemption key answered with, and when the key was first sent: within the time
-    /// a key's answer is kept, a key gives one reward however often it is sent.
-    pub reward_of_key: BTreeMap<String, (RewardId, Time)>,
+    /// The reward each redemption key answered with: within the time a key's answer is kept, a key gives
+    /// one reward however often it is sent.
+    pub reward_of_key: BTreeMap<String, RewardId>,
     /// Redemption keys sent, each counted again when sent after its answer's time was up.
     pub redemptions: usize,
     /// When each key was first sent, and how many times it was sent afresh (after its answer's time).
@@ -92,12 +92,11 @@ impl Book {
     /// Notes a write sent under `key` at `now`; its session: how many times the key was sent afresh before
     /// (a key sent again after its answer's time is a new request).
     pub fn sending(&mut self, key: &str, now: Time, redemption: bool) -> u32 {
-        let (first, session) = self.first_sent.get(key).copied().unwrap_or((now, 0));
-        let fresh = !self.first_sent.contains_key(key) || now - first > kept();
-        if !fresh {
-            return session;
-        }
-        let session = if self.first_sent.contains_key(key) { session + 1 } else { 0 };
+        let session = match self.first_sent.get(key) {
+            Some(&(first, session)) if now - first <= kept() => return session,
+            Some(&(_, session)) => session + 1,
+            None => 0,
+        };
         self.first_sent.insert(key.into(), (now, session));
         if redemption {
             self.reward_of_key.remove(key);
@@ -108,11 +107,11 @@ impl Book {
 
     /// Notes the reward a redemption under `key` answered with; `false` if the key gave another before,
     /// within the time its answer is kept.
-    pub fn rewarded(&mut self, key: &str, seen: Seen, now: Time) -> bool {
+    pub fn rewarded(&mut self, key: &str, seen: Seen) -> bool {
         match self.reward_of_key.get(key) {
-            Some((first, _)) => *first == seen.id,
+            Some(first) => *first == seen.id,
             None => {
-                self.reward_of_key.insert(key.into(), (seen.id, now));
+                self.reward_of_key.insert(key.into(), seen.id);
                 self.rewards.push(seen);
                 true
             }

@@ -148,7 +148,7 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
             Op::RedeemThenRefund { shop, customer, rule } => {
                 let command = redeem_command(customer, rule, false);
                 let redeemed = self.send_new(book, shop.into(), format!("redeem-{n}"), Request::Redeem(command)).await;
-                let Some((reward, _)) = book.reward_of_key.get(&format!("redeem-{n}")).copied() else {
+                let Some(reward) = book.reward_of_key.get(&format!("redeem-{n}")).copied() else {
                     return redeemed;
                 };
                 let request = Request::Refund { customer: customer_id(customer), reward };
@@ -237,7 +237,7 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                     id: reward.id,
                     code: reward.discount_code.clone(),
                 };
-                let same = book.rewarded(&sent.key, seen, self.deps.now());
+                let same = book.rewarded(&sent.key, seen);
                 let status = if reward.is_pending() { 202 } else { 200 };
                 Ok((status, format!("{}{}", described(&redeemed), if same { "" } else { " ANOTHER REWARD" })))
             }

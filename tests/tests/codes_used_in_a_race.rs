@@ -75,16 +75,16 @@ async fn a_code_used_before_its_webhook_arrives_cannot_be_refunded() {
 }
 
 #[tokio::test]
-async fn a_code_used_before_its_webhook_arrives_is_left_to_the_order_by_expiry() {
+async fn a_code_used_before_its_webhook_arrives_is_settled_by_expiry_with_the_order_shopify_names() {
     let (stack, shop, rule) = setup("used-expire", Some(1)).await;
     let reward = redeem(&stack, &shop, rule, true).await;
     let placed = order_in_flight(&stack, &shop, reward["discountCode"].as_str().unwrap(), 1500).await;
     let later = tally_tests::now() + time::Duration::days(2);
     let report = tally_app::expire::expire(&stack.deps, Some(&shop.id), later, None).await.unwrap();
-    assert_eq!((report.expired, report.awaiting_order), (0, 1), "{report:?}");
-    assert_eq!(stack.loyalty(&shop, CUSTOMER).await["rewards"][0]["status"], "UNUSED");
+    assert_eq!((report.expired, report.settled_by_order), (0, 1), "{report:?}");
+    assert_eq!(stack.loyalty(&shop, CUSTOMER).await["rewards"][0]["status"], "USED");
 
-    placed.await.unwrap();
+    assert_eq!(placed.await.unwrap()["deliveries"][0]["status"], 200, "the late webhook changes nothing more");
     let loyalty = stack.loyalty(&shop, CUSTOMER).await;
     assert_eq!(loyalty["rewards"][0]["status"], "USED");
     assert_eq!((loyalty["availablePoints"].as_i64(), loyalty["reservedPoints"].as_i64()), (Some(400), Some(0)));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{json, Value};
-use tally_app::expire::expire;
+use tally_app::expire::{expire, expire_slice};
 use tally_app::ports::store::Held;
 use tally_app::ports::Store;
 use tally_tests::now;
@@ -37,21 +37,52 @@ fn in_two_days() -> tally_domain::Time {
     now() + time::Duration::days(2)
 }
 
+fn step(body: Value) -> LambdaEvent<Value> {
+    scheduled(&body.to_string())
+}
+
 #[tokio::test]
-async fn the_scheduled_events_run_with_no_shop_and_with_shops() {
+async fn the_state_machine_plans_a_run_and_slices_each_shop() {
     let stack = Stack::start().await;
     let expired = expire::handler(&stack.deps, scheduled(include_str!("../../events/expire.json"))).await.unwrap();
-    assert_eq!((expired.shops, expired.errors, expired.skipped), (0, 0, false), "{expired:?}");
+    let expired = serde_json::to_value(expired).unwrap();
+    assert_eq!((expired["shops"].as_u64(), expired["errors"].as_u64()), (Some(0), Some(0)), "{expired}");
     let grace = Duration::from_secs(120);
     let reconciled =
         reconcile::handler(&stack.deps, grace, scheduled(include_str!("../../events/reconcile.json"))).await.unwrap();
-    assert_eq!((reconciled.shops, reconciled.errors), (0, 0), "{reconciled:?}");
+    assert_eq!(serde_json::to_value(reconciled).unwrap()["shops"], 0);
 
-    shop_with_expiring_reward(&stack, "jobs-one").await;
-    shop_with_expiring_reward(&stack, "jobs-two").await;
-    let reconciled =
-        reconcile::handler(&stack.deps, grace, scheduled(include_str!("../../events/reconcile.json"))).await.unwrap();
-    assert_eq!((reconciled.shops, reconciled.pending, reconciled.errors), (2, 0, 0), "{reconciled:?}");
+    let one = shop_with_expiring_reward(&stack, "jobs-one").await;
+    let two = shop_with_expiring_reward(&stack, "jobs-two").await;
+    // What the state machine does: the plan, then each shop's slices until one says it is done.
+    let planned = expire::handler(&stack.deps, step(json!({"step": "plan"}))).await.unwrap();
+    let planned = serde_json::to_value(planned).unwrap();
+    let mut shops: Vec<String> =
+        planned["shops"].as_array().unwrap().iter().map(|s| s["shop"].as_str().unwrap().to_string()).collect();
+    shops.sort();
+    assert_eq!(shops, vec![one.domain.clone(), two.domain.clone()], "{planned}");
+    assert_eq!(planned["shops"][0]["cursor"], Value::Null, "each shop starts at the beginning");
+    for shop in &shops {
+        let sliced =
+            reconcile::handler(&stack.deps, grace, step(json!({"step": "slice", "shop": shop, "cursor": null})));
+        let sliced = serde_json::to_value(sliced.await.unwrap()).unwrap();
+        assert_eq!((&sliced["shop"], &sliced["done"], &sliced["cursor"]), (&json!(shop), &json!(true), &Value::Null));
+        assert_eq!(sliced["report"]["pending"], 0, "{sliced}");
+    }
+    // The expiry, two days later: each shop's reward ends in its own slice.
+    let clock = std::sync::Arc::new(tally_app::ports::clock::SimClock::at(in_two_days()));
+    let d = &stack.deps;
+    let at_expiry = tally_app::Deps::with(d.store.clone(), d.shopify.clone(), clock, d.random.clone());
+    for shop in &shops {
+        let sliced = expire::handler(&at_expiry, step(json!({"step": "slice", "shop": shop}))).await.unwrap();
+        let sliced = serde_json::to_value(sliced).unwrap();
+        assert_eq!((&sliced["done"], &sliced["report"]["expired"]), (&json!(true), &json!(1)), "{sliced}");
+    }
+    assert_eq!(stack.loyalty(&one, CUSTOMER).await["rewards"][0]["status"], "EXPIRED");
+    // A slice must name its shop; a plan for a shop Tally does not have is an error, not an empty run.
+    assert!(expire::handler(&stack.deps, step(json!({"step": "slice"}))).await.is_err());
+    assert!(expire::handler(&stack.deps, step(json!({"step": "plan", "shop": "nobody.myshopify.com"}))).await.is_err());
+    assert!(expire::handler(&stack.deps, step(json!({"step": "everything"}))).await.is_err());
 }
 
 #[tokio::test]
@@ -77,20 +108,60 @@ async fn one_shops_failure_stops_no_other_shop() {
 }
 
 #[tokio::test]
-async fn runs_do_not_overlap_and_a_run_out_of_time_leaves_the_rest() {
+async fn runs_do_not_overlap_on_a_shop_and_a_slice_out_of_time_leaves_a_cursor() {
     let stack = Stack::start().await;
     let shop = shop_with_expiring_reward(&stack, "jobs-overlap").await;
-    let held = stack.store.lock_job("expire", "another run", now(), now() + time::Duration::minutes(5)).await.unwrap();
+    let other = shop_with_expiring_reward(&stack, "jobs-overlap-other").await;
+    let lock = format!("expire#{}", shop.domain);
+    let held = stack.store.lock_job(&lock, "another run", now(), now() + time::Duration::minutes(5)).await.unwrap();
     assert_eq!(held, Held::Taken);
-    let overlapping = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
-    assert!(overlapping.skipped && overlapping.expired == 0, "{overlapping:?}");
-    stack.store.unlock_job("expire", "another run").await.unwrap();
+    let overlapping = expire(&stack.deps, None, in_two_days(), None).await.unwrap();
+    assert_eq!((overlapping.skipped, overlapping.expired), (1, 1), "the other shop is not held up: {overlapping:?}");
+    assert_eq!(stack.loyalty(&other, CUSTOMER).await["rewards"][0]["status"], "EXPIRED");
+    stack.store.unlock_job(&lock, "another run").await.unwrap();
 
     let almost_over = Some(Instant::now() + Duration::from_secs(5));
-    let cut_short = expire(&stack.deps, Some(&shop.id), in_two_days(), almost_over).await.unwrap();
-    assert!(cut_short.unfinished && cut_short.expired == 0, "{cut_short:?}");
-    let next = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
-    assert_eq!((next.expired, next.unfinished), (1, false), "the next run picks up the rest: {next:?}");
+    let cut_short = expire_slice(&stack.deps, &shop.id, in_two_days(), None, almost_over).await.unwrap();
+    assert_eq!((cut_short.report.unfinished, cut_short.report.expired), (1, 0), "{cut_short:?}");
+    assert!(cut_short.next.is_some(), "the slice says where the next begins");
+    let next = expire_slice(&stack.deps, &shop.id, in_two_days(), cut_short.next, None).await.unwrap();
+    assert_eq!((next.report.expired, next.next.clone()), (1, None), "the next slice picks up the rest: {next:?}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 100, "the reservation came back");
+    stack.assert_audit_clean(&shop).await;
+}
+
+#[tokio::test]
+async fn a_shop_shopify_throttles_is_put_off_and_holds_up_no_other() {
+    let stack = Stack::start().await;
+    let throttled = shop_with_expiring_reward(&stack, "jobs-throttled").await;
+    let healthy = shop_with_expiring_reward(&stack, "jobs-unthrottled").await;
+    stack
+        .control("POST", "/__emulator/faults", json!({"mode": "throttle", "rate": 1.0, "shop": throttled.domain}))
+        .await;
+    let first = expire(&stack.deps, None, in_two_days(), None).await.unwrap();
+    assert_eq!((first.expired, first.still_active, first.put_off), (1, 1, 1), "{first:?}");
+    assert_eq!(stack.loyalty(&healthy, CUSTOMER).await["rewards"][0]["status"], "EXPIRED");
+    // Put off: the next run an hour later does not ask Shopify about it again.
+    let soon = expire(&stack.deps, None, in_two_days() + time::Duration::minutes(30), None).await.unwrap();
+    assert_eq!((soon.expired, soon.still_active), (0, 0), "{soon:?}");
+    stack.control("DELETE", "/__emulator/faults", Value::Null).await;
+    let later = expire(&stack.deps, None, in_two_days() + time::Duration::hours(2), None).await.unwrap();
+    assert_eq!((later.expired, later.put_off), (1, 0), "{later:?}");
+    assert_eq!(stack.loyalty(&throttled, CUSTOMER).await["rewards"][0]["status"], "EXPIRED");
+    stack.assert_audit_clean(&throttled).await;
+}
+
+#[tokio::test]
+async fn a_code_used_whose_order_never_came_is_settled_with_the_order_shopify_names() {
+    let stack = Stack::start().await;
+    let shop = shop_with_expiring_reward(&stack, "jobs-lost-order").await;
+    let code = stack.loyalty(&shop, CUSTOMER).await["rewards"][0]["discountCode"].as_str().unwrap().to_string();
+    // The order uses the code, and its webhook is lost.
+    let placed = stack.order(&shop, json!({"codes": [code], "customerId": CUSTOMER, "webhooksLost": true})).await;
+    let report = expire(&stack.deps, None, in_two_days(), None).await.unwrap();
+    assert_eq!((report.settled_by_order, report.expired, report.put_off), (1, 0, 0), "{report:?}");
+    let reward = &stack.loyalty(&shop, CUSTOMER).await["rewards"][0];
+    assert_eq!((&reward["status"], &reward["orderName"]), (&json!("USED"), &placed["order"]["name"]), "{reward}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 0, "the reservation was paid by the order");
     stack.assert_audit_clean(&shop).await;
 }

@@ -97,12 +97,13 @@ fn every_document_and_every_discount_input_fits_the_schema() {
     check("ListDiscountCodes", document("ListDiscountCodes"), json!({"after": "100"}));
     check("DeactivateDiscount", document("DeactivateDiscount"), json!({"id": "gid://shopify/DiscountCodeNode/1"}));
     check("OrderState", document("OrderState"), json!({"id": "gid://shopify/Order/450789469"}));
+    check("OrderByCode", document("OrderByCode"), json!({"query": "discount_code:\"TALLY-ABC\""}));
     check("WebhookSubscriptions", document("WebhookSubscriptions"), json!({}));
     let subscription = json!({"uri": "https://api.example.com/webhooks/shopify", "format": "JSON"});
     for topic in tally_app::shops::TOPICS {
         check("SubscribeWebhook", document("SubscribeWebhook"), json!({"topic": topic, "subscription": subscription}));
     }
-    assert_eq!(DOCUMENTS.len(), 10, "every document is checked above");
+    assert_eq!(DOCUMENTS.len(), 11, "every document is checked above");
 }
 
 #[test]

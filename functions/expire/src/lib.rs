@@ -1,25 +1,43 @@
-//! The `expire` function: on a schedule, ends every unused reward past its end. Invoked by hand, the
-//! event may name one shop: `{"shop": "my-shop.myshopify.com"}`.
+//! The `expire` function: ends every unused reward past its end, and the points whose lots expired. Its
+//! state machine (template.yaml, `ExpireStateMachine`, hourly) asks it for the plan of a run and then for
+//! each shop's slices; invoked by hand with no step, it does a whole run: `{"shop": "my-shop.myshopify.com"}`
+//! for one shop, `{}` for every shop.
 
 use lambda_http::{Error, LambdaEvent};
-use serde::Deserialize;
-use tally_api::jobs::{deadline, metrics};
-use tally_app::expire::{expire, ExpireReport};
+use tally_api::jobs::{deadline, metrics, JobAnswer, JobEvent, Step};
+use tally_app::expire::{expire, expire_slice, ExpireReport};
+use tally_app::jobs::plan;
 use tally_config::Deps;
-use tally_domain::shop::ShopDomain;
-
-/// The parts of the event this function reads; a scheduled event has none of them.
-#[derive(Debug, Default, Deserialize)]
-pub struct Request {
-    #[serde(default)]
-    pub shop: Option<String>,
-}
 
 #[tracing::instrument(skip_all)]
-pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<ExpireReport, Error> {
-    let request: Request = serde_json::from_value(event.payload).unwrap_or_default();
-    let shop = request.shop.as_deref().map(ShopDomain::parse).transpose()?;
-    let report = Box::pin(expire(deps, shop.as_ref(), deps.now(), deadline(&event.context))).await?;
-    metrics("Expire", &[("JobErrors", report.errors)]);
-    Ok(report)
+pub async fn handler(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<JobAnswer<ExpireReport>, Error> {
+    let (request, shop) = JobEvent::read(event.payload)?;
+    let deadline = deadline(&event.context);
+    let answer = match (request.step, shop) {
+        (Some(Step::Plan), shop) => return Ok(JobAnswer::planned(plan(deps, shop.as_ref()).await?)),
+        (Some(Step::Slice), Some(shop)) => {
+            let slice = Box::pin(expire_slice(deps, &shop, deps.now(), request.cursor, deadline)).await?;
+            report(&slice.report);
+            JobAnswer::sliced(&shop, slice)
+        }
+        (_, shop) => {
+            let run = Box::pin(expire(deps, shop.as_ref(), deps.now(), deadline)).await?;
+            report(&run);
+            JobAnswer::Run(run)
+        }
+    };
+    Ok(answer)
+}
+
+/// The figures the alarms watch (template.yaml).
+fn report(report: &ExpireReport) {
+    metrics(
+        "Expire",
+        &[
+            ("JobErrors", report.errors),
+            ("Unfinished", report.unfinished),
+            ("PutOff", report.put_off),
+            ("ShopifyFailing", report.shopify_failing),
+        ],
+    );
 }

@@ -10,7 +10,7 @@ use tally_domain::Time;
 use crate::balance::{change_reward, plain, Decided};
 use crate::codes::{self, Code};
 use crate::error::Unavailable;
-use crate::jobs::{self, JobError};
+use crate::jobs::{self, Cursor, JobError, Report, Slice, PAGE, SHOPIFY_FAILURES};
 use crate::ports::store::Listings;
 use crate::ports::{Shopify, Store};
 use crate::refund::{DEFAULT_REASON, IN_FLIGHT};
@@ -29,8 +29,10 @@ pub struct ReconcileReport {
     pub failed: usize,
     /// Store credit whose outcome cannot be known: left for an operator.
     pub marked_for_review: usize,
-    /// Shopify could not be asked: left for the next run.
+    /// Shopify could not be asked: put off, for a later run.
     pub still_pending: usize,
+    /// Rewards put off, to be visited again later (`Reward::put_off`).
+    pub put_off: usize,
     /// Refunds that stopped after the code was deactivated: finished, the points returned.
     pub refunds_finished: usize,
     /// Refunds that stopped before the code was deactivated: taken back, the reward unused again.
@@ -39,15 +41,44 @@ pub struct ReconcileReport {
     pub in_review: usize,
     /// Shops or rewards that failed, each logged; the next run tries them again.
     pub errors: usize,
-    /// The run stopped for time with work left, for the next run.
-    pub unfinished: bool,
-    /// Another run held the job: this one did nothing.
-    pub skipped: bool,
+    /// Shops whose slice ended because Shopify kept failing: the next run tries them again.
+    pub shopify_failing: usize,
+    /// Shops whose work stopped for time, with work left for the next slice or run.
+    pub unfinished: usize,
+    /// Shops another run was working on: this one left them alone.
+    pub skipped: usize,
+}
+
+impl Report for ReconcileReport {
+    fn add(&mut self, o: Self) {
+        self.shops += o.shops;
+        self.pending += o.pending;
+        self.issued += o.issued;
+        self.failed += o.failed;
+        self.marked_for_review += o.marked_for_review;
+        self.still_pending += o.still_pending;
+        self.put_off += o.put_off;
+        self.refunds_finished += o.refunds_finished;
+        self.refunds_abandoned += o.refunds_abandoned;
+        self.in_review += o.in_review;
+        self.errors += o.errors;
+        self.shopify_failing += o.shopify_failing;
+        self.unfinished += o.unfinished;
+        self.skipped += o.skipped;
+    }
+
+    fn skipped() -> Self {
+        ReconcileReport { skipped: 1, ..ReconcileReport::default() }
+    }
+
+    fn visited(&mut self, failed: bool) {
+        self.shops += 1;
+        self.errors += usize::from(failed);
+    }
 }
 
 /// Settles the pending rewards (and the refunds left halfway) of one shop, or of every shop, older than
-/// `grace` at `at` (now, except in tests), within `deadline`. A refund is left alone while it may still be
-/// running (`refund::IN_FLIGHT`), whatever the grace. One shop's failure, or one reward's, stops nothing else.
+/// `grace` at `at` (now, except in tests), within `deadline`: the whole run in this process (`jobs::run`).
 pub async fn reconcile<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     only_shop: Option<&ShopDomain>,
@@ -55,78 +86,142 @@ pub async fn reconcile<S: Store, H: Shopify>(
     at: Time,
     deadline: Option<Instant>,
 ) -> Result<ReconcileReport, JobError> {
-    // One lock per job, whether a run visits one shop or all: runs never overlap.
-    let run = jobs::exclusively(deps, "reconcile", deadline, async {
-        let shops = jobs::shops(deps, only_shop).await?;
-        let mut report = ReconcileReport { shops: shops.len(), ..ReconcileReport::default() };
-        for shop in &shops {
-            if jobs::out_of_time(deadline) {
-                report.unfinished = true;
-                break;
-            }
-            let cutoffs = (at - grace, at - grace.max(IN_FLIGHT));
-            if let Err(e) = Box::pin(reconcile_shop(deps, shop, cutoffs, deadline, &mut report)).await {
-                tracing::error!(shop = %shop.domain, error = %e, "reconciliation failed for a shop");
-                report.errors += 1;
-            }
-        }
-        tracing::info!(?report, "reconciliation done");
-        Ok(report)
-    });
-    Ok(run.await?.unwrap_or(ReconcileReport { skipped: true, ..ReconcileReport::default() }))
+    let report = jobs::run(deps, only_shop, deadline, |domain, cursor| async move {
+        reconcile_slice(deps, &domain, grace, at, cursor, deadline).await
+    })
+    .await?;
+    tracing::info!(?report, "reconciliation done");
+    Ok(report)
 }
 
-async fn reconcile_shop<S: Store, H: Shopify>(
+/// One slice of a shop's reconciliation, from `cursor`, until its work is done or `deadline` is near. A
+/// refund is left alone while it may still be running (`refund::IN_FLIGHT`), whatever the grace.
+pub async fn reconcile_slice<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    domain: &ShopDomain,
+    grace: Duration,
+    at: Time,
+    cursor: Option<Cursor>,
+    deadline: Option<Instant>,
+) -> Result<Slice<ReconcileReport>, JobError> {
+    let cutoffs = (at - grace, at - grace.max(IN_FLIGHT));
+    jobs::slice(deps, "reconcile", domain, deadline, |shop| async move {
+        Box::pin(reconcile_pages(deps, &shop, (at, cutoffs), cursor.unwrap_or_default(), deadline)).await
+    })
+    .await
+}
+
+/// The phases of a shop's reconciliation.
+const PENDING: u8 = 0;
+const REFUNDING: u8 = 1;
+
+/// How long a reward Shopify could not settle waits before the next visit, doubled each time (at most a
+/// day): the time between two scheduled runs.
+const FIRST_WAIT: time::Duration = time::Duration::minutes(5);
+
+async fn reconcile_pages<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
-    (pending_cutoff, refund_cutoff): (Time, Time),
+    (at, (pending_cutoff, refund_cutoff)): (Time, (Time, Time)),
+    mut cursor: Cursor,
     deadline: Option<Instant>,
-    report: &mut ReconcileReport,
-) -> Result<(), Unavailable> {
+) -> Result<Slice<ReconcileReport>, Unavailable> {
     let store = deps.store.shop(&shop.domain);
-    for reward in store.pending(pending_cutoff).await? {
+    let mut report = ReconcileReport::default();
+    let mut failures = 0;
+    while cursor.phase <= REFUNDING {
         if jobs::out_of_time(deadline) {
-            report.unfinished = true;
-            return Ok(());
+            report.unfinished = 1;
+            return Ok(Slice { report, next: Some(cursor) });
         }
-        report.pending += 1;
-        let id = reward.id;
-        let settled = match settle_pending(deps, shop, reward, true, deadline).await {
-            Ok(settled) => settled,
-            Err(e) => {
-                tracing::error!(shop = %shop.domain, reward_id = %id, error = %e, "could not settle a reward");
-                report.errors += 1;
-                continue;
-            }
+        let page = match cursor.phase {
+            PENDING => store.pending(pending_cutoff, cursor.after.as_ref(), PAGE).await?,
+            _ => store.refunding(refund_cutoff, cursor.after.as_ref(), PAGE).await?,
         };
-        match (settled.status(), settled.reward_type) {
-            (RewardStatus::Failed, _) => report.failed += 1,
-            (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason().is_some() => {
-                report.marked_for_review += 1
+        for reward in page.items {
+            // Out of time mid-page: the next slice reads this page again; what was done left it.
+            if jobs::out_of_time(deadline) {
+                report.unfinished = 1;
+                return Ok(Slice { report, next: Some(cursor) });
             }
-            (RewardStatus::Pending, _) => report.still_pending += 1,
-            _ => report.issued += 1,
-        }
-        tracing::info!(shop = %shop.domain, reward_id = %id, status = %settled.status(), "reconciled");
-    }
-    for reward in store.refunding(refund_cutoff).await? {
-        if jobs::out_of_time(deadline) {
-            report.unfinished = true;
-            return Ok(());
-        }
-        let id = reward.id;
-        match finish_refund(deps, shop, reward, deadline).await {
-            Ok(RefundSettled::Finished) => report.refunds_finished += 1,
-            Ok(RefundSettled::Abandoned) => report.refunds_abandoned += 1,
-            Ok(RefundSettled::Waiting) => report.still_pending += 1,
-            Err(e) => {
-                tracing::error!(shop = %shop.domain, reward_id = %id, error = %e, "could not settle a refund");
-                report.errors += 1;
+            let (id, phase) = (reward.id, cursor.phase);
+            let waits = match phase {
+                PENDING => settle_one(deps, shop, reward, deadline, &mut report).await,
+                _ => refund_one(deps, shop, reward, deadline, &mut report).await,
+            };
+            match waits {
+                Ok(Some(reward)) => {
+                    failures += 1;
+                    let put_off = change_reward(&store, reward, at, plain, |r| r.put_off(at, FIRST_WAIT)).await?;
+                    report.put_off += usize::from(matches!(put_off, Decided::Done(_)));
+                }
+                Ok(None) => failures = 0,
+                Err(e) => {
+                    tracing::error!(shop = %shop.domain, reward_id = %id, error = %e, "could not settle a reward");
+                    report.errors += 1;
+                }
+            }
+            if failures >= SHOPIFY_FAILURES {
+                break;
             }
         }
+        cursor = match page.next {
+            _ if failures >= SHOPIFY_FAILURES => {
+                tracing::warn!(shop = %shop.domain, "Shopify keeps failing; the shop's rewards wait for the next run");
+                report.shopify_failing = 1;
+                Cursor { phase: REFUNDING + 1, after: None }
+            }
+            Some(after) => Cursor { after: Some(after), ..cursor },
+            None => cursor.next_phase(),
+        };
     }
     report.in_review += store.in_review().await?.len();
-    Ok(())
+    Ok(Slice { report, next: None })
+}
+
+/// Settles one pending reward; the reward when Shopify could not be asked, to be put off.
+async fn settle_one<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    reward: Reward,
+    deadline: Option<Instant>,
+    report: &mut ReconcileReport,
+) -> Result<Option<Reward>, Unavailable> {
+    report.pending += 1;
+    let id = reward.id;
+    let settled = settle_pending(deps, shop, reward, true, deadline).await?;
+    tracing::info!(shop = %shop.domain, reward_id = %id, status = %settled.status(), "reconciled");
+    match (settled.status(), settled.reward_type) {
+        (RewardStatus::Failed, _) => report.failed += 1,
+        (RewardStatus::Pending, RewardKind::StoreCredit) if settled.review_reason().is_some() => {
+            report.marked_for_review += 1
+        }
+        (RewardStatus::Pending, _) => {
+            report.still_pending += 1;
+            return Ok(Some(settled));
+        }
+        _ => report.issued += 1,
+    }
+    Ok(None)
+}
+
+/// Settles one refund left halfway; the reward when Shopify could not be asked, to be put off.
+async fn refund_one<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    reward: Reward,
+    deadline: Option<Instant>,
+    report: &mut ReconcileReport,
+) -> Result<Option<Reward>, Unavailable> {
+    match finish_refund(deps, shop, reward.clone(), deadline).await? {
+        RefundSettled::Finished => report.refunds_finished += 1,
+        RefundSettled::Abandoned => report.refunds_abandoned += 1,
+        RefundSettled::Waiting => {
+            report.still_pending += 1;
+            return Ok(Some(reward));
+        }
+    }
+    Ok(None)
 }
 
 /// How a refund left halfway was settled.

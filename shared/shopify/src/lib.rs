@@ -171,6 +171,20 @@ impl ShopifyShop for ShopifyClient<'_> {
         }))
     }
 
+    async fn order_using_code(&self, code: &str) -> ShopifyResult<Option<(OrderId, OrderState)>> {
+        // Shopify's search syntax: a value in double quotes is one term, whatever it holds.
+        let query = format!("discount_code:\"{}\"", code.replace(['"', '\\'], ""));
+        let data: responses::OrdersFound = self.call(operations::ORDER_BY_CODE, json!({"query": query})).await?;
+        let found =
+            data.orders.nodes.into_iter().find(|o| o.order.discount_codes.iter().any(|c| c.eq_ignore_ascii_case(code)));
+        let Some(found) = found else { return Ok(None) };
+        let id = found.id.rsplit('/').next().and_then(|id| id.parse().ok()).and_then(OrderId::new);
+        let id = id.ok_or_else(|| ShopifyError::Unknown("an order id that does not read".into()))?;
+        let o = found.order;
+        let fully_refunded = o.display_financial_status.as_deref() == Some("REFUNDED");
+        Ok(Some((id, OrderState { name: o.name, fully_refunded, codes: o.discount_codes })))
+    }
+
     /// The shop's webhook subscriptions, as `(topic, uri)`: the topic as GraphQL names it (`ORDERS_CREATE`).
     async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {
         let data: responses::Subscriptions = self.call(operations::WEBHOOK_SUBSCRIPTIONS, json!({})).await?;

@@ -8,6 +8,7 @@ pub const CREDIT_STORE_CREDIT: &str = include_str!("../graphql/credit_store_cred
 pub const LIST_DISCOUNT_CODES: &str = include_str!("../graphql/list_discount_codes.graphql");
 pub const DEACTIVATE_DISCOUNT: &str = include_str!("../graphql/deactivate_discount.graphql");
 pub const ORDER_STATE: &str = include_str!("../graphql/order_state.graphql");
+pub const ORDER_BY_CODE: &str = include_str!("../graphql/order_by_code.graphql");
 pub const WEBHOOK_SUBSCRIPTIONS: &str = include_str!("../graphql/webhook_subscriptions.graphql");
 pub const SUBSCRIBE_WEBHOOK: &str = include_str!("../graphql/subscribe_webhook.graphql");
 
@@ -21,6 +22,7 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("ListDiscountCodes", LIST_DISCOUNT_CODES),
     ("DeactivateDiscount", DEACTIVATE_DISCOUNT),
     ("OrderState", ORDER_STATE),
+    ("OrderByCode", ORDER_BY_CODE),
     ("WebhookSubscriptions", WEBHOOK_SUBSCRIPTIONS),
     ("SubscribeWebhook", SUBSCRIBE_WEBHOOK),
 ];

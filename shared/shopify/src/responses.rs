@@ -199,6 +199,19 @@ pub(crate) struct OrderNode {
     pub discount_codes: Vec<String>,
 }
 
+/// `OrderByCode`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OrdersFound {
+    pub orders: Connection<OrderWithId>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OrderWithId {
+    pub id: String,
+    #[serde(flatten)]
+    pub order: OrderNode,
+}
+
 /// `WebhookSubscriptions`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

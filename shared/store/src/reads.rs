@@ -1,6 +1,6 @@
 //! What the use cases read of a shop: customers, rewards, ledgers, rules, and the jobs' listings.
 
-use tally_app::ports::store::{Customers, Ledgers, Listings, Rewards, Rules, StoreResult};
+use tally_app::ports::store::{Customers, Ledgers, Listings, Page, Position, Rewards, Rules, StoreResult};
 use tally_domain::customer::{Customer, Identity};
 use tally_domain::ids::{CustomerId, RewardId, RuleId};
 use tally_domain::ledger::LedgerEntry;
@@ -9,6 +9,7 @@ use tally_domain::rule::RedeemRule;
 use tally_domain::Time;
 
 use crate::errors::failed;
+use crate::pages::{self, Range};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord};
@@ -122,10 +123,23 @@ impl Rules for ShopTable<'_> {
     }
 }
 
+impl ShopTable<'_> {
+    async fn listed(
+        &self,
+        (pk, low, high): (String, String, String),
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<Page<Reward>> {
+        let range = Range { index: true, pk, low: &low, high: &high };
+        pages::read(self.store.page(range, after, limit).await?, |item| {
+            from_item::<RewardRecord>(item).and_then(Reward::try_from)
+        })
+    }
+}
+
 impl Listings for ShopTable<'_> {
-    async fn pending(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        let (pk, low, high) = keys::pending_until(self.domain, before);
-        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    async fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        self.listed(keys::pending_until(self.domain, before), after, limit).await
     }
 
     async fn in_review(&self) -> StoreResult<Vec<Reward>> {
@@ -134,20 +148,22 @@ impl Listings for ShopTable<'_> {
         )
     }
 
-    async fn expiring(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        let (pk, low, high) = keys::expiring_until(self.domain, before);
-        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    async fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        self.listed(keys::expiring_until(self.domain, before), after, limit).await
     }
 
-    async fn refunding(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        let (pk, low, high) = keys::refunding_until(self.domain, before);
-        rewards(self.store.query_listing(pk, SortKey::Between(&low, &high)).await?)
+    async fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        self.listed(keys::refunding_until(self.domain, before), after, limit).await
     }
 
-    async fn lots_due(&self, day: time::Date) -> StoreResult<Vec<(CustomerId, time::Date)>> {
+    async fn lots_due(
+        &self,
+        day: time::Date,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<Page<(CustomerId, time::Date)>> {
         let high = format!("{}{day}#~", keys::LOTS_PREFIX);
-        let items =
-            self.store.query(keys::lot_listings(self.domain), SortKey::Between(keys::LOTS_PREFIX, &high)).await?;
+        let range = Range { index: false, pk: keys::lot_listings(self.domain), low: keys::LOTS_PREFIX, high: &high };
         let read = |sk: &str| {
             let (day, customer) = sk.strip_prefix(keys::LOTS_PREFIX)?.split_once('#')?;
             let mut parts = day.splitn(3, '-').map(str::parse::<i32>);
@@ -156,9 +172,15 @@ impl Listings for ShopTable<'_> {
             let day = time::Date::from_calendar_date(year, month, u8::try_from(date).ok()?).ok()?;
             Some((customer.parse().ok()?, day))
         };
-        items
-            .iter()
-            .map(|item| sort_key(item).and_then(read).ok_or_else(|| corrupt("a lot listing whose key does not read")))
-            .collect()
+        pages::read(self.store.page(range, after, limit).await?, |item| {
+            sort_key(&item).and_then(read).ok_or_else(|| corrupt("a lot listing whose key does not read"))
+        })
+    }
+
+    async fn customers_page(&self, after: Option<&Position>, limit: usize) -> StoreResult<Page<CustomerId>> {
+        let high = format!("{}~", keys::CUSTOMER_LISTING_PREFIX);
+        let (pk, low) = (keys::customers(self.domain), keys::CUSTOMER_LISTING_PREFIX);
+        let range = Range { index: false, pk, low, high: &high };
+        pages::read(self.store.page(range, after, limit).await?, |item| from_item::<CustomerIdRecord>(item)?.id())
     }
 }

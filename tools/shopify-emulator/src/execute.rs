@@ -58,7 +58,7 @@ pub async fn graphql(
         Err(e) => return answer(json!({"errors": [{"message": e.message().to_string()}]}), 0.0),
     };
     let cost = if operation.is_mutation() { 10.0 } else { 1.0 };
-    let fault = emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).draw(operation.is_mutation());
+    let fault = emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).draw(&domain, operation.is_mutation());
     match fault {
         Some(FaultMode::Error) => {
             return (

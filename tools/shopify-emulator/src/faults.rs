@@ -23,11 +23,15 @@ pub struct FaultRequest {
     pub mode: FaultMode,
     pub rate: Option<f64>,
     pub count: Option<u32>,
+    /// Only this shop's calls fail (its domain); every shop's when absent.
+    pub shop: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Faults {
     active: Option<(FaultMode, Trigger)>,
+    /// Faults of one shop, before any of every shop.
+    per_shop: std::collections::HashMap<String, (FaultMode, Trigger)>,
 }
 
 #[derive(Debug)]
@@ -43,18 +47,27 @@ impl Faults {
             (None, Some(count)) => Trigger::Count(count),
             _ => return Err("give either rate (0 to 1) or count".into()),
         };
-        self.active = Some((request.mode, trigger));
+        match request.shop {
+            Some(shop) => {
+                self.per_shop.insert(shop, (request.mode, trigger));
+            }
+            None => self.active = Some((request.mode, trigger)),
+        }
         Ok(())
     }
 
     pub fn clear(&mut self) {
         self.active = None;
+        self.per_shop.clear();
     }
 
-    /// The fault this call suffers, if any. `is_mutation` matters for `user_error`, which only
+    /// The fault this call of `shop` suffers, if any. `is_mutation` matters for `user_error`, which only
     /// mutations can show.
-    pub fn draw(&mut self, is_mutation: bool) -> Option<FaultMode> {
-        let (mode, trigger) = self.active.as_mut()?;
+    pub fn draw(&mut self, shop: &str, is_mutation: bool) -> Option<FaultMode> {
+        let (mode, trigger) = match self.per_shop.get_mut(shop) {
+            Some(fault) => fault,
+            None => self.active.as_mut()?,
+        };
         if *mode == FaultMode::UserError && !is_mutation {
             return None;
         }

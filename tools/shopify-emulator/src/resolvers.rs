@@ -31,6 +31,7 @@ pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool)
         "webhookSubscriptionCreate" => Ok(subscribe(shop, args)),
         "webhookSubscriptions" => Ok(subscriptions(shop)),
         "order" => Ok(order(shop, args["id"].as_str().unwrap_or_default())),
+        "orders" => orders(shop, args),
         other => Err(format!("The Tally Shopify emulator does not implement `{other}`")),
     }
 }
@@ -282,6 +283,28 @@ fn order(shop: &ShopState, gid: &str) -> Value {
             "displayFinancialStatus": order.financial_status, "discountCodes": order.codes}),
         None => Value::Null,
     }
+}
+
+/// `orders(query:)`, newest first: only the `discount_code:` filter Tally sends, as Shopify matches it
+/// (without case); any other query is refused so that a change in what Tally sends is seen.
+fn orders(shop: &ShopState, args: &Args) -> Result<Value, String> {
+    let query = args.get("query").and_then(Value::as_str).unwrap_or_default();
+    let code = query.strip_prefix("discount_code:").map(|c| c.trim_matches('"'));
+    let Some(code) = code else {
+        return Err(format!("The emulator's `orders` takes only discount_code:, not {query}"));
+    };
+    let first = args.get("first").and_then(Value::as_u64).unwrap_or(50) as usize;
+    let nodes: Vec<Value> = shop
+        .orders
+        .values()
+        .rev()
+        .filter(|o| o.codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
+        .take(first)
+        .map(|o| order(shop, &format!("gid://shopify/Order/{}", o.id)))
+        .collect();
+    Ok(
+        json!({"nodes": nodes, "pageInfo": {"hasNextPage": false, "endCursor": null, "hasPreviousPage": false, "startCursor": null}}),
+    )
 }
 
 fn gid_number(gid: &str, kind: &str) -> Option<u64> {

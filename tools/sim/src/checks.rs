@@ -6,7 +6,7 @@ use tally_app::audit::{check_ledger, check_reward, AuditReport};
 use tally_app::refund::IN_FLIGHT;
 use tally_app::settle::DEFAULT_GRACE;
 use tally_domain::customer::Customer;
-use tally_domain::reward::{Reward, RewardState};
+use tally_domain::reward::{Listing, Reward, RewardState};
 use tally_domain::Time;
 
 use crate::book::Book;
@@ -88,11 +88,16 @@ pub fn after_reconcile(snapshot: &Snapshot) -> Vec<String> {
 
 fn settled(n: usize, reward: &Reward, shop: &crate::snapshot::ShopSnapshot, now: Time) -> Option<String> {
     let ended = reward.expire_date.is_some_and(|end| end <= now);
+    // Due by its listing: a reward the jobs could not settle was put off, and is due again at its time.
+    let listed = match reward.listing() {
+        Some(Listing::Pending(at) | Listing::Refunding(at)) => at,
+        _ => reward.create_at,
+    };
     match &reward.state {
-        RewardState::Pending { review: None } if reward.create_at + DEFAULT_GRACE < now => {
+        RewardState::Pending { review: None } if listed + DEFAULT_GRACE < now => {
             Some(format!("shop {n}: reward {} is still PENDING after reconcile", reward.id))
         }
-        RewardState::Unused { refund: Some(request) } if request.at + IN_FLIGHT.max(DEFAULT_GRACE) < now => {
+        RewardState::Unused { refund: Some(_) } if listed + IN_FLIGHT.max(DEFAULT_GRACE) < now => {
             Some(format!("shop {n}: reward {}'s refund is still halfway after reconcile", reward.id))
         }
         RewardState::Unused { refund: None } if !ended => {

@@ -215,11 +215,12 @@ through_the_plan! {
         fn rules(&self) -> Vec<RedeemRule>;
     }
     Listings {
-        fn pending(&self, before: Time) -> Vec<Reward>;
+        fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
         fn in_review(&self) -> Vec<Reward>;
-        fn expiring(&self, before: Time) -> Vec<Reward>;
-        fn refunding(&self, before: Time) -> Vec<Reward>;
-        fn lots_due(&self, day: time::Date) -> Vec<(CustomerId, time::Date)>;
+        fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
+        fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
+        fn lots_due(&self, day: time::Date, after: Option<&Position>, limit: usize) -> Page<(CustomerId, time::Date)>;
+        fn customers_page(&self, after: Option<&Position>, limit: usize) -> Page<CustomerId>;
     }
     Idempotency {
         fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;
@@ -306,6 +307,10 @@ impl<T: ShopifyShop> ShopifyShop for TroubledShopifyShop<'_, T> {
 
     async fn order(&self, order: OrderId) -> ShopifyResult<Option<OrderState>> {
         self.plan.shopify(self.inner.order(order)).await
+    }
+
+    async fn order_using_code(&self, code: &str) -> ShopifyResult<Option<(OrderId, OrderState)>> {
+        self.plan.shopify(self.inner.order_using_code(code)).await
     }
 
     async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {

@@ -267,6 +267,14 @@ impl ShopifyShop for FakeShopifyShop<'_> {
         self.call(false, |shop| Ok(shop.orders.get(&order).cloned())).await
     }
 
+    async fn order_using_code(&self, code: &str) -> ShopifyResult<Option<(OrderId, OrderState)>> {
+        self.call(false, |shop| {
+            let used = |state: &OrderState| state.codes.iter().any(|c| c.eq_ignore_ascii_case(code));
+            Ok(shop.orders.iter().rev().find(|(_, state)| used(state)).map(|(id, state)| (*id, state.clone())))
+        })
+        .await
+    }
+
     async fn webhook_subscriptions(&self) -> ShopifyResult<Vec<(String, String)>> {
         self.call(false, |shop| Ok(shop.subscriptions.clone())).await
     }

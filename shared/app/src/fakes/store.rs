@@ -98,17 +98,25 @@ impl FakeShopStore<'_> {
         self.store.with(self.domain, f)
     }
 
-    fn listed(&self, wanted: impl Fn(Listing) -> Option<Time>, before: Option<Time>) -> Vec<Reward> {
-        // As the index sorts them: by the listing's time as written, then the id as text.
-        let mut found: Vec<(String, String, Reward)> = self.with(|data| {
+    /// A page of a listing, as the index pages it: by the listing's time as written, then the id as text,
+    /// the position being the two of the last reward given.
+    fn listed(
+        &self,
+        wanted: impl Fn(Listing) -> Option<Time>,
+        before: Option<Time>,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> Page<Reward> {
+        let mut found: Vec<(String, Reward)> = self.with(|data| {
             let listed = data.rewards.values().filter_map(|r| Some((wanted(r.listing()?)?, r.clone())));
             listed
                 .filter(|(at, _)| before.is_none_or(|b| *at <= b))
-                .map(|(at, r)| (rfc3339(at), r.id.to_string(), r))
+                .map(|(at, r)| (format!("{}#{}", rfc3339(at), r.id), r))
+                .filter(|(position, _)| after.is_none_or(|after| position.as_str() > after.0.as_str()))
                 .collect()
         });
-        found.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        found.into_iter().map(|(_, _, r)| r).collect()
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        page(found, limit)
     }
 }
 
@@ -312,23 +320,51 @@ impl Rules for FakeShopStore<'_> {
 }
 
 impl Listings for FakeShopStore<'_> {
-    async fn pending(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        Ok(self.listed(|l| if let Listing::Pending(at) = l { Some(at) } else { None }, Some(before)))
+    async fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        Ok(self.listed(|l| if let Listing::Pending(at) = l { Some(at) } else { None }, Some(before), after, limit))
     }
 
     async fn in_review(&self) -> StoreResult<Vec<Reward>> {
-        Ok(self.listed(|l| if let Listing::Review(at) = l { Some(at) } else { None }, None))
+        let listed = self.listed(|l| if let Listing::Review(at) = l { Some(at) } else { None }, None, None, usize::MAX);
+        Ok(listed.items)
     }
 
-    async fn expiring(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        Ok(self.listed(|l| if let Listing::Expiring(at) = l { Some(at) } else { None }, Some(before)))
+    async fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        Ok(self.listed(|l| if let Listing::Expiring(at) = l { Some(at) } else { None }, Some(before), after, limit))
     }
 
-    async fn refunding(&self, before: Time) -> StoreResult<Vec<Reward>> {
-        Ok(self.listed(|l| if let Listing::Refunding(at) = l { Some(at) } else { None }, Some(before)))
+    async fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
+        Ok(self.listed(|l| if let Listing::Refunding(at) = l { Some(at) } else { None }, Some(before), after, limit))
     }
 
-    async fn lots_due(&self, day: time::Date) -> StoreResult<Vec<(CustomerId, time::Date)>> {
-        Ok(self.with(|data| data.lot_listings.iter().filter(|(d, _)| *d <= day).map(|(d, c)| (*c, *d)).collect()))
+    async fn lots_due(
+        &self,
+        day: time::Date,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<Page<(CustomerId, time::Date)>> {
+        let found = self.with(|data| {
+            let due = data.lot_listings.iter().filter(|(d, _)| *d <= day);
+            let keyed = due.map(|(d, c)| (format!("{d}#{:020}", c.get()), (*c, *d)));
+            keyed.filter(|(position, _)| after.is_none_or(|a| position.as_str() > a.0.as_str())).collect::<Vec<_>>()
+        });
+        Ok(page(found, limit))
     }
+
+    async fn customers_page(&self, after: Option<&Position>, limit: usize) -> StoreResult<Page<CustomerId>> {
+        let found = self.with(|data| {
+            let keyed = data.customer_list.iter().map(|c| (format!("{:020}", c.get()), *c));
+            keyed.filter(|(position, _)| after.is_none_or(|a| position.as_str() > a.0.as_str())).collect::<Vec<_>>()
+        });
+        Ok(page(found, limit))
+    }
+}
+
+/// The first `limit` of `found` (sorted by position), and the position of the last when more follow.
+fn page<T>(mut found: Vec<(String, T)>, limit: usize) -> Page<T> {
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next = if more { found.last().map(|(position, _)| Position(position.clone())) } else { None };
+    Page { items: found.into_iter().map(|(_, item)| item).collect(), next }
 }

@@ -124,6 +124,9 @@ pub trait ShopifyShop: Send + Sync {
     fn deactivate_discount(&self, id: &str) -> impl Call<()>;
     /// What Tally needs of an order; `None` when the shop has no such order.
     fn order(&self, order: OrderId) -> impl Call<Option<OrderState>>;
+    /// The latest order that used `code` (Shopify matches codes without case), for a code Shopify counts
+    /// as used whose order's webhook never came.
+    fn order_using_code(&self, code: &str) -> impl Call<Option<(OrderId, OrderState)>>;
     /// The shop's webhook subscriptions, as `(topic, uri)`, the topic as GraphQL names it (`ORDERS_CREATE`).
     fn webhook_subscriptions(&self) -> impl Call<Vec<(String, String)>>;
     /// Subscribes `uri` to `topic` (as GraphQL names it).

@@ -176,18 +176,39 @@ pub trait Rules: Send + Sync {
     fn rules(&self) -> impl Fut<Vec<RedeemRule>>;
 }
 
-/// What the jobs visit: rewards by where they are listed (`Reward::listing`), and customers by the days
-/// their lots expire.
+/// Where a paged read stopped: the listing position of the last item it gave, to go on after it. Opaque to
+/// the use cases; a job keeps it between runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Position(pub String);
+
+/// One page of a listing, in the listing's order, and where the next one begins if more may follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Position>,
+}
+
+/// What the jobs visit, a page at a time: rewards by where they are listed (`Reward::listing`), customers
+/// by the days their lots expire, and every customer of a shop. `after` is where the last page stopped.
 pub trait Listings: Send + Sync {
-    /// Rewards waiting for Shopify created at or before `before`, oldest first.
-    fn pending(&self, before: Time) -> impl Fut<Vec<Reward>>;
+    /// Rewards waiting for Shopify listed at or before `before`, oldest first.
+    fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;
+    /// Every reward waiting for an operator, oldest first.
     fn in_review(&self) -> impl Fut<Vec<Reward>>;
-    /// Unused rewards ending at or before `before`.
-    fn expiring(&self, before: Time) -> impl Fut<Vec<Reward>>;
-    /// Refunds begun at or before `before` and not finished.
-    fn refunding(&self, before: Time) -> impl Fut<Vec<Reward>>;
+    /// Unused rewards listed to end at or before `before`.
+    fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;
+    /// Refunds listed at or before `before` and not finished.
+    fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;
     /// Customers listed with a lot expiring on or before `day`, with that day.
-    fn lots_due(&self, day: time::Date) -> impl Fut<Vec<(CustomerId, time::Date)>>;
+    fn lots_due(
+        &self,
+        day: time::Date,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> impl Fut<Page<(CustomerId, time::Date)>>;
+    /// The shop's customers, in the order of their ids as text.
+    fn customers_page(&self, after: Option<&Position>, limit: usize) -> impl Fut<Page<CustomerId>>;
 }
 
 /// An answer as its client received it, kept under the key for the retries.

@@ -29,7 +29,7 @@ async fn an_unused_reward_past_its_end_is_deactivated_and_expires_releasing_its_
 }
 
 #[tokio::test]
-async fn a_code_an_order_used_is_left_for_its_order_and_shopify_down_leaves_it_for_the_next_run() {
+async fn a_code_an_order_used_is_settled_with_that_order_and_shopify_down_puts_a_reward_off() {
     let world = World::new().await;
     let used = world.redeem(1).await.unwrap().reward;
     let down = world.redeem(3).await.unwrap().reward;
@@ -39,15 +39,19 @@ async fn a_code_an_order_used_is_left_for_its_order_and_shopify_down_leaves_it_f
         .place_order(&world.shop.domain, &[used.discount_code.clone().unwrap()], Some(customer_id()))
         .unwrap();
     world.clock.advance(time::Duration::days(31));
-    world.deps.shopify.fail_next(&[ShopifyFault::Throttled, ShopifyFault::Down]);
+    world.deps.shopify.fail_next(&[ShopifyFault::Down; 2]);
     let report = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
-    assert_eq!((report.awaiting_order, report.still_active, report.expired), (1, 1, 0));
+    assert_eq!((report.still_active, report.put_off, report.expired), (2, 2, 0), "{report:?}");
+    let next = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((next.expired, next.still_active), (0, 0), "put off: not asked about again at once");
+    world.clock.advance(time::Duration::hours(2));
+    let later = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((later.settled_by_order, later.expired), (1, 1), "{later:?}");
     assert_eq!(
         (world.reward(&used).await.status(), world.reward(&down).await.status()),
-        (RewardStatus::Unused, RewardStatus::Unused)
+        (RewardStatus::Used, RewardStatus::Expired)
     );
-    let next = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
-    assert_eq!(next.expired, 1);
+    world.assert_clean().await;
 }
 
 #[tokio::test]
@@ -92,15 +96,13 @@ async fn reconciliation_fails_a_reward_shopify_never_created_once_its_grace_is_o
 #[tokio::test]
 async fn one_run_at_a_time_and_an_uninstalled_shop_is_passed_by() {
     let world = World::new().await;
-    let held = world
-        .deps
-        .store
-        .lock_job("expire", "other", world.deps.now(), world.deps.now() + time::Duration::minutes(5))
-        .await;
+    let lock = format!("expire#{}", world.shop.domain);
+    let (now, until) = (world.deps.now(), world.deps.now() + time::Duration::minutes(5));
+    let held = world.deps.store.lock_job(&lock, "other", now, until).await;
     assert_eq!(held.unwrap(), crate::ports::store::Held::Taken);
     let skipped = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
-    assert!(skipped.skipped);
-    world.deps.store.unlock_job("expire", "other").await.unwrap();
+    assert_eq!(skipped.skipped, 1);
+    world.deps.store.unlock_job(&lock, "other").await.unwrap();
     crate::shops::uninstalled(&world.deps, &world.shop).await.unwrap();
     assert_eq!(expire(&world.deps, None, world.deps.now(), None).await.unwrap().shops, 0);
 }

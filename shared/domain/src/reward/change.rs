@@ -4,7 +4,7 @@
 //! allowed), and decides nothing.
 
 use super::{DeductionMode, FailureReason, NotRefundable, Refund, RefundRequest, ReviewReason, Reward, RewardKind};
-use super::{RewardState, RewardStatus, Usage};
+use super::{PutOff, RewardState, RewardStatus, Usage};
 use crate::ledger::BalanceChange;
 use crate::order::Order;
 use crate::Time;
@@ -65,7 +65,8 @@ impl Reward {
         if !from.contains(&self.status()) {
             return Err(NotApplicable(self.status()));
         }
-        let reward = Reward { state, version: self.version + 1, ..self.clone() };
+        // A change of state is a visit that settled something: whatever was put off is due again.
+        let reward = Reward { state, version: self.version + 1, put_off: None, ..self.clone() };
         Ok(RewardChange { reward, read_version: self.version, from, balance })
     }
 
@@ -173,5 +174,17 @@ impl Reward {
             DeductionMode::Immediate => None,
         };
         self.change(&[Unused], RewardState::Expired { points_returned: back.is_some() }, back)
+    }
+
+    /// A job could not settle the reward now (Shopify failing, the order that used its code not seen yet):
+    /// it is listed again after a wait that doubles with each attempt from `first` (at most a day), and
+    /// nothing else changes.
+    pub fn put_off(&self, now: Time, first: time::Duration) -> Result<RewardChange, NotApplicable> {
+        let attempts = self.put_off.map_or(0, |put_off| put_off.attempts).saturating_add(1);
+        let wait = first.saturating_mul(1 << attempts.min(16).saturating_sub(1)).min(time::Duration::DAY);
+        let until = now.checked_add(wait).unwrap_or(now);
+        let mut change = self.change(&[Pending, Unused], self.state.clone(), None)?;
+        change.reward.put_off = Some(PutOff { until, attempts });
+        Ok(change)
     }
 }

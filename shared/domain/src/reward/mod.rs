@@ -63,6 +63,16 @@ pub struct Reward {
     /// Bumped by every change; each change is conditioned on the version it was decided on.
     pub version: u64,
     pub state: RewardState,
+    /// The jobs could not settle it and come back no sooner than this (see `Reward::put_off`).
+    pub put_off: Option<PutOff>,
+}
+
+/// A job's visit put off: the reward is listed again at `until`, after `attempts` visits that could not
+/// settle it (Shopify failing, the order that used its code not seen yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PutOff {
+    pub until: Time,
+    pub attempts: u32,
 }
 
 /// Where a reward is listed for the jobs to find it, given where it stands.
@@ -146,6 +156,7 @@ impl Reward {
             lots: vec![],
             version: 0,
             state: RewardState::Pending { review: None },
+            put_off: None,
         }
     }
 
@@ -191,13 +202,15 @@ impl Reward {
         }
     }
 
-    /// Where the reward is listed for the jobs, given where it stands.
+    /// Where the reward is listed for the jobs, given where it stands: a visit put off lists it at the
+    /// time it was put off to, so that it no longer holds the head of its listing.
     pub fn listing(&self) -> Option<Listing> {
+        let later = |at: Time| self.put_off.map_or(at, |put_off| at.max(put_off.until));
         match (&self.state, self.expire_date) {
-            (RewardState::Pending { review: None }, _) => Some(Listing::Pending(self.create_at)),
+            (RewardState::Pending { review: None }, _) => Some(Listing::Pending(later(self.create_at))),
             (RewardState::Pending { review: Some(_) }, _) => Some(Listing::Review(self.create_at)),
-            (RewardState::Unused { refund: Some(request) }, _) => Some(Listing::Refunding(request.at)),
-            (RewardState::Unused { refund: None }, Some(end)) => Some(Listing::Expiring(end)),
+            (RewardState::Unused { refund: Some(request) }, _) => Some(Listing::Refunding(later(request.at))),
+            (RewardState::Unused { refund: None }, Some(end)) => Some(Listing::Expiring(later(end))),
             _ => None,
         }
     }

@@ -8,8 +8,8 @@ use tally_app::ports::StoreError;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId, VariantId};
 use tally_domain::order::OrderRef;
 use tally_domain::reward::{
-    DeductionMode, FailureReason, Refund, RefundRequest, ReviewReason, Reward, RewardKind, RewardState, RewardStatus,
-    Usage,
+    DeductionMode, FailureReason, PutOff, Refund, RefundRequest, ReviewReason, Reward, RewardKind, RewardState,
+    RewardStatus, Usage,
 };
 use tally_domain::rule::RewardType;
 use tally_domain::shop::ShopDomain;
@@ -76,6 +76,11 @@ pub struct RewardRecord {
     pub lots: Vec<LotRecord>,
     #[serde(default)]
     pub version: u64,
+    /// A job's visit put off until then, after this many attempts (`Reward::put_off`).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub put_off_until: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub put_off_attempts: Option<u32>,
 }
 
 fn immediate() -> DeductionMode {
@@ -139,6 +144,8 @@ impl From<&Reward> for RewardRecord {
             points_taken_late: usage.and_then(|u| u.taken_late),
             lots: r.lots.iter().map(LotRecord::from).collect(),
             version: r.version,
+            put_off_until: r.put_off.map(|put_off| put_off.until),
+            put_off_attempts: r.put_off.map(|put_off| put_off.attempts),
         }
     }
 }
@@ -215,6 +222,7 @@ impl TryFrom<RewardRecord> for Reward {
             lots: r.lots.into_iter().map(Into::into).collect(),
             version: r.version,
             state,
+            put_off: r.put_off_until.map(|until| PutOff { until, attempts: r.put_off_attempts.unwrap_or(1) }),
         })
     }
 }

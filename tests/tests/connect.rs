@@ -222,13 +222,18 @@ async fn compliance_webhooks_report_erase_and_delete() {
     // shop/redact erases a shop whose app is uninstalled, not one that is installed.
     let redact = json!({"shop_domain": shop.domain});
     let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-0", &redact).await;
-    assert_eq!((status, body.get("shopRedacted")), (200, None), "{body}");
+    assert_eq!((status, body.get("shopDeletion")), (200, None), "{body}");
     assert!(stack.shop_of(&shop.domain).await.is_some(), "an installed shop is kept");
     let uninstalled = json!({"id": 1, "myshopify_domain": shop.domain});
     assert_eq!(stack.webhook(&stack.api, &shop, "app/uninstalled", "u-1", &uninstalled).await.0, 200);
     let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-1", &redact).await;
-    assert_eq!((status, &body["shopRedacted"]), (200, &json!(true)));
-    assert!(stack.shop_of(&shop.domain).await.is_none(), "the shop is gone");
+    assert_eq!((status, &body["shopDeletion"], &body["new"]), (200, &json!("recorded"), &json!(true)), "{body}");
+    let (status, body) = stack.webhook(&stack.api, &shop, "shop/redact", "s-2", &redact).await;
+    assert_eq!((status, &body["new"]), (200, &json!(false)), "a repeated delivery records nothing more: {body}");
+    assert!(stack.shop_of(&shop.domain).await.is_some(), "the delivery only records the deletion");
+    let report = tally_app::redaction::redact(&stack.deps, None).await.unwrap();
+    assert_eq!((report.shops_deleted, report.errors), (1, 0), "{report:?}");
+    assert!(stack.shop_of(&shop.domain).await.is_none(), "the job deleted the shop");
     assert!(stack.customer_record(&shop.domain, CUSTOMER).await.is_none(), "and its customers");
     assert_eq!(stack.get(&shop.key, "/api/external/point-redeem-rules").await.code(), "UNAUTHORIZED", "and its keys");
 }

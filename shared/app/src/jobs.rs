@@ -144,11 +144,24 @@ where
     R: Report,
     F: Future<Output = Result<Slice<R>, JobError>>,
 {
+    run_over(plan(deps, only_shop).await?, deadline, slice).await
+}
+
+/// The same over the shops given.
+pub async fn run_over<R, F>(
+    shops: Vec<ShopDomain>,
+    deadline: Option<Instant>,
+    slice: impl Fn(ShopDomain, Option<Cursor>) -> F,
+) -> Result<R, JobError>
+where
+    R: Report,
+    F: Future<Output = Result<Slice<R>, JobError>>,
+{
     let mut total = R::default();
-    for domain in plan(deps, only_shop).await? {
+    for domain in shops {
         let mut cursor = None;
         loop {
-            match slice(domain.clone(), cursor).await {
+            match Box::pin(slice(domain.clone(), cursor)).await {
                 Ok(done) => {
                     total.add(done.report);
                     match done.next {

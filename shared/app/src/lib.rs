@@ -17,6 +17,7 @@ pub mod orders;
 pub mod ports;
 pub mod privacy;
 pub mod reconcile;
+pub mod redaction;
 pub mod redeem;
 pub mod refund;
 pub mod review;

@@ -1,8 +1,6 @@
 //! Shopify's compliance webhooks: what Tally holds of a customer (`customers/data_request`), erasing a
 //! customer's personal data (`customers/redact`), and deleting a shop's data (`shop/redact`).
 
-use std::time::{Duration, Instant};
-
 use tally_domain::customer::Customer;
 use tally_domain::ids::CustomerId;
 use tally_domain::ledger::LedgerEntry;
@@ -10,7 +8,7 @@ use tally_domain::reward::Reward;
 use tally_domain::shop::{Shop, ShopDomain};
 
 use crate::error::Unavailable;
-use crate::ports::store::{Customers, Erasure, Ledgers, Rewards, Writes};
+use crate::ports::store::{Customers, Ledgers, Rewards, Writes};
 use crate::ports::write::IdentityWrite;
 use crate::ports::{Committed, CustomerWrite, Rejection, Store, Write};
 use crate::Deps;
@@ -92,29 +90,4 @@ pub async fn redact_customer<S: Store, H>(
         }
     }
     Err(Unavailable::Busy)
-}
-
-/// A customer's deletion is begun only with this much time left.
-const ONE_MORE: Duration = Duration::from_millis(500);
-
-/// Deletes every item of the shop, customer by customer and then the shop itself, within `deadline`.
-/// `false` when time ran out first: Shopify delivers `shop/redact` again, and the deletion goes on where it
-/// stopped (a deleted customer is no longer listed). The shop and its secrets go last: the next delivery
-/// must still be verified.
-pub async fn redact_shop<S: Store, H>(
-    deps: &Deps<S, H>,
-    shop: &Shop,
-    deadline: Option<Instant>,
-) -> Result<bool, Unavailable> {
-    let store = deps.store.shop(&shop.domain);
-    for customer_id in store.customer_ids().await? {
-        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < ONE_MORE) {
-            tracing::warn!(shop = %shop.domain, "shop redaction stopped for time; the next delivery goes on");
-            return Ok(false);
-        }
-        store.delete_customer(customer_id).await?;
-    }
-    store.delete_shop().await?;
-    tracing::warn!(shop = %shop.domain, "every item of the shop was deleted");
-    Ok(true)
 }

@@ -15,7 +15,7 @@ use crate::error::Unavailable;
 use crate::orders::{self, OrderOutcome};
 use crate::ports::store::Markers;
 use crate::ports::{Shopify, Store};
-use crate::{privacy, shops, Deps};
+use crate::{privacy, redaction, shops, Deps};
 
 /// What a delivery says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,10 @@ pub enum Handled {
     CustomerRedacted {
         found: bool,
     },
-    ShopRedacted,
+    /// The shop's deletion is recorded (`redaction`); `new` unless it was before.
+    ShopRedactionRecorded {
+        new: bool,
+    },
     Ignored(Ignored),
 }
 
@@ -144,10 +147,6 @@ pub async fn receive<S: Store, H: Shopify>(
             return Err(malformed.into());
         }
     };
-    if handled == Handled::ShopRedacted {
-        // Nothing of the shop is kept, not even this.
-        return Ok(handled);
-    }
     if let Err(e) = store.record_delivery(delivery, deps.now()).await {
         // The effects are made; a retry would find them made.
         tracing::warn!(error = %e, delivery, "could not record a handled delivery");
@@ -184,11 +183,7 @@ async fn dispatch<S: Store, H: Shopify>(
             tracing::warn!("shop/redact for a shop whose app is installed; nothing erased");
             Handled::Ignored(Ignored::ShopInstalled)
         }
-        Event::ShopRedact => match privacy::redact_shop(deps, shop, deadline).await? {
-            true => Handled::ShopRedacted,
-            // Answered 503, so that Shopify delivers it again and the deletion goes on.
-            false => return Err(Unavailable::Busy),
-        },
+        Event::ShopRedact => Handled::ShopRedactionRecorded { new: redaction::ask(deps, shop).await? },
         Event::OrderCreated(order) => Handled::OrderCreated(orders::created(deps, shop, &order).await?),
         Event::OrderCancelled(order) => Handled::OrderCancelled(orders::cancelled(deps, shop, &order).await?),
         Event::CustomerCreated { customer_id, email } => {

@@ -2,15 +2,15 @@
 //! seeding a local stack and tests).
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-use tally_app::ports::store::{Erasure, StoreResult};
+use tally_app::ports::store::{Created, Erasure, StoreResult};
 use tally_app::ports::StoreError;
 use tally_domain::customer::Customer;
 use tally_domain::ids::CustomerId;
 
-use crate::errors::{failed, unbuilt};
+use crate::errors::{failed, unbuilt, written, Written};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
 use crate::records::reward::RewardRecord;
-use crate::records::shop::ShopKeyRecord;
+use crate::records::shop::{RedactionRecord, ShopKeyRecord};
 use crate::records::{from_item, sort_key, text, to_item, Item, PK, SK};
 use crate::{keys, ShopTable, SortKey};
 
@@ -72,9 +72,35 @@ impl Erasure for ShopTable<'_> {
         doomed.extend(items.iter().map(key_of));
         self.delete_all(doomed).await
     }
+
+    async fn begin_redaction(&self, at: tally_domain::Time) -> StoreResult<Created> {
+        self.record_redaction(at).await
+    }
+
+    async fn end_redaction(&self) -> StoreResult<()> {
+        self.delete_all(vec![keys::redaction(self.domain)]).await
+    }
 }
 
 impl ShopTable<'_> {
+    pub(crate) async fn record_redaction(&self, at: tally_domain::Time) -> StoreResult<Created> {
+        let record = RedactionRecord { requested_at: at };
+        let put = self
+            .store
+            .client
+            .put_item()
+            .table_name(&self.store.table)
+            .set_item(Some(to_item(&record, keys::redaction(self.domain))?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK.name())
+            .send()
+            .await;
+        Ok(match written(put)? {
+            Written::Done => Created::New,
+            Written::Refused => Created::Exists,
+        })
+    }
+
     /// Deletes the items, 25 at a time, retrying what DynamoDB leaves unprocessed.
     async fn delete_all(&self, doomed: Vec<keys::Key>) -> StoreResult<()> {
         for chunk in doomed.chunks(BATCH) {

@@ -209,6 +209,13 @@ pub fn webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
     (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
 }
 
+/// A shop's deletion, asked and not finished: every one under one partition, for the job to find.
+pub fn redaction(domain: &ShopDomain) -> Key {
+    (REDACTIONS.into(), domain.to_string())
+}
+
+pub const REDACTIONS: &str = "REDACTIONS";
+
 /// A scheduled job's lock.
 pub fn job(name: &str) -> Key {
     (format!("JOB#{name}"), "JOB".into())

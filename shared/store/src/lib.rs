@@ -179,6 +179,17 @@ impl Store for DynamoStore {
         })
     }
 
+    async fn redactions(&self) -> StoreResult<Vec<ShopDomain>> {
+        let items = self.query(keys::REDACTIONS.into(), SortKey::Any).await?;
+        items
+            .iter()
+            .map(|item| {
+                let sk = records::sort_key(item).unwrap_or_default();
+                ShopDomain::parse(sk).map_err(|_| records::corrupt("a redaction of no shop"))
+            })
+            .collect()
+    }
+
     async fn unlock_job(&self, job: &str, token: &str) -> StoreResult<()> {
         let (pk, sk) = keys::job(job);
         let delete = self

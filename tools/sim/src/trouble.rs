@@ -165,6 +165,10 @@ impl<S: Store> Store for Troubled<S> {
     async fn unlock_job(&self, job: &str, token: &str) -> StoreResult<()> {
         self.plan.store(self.inner.unlock_job(job, token)).await
     }
+
+    async fn redactions(&self) -> StoreResult<Vec<ShopDomain>> {
+        self.plan.store(self.inner.redactions()).await
+    }
 }
 
 /// Each capability's methods, passed through the plan.
@@ -243,6 +247,8 @@ through_the_plan! {
     Erasure {
         fn delete_customer(&self, customer: CustomerId) -> ();
         fn delete_shop(&self) -> ();
+        fn begin_redaction(&self, at: Time) -> Created;
+        fn end_redaction(&self) -> ();
     }
     Writes {
         fn commit(&self, write: Write) -> Committed;

@@ -23,7 +23,7 @@ pub fn handled(handled: &Handled) -> serde_json::Value {
         Handled::Uninstalled => json!({"uninstalled": true}),
         Handled::DataRequest { held } => json!({"dataHeld": held}),
         Handled::CustomerRedacted { found } => json!({"redacted": found}),
-        Handled::ShopRedacted => json!({"shopRedacted": true}),
+        Handled::ShopRedactionRecorded { new } => json!({"shopDeletion": "recorded", "new": new}),
         Handled::Ignored(Ignored::Topic(topic)) => json!({"ignored": topic}),
         Handled::Ignored(Ignored::StaleUninstall) => json!({"ignored": "app/uninstalled from before the last connect"}),
         Handled::Ignored(Ignored::ShopInstalled) => json!({"ignored": "shop/redact while the app is installed"}),

@@ -82,6 +82,22 @@ impl Erasure for FakeShopStore<'_> {
         world.shops.remove(self.domain);
         Ok(())
     }
+
+    async fn begin_redaction(&self, at: Time) -> StoreResult<Created> {
+        let mut world = self.store.world();
+        Ok(match world.redactions.contains_key(self.domain) {
+            true => Created::Exists,
+            false => {
+                world.redactions.insert(self.domain.clone(), at);
+                Created::New
+            }
+        })
+    }
+
+    async fn end_redaction(&self) -> StoreResult<()> {
+        self.store.world().redactions.remove(self.domain);
+        Ok(())
+    }
 }
 
 impl Writes for FakeShopStore<'_> {

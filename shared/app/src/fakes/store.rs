@@ -25,6 +25,8 @@ pub(super) struct World {
     pub keys: BTreeMap<String, ShopDomain>,
     /// Each job's lock: its token and until when it holds.
     pub jobs: BTreeMap<String, (String, Time)>,
+    /// Shops whose deletion was asked, and when.
+    pub redactions: BTreeMap<ShopDomain, Time>,
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +153,10 @@ impl Store for FakeStore {
             world.jobs.remove(job);
         }
         Ok(())
+    }
+
+    async fn redactions(&self) -> StoreResult<Vec<ShopDomain>> {
+        Ok(self.world().redactions.keys().cloned().collect())
     }
 }
 

@@ -47,6 +47,9 @@ pub trait Store: Send + Sync {
 
     /// Frees a job's lock, if `token` still holds it.
     fn unlock_job(&self, job: &str, token: &str) -> impl Fut<()>;
+
+    /// The shops whose deletion was asked (`Erasure::begin_redaction`) and is not finished.
+    fn redactions(&self) -> impl Fut<Vec<ShopDomain>>;
 }
 
 /// Everything a use case reads or writes of one shop.
@@ -289,6 +292,10 @@ pub trait Erasure: Send + Sync {
     fn delete_customer(&self, customer: CustomerId) -> impl Fut<()>;
     /// The shop's own items: rules, keys, listings, secrets, tokens, and the shop itself, last.
     fn delete_shop(&self) -> impl Fut<()>;
+    /// Records that the shop's data is to be deleted (a job does it, page by page); `Exists` when it was.
+    fn begin_redaction(&self, at: Time) -> impl Fut<Created>;
+    /// The shop's deletion is finished: nothing of it is left, not even this record.
+    fn end_redaction(&self) -> impl Fut<()>;
 }
 
 pub trait Writes: Send + Sync {

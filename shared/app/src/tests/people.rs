@@ -89,12 +89,17 @@ async fn a_redacted_customer_keeps_their_points_and_loses_what_names_them() {
 }
 
 #[tokio::test]
-async fn a_shop_redaction_deletes_every_customer_then_the_shop() {
+async fn a_shop_redaction_is_recorded_then_deletes_every_customer_then_the_shop() {
     let world = World::new().await;
     world.redeem(1).await.unwrap();
     crate::shops::uninstalled(&world.deps, &world.shop).await.unwrap();
-    assert!(crate::privacy::redact_shop(&world.deps, &world.shop, None).await.unwrap());
+    assert!(crate::redaction::ask(&world.deps, &world.shop).await.unwrap());
+    assert!(!crate::redaction::ask(&world.deps, &world.shop).await.unwrap(), "asked again: recorded once");
     let store = world.deps.store.shop(&world.shop.domain);
+    assert!(store.get().await.unwrap().is_some(), "the delivery only records it");
+    let report = crate::redaction::redact(&world.deps, None).await.unwrap();
+    assert_eq!((report.shops_deleted, report.customers_deleted), (1, 1), "{report:?}");
+    assert!(world.deps.store.redactions().await.unwrap().is_empty(), "a finished deletion is not found again");
     assert!(store.get().await.unwrap().is_none() && store.customer(customer_id()).await.unwrap().is_none());
     assert_eq!(store.client_secret().await.unwrap(), None, "the secrets go too");
 }

@@ -81,6 +81,14 @@ pub struct ApiKeyRecord {
 /// The shop that an API key opens (`ApiKeyRecord`'s `shop`).
 pub const KEY_SHOP: Attribute = Attribute("shop");
 
+/// A shop's deletion, asked by `shop/redact` and not finished: the redaction job finds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedactionRecord {
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: Time,
+}
+
 /// An API key among its shop's keys: enough to recognise it and to revoke it, never the key itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

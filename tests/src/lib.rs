@@ -3,6 +3,7 @@
 
 pub mod browser;
 mod records;
+pub mod scale;
 pub mod server;
 pub mod storefront;
 

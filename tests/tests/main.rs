@@ -13,6 +13,7 @@ mod crash;
 mod idempotency;
 mod identities;
 mod jobs;
+mod jobs_at_scale;
 mod lots;
 mod money_on_the_wire;
 mod orders;

@@ -3,7 +3,6 @@
 
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use tally_app::ports::store::{Created, Erasure, StoreResult};
-use tally_app::ports::StoreError;
 use tally_domain::customer::Customer;
 use tally_domain::ids::CustomerId;
 
@@ -13,11 +12,6 @@ use crate::records::reward::RewardRecord;
 use crate::records::shop::{RedactionRecord, ShopKeyRecord};
 use crate::records::{from_item, sort_key, text, to_item, Item, PK, SK};
 use crate::{keys, ShopTable, SortKey};
-
-/// DynamoDB's most items in one `BatchWriteItem`.
-const BATCH: usize = 25;
-/// A batch DynamoDB keeps leaving unprocessed gives up after this many tries.
-const ATTEMPTS: u32 = 10;
 
 impl Erasure for ShopTable<'_> {
     /// The customer's partition (profile, rewards, ledger), the items that find them by an identifier (only
@@ -67,6 +61,10 @@ impl Erasure for ShopTable<'_> {
         }
         let listings = self.store.query(keys::lot_listings(self.domain), SortKey::Any).await?;
         doomed.extend(listings.iter().map(key_of));
+        // The markers of orders and deliveries (idempotency keys are found by no key: they go within 48 hours,
+        // by the table's TTL).
+        let markers = self.store.query(keys::markers(self.domain), SortKey::Any).await?;
+        doomed.extend(markers.iter().map(key_of));
         doomed.extend([keys::secrets(self.domain), keys::token(self.domain), keys::static_token(self.domain)]);
         // The shop's partition last: its item is what a retry verifies the next delivery with.
         doomed.extend(items.iter().map(key_of));
@@ -103,30 +101,8 @@ impl ShopTable<'_> {
 
     /// Deletes the items, 25 at a time, retrying what DynamoDB leaves unprocessed.
     async fn delete_all(&self, doomed: Vec<keys::Key>) -> StoreResult<()> {
-        for chunk in doomed.chunks(BATCH) {
-            let mut requests: Vec<WriteRequest> = chunk.iter().map(delete_request).collect::<Result<_, _>>()?;
-            for attempt in 0..ATTEMPTS {
-                if requests.is_empty() {
-                    break;
-                }
-                let output = self
-                    .store
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.store.table, requests)
-                    .send()
-                    .await
-                    .map_err(failed)?;
-                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.store.table)).unwrap_or_default();
-                if !requests.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
-                }
-            }
-            if !requests.is_empty() {
-                return Err(StoreError("DynamoDB kept leaving deletions unprocessed".into()));
-            }
-        }
-        Ok(())
+        let requests: Vec<WriteRequest> = doomed.iter().map(delete_request).collect::<Result<_, _>>()?;
+        self.store.batch_write(requests).await
     }
 
     /// Writes a customer record as it is, with its listing and identities, replacing what is there: for

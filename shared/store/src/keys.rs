@@ -199,14 +199,25 @@ pub fn idempotency(domain: &ShopDomain, key: &str) -> Key {
     (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
 }
 
-/// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after.
+/// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after. Markers
+/// share one partition of the shop, so that a shop's deletion finds them.
 pub fn order(domain: &ShopDomain, order_id: OrderId) -> Key {
+    (markers(domain), format!("ORDER#{order_id}"))
+}
+
+/// Where an order's marker was kept before markers shared a partition (read until they have expired).
+pub fn legacy_order(domain: &ShopDomain, order_id: OrderId) -> Key {
     (format!("SHOP#{domain}#ORDER#{order_id}"), "ORDER".into())
 }
 
 /// A webhook delivery already handled.
 pub fn webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
-    (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
+    (markers(domain), format!("WEBHOOK#{webhook_id}"))
+}
+
+/// The partition of a shop's markers.
+pub fn markers(domain: &ShopDomain) -> String {
+    format!("SHOP#{domain}#MARKERS")
 }
 
 /// A shop's deletion, asked and not finished: every one under one partition, for the job to find.

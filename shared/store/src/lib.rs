@@ -4,6 +4,7 @@
 //! `transaction` names the items of every transaction, and `errors` tells DynamoDB's errors apart by type.
 //! The access patterns are listed in the README.
 
+mod batch;
 mod commit;
 mod erasure;
 mod errors;

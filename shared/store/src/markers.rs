@@ -36,7 +36,10 @@ impl Markers for ShopTable<'_> {
     }
 
     async fn order_cancelled(&self, order: OrderId) -> StoreResult<bool> {
-        Ok(self.store.get::<MarkerRecord>(keys::order(self.domain, order)).await?.is_some())
+        if self.store.get::<MarkerRecord>(keys::order(self.domain, order)).await?.is_some() {
+            return Ok(true);
+        }
+        Ok(self.store.get::<MarkerRecord>(keys::legacy_order(self.domain, order)).await?.is_some())
     }
 
     async fn delivery_handled(&self, delivery: &str) -> StoreResult<bool> {

@@ -1,0 +1,86 @@
+//! Writes of many items at once (`BatchWriteItem`, 25 a call): a shop's deletion, and seeding a large shop
+//! for benchmarks and scale tests. Nothing here is conditioned: never for balances a request changes.
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use tally_app::ports::store::StoreResult;
+use tally_app::ports::StoreError;
+use tally_domain::customer::Customer;
+use tally_domain::reward::Reward;
+
+use crate::errors::{failed, unbuilt};
+use crate::records::customer::{CustomerIdRecord, CustomerRecord};
+use crate::records::reward::{CodeOwnerRecord, RewardRecord};
+use crate::records::{listed, to_item, Item};
+use crate::{keys, DynamoStore, ShopTable};
+
+/// DynamoDB's most items in one `BatchWriteItem`.
+const BATCH: usize = 25;
+/// A batch DynamoDB keeps leaving unprocessed gives up after this many tries.
+const ATTEMPTS: u32 = 10;
+
+impl DynamoStore {
+    /// Makes the requests, 25 at a time, retrying what DynamoDB leaves unprocessed.
+    pub(crate) async fn batch_write(&self, requests: Vec<WriteRequest>) -> StoreResult<()> {
+        for chunk in requests.chunks(BATCH) {
+            let mut requests = chunk.to_vec();
+            for attempt in 0..ATTEMPTS {
+                if requests.is_empty() {
+                    break;
+                }
+                let output =
+                    self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(failed)?;
+                requests = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(StoreError("DynamoDB kept leaving writes unprocessed".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn put(item: Item) -> StoreResult<WriteRequest> {
+    Ok(WriteRequest::builder()
+        .put_request(PutRequest::builder().set_item(Some(item)).build().map_err(unbuilt)?)
+        .build())
+}
+
+impl ShopTable<'_> {
+    /// Writes customers as they are: profile, listing, the items of their identifiers and their lots' days.
+    pub async fn seed_customers(&self, customers: &[Customer]) -> StoreResult<()> {
+        let mut requests = Vec::new();
+        for customer in customers {
+            let (id, listing) = (customer.customer_id, CustomerIdRecord::of(customer.customer_id));
+            requests.push(put(to_item(&CustomerRecord::from(customer), keys::customer(self.domain, id))?)?);
+            requests.push(put(to_item(&listing, keys::customer_listing(self.domain, id))?)?);
+            for identity in customer.identities() {
+                requests.push(put(to_item(&listing, keys::identity(self.domain, &identity))?)?);
+            }
+            for day in customer.lots.days() {
+                requests.push(put(to_item(&listing, keys::lot_listing(self.domain, day, id))?)?);
+            }
+        }
+        self.store.batch_write(requests).await
+    }
+
+    /// Writes rewards as they are, listed where they stand, with the items of their codes.
+    pub async fn seed_rewards(&self, rewards: &[Reward]) -> StoreResult<()> {
+        let mut requests = Vec::new();
+        for reward in rewards {
+            let mut item =
+                to_item(&RewardRecord::from(reward), keys::reward(self.domain, reward.customer_id, reward.id))?;
+            if let Some(listing) = reward.listing() {
+                item = listed(item, keys::listing(self.domain, listing, reward.id));
+            }
+            requests.push(put(item)?);
+            if let Some(code) = &reward.discount_code {
+                let owner = CodeOwnerRecord { customer_id: reward.customer_id.get(), reward_id: reward.id.get() };
+                requests.push(put(to_item(&owner, keys::code(self.domain, code))?)?);
+            }
+        }
+        self.store.batch_write(requests).await
+    }
+}

@@ -12,3 +12,18 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"
 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn "$(scripts/bin-dir.sh release)/bench"
+# The jobs and a shop's deletion at a large shop's size (tests/tests/jobs_at_scale.rs), alone in their
+# process so that its peak memory is theirs; their figures join the report.
+SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
+  cargo test --release -p tally-tests --test tally jobs_at_scale -- --test-threads=1 --nocapture 2>&1 |
+  sed -n 's/^SCALE /- /p' > bench/scale.txt
+{
+  echo
+  echo "## Jobs and deletion at scale"
+  echo
+  echo "Over DynamoDB Local, as the state machines run them (every shop at once, slice after slice):"
+  echo
+  cat bench/scale.txt
+} >> bench/report.md
+rm -f bench/scale.txt
+tail -n 12 bench/report.md

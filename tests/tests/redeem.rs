@@ -147,6 +147,28 @@ async fn when_shopify_fails_the_points_come_back_and_no_code_is_left() {
 }
 
 #[tokio::test]
+async fn a_retry_with_the_key_after_shopify_recovers_redeems() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("outage-retry").await;
+    let rule = stack.rule(&shop, fixed(500)).await;
+    stack.customer(&shop, CUSTOMER, 1000).await;
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    stack.control("POST", "/__emulator/faults", json!({"mode": "error", "rate": 1.0})).await;
+    let down = stack.post_once(&shop.key, "retry-me", "/api/external/redeem-points", body.clone()).await;
+    assert_eq!((down.status, down.code()), (503, "SHOPIFY_UNAVAILABLE"), "{:?}", down.body);
+    let still_down = stack.post_once(&shop.key, "retry-me", "/api/external/redeem-points", body.clone()).await;
+    assert_eq!(still_down.code(), "SHOPIFY_UNAVAILABLE", "down again: {:?}", still_down.body);
+    stack.control("DELETE", "/__emulator/faults", Value::Null).await;
+    let redeemed = stack.post_once(&shop.key, "retry-me", "/api/external/redeem-points", body.clone()).await;
+    assert_eq!((redeemed.status, &redeemed.body["reward"]["status"]), (200, &json!("UNUSED")), "{:?}", redeemed.body);
+    let again = stack.post_once(&shop.key, "retry-me", "/api/external/redeem-points", body).await;
+    assert_eq!(again.body["reward"]["id"], redeemed.body["reward"]["id"], "and from then on the same answer");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 500, "the points were taken once");
+    assert_eq!(stack.discounts(&shop).await.len(), 1);
+    assert_ledger_matches(&stack, &shop, CUSTOMER).await;
+}
+
+#[tokio::test]
 async fn a_lost_answer_or_a_brief_throttle_still_gives_exactly_one_code() {
     let stack = Stack::start().await;
     let shop = stack.shop("flaky").await;

@@ -120,11 +120,11 @@ pub(crate) async fn write_as<S: Store, H: Shopify, W: Caller, C>(
         Ok(command) => run(&caller, command, &attempt).await,
         Err(e) => Err(e.into()),
     };
-    // Answers that say "try again" (pending, busy, unavailable, uninstalled) are not kept: the retry runs,
-    // or resumes.
+    // Answers that say "try again" (pending, busy, unavailable, uninstalled, Shopify down) are not kept: the
+    // retry runs, or resumes (and a redemption Shopify was down for, its points back, runs afresh).
     let keep = match &result {
         Ok(reply) => reply.status != 202,
-        Err(e) => !e.is_transient(),
+        Err(e) => !e.is_transient() && e.code != "SHOPIFY_UNAVAILABLE",
     };
     let response = respond(result);
     let answer = match (keep, response.body()) {

@@ -136,8 +136,8 @@ fn fresh(timestamp: Option<&str>, now: Time) -> bool {
 }
 
 /// Shopify's App Proxy signature of a query: the hex HMAC-SHA256, keyed with the client secret, of every
-/// parameter but `signature`, sorted by name, each written `name=value` (the values of a repeated name
-/// joined by commas, in the order sent) and concatenated without separators.
+/// parameter but `signature`, each written `name=value` (the values of a repeated name joined by commas,
+/// in the order sent), the strings sorted and concatenated without separators.
 pub fn sign<K: AsRef<str>, V: AsRef<str>>(secret: &str, query: &[(K, V)]) -> String {
     hex::encode(mac(secret, query).finalize().into_bytes())
 }
@@ -154,10 +154,20 @@ fn mac<K: AsRef<str>, V: AsRef<str>>(secret: &str, query: &[(K, V)]) -> Hmac<Sha
     let mut names: Vec<&str> = query.iter().map(|(k, _)| k.as_ref()).filter(|k| *k != "signature").collect();
     names.sort_unstable();
     names.dedup();
+    // Shopify sorts the written `name=value` strings, not the names: they differ when one name begins
+    // another and the next character sorts before `=` (`a` and `a-b`).
+    let mut written: Vec<String> = names
+        .into_iter()
+        .map(|name| {
+            let values: Vec<&str> =
+                query.iter().filter(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref()).collect();
+            format!("{name}={}", values.join(","))
+        })
+        .collect();
+    written.sort_unstable();
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    for name in names {
-        let values: Vec<&str> = query.iter().filter(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref()).collect();
-        mac.update(format!("{name}={}", values.join(",")).as_bytes());
+    for pair in written {
+        mac.update(pair.as_bytes());
     }
     mac
 }
@@ -173,6 +183,16 @@ mod tests {
 
     fn parsed(query: &str) -> Vec<(String, String)> {
         form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    }
+
+    #[test]
+    fn the_written_pairs_are_sorted_not_the_names() {
+        let query = parsed("a=1&a-b=2&timestamp=1317327555");
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"hush").unwrap();
+        mac.update(b"a-b=2a=1timestamp=1317327555");
+        let expected = hex::encode(mac.finalize().into_bytes());
+        assert_eq!(sign("hush", &query), expected, "`a-b=2` sorts before `a=1`, though `a` sorts before `a-b`");
+        assert!(verify("hush", &query, &expected));
     }
 
     #[test]

@@ -104,7 +104,9 @@ pub async fn reconcile_slice<S: Store, H: Shopify>(
     cursor: Option<Cursor>,
     deadline: Option<Instant>,
 ) -> Result<Slice<ReconcileReport>, JobError> {
-    let cutoffs = (at - grace, at - grace.max(IN_FLIGHT));
+    // A grace past what the calendar holds (an operator's `graceSeconds`) reaches back to the epoch.
+    let back = |by: Duration| time::Duration::try_from(by).ok().and_then(|by| at.checked_sub(by));
+    let cutoffs = (back(grace).unwrap_or(Time::UNIX_EPOCH), back(grace.max(IN_FLIGHT)).unwrap_or(Time::UNIX_EPOCH));
     jobs::slice(deps, "reconcile", domain, deadline, |shop| async move {
         Box::pin(reconcile_pages(deps, &shop, (at, cutoffs), cursor.unwrap_or_default(), deadline)).await
     })

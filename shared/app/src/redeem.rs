@@ -16,7 +16,7 @@ use crate::error::{unavailable_into, ReadError, Unavailable};
 use crate::idempotency::Attempt;
 use crate::issue::{issue, record};
 use crate::loyalty::lookup;
-use crate::ports::store::{Rewards, Rules};
+use crate::ports::store::{Idempotency, Rewards, Rules};
 use crate::ports::write::NewCode;
 use crate::ports::{Rejection, RewardWrite, ShopStore, Shopify, ShopifyShop, Store, Write};
 use crate::settle::{past_grace, settle_pending};
@@ -64,9 +64,24 @@ pub async fn redeem<S: Store, H: Shopify>(
     command: &RedeemCommand,
     attempt: &Attempt,
 ) -> Result<Redeemed, RedeemError> {
-    if let Some(Effect::Reward { customer_id, reward_id }) = attempt.resume {
-        return resume(deps, shop, customer_id, reward_id, attempt).await;
-    }
+    let fresh;
+    let attempt = match (attempt.resume, &attempt.claim) {
+        (Some(Effect::Reward { customer_id, reward_id }), Some(claim)) => {
+            match resume(deps, shop, customer_id, reward_id, attempt).await {
+                // The first attempt's reward was never issued (Shopify down) and its points came back: the
+                // retry Shopify is meant for redeems afresh under the same key.
+                Err(RedeemError::NotIssued(FailureReason::ShopifyUnavailable))
+                    if deps.store.shop(&shop.domain).restart(claim).await? =>
+                {
+                    tracing::info!(idempotency_key = %claim.key, "retrying a redemption Shopify was down for");
+                    fresh = Attempt { resume: None, ..attempt.clone() };
+                    &fresh
+                }
+                other => return other,
+            }
+        }
+        _ => attempt,
+    };
     let store = deps.store.shop(&shop.domain);
     let (rule, customer) = tokio::try_join!(store.rule(command.redeem_rule_id), lookup(&store, &command.customer))?;
     let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;

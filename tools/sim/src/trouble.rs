@@ -230,6 +230,7 @@ through_the_plan! {
         fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;
         fn finish(&self, claim: &Claim, answer: &Answer) -> ();
         fn release(&self, claim: &Claim) -> ();
+        fn restart(&self, claim: &Claim) -> bool;
     }
     Markers {
         fn mark_order_cancelled(&self, order: OrderId, at: Time) -> ();

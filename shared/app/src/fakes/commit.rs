@@ -191,6 +191,17 @@ pub(super) fn release(data: &mut ShopData, claim: &Claim) {
     }
 }
 
+/// Forgets the effect of the claim's request, if the claim is still its.
+pub(super) fn restart(data: &mut ShopData, claim: &Claim) -> bool {
+    match data.keys_in_use.get_mut(&claim.key) {
+        Some(key) if key.token.as_deref() == Some(claim.token.as_str()) && key.effect.is_some() => {
+            key.effect = None;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Frees a key whose request made no effect; `false` when it made one (or the claim was lost).
 fn forget(data: &mut ShopData, claim: &Claim) -> bool {
     let mine_without_effect = data

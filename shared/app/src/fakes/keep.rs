@@ -121,4 +121,8 @@ impl Idempotency for FakeShopStore<'_> {
         self.with(|data| super::commit::release(data, claim));
         Ok(())
     }
+
+    async fn restart(&self, claim: &Claim) -> StoreResult<bool> {
+        Ok(self.with(|data| super::commit::restart(data, claim)))
+    }
 }

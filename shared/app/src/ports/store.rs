@@ -249,6 +249,10 @@ pub trait Idempotency: Send + Sync {
     fn finish(&self, claim: &Claim, answer: &Answer) -> impl Fut<()>;
     /// Lets a retry in at once: it resumes from the effect if there is one, or runs afresh.
     fn release(&self, claim: &Claim) -> impl Fut<()>;
+    /// Forgets the effect of the claim's request, which came to nothing (a reward Shopify never issued,
+    /// its points given back), so that the request runs afresh under the claim. `false` when the claim
+    /// is no longer this request's.
+    fn restart(&self, claim: &Claim) -> impl Fut<bool>;
 }
 
 /// Markers that expire: a cancelled order, for the creation that may arrive after it, and a webhook

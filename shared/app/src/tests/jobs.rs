@@ -106,3 +106,11 @@ async fn one_run_at_a_time_and_an_uninstalled_shop_is_passed_by() {
     crate::shops::uninstalled(&world.deps, &world.shop).await.unwrap();
     assert_eq!(expire(&world.deps, None, world.deps.now(), None).await.unwrap().shops, 0);
 }
+
+#[tokio::test]
+async fn a_grace_past_the_calendar_settles_nothing_and_does_not_panic() {
+    let world = World::new().await;
+    let grace = std::time::Duration::from_secs(u64::MAX);
+    let report = reconcile(&world.deps, None, grace, world.deps.now(), None).await.unwrap();
+    assert_eq!((report.pending, report.errors), (0, 0));
+}

@@ -114,6 +114,29 @@ async fn a_webhook_without_the_shops_signature_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_signed_body_sent_again_under_another_topic_or_long_after_changes_nothing() {
+    let (stack, shop, rule) = setup("replayed", None).await;
+    let reward = redeem(&stack, &shop, rule, false).await.body["reward"].clone();
+    let order = json!({"id": 31, "name": "#31", "customer": {"id": CUSTOMER}, "cancelled_at": null,
+        "discount_codes": [{"code": reward["discountCode"], "amount": "6.00", "type": "fixed_amount"}]});
+    let (status, _) = stack.webhook(&stack.api, &shop, "orders/create", "c-1", &order).await;
+    assert_eq!(status, 200);
+    let balance = stack.balance(&shop, CUSTOMER).await;
+    // The order's own signed body, captured and sent as a cancellation or as a new customer.
+    let (status, body) = stack.webhook(&stack.api, &shop, "orders/cancelled", "c-2", &order).await;
+    assert_eq!((status, &body["error"]["code"]), (400, &json!("INVALID_REQUEST")), "{body}");
+    let (status, _) = stack.webhook(&stack.api, &shop, "customers/create", "c-3", &order).await;
+    assert_eq!(status, 400);
+    // A real cancellation, triggered longer ago than Shopify retries.
+    let cancelled = json!({"id": 31, "name": "#31", "cancelled_at": "2026-01-01T00:00:00Z", "discount_codes": order["discount_codes"]});
+    let long_ago = [("X-Shopify-Triggered-At", "2026-01-01T00:00:00Z".to_string())];
+    let (status, body) = stack.webhook_with(&stack.api, &shop, "orders/cancelled", "c-4", &cancelled, &long_ago).await;
+    assert_eq!((status, &body["ignored"]), (200, &json!("triggered longer ago than Shopify retries")), "{body}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, balance, "no points came back");
+    assert_eq!(stack.loyalty(&shop, CUSTOMER).await["rewards"][0]["status"], "USED");
+}
+
+#[tokio::test]
 async fn expiry_releases_a_reservation_and_ends_the_code() {
     let (stack, shop, rule) = setup("expiry", Some(1)).await;
     let delayed = redeem(&stack, &shop, rule, true).await.body["reward"].clone();

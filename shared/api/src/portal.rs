@@ -159,8 +159,7 @@ fn mac<K: AsRef<str>, V: AsRef<str>>(secret: &str, query: &[(K, V)]) -> Hmac<Sha
     let mut written: Vec<String> = names
         .into_iter()
         .map(|name| {
-            let values: Vec<&str> =
-                query.iter().filter(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref()).collect();
+            let values: Vec<&str> = query.iter().filter(|(k, _)| k.as_ref() == name).map(|(_, v)| v.as_ref()).collect();
             format!("{name}={}", values.join(","))
         })
         .collect();

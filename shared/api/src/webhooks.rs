@@ -24,6 +24,9 @@ struct OrderBody {
     name: Option<String>,
     #[serde(default)]
     discount_codes: Vec<DiscountCodeBody>,
+    /// Null until the order is cancelled: `orders/cancelled` must say when.
+    #[serde(default)]
+    cancelled_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +40,11 @@ struct CustomerBody {
     id: u64,
     #[serde(default)]
     email: Option<String>,
+    /// An order's fields, which no customer has: an order's body sent under the customer topic.
+    #[serde(default)]
+    discount_codes: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    line_items: Option<serde::de::IgnoredAny>,
 }
 
 /// The parts of Shopify's REST Refund that matter here: the order (Shopify is asked how it now stands).
@@ -89,11 +97,12 @@ async fn handle<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Resul
         (_, webhook) if !webhook.is_empty() => format!("{topic}:webhook:{webhook}"),
         _ => return Err(Invalid::WebhookId.into()),
     };
+    let triggered_at = triggered_at(&header);
     let event = event(&topic, body, &domain).map(|event| match event {
-        Event::AppUninstalled { .. } => Event::AppUninstalled { triggered_at: triggered_at(&header) },
+        Event::AppUninstalled { .. } => Event::AppUninstalled { triggered_at },
         other => other,
     });
-    let handled = webhooks::receive(deps, &shop, &delivery, event, request::deadline(req)).await?;
+    let handled = webhooks::receive(deps, &shop, &delivery, event, triggered_at, request::deadline(req)).await?;
     Reply::json(200, &views::handled(&handled))
 }
 
@@ -110,11 +119,22 @@ fn event(topic: &str, body: &[u8], domain: &str) -> Result<Event, Malformed> {
         true => Ok(()),
         false => Err(Malformed { topic: topic.into(), reason: format!("the body is about shop {named}") }),
     };
+    // The topic is a header, outside the signature: a body must be what its topic says.
+    let not_the_topic = |reason: &str| Malformed { topic: topic.into(), reason: reason.into() };
     Ok(match topic {
         "orders/create" => Event::OrderCreated(order(read(topic, body)?)),
-        "orders/cancelled" => Event::OrderCancelled(order(read(topic, body)?)),
+        "orders/cancelled" => {
+            let cancelled: OrderBody = read(topic, body)?;
+            if cancelled.cancelled_at.is_none() {
+                return Err(not_the_topic("an order that is not cancelled"));
+            }
+            Event::OrderCancelled(order(cancelled))
+        }
         "customers/create" => {
             let customer: CustomerBody = read(topic, body)?;
+            if customer.discount_codes.is_some() || customer.line_items.is_some() {
+                return Err(not_the_topic("an order's body, not a customer's"));
+            }
             Event::CustomerCreated { customer_id: customer.id, email: customer.email }
         }
         "refunds/create" => Event::RefundCreated { order_id: read::<RefundBody>(topic, body)?.order_id },

@@ -91,7 +91,12 @@ pub enum Ignored {
     StaleUninstall,
     /// `shop/redact` for a shop whose app is installed.
     ShopInstalled,
+    /// Shopify triggered it longer ago than Shopify retries (`STALE_AFTER`): a captured delivery sent again.
+    Stale,
 }
+
+/// Shopify retries a delivery for 48 hours; one triggered longer ago than this is not Shopify's.
+pub const STALE_AFTER: time::Duration = time::Duration::hours(72);
 
 /// What a `customers/create` did about enrollment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +139,13 @@ pub async fn receive<S: Store, H: Shopify>(
     shop: &Shop,
     delivery: &str,
     event: Result<Event, Malformed>,
+    triggered_at: Option<tally_domain::Time>,
     deadline: Option<Instant>,
 ) -> Result<Handled, WebhookError> {
+    if triggered_at.is_some_and(|at| at + STALE_AFTER < deps.now()) {
+        tracing::warn!(delivery, ?triggered_at, "a delivery triggered longer ago than Shopify retries; ignored");
+        return Ok(Handled::Ignored(Ignored::Stale));
+    }
     let store = deps.store.shop(&shop.domain);
     if store.delivery_handled(delivery).await? {
         return Ok(Handled::Duplicate);

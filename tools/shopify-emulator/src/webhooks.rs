@@ -37,6 +37,10 @@ pub async fn deliver(
     let body = body.to_string();
     let signature = sign(secret, body.as_bytes());
     let event_id = emulator.next_delivery_id();
+    // When the event happened: now, as Shopify stamps it.
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let triggered_at = time::OffsetDateTime::now_utc().format(rfc3339).unwrap_or_default();
+    let triggered_at = &triggered_at;
     let sends = urls.iter().flat_map(|url| (0..copies.max(1)).map(move |_| url)).map(|url| {
         let webhook_id = if distinct { emulator.next_delivery_id() } else { event_id.clone() };
         let request = emulator
@@ -49,7 +53,7 @@ pub async fn deliver(
             .header("X-Shopify-API-Version", API_VERSION)
             .header("X-Shopify-Webhook-Id", &webhook_id)
             .header("X-Shopify-Event-Id", &event_id)
-            .header("X-Shopify-Triggered-At", "2026-11-23T10:15:00Z")
+            .header("X-Shopify-Triggered-At", triggered_at.as_str())
             .body(body.clone());
         async move {
             let status = match request.send().await {

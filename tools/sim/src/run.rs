@@ -178,7 +178,7 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
     async fn deliver(&self, book: &mut Book, delivery: &Delivery) -> Outcome {
         book.in_flight = Some(InFlight::Delivery(delivery.clone()));
         let shop = &self.shops[delivery.shop];
-        let received = webhooks::receive(&self.deps, shop, &delivery.id, Ok(delivery.event.clone()), None).await;
+        let received = webhooks::receive(&self.deps, shop, &delivery.id, Ok(delivery.event.clone()), None, None).await;
         book.in_flight = None;
         let outcome = match received {
             Ok(handled) => format!("handled {handled:?}"),

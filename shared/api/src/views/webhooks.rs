@@ -27,5 +27,6 @@ pub fn handled(handled: &Handled) -> serde_json::Value {
         Handled::Ignored(Ignored::Topic(topic)) => json!({"ignored": topic}),
         Handled::Ignored(Ignored::StaleUninstall) => json!({"ignored": "app/uninstalled from before the last connect"}),
         Handled::Ignored(Ignored::ShopInstalled) => json!({"ignored": "shop/redact while the app is installed"}),
+        Handled::Ignored(Ignored::Stale) => json!({"ignored": "triggered longer ago than Shopify retries"}),
     }
 }

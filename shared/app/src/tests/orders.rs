@@ -16,12 +16,12 @@ async fn order(world: &World, reward: &Reward, delivery: &str) -> (Order, Handle
         world.deps.shopify.place_order(&world.shop.domain, std::slice::from_ref(&code), Some(customer_id())).unwrap();
     let order = Order { id, name, codes: vec![code] };
     let handled =
-        receive(&world.deps, &world.shop, delivery, Ok(Event::OrderCreated(order.clone())), None).await.unwrap();
+        receive(&world.deps, &world.shop, delivery, Ok(Event::OrderCreated(order.clone())), None, None).await.unwrap();
     (order, handled)
 }
 
 async fn deliver(world: &World, delivery: &str, event: Event) -> Handled {
-    receive(&world.deps, &world.shop, delivery, Ok(event), None).await.unwrap()
+    receive(&world.deps, &world.shop, delivery, Ok(event), None, None).await.unwrap()
 }
 
 #[tokio::test]
@@ -103,6 +103,6 @@ async fn an_order_that_raced_a_refund_takes_the_points_again_as_far_as_the_balan
 async fn a_malformed_body_is_recorded_and_its_retries_are_duplicates() {
     let world = World::new().await;
     let malformed = crate::webhooks::Malformed { topic: "orders/create".into(), reason: "missing field `id`".into() };
-    assert!(receive(&world.deps, &world.shop, "bad", Err(malformed.clone()), None).await.is_err());
-    assert_eq!(receive(&world.deps, &world.shop, "bad", Err(malformed), None).await, Ok(Handled::Duplicate));
+    assert!(receive(&world.deps, &world.shop, "bad", Err(malformed.clone()), None, None).await.is_err());
+    assert_eq!(receive(&world.deps, &world.shop, "bad", Err(malformed), None, None).await, Ok(Handled::Duplicate));
 }

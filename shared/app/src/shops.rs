@@ -41,6 +41,8 @@ pub enum ShopAdminError {
     Exists(ShopDomain),
     #[error("This API key opens another shop; choose another key")]
     KeyInUse,
+    #[error("A chosen key must be at least {MIN_KEY_LENGTH} characters outside a local stack; leave --key out to draw one")]
+    WeakKey,
     #[error(transparent)]
     Missing(#[from] Missing),
     #[error(transparent)]
@@ -163,8 +165,27 @@ pub async fn uninstalled<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<
     Ok(())
 }
 
-/// Stores `key` as a key of the shop. A key that opens another shop is refused, never moved.
-pub async fn add_api_key<S: Store, H>(deps: &Deps<S, H>, domain: &ShopDomain, key: &str) -> Result<(), ShopAdminError> {
+/// The shortest key an operator may choose for a deployed stack (a drawn key is 32 random bytes).
+pub const MIN_KEY_LENGTH: usize = 32;
+
+/// Whether an operator's chosen key is stored: any key on a local stack, a long one elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChosenKeys {
+    Any,
+    Long,
+}
+
+/// Stores `key` as a key of the shop. A key that opens another shop is refused, never moved; a short
+/// chosen key is refused unless `chosen` allows any.
+pub async fn add_api_key<S: Store, H>(
+    deps: &Deps<S, H>,
+    domain: &ShopDomain,
+    key: &str,
+    chosen: ChosenKeys,
+) -> Result<(), ShopAdminError> {
+    if chosen == ChosenKeys::Long && key.chars().count() < MIN_KEY_LENGTH {
+        return Err(ShopAdminError::WeakKey);
+    }
     let store = deps.store.shop(domain);
     if store.get().await?.is_none() {
         return Err(Missing::Shop(domain.clone()).into());
@@ -176,16 +197,22 @@ pub async fn add_api_key<S: Store, H>(deps: &Deps<S, H>, domain: &ShopDomain, ke
     }
 }
 
-/// Revokes the shop's key that starts with `prefix`; returns how many keys matched (one is revoked only
-/// when exactly one matches).
+/// Revokes the shop's key given whole (found by its hash, however old the key), or the one key that
+/// starts with `given` as `api-key list` shows it; returns how many keys matched (one is revoked only when
+/// exactly one matches).
 pub async fn revoke_api_key<S: Store, H>(
     deps: &Deps<S, H>,
     domain: &ShopDomain,
-    prefix: &str,
+    given: &str,
 ) -> Result<usize, ShopAdminError> {
     let store = deps.store.shop(domain);
+    let hash = hash_api_key(given);
+    if deps.store.shop_for_key(&hash).await?.is_some_and(|shop| shop.domain == *domain) {
+        store.revoke_key(&hash).await?;
+        return Ok(1);
+    }
     let keys = store.keys().await?;
-    let matching: Vec<&ListedKey> = keys.iter().filter(|k| k.prefix.starts_with(prefix)).collect();
+    let matching: Vec<&ListedKey> = keys.iter().filter(|k| k.prefix.starts_with(given)).collect();
     let [key] = matching.as_slice() else { return Ok(matching.len()) };
     store.revoke_key(&key.hash).await?;
     Ok(1)

@@ -12,7 +12,8 @@ use tally_app::ports::store::ShopRecords;
 use tally_app::ports::Store;
 use tally_app::reconcile::reconcile;
 use tally_app::review::{self, Decision};
-use tally_app::{privacy, shops};
+use tally_app::shops::{self, ChosenKeys};
+use tally_app::privacy;
 use tally_config::{Config, Deps};
 use tally_domain::ids::{CustomerId, RewardId};
 use tally_domain::rfc3339;
@@ -68,8 +69,10 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
             print_json(&shops);
         }
         Command::ApiKey(KeyCommand::Create { shop, key }) => {
+            // On a local stack (DynamoDB Local) any chosen key will do; a deployed one takes long keys only.
+            let chosen = if config.dynamodb_endpoint.is_some() { ChosenKeys::Any } else { ChosenKeys::Long };
             let key = key.unwrap_or_else(|| deps.draw_api_key());
-            shops::add_api_key(&deps, &domain(&shop)?, &key).await.map_err(describe)?;
+            shops::add_api_key(&deps, &domain(&shop)?, &key, chosen).await.map_err(describe)?;
             println!("{key}");
         }
         Command::ApiKey(KeyCommand::List { shop }) => {
@@ -81,7 +84,7 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         Command::ApiKey(KeyCommand::Revoke { shop, prefix }) => {
             match shops::revoke_api_key(&deps, &domain(&shop)?, &prefix).await.map_err(describe)? {
                 1 => eprintln!("the key {prefix}… of {shop} is revoked"),
-                0 => return Err(format!("no key of {shop} starts with {prefix}")),
+                0 => return Err(format!("no key of {shop} is {prefix} or starts with it")),
                 n => return Err(format!("{n} keys of {shop} start with {prefix}; give more of it")),
             }
         }

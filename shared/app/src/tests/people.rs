@@ -105,18 +105,27 @@ async fn a_shop_redaction_is_recorded_then_deletes_every_customer_then_the_shop(
 }
 
 #[tokio::test]
-async fn an_api_key_opens_its_shop_only_and_is_revoked_by_its_first_characters() {
+async fn an_api_key_opens_its_shop_only_and_is_revoked_whole_or_by_its_first_characters() {
     let world = World::new().await;
     let key = world.deps.draw_api_key();
-    crate::shops::add_api_key(&world.deps, &world.shop.domain, &key).await.unwrap();
+    let long = crate::shops::ChosenKeys::Long;
+    crate::shops::add_api_key(&world.deps, &world.shop.domain, &key, long).await.unwrap();
     let opened = crate::shops::by_api_key(&world.deps, &key).await.unwrap();
     assert_eq!(opened.map(|s| s.domain), Some(world.shop.domain.clone()));
     let other = Shop::new("other.myshopify.com", Access::StaticToken, START).unwrap();
     crate::shops::create(&world.deps, &other, &ShopSecrets::new("s", Some("t")).unwrap()).await.unwrap();
-    let moved = crate::shops::add_api_key(&world.deps, &other.domain, &key).await.unwrap_err();
+    let moved = crate::shops::add_api_key(&world.deps, &other.domain, &key, long).await.unwrap_err();
     assert_eq!(moved, crate::shops::ShopAdminError::KeyInUse, "a key is never moved");
+    let weak = crate::shops::add_api_key(&world.deps, &other.domain, "secret123", long).await.unwrap_err();
+    assert_eq!(weak, crate::shops::ShopAdminError::WeakKey, "a short chosen key, outside a local stack");
+    assert_eq!(crate::shops::revoke_api_key(&world.deps, &other.domain, &key).await.unwrap(), 0, "not theirs");
     assert_eq!(crate::shops::revoke_api_key(&world.deps, &world.shop.domain, &key[..12]).await.unwrap(), 1);
     assert_eq!(crate::shops::by_api_key(&world.deps, &key).await.unwrap(), None);
+    // Given whole, found by its hash, listed or not.
+    let second = world.deps.draw_api_key();
+    crate::shops::add_api_key(&world.deps, &world.shop.domain, &second, long).await.unwrap();
+    assert_eq!(crate::shops::revoke_api_key(&world.deps, &world.shop.domain, &second).await.unwrap(), 1);
+    assert_eq!(crate::shops::by_api_key(&world.deps, &second).await.unwrap(), None);
     let pending = world.redeem(1).await.unwrap().reward;
     assert_eq!(pending.status(), RewardStatus::Unused);
 }

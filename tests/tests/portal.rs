@@ -193,3 +193,32 @@ async fn an_uninstalled_shop_s_portal_reads_but_does_not_redeem() {
     let read = stack.portal(&shop, Some(1001), "customer-loyalty", None, None).await;
     assert_eq!((read.status, read.body["availablePoints"].as_i64()), (200, Some(2500)));
 }
+
+#[tokio::test]
+async fn a_cross_site_form_cannot_redeem_and_no_body_is_read_past_its_limit() {
+    let stack = Stack::start().await;
+    let shop = stack.demo_shop().await;
+    let before = footprint(&stack, &shop, 1001).await;
+    let query = proxy_query(&shop.domain, "1001", 0);
+    let encoded: String = query.iter().map(|(k, v)| format!("{k}={}&", v.replace('/', "%2F"))).collect();
+    let url = format!(
+        "{}/loyalty/cp/api/redeem-points?{encoded}signature={}",
+        stack.api,
+        tally_api::portal::sign("secret", &query)
+    );
+    // What a form on another site posts with the shopper's cookies.
+    let form = stack.http.post(&url).header("Content-Type", "application/x-www-form-urlencoded").body("redeemRuleId=1");
+    let form = form.send().await.unwrap();
+    assert_eq!(form.status(), 415);
+    let body: Value = form.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UNSUPPORTED_MEDIA_TYPE", "{body}");
+    let text = stack.http.post(&url).header("Content-Type", "text/plain").body(r#"{"redeemRuleId": 1}"#);
+    assert_eq!(text.send().await.unwrap().status(), 415, "a simple request, as browsers send without asking");
+    assert_eq!(footprint(&stack, &shop, 1001).await, before, "nothing changed");
+
+    // A body past the limit is refused before anything reads it.
+    let huge = format!("[{}0]", "0,".repeat(600_000));
+    let refused = stack.http.post(format!("{}/api/external/redeem-points", stack.api)).header("X-API-Key", &shop.key);
+    let refused = refused.header("Content-Type", "application/json").body(huge).send().await.unwrap();
+    assert_eq!(refused.status(), 413);
+}

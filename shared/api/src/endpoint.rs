@@ -95,6 +95,10 @@ pub(crate) async fn write_as<S: Store, H: Shopify, W: Caller, C>(
     parse: impl FnOnce(&Request) -> Result<C, Invalid>,
     run: impl AsyncFnOnce(&W, C, &Attempt) -> Result<Reply, Problem>,
 ) -> Response<Body> {
+    // Nothing reads a body past the limit, not even to fingerprint it.
+    if !request::within_limit(req) {
+        return Problem::too_large().response();
+    }
     let caller = match who {
         Ok(caller) => caller,
         Err(e) => return e.response(),

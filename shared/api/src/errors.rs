@@ -44,6 +44,18 @@ impl Problem {
         matches!(self.code, "SERVICE_UNAVAILABLE" | "TRY_AGAIN" | "REQUEST_IN_PROGRESS" | "SHOP_UNINSTALLED")
     }
 
+    /// A body larger than `request::MAX_BODY`, refused before anything reads it.
+    pub fn too_large() -> Problem {
+        let detail = format!("The body is larger than {} bytes", crate::request::MAX_BODY);
+        Problem::new(413, "BODY_TOO_LARGE", "Body too large", detail)
+    }
+
+    /// A portal write whose body is not declared JSON: what a cross-site form sends.
+    pub fn not_json() -> Problem {
+        let detail = "Send the body as JSON, with Content-Type: application/json";
+        Problem::new(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", detail)
+    }
+
     pub fn uninstalled() -> Problem {
         let detail = "The Tally app was uninstalled from this shop; connect it again to make changes";
         Problem::new(403, "SHOP_UNINSTALLED", "Shop uninstalled", detail)

@@ -19,7 +19,7 @@ use tally_domain::Time;
 
 use crate::endpoint::{read_as, write_as, Caller, Reply};
 use crate::errors::{Problem, Unauthorized};
-use crate::request::Invalid;
+use crate::request::{self, Invalid};
 
 /// The parameters Shopify's App Proxy adds to the query.
 const PROXY_PARAMETERS: [&str; 5] = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
@@ -67,6 +67,11 @@ pub async fn write<S: Store, H: Shopify, C>(
     parse: impl FnOnce(&Request) -> Result<C, Invalid>,
     run: impl AsyncFnOnce(&Shopper, C, &Attempt) -> Result<Reply, Problem>,
 ) -> Response<Body> {
+    // A form on another site can post to the App Proxy with the shopper's cookies, but not as JSON
+    // without a CORS preflight the proxy never grants.
+    if !request::declares_json(req) {
+        return private(Problem::not_json().response());
+    }
     private(write_as(deps, req, shopper(deps, req).await, parse, run).await)
 }
 

@@ -19,6 +19,21 @@ use tally_domain::Time;
 
 use crate::cursor;
 
+/// The largest body Tally reads (the local server refuses larger ones before they arrive).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Whether the body is small enough to be read at all.
+pub fn within_limit(req: &Request) -> bool {
+    body(req).len() <= MAX_BODY
+}
+
+/// Whether the request declares a JSON body (`application/json`, with any parameters).
+pub fn declares_json(req: &Request) -> bool {
+    let declared =
+        req.headers().get(lambda_http::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    declared.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
 pub fn body(req: &Request) -> &[u8] {
     match req.body() {
         Body::Text(text) => text.as_bytes(),

@@ -86,6 +86,9 @@ pub async fn receive<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
 async fn handle<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Result<Reply, Problem> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
     let domain = header("x-shopify-shop-domain").to_lowercase();
+    if !request::within_limit(req) {
+        return Err(Problem::too_large());
+    }
     let body = request::body(req);
     let shop = auth::webhook(deps, &domain, &header("x-shopify-hmac-sha256"), body).await?;
     tracing::Span::current().record("shop", domain.as_str());

@@ -41,7 +41,9 @@ pub enum ShopAdminError {
     Exists(ShopDomain),
     #[error("This API key opens another shop; choose another key")]
     KeyInUse,
-    #[error("A chosen key must be at least {MIN_KEY_LENGTH} characters outside a local stack; leave --key out to draw one")]
+    #[error(
+        "A chosen key must be at least {MIN_KEY_LENGTH} characters outside a local stack; leave --key out to draw one"
+    )]
     WeakKey,
     #[error(transparent)]
     Missing(#[from] Missing),

@@ -220,3 +220,19 @@ async fn one_shops_key_never_reaches_another_shops_customers() {
     assert_eq!(stack.balance(&theirs, CUSTOMER).await, 1000, "their customer is untouched");
     assert!(stack.discounts(&theirs).await.is_empty() && stack.discounts(&mine).await.is_empty());
 }
+
+#[tokio::test]
+async fn store_credit_shopify_may_have_given_is_never_given_twice() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("credit-once").await;
+    let credit = json!({"name": "$10 credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"});
+    let rule = stack.rule(&shop, credit).await;
+    stack.customer(&shop, CUSTOMER, 5000).await;
+    // Shopify credits, then answers 503: the credit cannot be asked again as if nothing happened.
+    stack.control("POST", "/__emulator/faults", json!({"mode": "error_after_done", "count": 1})).await;
+    let reply = redeem(&stack, &shop, json!({"customerId": CUSTOMER, "redeemRuleId": rule})).await;
+    assert_ne!(reply.status, 200, "its outcome is not known: {:?}", reply.body);
+    let state = stack.control("GET", &format!("/__emulator/shops/{}/state", shop.domain), Value::Null).await;
+    assert_eq!(state["storeCredit"][0]["balance"], "10.00", "credited once: {state}");
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 4000, "its points stay taken until it is settled");
+}

@@ -204,7 +204,7 @@ impl ShopifyShop for ShopifyClient<'_> {
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward.
     async fn credit_store_credit(&self, credit: &StoreCreditSpec) -> ShopifyResult<String> {
         let variables = json!({"id": customer_gid(credit.customer_id.get()), "input": store_credit_input(credit)});
-        let data: responses::StoreCreditCredited = self.call(operations::CREDIT_STORE_CREDIT, variables).await?;
+        let data: responses::StoreCreditCredited = self.call_once(operations::CREDIT_STORE_CREDIT, variables).await?;
         let payload = data.store_credit_account_credit;
         check_user_errors(&payload.user_errors)?;
         created(payload.store_credit_account_transaction)

@@ -17,6 +17,26 @@ impl ShopifyClient<'_> {
     ///
     /// A token Shopify refuses (401) is renewed once, and the call made again with the new one.
     pub(crate) async fn call<T: DeserializeOwned>(&self, document: &str, variables: Value) -> Result<T, ShopifyError> {
+        self.send(document, variables, true).await
+    }
+
+    /// The same for a mutation that must never run twice (a store credit): only what Shopify cannot have
+    /// acted on (429, THROTTLED, no connection) is retried; a 503 may have been carried out, so its outcome
+    /// is unknown.
+    pub(crate) async fn call_once<T: DeserializeOwned>(
+        &self,
+        document: &str,
+        variables: Value,
+    ) -> Result<T, ShopifyError> {
+        self.send(document, variables, false).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        document: &str,
+        variables: Value,
+        repeatable: bool,
+    ) -> Result<T, ShopifyError> {
         let deadline = self.deadline();
         let mut token = self.tokens.token().await?;
         let mut renewed = false;
@@ -37,7 +57,10 @@ impl ShopifyClient<'_> {
                 Attempt::Unauthorized => {
                     return Err(ShopifyError::Refused("HTTP 401: the access token was refused".into()))
                 }
-                Attempt::Retry { after, reason } => (after, ShopifyError::Unavailable(reason)),
+                Attempt::Retry { maybe_done: true, reason, .. } if !repeatable => {
+                    return Err(ShopifyError::Unknown(format!("{reason}, which may have been carried out")))
+                }
+                Attempt::Retry { after, reason, .. } => (after, ShopifyError::Unavailable(reason)),
             };
             let wait = retry_after.min(Duration::from_secs(5));
             if Instant::now() + wait + self.http.timeouts.request > deadline {
@@ -64,7 +87,7 @@ impl ShopifyClient<'_> {
         let response = match response {
             Ok(response) => response,
             Err(e) if e.is_connect() => {
-                return Attempt::Retry { after: Duration::from_millis(200), reason: e.to_string() }
+                return Attempt::Retry { after: Duration::from_millis(200), reason: e.to_string(), maybe_done: false }
             }
             Err(e) => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
         };
@@ -77,7 +100,11 @@ impl ShopifyClient<'_> {
             Ok(body) => body,
             Err(e) if e.is_timeout() => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
             Err(_) if status == 429 || status == 503 => {
-                return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") }
+                return Attempt::Retry {
+                    after: retry_after,
+                    reason: format!("HTTP {status}"),
+                    maybe_done: status == 503,
+                }
             }
             // A success Tally cannot read may have done what it was asked: its outcome is unknown.
             Err(_) if status >= 500 || (200..300).contains(&status) => {
@@ -97,13 +124,16 @@ pub(crate) enum Attempt {
     Retry {
         after: Duration,
         reason: String,
+        /// Shopify may have carried the request out (a 503 can come after it did): a mutation that must
+        /// not run twice is not retried.
+        maybe_done: bool,
     },
 }
 
 /// What an answer means: data, a refusal, or a wait before trying again.
 pub(crate) fn classify(status: u16, retry_after: Duration, body: Envelope) -> Attempt {
     if status == 429 || status == 503 {
-        return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}") };
+        return Attempt::Retry { after: retry_after, reason: format!("HTTP {status}"), maybe_done: status == 503 };
     }
     if status >= 500 {
         return Attempt::Failed(ShopifyError::Unknown(format!("HTTP {status}")));
@@ -114,7 +144,7 @@ pub(crate) fn classify(status: u16, retry_after: Duration, body: Envelope) -> At
     let has_code =
         |code: &str| body.errors.iter().any(|e| e.extensions.as_ref().and_then(|x| x.code.as_deref()) == Some(code));
     if has_code("THROTTLED") {
-        return Attempt::Retry { after: throttle_wait(&body), reason: "THROTTLED".into() };
+        return Attempt::Retry { after: throttle_wait(&body), reason: "THROTTLED".into(), maybe_done: false };
     }
     if has_code("INTERNAL_SERVER_ERROR") {
         return Attempt::Failed(ShopifyError::Unknown(first_error(&body)));

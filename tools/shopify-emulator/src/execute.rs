@@ -81,6 +81,10 @@ pub async fn graphql(
     if fault == Some(FaultMode::Timeout) {
         tokio::time::sleep(TIMEOUT_HOLD).await;
     }
+    if fault == Some(FaultMode::ErrorAfterDone) {
+        return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], Json(json!({"errors": "Service Unavailable"})))
+            .into_response();
+    }
     answer(data, cost)
 }
 

@@ -9,6 +9,8 @@ pub enum FaultMode {
     Error,
     /// The operation is carried out, but the answer is held longer than any client waits.
     Timeout,
+    /// The operation is carried out, and then HTTP 503 is answered (an edge failing after the work).
+    ErrorAfterDone,
     /// Shopify's THROTTLED error, nothing done.
     Throttle,
     /// A mutation answers with a userErrors entry, nothing done (queries are not affected).

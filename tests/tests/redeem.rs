@@ -225,7 +225,8 @@ async fn one_shops_key_never_reaches_another_shops_customers() {
 async fn store_credit_shopify_may_have_given_is_never_given_twice() {
     let stack = Stack::start().await;
     let shop = stack.shop("credit-once").await;
-    let credit = json!({"name": "$10 credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"});
+    let credit =
+        json!({"name": "$10 credit", "rewardType": "STORE_CREDIT", "pointsCost": 1000, "discountValue": "10.00"});
     let rule = stack.rule(&shop, credit).await;
     stack.customer(&shop, CUSTOMER, 5000).await;
     // Shopify credits, then answers 503: the credit cannot be asked again as if nothing happened.

@@ -54,8 +54,10 @@ async fn use_reward<S, H>(
 ) -> Result<bool, Unavailable> {
     for _ in 0..ATTEMPTS {
         let now = deps.now();
-        let takes_points =
-            matches!(reward.state, RewardState::Refunded(_) | RewardState::Expired { points_returned: true });
+        let takes_points = matches!(
+            reward.state,
+            RewardState::Refunded(_) | RewardState::Expired { points_returned: true } | RewardState::Failed { .. }
+        );
         let customer = match takes_points {
             true => store.customer(reward.customer_id).await?,
             false => None,

@@ -82,7 +82,11 @@ pub async fn graphql(
         tokio::time::sleep(TIMEOUT_HOLD).await;
     }
     if fault == Some(FaultMode::ErrorAfterDone) {
-        return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], Json(json!({"errors": "Service Unavailable"})))
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            Json(json!({"errors": "Service Unavailable"})),
+        )
             .into_response();
     }
     answer(data, cost)

@@ -122,6 +122,7 @@ impl From<Reward> for RewardView {
     fn from(r: Reward) -> Self {
         let usage = r.state.usage().cloned();
         let order = usage.as_ref().and_then(|u| u.order.clone());
+        let failed = matches!(r.state, RewardState::Failed { .. });
         RewardView {
             status: r.status(),
             points_returned: r.points_returned(),
@@ -142,7 +143,8 @@ impl From<Reward> for RewardView {
             customer_id: r.customer_id,
             point_redeem_rule_id: r.point_redeem_rule_id,
             description: r.description,
-            discount_code: r.discount_code,
+            // A code that failed is no code to use: Shopify may hold it, but Tally never issued it.
+            discount_code: if failed { None } else { r.discount_code },
             discount_code_id: r.discount_code_id,
             reward_type: r.reward_type,
             discount_type: r.discount_type,

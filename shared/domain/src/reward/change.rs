@@ -108,11 +108,14 @@ impl Reward {
                 self.change(&[Pending, Unused], used(None), reservation)
             }
             RewardState::Expired { points_returned: false } => self.change(&[Expired], used(None), None),
-            RewardState::Expired { points_returned: true } | RewardState::Refunded(Refund::ByShop { .. }) => {
+            // A reward that failed gave its points back, though Shopify may have made its code after all.
+            RewardState::Expired { points_returned: true }
+            | RewardState::Refunded(Refund::ByShop { .. })
+            | RewardState::Failed { .. } => {
                 let points = self.points_redeemed.min(available.max(0));
                 let why = format!("order {} used the code after its points were returned", order.name);
                 let again = (points > 0).then(|| BalanceChange::late_use(points, self.id, &why).for_order(order.id));
-                self.change(&[Expired, Refunded], used(Some(points)), again)
+                self.change(&[Expired, Refunded, Failed], used(Some(points)), again)
             }
             _ => Err(NotApplicable(self.status())),
         }

@@ -122,6 +122,10 @@ fn an_order_after_the_points_went_back_takes_them_again_as_far_as_the_balance_go
     assert!(matches!(&late.reward.state, RewardState::Used(Usage { taken_late: Some(60), .. })));
     let kept = after(unused(DeductionMode::Immediate).expired(false)).used_by(&order(9), AT, 500).unwrap();
     assert_eq!(kept.balance, None, "an expiry that kept the points takes none again");
+    // A reward that failed, its code made in Shopify after all: an order using it takes the points too.
+    let failed = after(reward(DeductionMode::Immediate).failed(FailureReason::ShopifyUnavailable));
+    let used = failed.used_by(&order(9), AT, 500).unwrap();
+    assert_eq!(used.balance.map(|b| (b.kind, b.available)), Some((LedgerKind::LateUse, -failed.points_redeemed)));
     let broke = refunded.used_by(&order(9), AT, 0).unwrap();
     assert!(
         broke.balance.is_none() && matches!(&broke.reward.state, RewardState::Used(Usage { taken_late: Some(0), .. }))

@@ -97,6 +97,7 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
             let shop = shop.as_deref().map(domain).transpose()?;
             print_json(&expire(&deps, shop.as_ref(), deps.now(), None).await.map_err(describe)?)
         }
+        Command::Redact => print_json(&tally_app::redaction::redact(&deps, None).await.map_err(describe)?),
         Command::Audit { shop } => return audit_shop(&deps, &domain(&shop)?).await,
         Command::Review(ReviewCommand::List { shop }) => {
             let rewards = review::waiting(&deps, &domain(&shop)?).await.map_err(describe)?;

@@ -40,6 +40,8 @@ enum Command {
         #[arg(long)]
         shop: Option<String>,
     },
+    /// Deletes the shops `shop/redact` asked to delete (what the scheduled `redact` does).
+    Redact,
     /// Checks one shop's balances, ledgers, rewards and codes; exits 1 when anything disagrees.
     Audit {
         #[arg(long)]

@@ -296,5 +296,10 @@ impl ShopifyShop for FakeShopifyShop<'_> {
             Ok(transaction)
         })
         .await
+        // As the client does: a 503 may come after a credit was made, so its outcome is unknown.
+        .map_err(|e| match e {
+            ShopifyError::Unavailable(why) if why.starts_with("HTTP 503") => ShopifyError::Unknown(why),
+            other => other,
+        })
     }
 }

@@ -100,12 +100,12 @@ pub async fn redeem<S: Store, H: Shopify>(
     let mode = if command.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
     let drawn = deps.draw_reward(&shop.code_prefix);
     let reward = Reward::pending(shop, customer.customer_id, &rule, &priced, variant_price, mode, now, drawn);
-    let reward = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
+    let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
     let outcome = issue(&shopify, &reward, &rule).await;
     let reward = record(&store, reward, outcome, deps.now()).await?;
-    answer(deps, shop, reward).await
+    answer(deps, shop, reward, Some(after)).await
 }
 
 /// Takes the reward's points from the customer and records the reward as `PENDING`, with its code and the
@@ -117,7 +117,7 @@ async fn take_points<S: Store, H>(
     mut reward: Reward,
     code_prefix: &str,
     attempt: &Attempt,
-) -> Result<Reward, RedeemError> {
+) -> Result<(Reward, Customer), RedeemError> {
     for _ in 0..MAX_DRAWS {
         let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
         let with = |applied: &tally_domain::customer::Applied| {
@@ -130,7 +130,7 @@ async fn take_points<S: Store, H>(
             Write { code, ..Write::reward(RewardWrite::New(reward)) }.with_effect(attempt.claim.as_ref(), effect)
         };
         match change_balance(store, customer.clone(), &reward.payment(), reward.create_at, with).await {
-            Ok(applied) => return Ok(Reward { lots: applied.taken, ..reward }),
+            Ok(applied) => return Ok((Reward { lots: applied.taken, ..reward }, applied.customer)),
             Err(BalanceFailed::Refused(refused)) => return Err(refused.into()),
             Err(BalanceFailed::Missing(missing)) => return Err(missing.into()),
             Err(BalanceFailed::Rejected(Rejection::RewardIdTaken)) => reward = reward.with_id(deps.draw_reward_id()),
@@ -160,14 +160,28 @@ async fn resume<S: Store, H: Shopify>(
         }
         false => reward,
     };
-    answer(deps, shop, reward).await
+    answer(deps, shop, reward, None).await
 }
 
-/// The customer's loyalty with the reward, or `SHOPIFY_UNAVAILABLE` when it failed.
-async fn answer<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, reward: Reward) -> Result<Redeemed, RedeemError> {
+/// The customer's loyalty with the reward, or `SHOPIFY_UNAVAILABLE` when it failed. The points are taken
+/// by now: when the loyalty cannot be read again, the answer is made from the customer as the debit left
+/// them (`after`) with this reward, rather than an error that would say nothing changed.
+async fn answer<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    reward: Reward,
+    after: Option<Customer>,
+) -> Result<Redeemed, RedeemError> {
     if let RewardState::Failed { reason } = reward.state {
         return Err(RedeemError::NotIssued(reason));
     }
-    let loyalty = loyalty::of(deps, shop, reward.customer_id).await?;
+    let loyalty = match (loyalty::of(deps, shop, reward.customer_id).await, after) {
+        (Ok(loyalty), _) => loyalty,
+        (Err(ReadError::Unavailable(e)), Some(customer)) => {
+            tracing::warn!(error = %e, reward_id = %reward.id, "the loyalty could not be read again; answered from the debit");
+            Loyalty::new(customer, vec![reward.clone()], &shop.currency, deps.now())
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
     Ok(Redeemed { loyalty, reward })
 }

@@ -127,7 +127,8 @@ impl ShopifyShop for ShopifyClient<'_> {
             self.call(operations::FIND_DISCOUNT_BY_CODE, json!({"code": code})).await?;
         Ok(data.code_discount_node_by_code.map(|node| FoundDiscount {
             id: node.id,
-            active: node.code_discount.status == "ACTIVE",
+            // A scheduled discount works once its time comes: it is ended like an active one.
+            active: matches!(node.code_discount.status.as_str(), "ACTIVE" | "SCHEDULED"),
             uses: node.code_discount.async_usage_count,
         }))
     }

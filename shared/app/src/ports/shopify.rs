@@ -40,7 +40,7 @@ impl<T, F: Future<Output = ShopifyResult<T>> + Send> Call<T> for F {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundDiscount {
     pub id: String,
-    /// Usable now: not deactivated, not ended, not yet to start.
+    /// Usable now or later: not deactivated, not ended (`ACTIVE`, or `SCHEDULED` to start).
     pub active: bool,
     /// How many orders used it, as Shopify counts them: asynchronously, so a very recent order may not be
     /// counted yet.

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use tally_domain::shop::{Shop, ShopDomain};
+use tally_domain::shop::{Shop, ShopDomain, ShopStatus};
 
 use crate::error::Unavailable;
 use crate::jobs::{self, Cursor, JobError, Report, Slice, PAGE};
@@ -95,6 +95,16 @@ async fn delete_pages<S: Store, H>(
 ) -> Result<Slice<RedactReport>, Unavailable> {
     let store = deps.store.shop(domain);
     let mut report = RedactReport::default();
+    // Connected again since the deletion was asked: the shop is kept, and the deletion forgotten.
+    if store.get().await?.is_some_and(|shop| shop.status != ShopStatus::Uninstalled) {
+        tracing::warn!(shop = %domain, "the shop was connected again; its deletion is called off");
+        store.end_redaction().await?;
+        return Ok(Slice { report, next: None });
+    }
+    // Whatever a cursor says, the shop's own items go only once no customer is left.
+    if cursor.phase != CUSTOMERS && !store.customers_page(None, 1).await?.items.is_empty() {
+        cursor = Cursor::default();
+    }
     while cursor.phase == CUSTOMERS {
         // A deleted customer leaves the listing; out of time mid-page, the next slice reads it again.
         let page = store.customers_page(cursor.after.as_ref(), PAGE).await?;
@@ -110,6 +120,10 @@ async fn delete_pages<S: Store, H>(
             Some(after) => Cursor { after: Some(after), ..cursor },
             None => cursor.next_phase(),
         };
+    }
+    if jobs::out_of_time(deadline) {
+        report.unfinished = 1;
+        return Ok(Slice { report, next: Some(cursor) });
     }
     // The shop's own items, its secrets and the shop item last; then the record that asked for it all.
     if store.get().await?.is_some() {

@@ -7,6 +7,7 @@ use tally_domain::customer::Customer;
 use tally_domain::ids::CustomerId;
 
 use crate::errors::{failed, unbuilt, written, Written};
+use crate::pages::Range;
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
 use crate::records::reward::RewardRecord;
 use crate::records::shop::{RedactionRecord, ShopKeyRecord};
@@ -59,12 +60,12 @@ impl Erasure for ShopTable<'_> {
                 doomed.push(keys::api_key(&key.hash));
             }
         }
-        let listings = self.store.query(keys::lot_listings(self.domain), SortKey::Any).await?;
-        doomed.extend(listings.iter().map(key_of));
-        // The markers of orders and deliveries (idempotency keys are found by no key: they go within 48 hours,
-        // by the table's TTL).
-        let markers = self.store.query(keys::markers(self.domain), SortKey::Any).await?;
-        doomed.extend(markers.iter().map(key_of));
+        // The lot listings and the markers of orders and deliveries, a page at a time (idempotency keys are
+        // found by no key: they go within 48 hours, by the table's TTL).
+        self.delete_partition(keys::lot_listings(self.domain)).await?;
+        for shard in 0..keys::MARKER_SHARDS {
+            self.delete_partition(keys::markers(self.domain, shard)).await?;
+        }
         doomed.extend([keys::secrets(self.domain), keys::token(self.domain), keys::static_token(self.domain)]);
         // The shop's partition last: its item is what a retry verifies the next delivery with.
         doomed.extend(items.iter().map(key_of));
@@ -97,6 +98,20 @@ impl ShopTable<'_> {
             Written::Done => Created::New,
             Written::Refused => Created::Exists,
         })
+    }
+
+    /// Deletes every item of a partition, a page at a time, so that no more than a page is held.
+    async fn delete_partition(&self, pk: String) -> StoreResult<()> {
+        let mut after = None;
+        loop {
+            let range = Range { index: false, pk: pk.clone(), low: "!", high: "\u{10FFFF}" };
+            let (items, next) = self.store.page(range, after.as_ref(), 1000).await?;
+            self.delete_all(items.iter().map(key_of).collect()).await?;
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Deletes the items, 25 at a time, retrying what DynamoDB leaves unprocessed.

@@ -200,9 +200,11 @@ pub fn idempotency(domain: &ShopDomain, key: &str) -> Key {
 }
 
 /// What Tally knows of a Shopify order: that it was cancelled, for a creation that arrives after. Markers
-/// share one partition of the shop, so that a shop's deletion finds them.
+/// are kept in `MARKER_SHARDS` partitions of the shop, so that a shop's deletion finds them and a flash
+/// sale's deliveries do not all write one partition.
 pub fn order(domain: &ShopDomain, order_id: OrderId) -> Key {
-    (markers(domain), format!("ORDER#{order_id}"))
+    let sk = format!("ORDER#{order_id}");
+    (markers(domain, shard(&sk)), sk)
 }
 
 /// Where an order's marker was kept before markers shared a partition (read until they have expired).
@@ -210,14 +212,29 @@ pub fn legacy_order(domain: &ShopDomain, order_id: OrderId) -> Key {
     (format!("SHOP#{domain}#ORDER#{order_id}"), "ORDER".into())
 }
 
-/// A webhook delivery already handled.
-pub fn webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
-    (markers(domain), format!("WEBHOOK#{webhook_id}"))
+/// Where a delivery's marker was kept before markers were sharded (read until they have expired).
+pub fn legacy_webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
+    (format!("SHOP#{domain}#WEBHOOK#{webhook_id}"), "WEBHOOK".into())
 }
 
-/// The partition of a shop's markers.
-pub fn markers(domain: &ShopDomain) -> String {
-    format!("SHOP#{domain}#MARKERS")
+/// A webhook delivery already handled.
+pub fn webhook(domain: &ShopDomain, webhook_id: &str) -> Key {
+    let sk = format!("WEBHOOK#{webhook_id}");
+    (markers(domain, shard(&sk)), sk)
+}
+
+/// How many partitions a shop's markers are spread over.
+pub const MARKER_SHARDS: u32 = 16;
+
+/// One partition of a shop's markers.
+pub fn markers(domain: &ShopDomain, shard: u32) -> String {
+    format!("SHOP#{domain}#MARKERS#{shard:02}")
+}
+
+/// A marker's shard: FNV-1a of its sort key (stable across versions, unlike the standard library's hash).
+fn shard(sk: &str) -> u32 {
+    let hash = sk.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    hash % MARKER_SHARDS
 }
 
 /// A shop's deletion, asked and not finished: every one under one partition, for the job to find.

@@ -43,7 +43,10 @@ impl Markers for ShopTable<'_> {
     }
 
     async fn delivery_handled(&self, delivery: &str) -> StoreResult<bool> {
-        Ok(self.store.get::<MarkerRecord>(keys::webhook(self.domain, delivery)).await?.is_some())
+        if self.store.get::<MarkerRecord>(keys::webhook(self.domain, delivery)).await?.is_some() {
+            return Ok(true);
+        }
+        Ok(self.store.get::<MarkerRecord>(keys::legacy_webhook(self.domain, delivery)).await?.is_some())
     }
 
     async fn record_delivery(&self, delivery: &str, at: Time) -> StoreResult<()> {

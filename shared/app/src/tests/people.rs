@@ -129,3 +129,17 @@ async fn an_api_key_opens_its_shop_only_and_is_revoked_whole_or_by_its_first_cha
     let pending = world.redeem(1).await.unwrap().reward;
     assert_eq!(pending.status(), RewardStatus::Unused);
 }
+
+#[tokio::test]
+async fn a_shop_connected_again_before_its_deletion_runs_is_kept() {
+    let world = World::new().await;
+    world.redeem(1).await.unwrap();
+    crate::shops::uninstalled(&world.deps, &world.shop).await.unwrap();
+    assert!(crate::redaction::ask(&world.deps, &world.shop).await.unwrap());
+    let store = world.deps.store.shop(&world.shop.domain);
+    store.set_status(tally_domain::shop::ShopStatus::Active, START).await.unwrap();
+    let report = crate::redaction::redact(&world.deps, None).await.unwrap();
+    assert_eq!((report.shops_deleted, report.customers_deleted), (0, 0), "{report:?}");
+    assert!(store.get().await.unwrap().is_some() && store.customer(customer_id()).await.unwrap().is_some());
+    assert!(world.deps.store.redactions().await.unwrap().is_empty(), "the deletion is called off");
+}

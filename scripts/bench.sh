@@ -16,7 +16,7 @@ DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn "$(scripts/bin-dir.sh r
 # process so that its peak memory is theirs; their figures join the report.
 SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
   cargo test --release -p tally-tests --test tally jobs_at_scale -- --test-threads=1 --nocapture 2>&1 |
-  sed -n 's/^SCALE /- /p' > bench/scale.txt
+  sed -n 's/^.*SCALE /- /p' > bench/scale.txt
 {
   echo
   echo "## Jobs and deletion at scale"

@@ -51,9 +51,11 @@ async fn a_throttled_shop_with_a_backlog_holds_up_no_other_shop_and_memory_stays
     assert_eq!((stuck.shopify_failing, stuck.expired), (1, 0), "the throttled shop stopped at once: {stuck:?}");
     println!(
         "SCALE expire: {shops} shops, {backlog} rewards in the throttled one: every other shop's {due} rewards and {due} \
-         customers' lots expired in {:.1} s ({slices} slices; the whole run {:.1} s); peak memory grew {} KiB",
+         customers' lots expired in {:.1} s ({slices} slices; the whole run {:.1} s); the process's peak resident \
+         memory {} KiB (emulator and seeding included), {} KiB above where the run began",
         others.as_secs_f64(),
         run.as_secs_f64(),
+        peak_rss_kib(false),
         rss
     );
 
@@ -72,9 +74,10 @@ async fn a_throttled_shop_with_a_backlog_holds_up_no_other_shop_and_memory_stays
     assert_eq!(drained.expired as u64, backlog, "{drained:?}");
     println!(
         "SCALE expire: the backlog of {backlog} expired in {:.1} s ({:.0} rewards/s) over {slices} slices of 25 s; \
-         peak memory grew {} KiB",
+         peak resident memory {} KiB, {} KiB above where the drain began",
         took.as_secs_f64(),
         backlog as f64 / took.as_secs_f64(),
+        peak_rss_kib(false),
         peak_rss_kib(false).saturating_sub(before)
     );
 }

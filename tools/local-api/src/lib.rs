@@ -172,8 +172,9 @@ mod tests {
     fn only_the_functions_that_need_them_can_read_secrets() {
         let template = include_str!("../../../template.yaml");
         let mut denied: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-        // The statement being read: its effect and whether it covers every DynamoDB action.
-        let (mut current, mut listing, mut denies_all) = (None, false, false);
+        // The statement being read: its effect, whether it covers every DynamoDB action or (a list) reads,
+        // and whether it lists partitions.
+        let (mut current, mut listing, mut denies_all, mut reads) = (None, false, false, false);
         for line in template.lines() {
             if line.starts_with("  ") && !line.starts_with("   ") && !line.trim().is_empty() {
                 current = line.trim().strip_suffix("Function:").filter(|n| !n.is_empty());
@@ -185,9 +186,12 @@ mod tests {
             if let Some(effect) = item.strip_prefix("- Effect: ") {
                 denies_all = effect == "Deny";
             } else if item.starts_with("Action:") {
-                denies_all &= item == "Action: \"dynamodb:*\"";
+                denies_all &= item == "Action: \"dynamodb:*\"" || item == "Action:";
+                reads = item != "Action:";
+            } else if item == "- dynamodb:GetItem" {
+                reads = true;
             } else if item == "dynamodb:LeadingKeys:" {
-                listing = denies_all;
+                listing = denies_all && reads;
             } else if let Some(prefix) = item.strip_prefix("- \"").filter(|_| listing) {
                 denied.entry(function).or_default().push(prefix.trim_end_matches('"'));
             } else {

@@ -73,16 +73,6 @@ impl Erasure for ShopTable<'_> {
     }
 
     async fn begin_redaction(&self, at: tally_domain::Time) -> StoreResult<Created> {
-        self.record_redaction(at).await
-    }
-
-    async fn end_redaction(&self) -> StoreResult<()> {
-        self.delete_all(vec![keys::redaction(self.domain)]).await
-    }
-}
-
-impl ShopTable<'_> {
-    pub(crate) async fn record_redaction(&self, at: tally_domain::Time) -> StoreResult<Created> {
         let record = RedactionRecord { requested_at: at };
         let put = self
             .store
@@ -100,6 +90,12 @@ impl ShopTable<'_> {
         })
     }
 
+    async fn end_redaction(&self) -> StoreResult<()> {
+        self.delete_all(vec![keys::redaction(self.domain)]).await
+    }
+}
+
+impl ShopTable<'_> {
     /// Deletes every item of a partition, a page at a time, so that no more than a page is held.
     async fn delete_partition(&self, pk: String) -> StoreResult<()> {
         let mut after = None;

@@ -72,28 +72,6 @@ impl ShopTable<'_> {
     }
 }
 
-impl ShopTable<'_> {
-    /// The claim's record without its effect, if the claim is still this request's.
-    async fn forget_effect(&self, claim: &Claim) -> StoreResult<bool> {
-        let (pk, sk) = keys::idempotency(self.domain, &claim.key);
-        let result = self
-            .store
-            .client
-            .update_item()
-            .table_name(&self.store.table)
-            .key(PK.name(), text(pk))
-            .key(SK.name(), text(sk))
-            .update_expression("REMOVE #effect")
-            .condition_expression(MINE_WITH_EFFECT)
-            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
-            .expression_attribute_names("#effect", EFFECT.name())
-            .expression_attribute_values(":token", text(&claim.token))
-            .send()
-            .await;
-        Ok(written(result)? == Written::Done)
-    }
-}
-
 impl Idempotency for ShopTable<'_> {
     async fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
         let now = millis(now);
@@ -184,8 +162,24 @@ impl Idempotency for ShopTable<'_> {
         written(result).map(|_| ())
     }
 
+    /// The claim's record without its effect, if the claim is still this request's.
     async fn restart(&self, claim: &Claim) -> StoreResult<bool> {
-        self.forget_effect(claim).await
+        let (pk, sk) = keys::idempotency(self.domain, &claim.key);
+        let result = self
+            .store
+            .client
+            .update_item()
+            .table_name(&self.store.table)
+            .key(PK.name(), text(pk))
+            .key(SK.name(), text(sk))
+            .update_expression("REMOVE #effect")
+            .condition_expression(MINE_WITH_EFFECT)
+            .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+            .expression_attribute_names("#effect", EFFECT.name())
+            .expression_attribute_values(":token", text(&claim.token))
+            .send()
+            .await;
+        Ok(written(result)? == Written::Done)
     }
 }
 

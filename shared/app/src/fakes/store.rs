@@ -109,16 +109,12 @@ impl FakeShopStore<'_> {
         after: Option<&Position>,
         limit: usize,
     ) -> Page<Reward> {
-        let mut found: Vec<(String, Reward)> = self.with(|data| {
+        let found: Vec<(String, Reward)> = self.with(|data| {
             let listed = data.rewards.values().filter_map(|r| Some((wanted(r.listing()?)?, r.clone())));
-            listed
-                .filter(|(at, _)| before.is_none_or(|b| *at <= b))
-                .map(|(at, r)| (format!("{}#{}", rfc3339(at), r.id), r))
-                .filter(|(position, _)| after.is_none_or(|after| position.as_str() > after.0.as_str()))
-                .collect()
+            let due = listed.filter(|(at, _)| before.is_none_or(|b| *at <= b));
+            due.map(|(at, r)| (format!("{}#{}", rfc3339(at), r.id), r)).collect()
         });
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        page(found, limit)
+        page(found, after, limit)
     }
 }
 
@@ -351,23 +347,20 @@ impl Listings for FakeShopStore<'_> {
     ) -> StoreResult<Page<(CustomerId, time::Date)>> {
         let found = self.with(|data| {
             let due = data.lot_listings.iter().filter(|(d, _)| *d <= day);
-            let keyed = due.map(|(d, c)| (format!("{d}#{:020}", c.get()), (*c, *d)));
-            keyed.filter(|(position, _)| after.is_none_or(|a| position.as_str() > a.0.as_str())).collect::<Vec<_>>()
+            due.map(|(d, c)| (format!("{d}#{:020}", c.get()), (*c, *d))).collect()
         });
-        Ok(page(found, limit))
+        Ok(page(found, after, limit))
     }
 
     async fn customers_page(&self, after: Option<&Position>, limit: usize) -> StoreResult<Page<CustomerId>> {
-        let found = self.with(|data| {
-            let keyed = data.customer_list.iter().map(|c| (format!("{:020}", c.get()), *c));
-            keyed.filter(|(position, _)| after.is_none_or(|a| position.as_str() > a.0.as_str())).collect::<Vec<_>>()
-        });
-        Ok(page(found, limit))
+        let found = self.with(|data| data.customer_list.iter().map(|c| (format!("{:020}", c.get()), *c)).collect());
+        Ok(page(found, after, limit))
     }
 }
 
-/// The first `limit` of `found` (sorted by position), and the position of the last when more follow.
-fn page<T>(mut found: Vec<(String, T)>, limit: usize) -> Page<T> {
+/// The first `limit` of `found` after `after`, by position, and the position of the last when more follow.
+fn page<T>(mut found: Vec<(String, T)>, after: Option<&Position>, limit: usize) -> Page<T> {
+    found.retain(|(position, _)| after.is_none_or(|after| position.as_str() > after.0.as_str()));
     found.sort_by(|a, b| a.0.cmp(&b.0));
     let more = found.len() > limit;
     found.truncate(limit);

@@ -55,7 +55,10 @@ impl Stack {
         self.store.shop(&shop.domain).create(shop, secrets).await.expect("the shop is created");
     }
 
+    /// Changes the settings as `tally-cli shop settings` does, through the API server's own dependencies, so
+    /// that the shop it holds is forgotten at once (another process's change reaches it within
+    /// `tally_app::held::HELD_FOR`).
     pub async fn set_settings(&self, shop: &str, settings: &ShopSettings) {
-        self.store.shop(&domain(shop)).set_settings(settings).await.expect("the settings are written");
+        tally_app::shops::change_settings(&self.deps, &domain(shop), settings).await.expect("the settings are written");
     }
 }

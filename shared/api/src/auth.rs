@@ -38,10 +38,10 @@ pub async fn webhook<S: Store, H: Shopify>(
     }
     // A header that is no shop's domain (or far too long to be one) is refused before anything is read.
     let domain = ShopDomain::parse(domain).map_err(|_| UNSIGNED)?;
-    let shop = shops::by_domain(deps, &domain).await?.ok_or(UNSIGNED)?;
-    let secret = shops::client_secret(deps, &domain).await?.ok_or(UNSIGNED)?;
+    let held = shops::with_secret(deps, &domain).await?.ok_or(UNSIGNED)?;
+    let secret = held.client_secret.ok_or(UNSIGNED)?;
     match verify(&secret, body, signature) {
-        true => Ok(shop),
+        true => Ok(held.shop),
         false => Err(UNSIGNED.into()),
     }
 }

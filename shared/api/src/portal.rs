@@ -109,11 +109,11 @@ pub async fn shopper<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
         return Err(REFUSED.into());
     };
     let domain = &domain;
-    let Some(shop) = shops::by_domain(deps, domain).await? else {
+    let Some(shops::ShopWithSecret { shop, client_secret }) = shops::with_secret(deps, domain).await? else {
         tracing::info!(shop = %domain, "App Proxy request for a shop Tally does not know");
         return Err(REFUSED.into());
     };
-    let Some(secret) = shops::client_secret(deps, domain).await? else {
+    let Some(secret) = client_secret else {
         tracing::error!(shop = %domain, "App Proxy request for a shop without a client secret");
         return Err(REFUSED.into());
     };

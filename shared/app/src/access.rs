@@ -93,11 +93,17 @@ impl<S: Store, H: Shopify> ShopTokens<'_, S, H> {
     /// A token that works, other than `rejected` if Shopify just refused that one.
     async fn current(&self, rejected: Option<&str>) -> Result<String, NoToken> {
         let store = self.deps.store.shop(&self.shop.domain);
-        let Access::ClientCredentials { client_id } = &self.shop.access else {
-            return store.static_token().await?.ok_or(NoToken::NoStaticToken);
-        };
         let (domain, cache) = (&self.shop.domain, &self.deps.tokens);
         let now = || self.deps.now();
+        let Access::ClientCredentials { client_id } = &self.shop.access else {
+            // A static token lasts until it is replaced: kept until Shopify refuses it.
+            if let Some(known) = cache.get(domain).filter(|t| Some(t.token.as_str()) != rejected) {
+                return Ok(known.token);
+            }
+            let token = store.static_token().await?.ok_or(NoToken::NoStaticToken)?;
+            cache.put(domain, &SharedToken { token: token.clone(), valid_until: now(), renew_after: now() });
+            return Ok(token);
+        };
         let usable = |t: &SharedToken| Some(t.token.as_str()) != rejected && t.renew_after > now();
         if let Some(known) = cache.get(domain).filter(usable) {
             return Ok(known.token);

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod enroll;
 pub mod error;
 pub mod expire;
+pub mod held;
 pub mod idempotency;
 pub mod jobs;
 pub mod loyalty;
@@ -51,6 +52,8 @@ pub struct Deps<S, H> {
     pub random: Arc<dyn Random>,
     /// The Admin API tokens this process knows.
     pub tokens: access::TokenCache,
+    /// The shops and API keys this process read in the last few seconds.
+    pub held: held::HeldShops,
 }
 
 impl<S, H> Deps<S, H> {
@@ -60,7 +63,7 @@ impl<S, H> Deps<S, H> {
     }
 
     pub fn with(store: S, shopify: H, clock: Arc<dyn Clock>, random: Arc<dyn Random>) -> Deps<S, H> {
-        Deps { store, shopify, clock, random, tokens: access::TokenCache::default() }
+        Deps { store, shopify, clock, random, tokens: access::TokenCache::default(), held: held::HeldShops::default() }
     }
 
     /// The time now, to the second: the precision Tally stores and returns.

@@ -8,6 +8,7 @@ use tally_domain::shop::{Access, Shop, ShopDomain, ShopSecrets, ShopSettings, Sh
 
 use crate::access::shared;
 use crate::error::Unavailable;
+pub use crate::held::ShopWithSecret;
 use crate::ports::store::{ApiKeys, Created, Found, Held, ListedKey, ShopRecords, Tokens};
 use crate::ports::{Shopify, ShopifyError, ShopifyShop, Store};
 use crate::{access, Deps};
@@ -16,18 +17,35 @@ use crate::{access, Deps};
 pub const TOPICS: [&str; 5] =
     ["ORDERS_CREATE", "ORDERS_CANCELLED", "REFUNDS_CREATE", "CUSTOMERS_CREATE", "APP_UNINSTALLED"];
 
-/// The shop an API key opens, if any.
+/// The shop an API key opens, if any: as this Lambda read it less than `held::HELD_FOR` ago, or read now.
 pub async fn by_api_key<S: Store, H>(deps: &Deps<S, H>, key: &str) -> Result<Option<Shop>, Unavailable> {
-    Ok(deps.store.shop_for_key(&hash_api_key(key)).await?)
+    let (hash, now) = (hash_api_key(key), deps.clock.now());
+    if let Some(shop) = deps.held.for_key(&hash, now) {
+        return Ok(Some(shop));
+    }
+    let shop = deps.store.shop_for_key(&hash).await?;
+    if let Some(shop) = &shop {
+        deps.held.keep_for_key(&hash, shop, now);
+    }
+    Ok(shop)
 }
 
-pub async fn by_domain<S: Store, H>(deps: &Deps<S, H>, domain: &ShopDomain) -> Result<Option<Shop>, Unavailable> {
-    Ok(deps.store.shop(domain).get().await?)
-}
-
-/// The shop's client secret, if it has one (a shop never connected properly has none).
-pub async fn client_secret<S: Store, H>(deps: &Deps<S, H>, domain: &ShopDomain) -> Result<Option<String>, Unavailable> {
-    Ok(deps.store.shop(domain).client_secret().await?)
+/// The shop with its client secret (none for a shop never connected properly), as this Lambda read them
+/// less than `held::HELD_FOR` ago, or read now (both at once): what verifies a webhook or an App Proxy call.
+pub async fn with_secret<S: Store, H>(
+    deps: &Deps<S, H>,
+    domain: &ShopDomain,
+) -> Result<Option<ShopWithSecret>, Unavailable> {
+    let now = deps.clock.now();
+    if let Some(held) = deps.held.for_domain(domain, now) {
+        return Ok(Some(held));
+    }
+    let store = deps.store.shop(domain);
+    let (shop, client_secret) = tokio::try_join!(store.get(), store.client_secret())?;
+    let Some(shop) = shop else { return Ok(None) };
+    let held = ShopWithSecret { shop, client_secret };
+    deps.held.keep_for_domain(&held, now);
+    Ok(Some(held))
 }
 
 /// Why a shop could not be connected or changed.
@@ -96,6 +114,7 @@ pub async fn connect<S: Store, H: Shopify>(
         store.reconnect(shop, secrets).await?;
     }
     deps.tokens.forget(&shop.domain);
+    deps.held.forget_shop(&shop.domain);
     // The token that proved the credentials serves the calls that follow.
     store.share_token(&shared(token, deps.now())).await?;
     let (mut subscribed, mut already, mut elsewhere) = (Vec::new(), Vec::new(), Vec::new());
@@ -140,6 +159,7 @@ pub async fn rotate_secret<S: Store, H: Shopify>(
     store.put_secrets(&secrets).await?;
     store.forget_token().await?;
     deps.tokens.forget(domain);
+    deps.held.forget_shop(domain);
     tracing::info!(shop = %domain, "client secret rotated");
     Ok(())
 }
@@ -150,6 +170,7 @@ pub async fn change_settings<S: Store, H>(
     domain: &ShopDomain,
     settings: &ShopSettings,
 ) -> Result<(), ShopAdminError> {
+    deps.held.forget_shop(domain);
     match deps.store.shop(domain).set_settings(settings).await? {
         Found::Yes => Ok(()),
         Found::No => Err(Missing::Shop(domain.clone()).into()),
@@ -163,6 +184,7 @@ pub async fn uninstalled<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<
     store.set_status(ShopStatus::Uninstalled, deps.now()).await?;
     store.forget_token().await?;
     deps.tokens.forget(&shop.domain);
+    deps.held.forget_shop(&shop.domain);
     tracing::warn!(shop = %shop.domain, "the app was uninstalled");
     Ok(())
 }
@@ -211,11 +233,13 @@ pub async fn revoke_api_key<S: Store, H>(
     let hash = hash_api_key(given);
     if deps.store.shop_for_key(&hash).await?.is_some_and(|shop| shop.domain == *domain) {
         store.revoke_key(&hash).await?;
+        deps.held.forget_key(&hash);
         return Ok(1);
     }
     let keys = store.keys().await?;
     let matching: Vec<&ListedKey> = keys.iter().filter(|k| k.prefix.starts_with(given)).collect();
     let [key] = matching.as_slice() else { return Ok(matching.len()) };
     store.revoke_key(&key.hash).await?;
+    deps.held.forget_key(&key.hash);
     Ok(1)
 }

@@ -3,7 +3,7 @@
 //! same thing about the same write.
 
 use tally_app::fakes::{FakeShopify, FakeStore};
-use tally_app::ports::store::{Begin, Customers, Idempotency, Rewards, ShopRecords, Writes};
+use tally_app::ports::store::{Answer, Begin, Customers, Idempotency, Rewards, ShopRecords, Taking, Writes};
 use tally_app::ports::write::{IdentityWrite, NewCode, RuleWrite};
 use tally_app::ports::{Claim, Committed, CustomerWrite, Rejection, RewardWrite, Store, Write};
 use tally_app::Deps;
@@ -172,29 +172,37 @@ async fn an_identifier_belongs_to_one_customer_and_a_released_one_is_free<S: Sto
 async fn an_effect_is_recorded_only_under_the_claim_that_holds_the_key<S: Store>(store: S) {
     let (deps, shop) = setup(store, 0).await;
     let table = deps.store.shop(&shop.domain);
-    let Begin::Run(claim) = table.begin("k", "f", "first", now()).await.unwrap() else { panic!("a fresh key runs") };
-    assert_eq!(table.begin("k", "f", "second", now()).await.unwrap(), Begin::InProgress);
-    assert_eq!(table.begin("k", "g", "second", now()).await.unwrap(), Begin::Reused);
+    // A free key is only read: two requests racing under it both run, and the first effect written takes it.
+    let Begin::Run(first) = table.begin("k", "f", "first", now()).await.unwrap() else { panic!("a free key runs") };
+    let Begin::Run(second) = table.begin("k", "f", "second", now()).await.unwrap() else { panic!("still free") };
     let rule_write = |claim: &Claim| {
         Write { rule: Some(RuleWrite::Create(rule())), ..Write::default() }
             .with_effect(Some(claim), Effect::Rule { id: RuleId::FIRST })
     };
-    let thief = Claim { token: "not the holder".into(), ..claim.clone() };
-    assert_eq!(table.commit(rule_write(&thief)).await.unwrap(), Committed::Rejected(Rejection::ClaimLost));
-    assert_eq!(table.commit(rule_write(&claim)).await.unwrap(), Committed::Done);
+    assert_eq!(table.commit(rule_write(&first)).await.unwrap(), Committed::Done);
     assert_eq!(
-        table.commit(rule_write(&claim)).await.unwrap(),
+        table.commit(rule_write(&second)).await.unwrap(),
         Committed::Rejected(Rejection::ClaimLost),
-        "the effect is recorded once: the claim that recorded it holds no more"
+        "the effect is recorded once: the key is taken"
     );
+    assert_eq!(table.begin("k", "f", "third", now()).await.unwrap(), Begin::InProgress, "its lock is live");
+    assert_eq!(table.begin("k", "g", "third", now()).await.unwrap(), Begin::Reused);
     let again = Write { rule: Some(RuleWrite::Create(rule())), ..Write::default() };
     assert_eq!(table.commit(again).await.unwrap(), Committed::Rejected(Rejection::Rule), "the rule exists");
-    table.release(&claim).await.unwrap();
-    let resumed = table.begin("k", "f", "third", now()).await.unwrap();
+    table.release(&first).await.unwrap();
+    let Begin::Resume(resumed, effect) = table.begin("k", "f", "third", now()).await.unwrap() else {
+        panic!("a released key with an effect resumes")
+    };
     assert_eq!(
-        resumed,
-        Begin::Resume(Claim { key: "k".into(), token: "third".into() }, Effect::Rule { id: RuleId::FIRST })
+        (resumed.token.as_str(), &resumed.taking, effect),
+        ("third", &Taking::Held, Effect::Rule { id: RuleId::FIRST })
     );
+    let thief = Claim { token: "not the holder".into(), ..resumed.clone() };
+    table.finish(&thief, &Answer { status: 200, body: "{}".into() }).await.unwrap();
+    assert_eq!(table.begin("k", "f", "fourth", now()).await.unwrap(), Begin::InProgress, "kept by its holder only");
+    let answer = Answer { status: 201, body: "{\"id\":1}".into() };
+    table.finish(&resumed, &answer).await.unwrap();
+    assert_eq!(table.begin("k", "f", "fourth", now()).await.unwrap(), Begin::Replay(answer));
 }
 
 /// Runs a scenario over DynamoDB Local and over the fake store: the two must agree.

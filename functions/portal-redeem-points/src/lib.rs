@@ -3,20 +3,27 @@
 
 use lambda_http::{Body, Error, Request, Response};
 use tally_api::bodies::RedeemBody;
-use tally_api::views::RedeemedView;
-use tally_api::{portal, request, Reply};
-use tally_app::redeem::redeem;
+use tally_api::{portal, redemption, request};
+use tally_app::redeem::{prepare, redeem_prepared};
 use tally_config::Deps;
 
 #[tracing::instrument(skip_all, fields(shop))]
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     let body = |req: &Request| request::json::<RedeemBody>(req);
-    Ok(portal::write(deps, &req, body, async |shopper, body, attempt| {
-        let command = body.command_for(shopper.customer_id)?;
-        let redeemed = redeem(deps, &shopper.shop, &command, attempt).await?;
-        // A reward Shopify has not confirmed yet is accepted, not done.
-        let status = if redeemed.reward.is_pending() { 202 } else { 200 };
-        Reply::json(status, &RedeemedView::from(redeemed))
-    })
+    Ok(portal::write(
+        deps,
+        &req,
+        body,
+        // The command is the body's for the logged-in customer, whom the body may not name.
+        async |shopper, body| {
+            let command = body.clone().command_for(shopper.customer_id)?;
+            let prepared = prepare(deps, &shopper.shop, &command).await;
+            Ok::<_, tally_api::request::Invalid>((command, prepared))
+        },
+        async |shopper, _, prepared, attempt| {
+            let (command, prepared) = prepared?;
+            redemption::reply(redeem_prepared(deps, &shopper.shop, &command, prepared, attempt).await)
+        },
+    )
     .await)
 }

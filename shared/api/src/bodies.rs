@@ -31,7 +31,7 @@ fn customer(
 }
 
 /// `POST /api/external/redeem-points`, and the portal's `POST /loyalty/cp/api/redeem-points` without a customer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedeemBody {
     customer_id: Option<u64>,

@@ -1,35 +1,61 @@
-//! The shape every endpoint has. A read authenticates and runs its use case. A write authenticates,
-//! claims its idempotency key, reads its command from the request, runs its use case under the claim,
-//! answers, and keeps the answer for retries, all in that order and in this one place.
+//! The shape every endpoint has. A read authenticates and runs its use case. A write authenticates, reads
+//! its command from the request, reads what its idempotency key holds while its use case reads what it
+//! needs (`prepare`), runs the use case under the attempt, answers, and keeps the answer for retries while
+//! the last of its work is written (`Reply::finishing`), all in that order and in this one place.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use lambda_http::http::header::{HeaderValue, CONTENT_TYPE};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use tally_app::idempotency::{self, Attempt, Begun, Keyed};
+use tally_app::idempotency::{self, Attempt, Begun, KeyError, Keyed};
 use tally_app::ports::store::Answer;
 use tally_app::ports::{Shopify, Store};
 use tally_app::Deps;
-use tally_domain::shop::Shop;
+use tally_domain::shop::{Shop, ShopDomain};
 
 use crate::errors::Problem;
 use crate::request::Invalid;
 use crate::{auth, request};
 
-/// What an endpoint answers: a status and a JSON body.
-#[derive(Debug)]
-pub struct Reply {
+/// What an endpoint answers: a status and a JSON body, and the rest of its work, if any, to be done while
+/// the answer is kept.
+pub struct Reply<'a> {
     status: u16,
     body: String,
+    finishing: Option<Finishing<'a>>,
 }
 
-impl Reply {
-    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply, Problem> {
+/// The last of a request's work, once its answer is known (a reward's outcome, recorded): it runs alongside
+/// the keeping of the answer, so that the two writes cost one round trip. It gives another answer in the
+/// rare case that it found the answer must change (the reward changed meanwhile).
+pub type Finishing<'a> = Pin<Box<dyn Future<Output = Option<Result<Reply<'static>, Problem>>> + Send + 'a>>;
+
+impl std::fmt::Debug for Reply<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply").field("status", &self.status).field("body", &self.body).finish_non_exhaustive()
+    }
+}
+
+impl Reply<'_> {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply<'static>, Problem> {
         let body = serde_json::to_string(value).map_err(|e| {
             tracing::error!(error = %e, "an answer would not serialize");
             Problem::from(tally_app::error::Unavailable::Busy)
         })?;
-        Ok(Reply { status, body })
+        Ok(Reply { status, body, finishing: None })
+    }
+}
+
+impl Reply<'static> {
+    /// The same answer, with the rest of the request's work to do while it is kept.
+    pub fn finishing<'a>(
+        self,
+        rest: impl Future<Output = Option<Result<Reply<'static>, Problem>>> + Send + 'a,
+    ) -> Reply<'a> {
+        Reply { finishing: Some(Box::pin(rest)), ..self }
     }
 }
 
@@ -59,7 +85,7 @@ impl Caller for Shop {
 pub async fn read<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     req: &Request,
-    run: impl AsyncFnOnce(&Shop) -> Result<Reply, Problem>,
+    run: impl AsyncFnOnce(&Shop) -> Result<Reply<'static>, Problem>,
 ) -> Response<Body> {
     read_as(auth::api_key(deps, req).await, run).await
 }
@@ -67,7 +93,7 @@ pub async fn read<S: Store, H: Shopify>(
 /// A read for a caller already authenticated (or refused).
 pub(crate) async fn read_as<W>(
     who: Result<W, Problem>,
-    run: impl AsyncFnOnce(&W) -> Result<Reply, Problem>,
+    run: impl AsyncFnOnce(&W) -> Result<Reply<'static>, Problem>,
 ) -> Response<Body> {
     respond(match who {
         Ok(caller) => run(&caller).await,
@@ -78,22 +104,43 @@ pub(crate) async fn read_as<W>(
 /// A write for the shop of the request's API key, honouring its `Idempotency-Key`: `parse` reads the
 /// command from the request, `run` carries it out under the attempt. A shop that uninstalled the app can
 /// read, not write (`403 SHOP_UNINSTALLED`), though the retry of a write made before is answered as it was.
-pub async fn write<S: Store, H: Shopify, C>(
-    deps: &Deps<S, H>,
+pub async fn write<'d, S: Store, H: Shopify, C>(
+    deps: &'d Deps<S, H>,
     req: &Request,
     parse: impl FnOnce(&Request) -> Result<C, Invalid>,
-    run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply, Problem>,
+    run: impl AsyncFnOnce(&Shop, C, &Attempt) -> Result<Reply<'d>, Problem>,
 ) -> Response<Body> {
-    write_as(deps, req, auth::api_key(deps, req).await, parse, run).await
+    let who = auth::api_key(deps, req).await;
+    write_as(
+        deps,
+        req,
+        who,
+        parse,
+        async |_, _| (),
+        async |shop, command, (), attempt| run(shop, command, attempt).await,
+    )
+    .await
+}
+
+/// The same, with `prepare` reading what the use case needs at the same time as the key is read.
+pub async fn write_prepared<'d, S: Store, H: Shopify, C, P>(
+    deps: &'d Deps<S, H>,
+    req: &Request,
+    parse: impl FnOnce(&Request) -> Result<C, Invalid>,
+    prepare: impl AsyncFnOnce(&Shop, &C) -> P,
+    run: impl AsyncFnOnce(&Shop, C, P, &Attempt) -> Result<Reply<'d>, Problem>,
+) -> Response<Body> {
+    write_as(deps, req, auth::api_key(deps, req).await, parse, prepare, run).await
 }
 
 /// A write for a caller already authenticated (or refused), in the order every write follows.
-pub(crate) async fn write_as<S: Store, H: Shopify, W: Caller, C>(
-    deps: &Deps<S, H>,
+pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
+    deps: &'d Deps<S, H>,
     req: &Request,
     who: Result<W, Problem>,
     parse: impl FnOnce(&Request) -> Result<C, Invalid>,
-    run: impl AsyncFnOnce(&W, C, &Attempt) -> Result<Reply, Problem>,
+    prepare: impl AsyncFnOnce(&W, &C) -> P,
+    run: impl AsyncFnOnce(&W, C, P, &Attempt) -> Result<Reply<'d>, Problem>,
 ) -> Response<Body> {
     // Nothing reads a body past the limit, not even to fingerprint it.
     if !request::within_limit(req) {
@@ -104,28 +151,46 @@ pub(crate) async fn write_as<S: Store, H: Shopify, W: Caller, C>(
         Err(e) => return e.response(),
     };
     let domain = &caller.shop().domain;
-    let begun = match request::idempotency(req, caller.key_in_query()) {
-        Ok(keyed) => {
-            let keyed = keyed.map(|k| Keyed { key: caller.scope(k.key), ..k });
-            idempotency::begin(deps, domain, keyed.as_ref()).await.map_err(Problem::from)
-        }
-        Err(e) => Err(e.into()),
+    let keyed = match request::idempotency(req, caller.key_in_query()) {
+        Ok(keyed) => keyed.map(|k| Keyed { key: caller.scope(k.key), ..k }),
+        Err(e) => return Problem::from(e).response(),
     };
+    let command = match parse(req) {
+        Ok(command) => command,
+        Err(e) => return refused(deps, domain, keyed.as_ref(), e).await,
+    };
+    let (begun, prepared) = tokio::join!(idempotency::begin(deps, domain, keyed.as_ref()), prepare(&caller, &command));
     let attempt = match begun {
         Ok(Begun::Run(attempt)) => Attempt { deadline: request::deadline(req), ..attempt },
         Ok(Begun::Replay(answer)) => return replay(answer),
-        Err(e) => return e.response(),
+        Err(e) => return Problem::from(e).response(),
     };
     // After an uninstall nothing new is done; a retry of what was done before is answered as it was (a kept
     // answer, above) or as it stands (an effect made, resumed).
-    let uninstalled = caller.shop().is_uninstalled() && attempt.resume.is_none();
-    let result = match parse(req) {
-        Ok(_) if uninstalled => Err(Problem::uninstalled()),
-        Ok(command) => run(&caller, command, &attempt).await,
-        Err(e) => Err(e.into()),
+    let result = match caller.shop().is_uninstalled() && attempt.resume.is_none() {
+        true => Err(Problem::uninstalled()),
+        false => run(&caller, command, prepared, &attempt).await,
     };
-    // Answers that say "try again" (pending, busy, unavailable, uninstalled, Shopify down) are not kept: the
-    // retry runs, or resumes (and a redemption Shopify was down for, its points back, runs afresh).
+    let (result, finishing) = match result {
+        Ok(Reply { status, body, finishing }) => (Ok(Reply { status, body, finishing: None }), finishing),
+        Err(e) => (Err(e), None),
+    };
+    let (response, answer) = answered(result);
+    let Some(finishing) = finishing else {
+        idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;
+        return response;
+    };
+    let (corrected, ()) = tokio::join!(finishing, idempotency::finish(deps, domain, &attempt, answer.as_ref()));
+    let Some(corrected) = corrected else { return response };
+    let (response, answer) = answered(corrected);
+    idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;
+    response
+}
+
+/// The response, and the answer to keep for retries. Answers that say "try again" (pending, busy,
+/// unavailable, uninstalled, Shopify down) are not kept: the retry runs, or resumes (and a redemption
+/// Shopify was down for, its points back, runs afresh).
+fn answered(result: Result<Reply<'static>, Problem>) -> (Response<Body>, Option<Answer>) {
     let keep = match &result {
         Ok(reply) => reply.status != 202,
         Err(e) => !e.is_transient() && e.code != "SHOPIFY_UNAVAILABLE",
@@ -135,12 +200,30 @@ pub(crate) async fn write_as<S: Store, H: Shopify, W: Caller, C>(
         (true, Body::Text(text)) => Some(Answer { status: response.status().as_u16(), body: text.clone() }),
         _ => None,
     };
-    idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;
-    response
+    (response, answer)
+}
+
+/// A request whose body does not read: answered as its key says if the key was used before (the same
+/// request answered, or another's key), refused otherwise.
+async fn refused<S: Store, H>(
+    deps: &Deps<S, H>,
+    domain: &ShopDomain,
+    keyed: Option<&Keyed>,
+    invalid: Invalid,
+) -> Response<Body> {
+    match idempotency::begin(deps, domain, keyed).await {
+        Ok(Begun::Replay(answer)) => replay(answer),
+        Err(e @ (KeyError::Reused | KeyError::InProgress)) => Problem::from(e).response(),
+        Ok(Begun::Run(attempt)) => {
+            idempotency::finish(deps, domain, &attempt, None).await;
+            Problem::from(invalid).response()
+        }
+        Err(KeyError::Unavailable(_)) => Problem::from(invalid).response(),
+    }
 }
 
 /// The response for any outcome.
-pub fn respond(result: Result<Reply, Problem>) -> Response<Body> {
+pub fn respond(result: Result<Reply<'_>, Problem>) -> Response<Body> {
     match result {
         Ok(reply) => json_response(reply.status, reply.body),
         Err(e) => e.response(),

@@ -13,9 +13,10 @@ mod invalid;
 pub mod jobs;
 pub mod money;
 pub mod portal;
+pub mod redemption;
 pub mod request;
 pub mod views;
 pub mod webhooks;
 
-pub use endpoint::{read, respond, write, Reply};
+pub use endpoint::{read, respond, write, write_prepared, Finishing, Reply};
 pub use errors::Problem;

@@ -55,24 +55,26 @@ impl Caller for Shopper {
 pub async fn read<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     req: &Request,
-    run: impl AsyncFnOnce(&Shopper) -> Result<Reply, Problem>,
+    run: impl AsyncFnOnce(&Shopper) -> Result<Reply<'static>, Problem>,
 ) -> Response<Body> {
     private(read_as(shopper(deps, req).await, run).await)
 }
 
-/// A write for the logged-in customer, honouring its `Idempotency-Key` as the external API does.
-pub async fn write<S: Store, H: Shopify, C>(
-    deps: &Deps<S, H>,
+/// A write for the logged-in customer, honouring its `Idempotency-Key` as the external API does, with
+/// `prepare` reading what the use case needs at the same time as the key is read.
+pub async fn write<'d, S: Store, H: Shopify, C, P>(
+    deps: &'d Deps<S, H>,
     req: &Request,
     parse: impl FnOnce(&Request) -> Result<C, Invalid>,
-    run: impl AsyncFnOnce(&Shopper, C, &Attempt) -> Result<Reply, Problem>,
+    prepare: impl AsyncFnOnce(&Shopper, &C) -> P,
+    run: impl AsyncFnOnce(&Shopper, C, P, &Attempt) -> Result<Reply<'d>, Problem>,
 ) -> Response<Body> {
     // A form on another site can post to the App Proxy with the shopper's cookies, but not as JSON
     // without a CORS preflight the proxy never grants.
     if !request::declares_json(req) {
         return private(Problem::not_json().response());
     }
-    private(write_as(deps, req, shopper(deps, req).await, parse, run).await)
+    private(write_as(deps, req, shopper(deps, req).await, parse, prepare, run).await)
 }
 
 /// One customer's answers are kept by no cache on the way.

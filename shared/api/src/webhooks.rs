@@ -83,7 +83,7 @@ pub async fn receive<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
     respond(handle(deps, req).await)
 }
 
-async fn handle<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Result<Reply, Problem> {
+async fn handle<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Result<Reply<'static>, Problem> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_string();
     let domain = header("x-shopify-shop-domain").to_lowercase();
     if !request::within_limit(req) {

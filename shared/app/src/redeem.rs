@@ -9,12 +9,13 @@ use tally_domain::ids::{CustomerId, RewardId};
 use tally_domain::loyalty::Loyalty;
 use tally_domain::redemption::{check, RedeemCommand};
 use tally_domain::reward::{DeductionMode, FailureReason, Reward, RewardState};
+use tally_domain::rule::RedeemRule;
 use tally_domain::shop::Shop;
 
 use crate::balance::{change_balance, BalanceFailed};
 use crate::error::{unavailable_into, ReadError, Unavailable};
 use crate::idempotency::Attempt;
-use crate::issue::{issue, record};
+use crate::issue::{issue, record, Issue};
 use crate::loyalty::lookup;
 use crate::ports::store::{Idempotency, Rewards, Rules};
 use crate::ports::write::NewCode;
@@ -57,13 +58,86 @@ impl From<ReadError> for RedeemError {
 /// Fresh ids and codes are drawn this many times before a redemption gives up (`TRY_AGAIN`).
 const MAX_DRAWS: usize = 5;
 
-/// Redeems, or answers the retry of a redemption whose points were taken but whose answer was lost.
+/// What a redemption reads before it decides, all at once: the rule and the customer.
+#[derive(Debug)]
+pub struct Prepared(Result<(RedeemRule, Customer), RedeemError>);
+
+/// Reads the rule and the customer the command names (at the same time as the endpoint reads the request's
+/// idempotency key).
+pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &RedeemCommand) -> Prepared {
+    let store = deps.store.shop(&shop.domain);
+    let read = async {
+        let (rule, customer) = tokio::try_join!(store.rule(command.redeem_rule_id), lookup(&store, &command.customer))?;
+        let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;
+        let customer = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
+        Ok((rule, customer))
+    };
+    Prepared(read.await)
+}
+
+/// A redemption answered, and what is left to write of it: Shopify's outcome, recorded on the reward while
+/// the answer is kept (`Issued::record`).
+pub struct Issued<'a, S: Store, H> {
+    pub redeemed: Redeemed,
+    recording: Option<Recording<'a, S, H>>,
+}
+
+struct Recording<'a, S: Store, H> {
+    deps: &'a Deps<S, H>,
+    shop: Shop,
+    /// The reward as the debit wrote it (`PENDING`), and the customer as it left them.
+    pending: Reward,
+    after: Customer,
+    rewards: Vec<Reward>,
+    issue: Issue,
+}
+
+impl<S: Store, H> std::fmt::Debug for Issued<'_, S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued").field("redeemed", &self.redeemed).finish_non_exhaustive()
+    }
+}
+
+impl<S: Store, H> Issued<'_, S, H> {
+    /// Records Shopify's outcome on the reward. `None` when the answer stands as given; the redemption as it
+    /// now is when the reward had changed meanwhile. A write that fails leaves the reward `PENDING`, its
+    /// code working in Shopify: reconciliation settles it, and the answer stands.
+    pub async fn record(self) -> Option<Result<Redeemed, RedeemError>> {
+        let Recording { deps, shop, pending, after, rewards, issue } = self.recording?;
+        let store = deps.store.shop(&shop.domain);
+        match record(&store, pending, issue, deps.now()).await {
+            Ok(recorded) if recorded == self.redeemed.reward => None,
+            Ok(recorded) => Some(answer_from(deps, &shop, recorded, after, rewards)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the reward's outcome could not be recorded; reconciliation will");
+                None
+            }
+        }
+    }
+}
+
+/// Redeems, or answers the retry of a redemption whose points were taken but whose answer was lost: read,
+/// decided, issued and recorded, one step after the other.
 pub async fn redeem<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
     command: &RedeemCommand,
     attempt: &Attempt,
 ) -> Result<Redeemed, RedeemError> {
+    let prepared = prepare(deps, shop, command).await;
+    let issued = redeem_prepared(deps, shop, command, prepared, attempt).await?;
+    let answered = issued.redeemed.clone();
+    issued.record().await.unwrap_or(Ok(answered))
+}
+
+/// The same from what `prepare` read, answered before Shopify's outcome is recorded (`Issued::record`).
+pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
+    deps: &'a Deps<S, H>,
+    shop: &Shop,
+    command: &RedeemCommand,
+    prepared: Prepared,
+    attempt: &Attempt,
+) -> Result<Issued<'a, S, H>, RedeemError> {
     let fresh;
     let attempt = match (attempt.resume, &attempt.claim) {
         (Some(Effect::Reward { customer_id, reward_id }), Some(claim)) => {
@@ -77,15 +151,13 @@ pub async fn redeem<S: Store, H: Shopify>(
                     fresh = Attempt { resume: None, ..attempt.clone() };
                     &fresh
                 }
-                other => return other,
+                other => return other.map(|redeemed| Issued { redeemed, recording: None }),
             }
         }
         _ => attempt,
     };
+    let (rule, customer) = prepared.0?;
     let store = deps.store.shop(&shop.domain);
-    let (rule, customer) = tokio::try_join!(store.rule(command.redeem_rule_id), lookup(&store, &command.customer))?;
-    let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;
-    let customer = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
     let now = deps.now();
     let priced = check(&rule, &customer, command, now)?;
     let shopify = access::shopify(deps, shop, attempt.deadline);
@@ -103,9 +175,25 @@ pub async fn redeem<S: Store, H: Shopify>(
     let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
-    let outcome = issue(&shopify, &reward, &rule).await;
-    let reward = record(&store, reward, outcome, deps.now()).await?;
-    answer(deps, shop, reward, Some(after)).await
+    // The customer's rewards, for the answer, are read while Shopify works.
+    let (issue, rewards) =
+        tokio::join!(issue(&shopify, &reward, &rule), store.customer_with_rewards(after.customer_id));
+    let rewards = match rewards {
+        Ok(Some((_, rewards))) => rewards,
+        Ok(None) | Err(_) => vec![],
+    };
+    let at = deps.now();
+    if let Issue::Issued(shopify_id) = &issue {
+        if let Ok(change) = reward.issued(shopify_id, at) {
+            let redeemed = answer_from(deps, shop, change.reward, after.clone(), rewards.clone())?;
+            let recording = Recording { deps, shop: shop.clone(), pending: reward, after, rewards, issue };
+            return Ok(Issued { redeemed, recording: Some(recording) });
+        }
+    }
+    // Refused, or an outcome not known: recorded before the answer, which depends on it.
+    let reward = record(&store, reward, issue, at).await?;
+    let redeemed = answer_from(deps, shop, reward, after, rewards)?;
+    Ok(Issued { redeemed, recording: None })
 }
 
 /// Takes the reward's points from the customer and records the reward as `PENDING`, with its code and the
@@ -160,28 +248,32 @@ async fn resume<S: Store, H: Shopify>(
         }
         false => reward,
     };
-    answer(deps, shop, reward, None).await
+    answer(deps, shop, reward).await
 }
 
-/// The customer's loyalty with the reward, or `SHOPIFY_UNAVAILABLE` when it failed. The points are taken
-/// by now: when the loyalty cannot be read again, the answer is made from the customer as the debit left
-/// them (`after`) with this reward, rather than an error that would say nothing changed.
-async fn answer<S: Store, H>(
+/// The customer's loyalty with the reward, or `SHOPIFY_UNAVAILABLE` when it failed, read again: for the
+/// retry of a redemption whose answer was lost.
+async fn answer<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, reward: Reward) -> Result<Redeemed, RedeemError> {
+    if let RewardState::Failed { reason } = reward.state {
+        return Err(RedeemError::NotIssued(reason));
+    }
+    let loyalty = loyalty::of(deps, shop, reward.customer_id).await?;
+    Ok(Redeemed { loyalty, reward })
+}
+
+/// The same from what the request holds, with no read: the customer as the debit left them, and their
+/// rewards as read while Shopify worked, this one as it now stands among them.
+fn answer_from<S, H>(
     deps: &Deps<S, H>,
     shop: &Shop,
     reward: Reward,
-    after: Option<Customer>,
+    after: Customer,
+    mut rewards: Vec<Reward>,
 ) -> Result<Redeemed, RedeemError> {
     if let RewardState::Failed { reason } = reward.state {
         return Err(RedeemError::NotIssued(reason));
     }
-    let loyalty = match (loyalty::of(deps, shop, reward.customer_id).await, after) {
-        (Ok(loyalty), _) => loyalty,
-        (Err(ReadError::Unavailable(e)), Some(customer)) => {
-            tracing::warn!(error = %e, reward_id = %reward.id, "the loyalty could not be read again; answered from the debit");
-            Loyalty::new(customer, vec![reward.clone()], &shop.currency, deps.now())
-        }
-        (Err(e), _) => return Err(e.into()),
-    };
-    Ok(Redeemed { loyalty, reward })
+    rewards.retain(|r| r.id != reward.id);
+    rewards.push(reward.clone());
+    Ok(Redeemed { loyalty: Loyalty::new(after, rewards, &shop.currency, deps.now()), reward })
 }

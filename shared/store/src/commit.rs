@@ -6,19 +6,20 @@
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use tally_app::ports::store::{StoreResult, Writes};
+use tally_app::ports::store::{Claim, StoreResult, Taking, Writes};
 use tally_app::ports::write::{IdentityWrite, RuleWrite};
 use tally_app::ports::{Committed, CustomerWrite, Rejection, RewardWrite, StoreError, Write};
 use tally_domain::customer::Customer;
+use tally_domain::effect::Effect;
 use tally_domain::reward::Reward;
 
 use crate::errors::{failed, unbuilt};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VERSION};
-use crate::records::idempotency::{EFFECT, LOCK_TOKEN};
+use crate::records::idempotency::{IdempotencyRecord, KeyStatus, EFFECT, LOCK_TOKEN};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord, STATUS};
 use crate::records::rule::RuleRecord;
-use crate::records::{from_item, listed, number, text, to_item, Item, PK, SK};
+use crate::records::{from_item, listed, number, text, to_item, Item, EXPIRES_AT, PK, SK};
 use crate::transaction::{self, Cancellation, Part, TxError};
 use crate::{keys, ShopTable};
 
@@ -27,6 +28,7 @@ const EXISTS: &str = "attribute_exists(#pk)";
 const AT_VERSION: &str = "#version = :version";
 const FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
 const CLAIM_STILL_MINE_WITHOUT_EFFECT: &str = "#lockToken = :token AND attribute_not_exists(#effect)";
+const FREE_OR_EXPIRED: &str = "attribute_not_exists(#pk) OR #expiresAt < :nowSeconds";
 
 impl Writes for ShopTable<'_> {
     async fn commit(&self, write: Write) -> StoreResult<Committed> {
@@ -139,20 +141,7 @@ impl ShopTable<'_> {
             items.push(put(Part::Code, self.put(to_item(&owner, keys::code(domain, &code.code))?, Some(NEW))?));
         }
         if let Some((claim, effect)) = &write.effect {
-            let (pk, sk) = keys::idempotency(domain, &claim.key);
-            let update = Update::builder()
-                .table_name(self.table())
-                .key(PK.name(), text(pk))
-                .key(SK.name(), text(sk))
-                .condition_expression(CLAIM_STILL_MINE_WITHOUT_EFFECT)
-                .update_expression("SET #effect = :effect")
-                .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
-                .expression_attribute_names("#effect", EFFECT.name())
-                .expression_attribute_values(":token", text(&claim.token))
-                .expression_attribute_values(":effect", text(effect.to_string()))
-                .build()
-                .map_err(unbuilt)?;
-            items.push((Part::Claim, TransactWriteItem::builder().update(update).build()));
+            items.push((Part::Claim, self.claim(claim, effect)?));
         }
         for (n, identity) in write.identities.iter().enumerate() {
             items.push((Part::Identity(n), self.identity(identity)?));
@@ -211,6 +200,48 @@ impl ShopTable<'_> {
             put = put.expression_attribute_values(name, text(status.as_str()));
         }
         put.build().map_err(unbuilt)
+    }
+
+    /// The idempotency key's record with the request's effect: created, if the key is still free (or
+    /// expired), or marked, if the claim that took it over still holds it and it has no effect yet.
+    fn claim(&self, claim: &Claim, effect: &Effect) -> StoreResult<TransactWriteItem> {
+        let key = keys::idempotency(self.domain, &claim.key);
+        let Taking::Fresh(new) = &claim.taking else {
+            let (pk, sk) = key;
+            let update = Update::builder()
+                .table_name(self.table())
+                .key(PK.name(), text(pk))
+                .key(SK.name(), text(sk))
+                .condition_expression(CLAIM_STILL_MINE_WITHOUT_EFFECT)
+                .update_expression("SET #effect = :effect")
+                .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
+                .expression_attribute_names("#effect", EFFECT.name())
+                .expression_attribute_values(":token", text(&claim.token))
+                .expression_attribute_values(":effect", text(effect.to_string()))
+                .build()
+                .map_err(unbuilt)?;
+            return Ok(TransactWriteItem::builder().update(update).build());
+        };
+        let record = IdempotencyRecord {
+            fingerprint: new.fingerprint.clone(),
+            status: KeyStatus::InProgress,
+            lock_token: Some(claim.token.clone()),
+            locked_until: new.locked_until_ms,
+            expires_at: new.expires_at_s,
+            effect: Some(effect.to_string()),
+            response_status: None,
+            response_body: None,
+        };
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(to_item(&record, key)?))
+            .condition_expression(FREE_OR_EXPIRED)
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#expiresAt", EXPIRES_AT.name())
+            .expression_attribute_values(":nowSeconds", number(new.now_s))
+            .build()
+            .map_err(unbuilt)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     fn identity(&self, write: &IdentityWrite) -> StoreResult<TransactWriteItem> {

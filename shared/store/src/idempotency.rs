@@ -1,21 +1,20 @@
-//! Idempotency keys. A key's record is claimed with a lock that expires, marked with the request's
-//! effect in the same transaction as the effect itself, and completed with the answer. A request that made
-//! no effect frees its key: there is nothing to protect, and its answer (a refusal, an outage) may not be
-//! the answer once the cause is gone.
+//! Idempotency keys. A free key is only read when its request begins: its record is created, with a lock
+//! that expires and the request's effect, in the same transaction as the effect itself (`commit`), then
+//! completed with the answer. A request that made no effect leaves its key free: there is nothing to
+//! protect, and its answer (a refusal, an outage) may not be the answer once the cause is gone.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
-use tally_app::ports::store::{Answer, Begin, Claim, Idempotency, StoreResult, CLAIM_MILLIS, KEEP_ANSWER_SECONDS};
+use tally_app::ports::store::{
+    Answer, Begin, Claim, Idempotency, NewKey, StoreResult, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS,
+};
 use tally_domain::Time;
 
-use crate::errors::{failed, written, Written};
+use crate::errors::{written, Written};
 use crate::records::idempotency::{
     IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, RESPONSE_BODY, RESPONSE_STATUS, STATUS,
 };
-use crate::records::{corrupt, from_item, number, text, to_item, EXPIRES_AT, PK, SK};
+use crate::records::{corrupt, number, text, PK, SK};
 use crate::{keys, ShopTable};
 
-const FRESH_OR_EXPIRED: &str = "attribute_not_exists(#pk) OR #expiresAt < :nowSeconds";
 const STILL_MINE: &str = "#lockToken = :token";
 const MINE_WITHOUT_EFFECT: &str = "#lockToken = :token AND attribute_not_exists(#effect)";
 const MINE_WITH_EFFECT: &str = "#lockToken = :token AND attribute_exists(#effect)";
@@ -45,7 +44,7 @@ impl ShopTable<'_> {
         if written(result)? == Written::Refused {
             return Ok(Begin::InProgress);
         }
-        let claim = Claim { key: key.into(), token: token.into() };
+        let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
         Ok(match old.effect {
             Some(effect) => Begin::Resume(claim, effect.parse().map_err(|e| corrupt(format!("{e}")))?),
             None => Begin::Run(claim),
@@ -75,37 +74,16 @@ impl ShopTable<'_> {
 impl Idempotency for ShopTable<'_> {
     async fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
         let now = millis(now);
-        let record = IdempotencyRecord {
-            fingerprint: fingerprint.into(),
-            status: KeyStatus::InProgress,
-            lock_token: Some(token.into()),
-            locked_until: now + CLAIM_MILLIS,
-            expires_at: now / 1000 + KEEP_ANSWER_SECONDS,
-            effect: None,
-            response_status: None,
-            response_body: None,
+        let old: Option<IdempotencyRecord> = self.store.get(keys::idempotency(self.domain, key)).await?;
+        let Some(old) = old.filter(|old| old.expires_at >= now / 1000) else {
+            let new = NewKey {
+                fingerprint: fingerprint.into(),
+                locked_until_ms: now + CLAIM_MILLIS,
+                expires_at_s: now / 1000 + KEEP_ANSWER_SECONDS,
+                now_s: now / 1000,
+            };
+            return Ok(Begin::Run(Claim { key: key.into(), token: token.into(), taking: Taking::Fresh(new) }));
         };
-        let put = self
-            .store
-            .client
-            .put_item()
-            .table_name(&self.store.table)
-            .set_item(Some(to_item(&record, keys::idempotency(self.domain, key))?))
-            .condition_expression(FRESH_OR_EXPIRED)
-            .expression_attribute_names("#pk", PK.name())
-            .expression_attribute_names("#expiresAt", EXPIRES_AT.name())
-            .expression_attribute_values(":nowSeconds", number(now / 1000))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let old = match put {
-            Ok(_) => return Ok(Begin::Run(Claim { key: key.into(), token: token.into() })),
-            Err(err) => match err.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(e)) => e.item().cloned().unwrap_or_default(),
-                _ => return Err(failed(err)),
-            },
-        };
-        let old: IdempotencyRecord = from_item(old)?;
         if old.fingerprint != fingerprint {
             return Ok(Begin::Reused);
         }
@@ -122,9 +100,7 @@ impl Idempotency for ShopTable<'_> {
         let result = self
             .key_update(&claim.key)
             .condition_expression(MINE_WITH_EFFECT)
-            .update_expression(
-                "SET #status = :completed, #responseStatus = :status, #responseBody = :body REMOVE #lockToken",
-            )
+            .update_expression("SET #status = :completed, #responseStatus = :status, #responseBody = :body")
             .expression_attribute_names("#status", STATUS.name())
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
             .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
@@ -136,18 +112,22 @@ impl Idempotency for ShopTable<'_> {
             .expression_attribute_values(":token", text(&claim.token))
             .send()
             .await;
-        if written(result)? == Written::Refused {
+        // A claim taken over that made no effect holds a record to free; a fresh one wrote none.
+        if written(result)? == Written::Refused && claim.taking == Taking::Held {
             self.forget(claim).await?;
         }
         Ok(())
     }
 
     async fn release(&self, claim: &Claim) -> StoreResult<()> {
-        match self.forget(claim).await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            // Letting the key go matters more: a retry must not wait for the lock.
-            Err(e) => tracing::warn!(error = %e, "could not free an idempotency key; letting it go instead"),
+        // A fresh claim's record, if there is one, holds the effect that created it: nothing to free.
+        if claim.taking == Taking::Held {
+            match self.forget(claim).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // Letting the key go matters more: a retry must not wait for the lock.
+                Err(e) => tracing::warn!(error = %e, "could not free an idempotency key; letting it go instead"),
+            }
         }
         let result = self
             .key_update(&claim.key)

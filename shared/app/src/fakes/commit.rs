@@ -6,7 +6,7 @@
 use tally_domain::ids::CustomerId;
 
 use super::store::{KeyRecord, ShopData};
-use crate::ports::store::{Answer, Begin, Claim, CLAIM_MILLIS, KEEP_ANSWER_SECONDS};
+use crate::ports::store::{Answer, Begin, Claim, NewKey, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS};
 use crate::ports::write::{IdentityWrite, RuleWrite};
 use crate::ports::{Committed, CustomerWrite, Rejection, RewardWrite, Write};
 
@@ -62,7 +62,13 @@ fn refused(data: &ShopData, write: &Write) -> Option<Rejection> {
     }
     if let Some((claim, _)) = &write.effect {
         let held = data.keys_in_use.get(&claim.key);
-        if !held.is_some_and(|k| k.token.as_deref() == Some(claim.token.as_str()) && k.effect.is_none()) {
+        let free = match &claim.taking {
+            Taking::Fresh(new) => held.is_none_or(|k| k.expires_at_s < new.now_s),
+            Taking::Held => {
+                held.is_some_and(|k| k.token.as_deref() == Some(claim.token.as_str()) && k.effect.is_none())
+            }
+        };
+        if !free {
             return Some(Rejection::ClaimLost);
         }
     }
@@ -116,8 +122,23 @@ fn apply(data: &mut ShopData, write: Write) {
         data.codes.insert(code.code.to_uppercase(), (code.customer_id, code.reward_id));
     }
     if let Some((claim, effect)) = write.effect {
-        if let Some(key) = data.keys_in_use.get_mut(&claim.key) {
-            key.effect = Some(effect);
+        match claim.taking {
+            Taking::Fresh(new) => {
+                let record = KeyRecord {
+                    fingerprint: new.fingerprint,
+                    token: Some(claim.token),
+                    locked_until_ms: new.locked_until_ms,
+                    expires_at_s: new.expires_at_s,
+                    effect: Some(effect),
+                    answer: None,
+                };
+                data.keys_in_use.insert(claim.key, record);
+            }
+            Taking::Held => {
+                if let Some(key) = data.keys_in_use.get_mut(&claim.key) {
+                    key.effect = Some(effect);
+                }
+            }
         }
     }
     for identity in write.identities {
@@ -140,21 +161,18 @@ fn apply(data: &mut ShopData, write: Write) {
     }
 }
 
-/// Claims a key as the DynamoDB store does: fresh (or expired) is claimed; another request's is refused;
-/// an answered one is replayed; a live one is in progress; a lapsed one is taken over.
+/// Reads a key as the DynamoDB store does: a fresh (or expired) one is left for the effect's write to take;
+/// another request's is refused; an answered one is replayed; a live one is in progress; a lapsed one is
+/// taken over.
 pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &str, now_ms: i64) -> Begin {
-    let claim = Claim { key: key.into(), token: token.into() };
-    let fresh = KeyRecord {
-        fingerprint: fingerprint.into(),
-        token: Some(token.into()),
-        locked_until_ms: now_ms + CLAIM_MILLIS,
-        expires_at_s: now_ms / 1000 + KEEP_ANSWER_SECONDS,
-        effect: None,
-        answer: None,
-    };
     let Some(old) = data.keys_in_use.get_mut(key).filter(|old| old.expires_at_s >= now_ms / 1000) else {
-        data.keys_in_use.insert(key.into(), fresh);
-        return Begin::Run(claim);
+        let new = NewKey {
+            fingerprint: fingerprint.into(),
+            locked_until_ms: now_ms + CLAIM_MILLIS,
+            expires_at_s: now_ms / 1000 + KEEP_ANSWER_SECONDS,
+            now_s: now_ms / 1000,
+        };
+        return Begin::Run(Claim { key: key.into(), token: token.into(), taking: Taking::Fresh(new) });
     };
     if old.fingerprint != fingerprint {
         return Begin::Reused;
@@ -166,16 +184,19 @@ pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &s
         return Begin::InProgress;
     }
     (old.token, old.locked_until_ms) = (Some(token.into()), now_ms + CLAIM_MILLIS);
+    let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
     match old.effect {
         Some(effect) => Begin::Resume(claim, effect),
         None => Begin::Run(claim),
     }
 }
 
+/// Keeps the answer under a claim that recorded an effect (again, if it was kept before); a claim taken
+/// over that recorded none frees its key.
 pub(super) fn finish(data: &mut ShopData, claim: &Claim, answer: &Answer) {
     let Some(key) = data.keys_in_use.get_mut(&claim.key) else { return };
     if key.token.as_deref() == Some(claim.token.as_str()) && key.effect.is_some() {
-        (key.answer, key.token) = (Some(answer.clone()), None);
+        key.answer = Some(answer.clone());
         return;
     }
     forget(data, claim);

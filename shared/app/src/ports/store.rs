@@ -13,7 +13,7 @@ use tally_domain::rule::RedeemRule;
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
-pub use super::write::Claim;
+pub use super::write::{Claim, NewKey, Taking};
 use super::write::{Committed, Write};
 
 /// The store failed (DynamoDB unreachable, throttled, an item unreadable); what went wrong is logged where
@@ -243,9 +243,12 @@ pub const CLAIM_MILLIS: i64 = 30_000;
 pub const KEEP_ANSWER_SECONDS: i64 = 48 * 3600;
 
 pub trait Idempotency: Send + Sync {
-    /// Claims `key` with `token` for `CLAIM_MILLIS` from `now`, or says what it holds.
+    /// Reads what `key` holds, or claims it with `token` (for `CLAIM_MILLIS` from `now` once the request's
+    /// effect is written). A free key is only read: the effect's own write takes it (`Taking::Fresh`). A key
+    /// whose request died is taken over at once (`Taking::Held`).
     fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> impl Fut<Begin>;
-    /// Keeps the answer for retries, if the request recorded an effect; otherwise frees the key.
+    /// Keeps the answer for retries, if the request recorded an effect; otherwise frees the key. It may be
+    /// kept again, replacing the first (the same request's answer, corrected).
     fn finish(&self, claim: &Claim, answer: &Answer) -> impl Fut<()>;
     /// Lets a retry in at once: it resumes from the effect if there is one, or runs afresh.
     fn release(&self, claim: &Claim) -> impl Fut<()>;

@@ -128,4 +128,29 @@ impl Write {
 pub struct Claim {
     pub key: String,
     pub token: String,
+    pub taking: Taking,
+}
+
+/// How the write that makes the request's effect takes the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taking {
+    /// The key was free when the request began: the write creates its record, held with the claim's token
+    /// and the effect, if the key is still free (or expired) then. A request that makes no effect writes no
+    /// record; two racing under one key make one effect, and the other is told the key is taken.
+    Fresh(NewKey),
+    /// The request took over the record of an attempt that died (`Idempotency::begin` wrote the claim's
+    /// token): the write records the effect if the record is still held with the token and has none.
+    Held,
+}
+
+/// The record a fresh claim creates with its request's effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub fingerprint: String,
+    /// When the lock lapses, in milliseconds since the Unix epoch: a retry before then is told to wait.
+    pub locked_until_ms: i64,
+    /// When the record goes, in seconds since the Unix epoch (the table's TTL).
+    pub expires_at_s: i64,
+    /// The time the request began, in seconds: a record that expired before then is free.
+    pub now_s: i64,
 }

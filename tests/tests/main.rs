@@ -21,6 +21,7 @@ mod portal;
 mod redeem;
 mod refund;
 mod retries;
+mod reward_order;
 mod rules;
 mod sample_events;
 mod schema;

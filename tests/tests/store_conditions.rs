@@ -70,7 +70,7 @@ fn pending(deps: &Deps<impl Store, FakeShopify>, shop: &Shop) -> Reward {
         None,
         DeductionMode::Immediate,
         now(),
-        deps.draw_reward("T-"),
+        deps.draw_reward("T-", now()),
     )
 }
 

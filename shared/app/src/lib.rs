@@ -25,6 +25,7 @@ pub mod review;
 pub mod rules;
 pub mod settle;
 pub mod shops;
+pub mod tally;
 pub mod webhooks;
 
 mod balance;
@@ -72,15 +73,15 @@ impl<S, H> Deps<S, H> {
         now.replace_nanosecond(0).unwrap_or(now)
     }
 
-    /// A new reward's id and code.
-    pub fn draw_reward(&self, code_prefix: &str) -> (RewardId, String) {
-        (self.draw_reward_id(), self.draw_code(code_prefix))
+    /// The id and code of a new reward made at `at`.
+    pub fn draw_reward(&self, code_prefix: &str, at: Time) -> (RewardId, String) {
+        (self.draw_reward_id(at), self.draw_code(code_prefix))
     }
 
-    pub fn draw_reward_id(&self) -> RewardId {
+    pub fn draw_reward_id(&self, at: Time) -> RewardId {
         let mut bits = [0u8; 8];
         self.random.fill(&mut bits);
-        RewardId::from_entropy(u64::from_le_bytes(bits))
+        RewardId::made_at(at, u64::from_le_bytes(bits))
     }
 
     pub fn draw_code(&self, prefix: &str) -> String {

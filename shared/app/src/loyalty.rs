@@ -4,7 +4,7 @@ use tally_domain::customer::{Customer, CustomerRef};
 use tally_domain::error::Missing;
 use tally_domain::ids::CustomerId;
 use tally_domain::ledger::ActivityPage;
-use tally_domain::loyalty::{Loyalty, RewardPage, RewardPosition};
+use tally_domain::loyalty::{Loyalty, RewardPage, RewardPosition, LATEST_REWARDS};
 use tally_domain::reward::{Reward, RewardStatus};
 use tally_domain::shop::Shop;
 
@@ -36,23 +36,40 @@ pub async fn find<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, who: &CustomerRef
     of(deps, shop, customer.customer_id).await
 }
 
-/// The loyalty information of a customer known by id.
+/// The loyalty information of a customer known by id: the record and the newest rewards, read at once.
 pub async fn of<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, customer_id: CustomerId) -> Result<Loyalty, ReadError> {
-    let (customer, rewards) = with_rewards(deps, shop, customer_id).await?;
+    let store = deps.store.shop(&shop.domain);
+    let (customer, newest) =
+        tokio::try_join!(store.customer(customer_id), store.newest_rewards(customer_id, None, LATEST_REWARDS))?;
+    let customer = customer.ok_or(ReadError::Missing(Missing::Customer(CustomerRef::Id(customer_id))))?;
+    let rewards = latest(&store, &customer, newest.0).await?;
     Ok(Loyalty::new(customer, rewards, &shop.currency, deps.now()))
 }
 
-async fn with_rewards<S: Store, H>(
-    deps: &Deps<S, H>,
-    shop: &Shop,
-    customer_id: CustomerId,
-) -> Result<(Customer, Vec<Reward>), ReadError> {
-    let found = deps.store.shop(&shop.domain).customer_with_rewards(customer_id).await?;
-    found.ok_or(ReadError::Missing(Missing::Customer(CustomerRef::Id(customer_id))))
+/// The rewards the loyalty information shows, from the newest kept in order (`newest`, as read): topped up
+/// with the older ones when they are fewer than it shows, or every reward for a record that keeps no tally.
+pub(crate) async fn latest<S: Rewards>(
+    store: &S,
+    customer: &Customer,
+    mut newest: Vec<Reward>,
+) -> Result<Vec<Reward>, StoreError> {
+    match customer.rewards {
+        None => Ok(store.customer_with_rewards(customer.customer_id).await?.map(|(_, all)| all).unwrap_or_default()),
+        Some(tally) if tally.unordered > 0 && newest.len() < LATEST_REWARDS => {
+            newest.extend(store.unordered_rewards(customer.customer_id).await?);
+            Ok(newest)
+        }
+        Some(_) => Ok(newest),
+    }
 }
 
+/// How many rewards a page reads at most to find those a status filter keeps: a page may then hold fewer
+/// than asked, with a cursor to go on.
+const MOST_READ_FOR_A_PAGE: usize = 500;
+
 /// A page of the rewards of the customer a request names, newest first; `status` keeps only those. `after`
-/// is where the last page ended, and whose it was: another customer's is refused.
+/// is where the last page ended, and whose it was: another customer's is refused. The rewards kept in order
+/// are read a bounded page at a time; those from before, after them, whole.
 pub async fn rewards<S: Store, H>(
     deps: &Deps<S, H>,
     shop: &Shop,
@@ -61,11 +78,51 @@ pub async fn rewards<S: Store, H>(
     after: Option<(CustomerId, RewardPosition)>,
     limit: usize,
 ) -> Result<RewardPage, ReadError> {
-    let customer = customer(&deps.store.shop(&shop.domain), who).await?;
-    let after = owned(after, customer.customer_id)?;
-    let (_, rewards) = with_rewards(deps, shop, customer.customer_id).await?;
+    let store = deps.store.shop(&shop.domain);
+    let customer = customer(&store, who).await?;
+    let customer_id = customer.customer_id;
+    let after = owned(after, customer_id)?;
     let wanted = |r: &Reward| status.is_none_or(|s| r.status() == s);
-    Ok(RewardPage::of(customer.customer_id, rewards, wanted, after, limit))
+    let Some(tally) = customer.rewards else {
+        let all = store.customer_with_rewards(customer_id).await?.map(|(_, all)| all).unwrap_or_default();
+        return Ok(RewardPage::of(customer_id, all, wanted, after, limit));
+    };
+    let in_order = |p: &RewardPosition| p.id.tells(p.create_at);
+    let position = |r: &Reward| RewardPosition { create_at: r.create_at, id: r.id };
+    let mut page = Vec::new();
+    if after.is_none_or(|a| in_order(&a)) {
+        let (mut before, mut read) = (after.map(|a| a.id), 0);
+        loop {
+            let (newest, more) = store.newest_rewards(customer_id, before, limit + 1).await?;
+            read += newest.len();
+            before = newest.last().map(|r| r.id);
+            page.extend(newest.iter().filter(|r| wanted(r)).cloned());
+            if page.len() > limit {
+                page.truncate(limit);
+                let next = page.last().map(position);
+                return Ok(RewardPage { customer_id, rewards: page, next });
+            }
+            if !more {
+                break;
+            }
+            if read >= MOST_READ_FOR_A_PAGE {
+                let next = newest.last().map(position);
+                return Ok(RewardPage { customer_id, rewards: page, next });
+            }
+        }
+    }
+    let older = match tally.unordered {
+        0 => vec![],
+        _ => store.unordered_rewards(customer_id).await?,
+    };
+    if page.len() == limit {
+        // Full with the ordered ones: the next page starts with the older ones, if any is wanted.
+        let next = older.iter().any(wanted).then(|| page.last().map(position)).flatten();
+        return Ok(RewardPage { customer_id, rewards: page, next });
+    }
+    let rest = RewardPage::of(customer_id, older, wanted, after.filter(|a| !in_order(a)), limit - page.len());
+    page.extend(rest.rewards);
+    Ok(RewardPage { customer_id, rewards: page, next: rest.next })
 }
 
 /// A page of the points activity of the customer a request names, newest first. `after` is where the last

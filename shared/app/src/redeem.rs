@@ -6,7 +6,7 @@ use tally_domain::customer::Customer;
 use tally_domain::effect::Effect;
 use tally_domain::error::{Missing, Refused};
 use tally_domain::ids::{CustomerId, RewardId};
-use tally_domain::loyalty::Loyalty;
+use tally_domain::loyalty::{Loyalty, LATEST_REWARDS};
 use tally_domain::redemption::{check, RedeemCommand};
 use tally_domain::reward::{DeductionMode, FailureReason, Reward, RewardState};
 use tally_domain::rule::RedeemRule;
@@ -170,18 +170,21 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
         None => None,
     };
     let mode = if command.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
-    let drawn = deps.draw_reward(&shop.code_prefix);
+    let drawn = deps.draw_reward(&shop.code_prefix, now);
     let reward = Reward::pending(shop, customer.customer_id, &rule, &priced, variant_price, mode, now, drawn);
     let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
-    // The customer's rewards, for the answer, are read while Shopify works.
-    let (issue, rewards) =
-        tokio::join!(issue(&shopify, &reward, &rule), store.customer_with_rewards(after.customer_id));
-    let rewards = match rewards {
-        Ok(Some((_, rewards))) => rewards,
-        Ok(None) | Err(_) => vec![],
+    // The customer's newest rewards, for the answer, are read while Shopify works.
+    let newest = async {
+        let (newest, _) = store.newest_rewards(after.customer_id, None, LATEST_REWARDS).await?;
+        loyalty::latest(&store, &after, newest).await
     };
+    let (issue, rewards) = tokio::join!(issue(&shopify, &reward, &rule), newest);
+    let rewards = rewards.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the customer's rewards could not be read; answered with this one alone");
+        vec![]
+    });
     let at = deps.now();
     if let Issue::Issued(shopify_id) = &issue {
         if let Ok(change) = reward.issued(shopify_id, at) {
@@ -221,7 +224,10 @@ async fn take_points<S: Store, H>(
             Ok(applied) => return Ok((Reward { lots: applied.taken, ..reward }, applied.customer)),
             Err(BalanceFailed::Refused(refused)) => return Err(refused.into()),
             Err(BalanceFailed::Missing(missing)) => return Err(missing.into()),
-            Err(BalanceFailed::Rejected(Rejection::RewardIdTaken)) => reward = reward.with_id(deps.draw_reward_id()),
+            Err(BalanceFailed::Rejected(Rejection::RewardIdTaken)) => {
+                let id = deps.draw_reward_id(reward.create_at);
+                reward = reward.with_id(id)
+            }
             Err(BalanceFailed::Rejected(Rejection::CodeTaken)) => {
                 reward = reward.with_code(deps.draw_code(code_prefix))
             }

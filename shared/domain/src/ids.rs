@@ -56,7 +56,9 @@ id!(
     "customer id"
 );
 id!(
-    /// A reward's id: a random integer below 2^53, so that JavaScript clients read it exactly.
+    /// A reward's id: the second it was made and 20 random bits, below 2^53 so that JavaScript clients read
+    /// it exactly; a customer's rewards sort by it in the order they were made. (Rewards made before ids
+    /// told their time have ids of 53 random bits.)
     RewardId,
     "reward id"
 );
@@ -89,10 +91,35 @@ impl RuleId {
     pub const FIRST: RuleId = RuleId(1);
 }
 
+/// The second from which reward ids count: 2024-01-01T00:00:00Z. Ids last 2^33 seconds from it (272 years).
+const REWARD_EPOCH: i64 = 1_704_067_200;
+const REWARD_RANDOM_BITS: u32 = 20;
+
 impl RewardId {
-    /// A reward id from 64 random bits: below 2^53, never 0.
+    /// A random id, as rewards had before ids told their time (for records of that time, and tests).
     pub fn from_entropy(bits: u64) -> RewardId {
         RewardId((bits & MAX_SAFE_INTEGER).max(1))
+    }
+
+    /// The id of a reward made at `at` (to the second), from random bits.
+    pub fn made_at(at: crate::Time, bits: u64) -> RewardId {
+        let seconds = (at.unix_timestamp() - REWARD_EPOCH).clamp(0, (1 << 33) - 1) as u64;
+        let random = bits & ((1 << REWARD_RANDOM_BITS) - 1);
+        RewardId(((seconds << REWARD_RANDOM_BITS) | random).max(1))
+    }
+
+    /// Whether this is the id `made_at` gives a reward made at `at`: false for the random ids of rewards
+    /// made before ids told their time (but for one in 2^33 of them).
+    pub fn tells(self, at: crate::Time) -> bool {
+        let seconds = at.unix_timestamp() - REWARD_EPOCH;
+        (0..1 << 33).contains(&seconds) && (self.0 >> REWARD_RANDOM_BITS) as i64 == seconds
+    }
+
+    /// When the reward was made, if this id tells it (an id of 53 random bits tells a time too, most often
+    /// one far away: the store tells them apart by where it finds them).
+    pub fn time(self) -> Option<crate::Time> {
+        let seconds = (self.0 >> REWARD_RANDOM_BITS) as i64 + REWARD_EPOCH;
+        crate::Time::from_unix_timestamp(seconds).ok()
     }
 }
 
@@ -138,11 +165,18 @@ mod tests {
     }
 
     #[test]
-    fn reward_ids_are_safe_javascript_integers() {
+    fn reward_ids_are_safe_javascript_integers_in_the_order_rewards_are_made() {
+        let at = |s: i64| crate::Time::from_unix_timestamp(s).unwrap();
         for bits in [0, 1, u64::MAX, 1 << 53, (1 << 53) - 1] {
-            let id = RewardId::from_entropy(bits).get();
-            assert!(id > 0 && id < (1 << 53), "{bits}: {id}");
+            for when in [0, REWARD_EPOCH, 1_800_000_000, REWARD_EPOCH + (1 << 33) + 5] {
+                let id = RewardId::made_at(at(when), bits).get();
+                assert!(id > 0 && id <= MAX_SAFE_INTEGER, "{bits} at {when}: {id}");
+            }
         }
+        let (earlier, later) = (at(1_800_000_000), at(1_800_000_001));
+        assert!(RewardId::made_at(earlier, u64::MAX) < RewardId::made_at(later, 0));
+        assert!(RewardId::made_at(later, 7).tells(later) && !RewardId::made_at(later, 7).tells(earlier));
+        assert_eq!(RewardId::made_at(later, 7).time(), Some(later));
     }
 
     #[test]

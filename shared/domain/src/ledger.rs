@@ -1,6 +1,8 @@
 //! The ledger: one entry for every change of a balance, what, why, when, and the balance after; and the
 //! changes themselves, as the domain decides them.
 
+use rust_decimal::Decimal;
+
 use super::ids::{CustomerId, OrderId, RewardId};
 use super::lots::Lot;
 use super::{vocabulary, Time};
@@ -65,6 +67,16 @@ pub struct BalanceChange {
     pub reward_id: Option<RewardId>,
     pub order_id: Option<OrderId>,
     pub lots: LotChange,
+    /// How the change moves what the customer's rewards come to (`customer::RewardTally`).
+    pub tally: TallyChange,
+}
+
+/// A reward made (one more), and store credit counted (or no longer): what a change does to the
+/// customer's `RewardTally`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TallyChange {
+    pub made: u64,
+    pub store_credit: Decimal,
 }
 
 /// How a change moves the customer's lots (see `lots`).
@@ -99,6 +111,7 @@ impl BalanceChange {
             reason: reason.into(),
             reward_id: reward,
             order_id: None,
+            tally: TallyChange::default(),
             lots: match available {
                 0 => LotChange::Keep,
                 a if a > 0 => LotChange::Add(None),
@@ -115,6 +128,11 @@ impl BalanceChange {
     /// Points given back that were taken as `lots`.
     pub fn from_lots(self, lots: &[Lot]) -> BalanceChange {
         BalanceChange { lots: LotChange::Return(lots.to_vec()), ..self }
+    }
+
+    /// The same change, moving the customer's reward tally too.
+    pub fn tallied(self, tally: TallyChange) -> BalanceChange {
+        BalanceChange { tally, ..self }
     }
 
     /// The same change, caused by a Shopify order.

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::customer::Customer;
+use super::customer::{Customer, RewardTally};
 use super::ids::{CustomerId, RewardId};
 use super::lots::Lot;
 use super::reward::{Reward, RewardKind, RewardStatus};
@@ -27,14 +27,14 @@ pub struct Loyalty {
 }
 
 impl Loyalty {
+    /// The information of `customer` with `rewards`: the newest of them at least (every one, for a record
+    /// that keeps no `RewardTally`, which they are counted from).
     pub fn new(customer: Customer, mut rewards: Vec<Reward>, currency: &str, as_of: Time) -> Loyalty {
         newest_first(&mut rewards);
-        let store_credit_balance = rewards
-            .iter()
-            .filter(|r| r.reward_type == RewardKind::StoreCredit && r.status() == RewardStatus::Used)
-            .filter_map(|r| r.amount)
-            .fold(Decimal::new(0, 2), |total, amount| total + amount);
-        let rewards_count = rewards.len();
+        let (rewards_count, store_credit_balance) = match customer.rewards {
+            Some(tally) => (tally.count as usize, tally.store_credit),
+            None => (rewards.len(), counted_store_credit(&rewards)),
+        };
         rewards.truncate(LATEST_REWARDS);
         Loyalty { customer, as_of, rewards, rewards_count, store_credit_balance, currency: currency.into() }
     }
@@ -89,6 +89,21 @@ impl RewardPage {
     }
 }
 
+/// What `rewards`, every reward of a customer, come to.
+pub fn tally_of(rewards: &[Reward]) -> RewardTally {
+    RewardTally {
+        count: rewards.len() as u64,
+        store_credit: counted_store_credit(rewards),
+        unordered: rewards.iter().filter(|r| !r.id.tells(r.create_at)).count() as u64,
+    }
+}
+
+/// The store credit of every reward that is not `FAILED`, as `RewardTally` counts it.
+pub fn counted_store_credit(rewards: &[Reward]) -> Decimal {
+    let counted = |r: &&Reward| r.reward_type == RewardKind::StoreCredit && r.status() != RewardStatus::Failed;
+    rewards.iter().filter(counted).filter_map(|r| r.amount).fold(Decimal::new(0, 2), |total, amount| total + amount)
+}
+
 fn newest_first(rewards: &mut [Reward]) {
     rewards.sort_by(|a, b| b.create_at.cmp(&a.create_at).then(b.id.cmp(&a.id)));
 }
@@ -132,18 +147,24 @@ mod tests {
     }
 
     #[test]
-    fn newest_rewards_come_first_and_only_delivered_credit_counts() {
-        let customer = Enrollment::new(1, "a@b.co", None, None, None).unwrap().apply(None, Time::UNIX_EPOCH).unwrap().0;
+    fn newest_rewards_come_first_and_credit_that_failed_does_not_count() {
+        let enrolled = Enrollment::new(1, "a@b.co", None, None, None).unwrap().apply(None, Time::UNIX_EPOCH).unwrap().0;
         let rewards = vec![
             reward(RewardType::StoreCredit, RewardStatus::Used, 10, 1),
             reward(RewardType::StoreCredit, RewardStatus::Failed, 30, 2),
             reward(RewardType::FixedAmount, RewardStatus::Unused, 20, 3),
             reward(RewardType::StoreCredit, RewardStatus::Used, 40, 4),
         ];
-        let loyalty = Loyalty::new(customer, rewards, "USD", Time::UNIX_EPOCH);
+        // A record saved before it kept a tally: counted from every reward.
+        let untallied = Customer { rewards: None, ..enrolled.clone() };
+        let loyalty = Loyalty::new(untallied, rewards.clone(), "USD", Time::UNIX_EPOCH);
         let order: Vec<i64> = loyalty.rewards.iter().map(|r| r.create_at.unix_timestamp()).collect();
         assert_eq!(order, [40, 30, 20, 10]);
-        assert_eq!(loyalty.store_credit_balance.to_string(), "5.00");
+        assert_eq!((loyalty.rewards_count, loyalty.store_credit_balance.to_string().as_str()), (4, "5.00"));
+        // A record with its tally: what it says, whatever rewards were read with it.
+        let tally = RewardTally { count: 60, store_credit: Decimal::new(1250, 2), unordered: 0 };
+        let loyalty = Loyalty::new(Customer { rewards: Some(tally), ..enrolled }, rewards, "USD", Time::UNIX_EPOCH);
+        assert_eq!((loyalty.rewards_count, loyalty.store_credit_balance.to_string().as_str()), (60, "12.50"));
     }
 
     #[test]

@@ -70,8 +70,7 @@ impl ShopTable<'_> {
     pub async fn seed_rewards(&self, rewards: &[Reward]) -> StoreResult<()> {
         let mut requests = Vec::new();
         for reward in rewards {
-            let mut item =
-                to_item(&RewardRecord::from(reward), keys::reward(self.domain, reward.customer_id, reward.id))?;
+            let mut item = to_item(&RewardRecord::from(reward), keys::reward(self.domain, reward))?;
             if let Some(listing) = reward.listing() {
                 item = listed(item, keys::listing(self.domain, listing, reward.id));
             }

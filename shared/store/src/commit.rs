@@ -177,7 +177,7 @@ impl ShopTable<'_> {
             RewardWrite::New(reward) => reward,
             RewardWrite::Changed(change) => &change.reward,
         };
-        let mut item = to_item(&RewardRecord::from(reward), keys::reward(self.domain, reward.customer_id, reward.id))?;
+        let mut item = to_item(&RewardRecord::from(reward), keys::reward(self.domain, reward))?;
         if let Some(listing) = reward.listing() {
             item = listed(item, keys::listing(self.domain, listing, reward.id));
         }

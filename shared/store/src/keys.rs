@@ -3,7 +3,7 @@
 
 use tally_domain::customer::Identity;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
-use tally_domain::reward::Listing;
+use tally_domain::reward::{Listing, Reward};
 use tally_domain::shop::ShopDomain;
 use tally_domain::{rfc3339, Time};
 
@@ -81,11 +81,30 @@ pub fn customer(domain: &ShopDomain, customer_id: CustomerId) -> Key {
 
 pub const PROFILE: &str = "PROFILE";
 
-pub fn reward(domain: &ShopDomain, customer_id: CustomerId, reward_id: RewardId) -> Key {
+/// Where a reward is kept. A reward whose id tells when it was made sorts among the customer's rewards in
+/// the order they were made (`REWARD#T` and the id, 16 digits), after every reward made before ids told
+/// their time (`REWARD#` and the random id): the newest are one bounded query away.
+pub fn reward(domain: &ShopDomain, reward: &Reward) -> Key {
+    match reward.id.tells(reward.create_at) {
+        true => ordered_reward(domain, reward.customer_id, reward.id),
+        false => unordered_reward(domain, reward.customer_id, reward.id),
+    }
+}
+
+pub fn ordered_reward(domain: &ShopDomain, customer_id: CustomerId, reward_id: RewardId) -> Key {
+    (customer_partition(domain, customer_id), format!("{ORDERED_REWARD_PREFIX}{:016}", reward_id.get()))
+}
+
+pub fn unordered_reward(domain: &ShopDomain, customer_id: CustomerId, reward_id: RewardId) -> Key {
     (customer_partition(domain, customer_id), format!("{REWARD_PREFIX}{reward_id}"))
 }
 
+/// Every reward's sort key begins so.
 pub const REWARD_PREFIX: &str = "REWARD#";
+/// The rewards kept in the order they were made: their sort keys sort after every digit.
+pub const ORDERED_REWARD_PREFIX: &str = "REWARD#T";
+/// Past the last ordered reward's sort key.
+pub const ORDERED_REWARDS_END: &str = "REWARD#U";
 
 pub fn ledger(domain: &ShopDomain, customer_id: CustomerId, seq: u64) -> Key {
     (customer_partition(domain, customer_id), format!("{LEDGER_PREFIX}{seq:012}"))

@@ -44,9 +44,62 @@ impl Customers for ShopTable<'_> {
 }
 
 impl Rewards for ShopTable<'_> {
+    /// Where rewards are kept in order, or else where they were kept before (a second read, for the rewards
+    /// of that time only).
     async fn reward(&self, customer: CustomerId, id: RewardId) -> StoreResult<Option<Reward>> {
-        let record: Option<RewardRecord> = self.store.get(keys::reward(self.domain, customer, id)).await?;
+        let record: Option<RewardRecord> = self.store.get(keys::ordered_reward(self.domain, customer, id)).await?;
+        if let Some(record) = record {
+            return Reward::try_from(record).map(Some);
+        }
+        let record: Option<RewardRecord> = self.store.get(keys::unordered_reward(self.domain, customer, id)).await?;
         record.map(Reward::try_from).transpose()
+    }
+
+    async fn newest_rewards(
+        &self,
+        customer: CustomerId,
+        before: Option<RewardId>,
+        limit: usize,
+    ) -> StoreResult<(Vec<Reward>, bool)> {
+        let low = keys::ORDERED_REWARD_PREFIX.to_string();
+        let high = match before {
+            Some(id) => match RewardId::new(id.get() - 1) {
+                Some(below) => keys::ordered_reward(self.domain, customer, below).1,
+                None => return Ok((vec![], false)),
+            },
+            None => keys::ORDERED_REWARDS_END.to_string(),
+        };
+        let take = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let page = self
+            .store
+            .client
+            .query()
+            .table_name(&self.store.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#sk", SK.name())
+            .expression_attribute_values(":pk", text(keys::customer_partition(self.domain, customer)))
+            .expression_attribute_values(":low", text(low))
+            .expression_attribute_values(":high", text(high))
+            .scan_index_forward(false)
+            .limit(take)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(failed)?;
+        let mut newest = rewards(page.items.unwrap_or_default())?;
+        let more = newest.len() > limit;
+        newest.truncate(limit);
+        Ok((newest, more))
+    }
+
+    async fn unordered_rewards(&self, customer: CustomerId) -> StoreResult<Vec<Reward>> {
+        let partition = keys::customer_partition(self.domain, customer);
+        let items = self.store.query(partition, SortKey::Prefix(keys::REWARD_PREFIX)).await?;
+        let unordered = items
+            .into_iter()
+            .filter(|item| sort_key(item).is_some_and(|sk| !sk.starts_with(keys::ORDERED_REWARD_PREFIX)));
+        rewards(unordered.collect())
     }
 
     async fn code_owner(&self, code: &str) -> StoreResult<Option<(CustomerId, RewardId)>> {

@@ -94,7 +94,7 @@ impl Bench {
         ] {
             self.get(pk, sk).await?;
         }
-        let partition = format!("FLOOR#{}#{worker}#{i}", self.deps.draw_reward_id());
+        let partition = format!("FLOOR#{}#{worker}#{i}", self.deps.draw_reward_id(self.deps.now()));
         let copy = |name: &str, sk: &str| {
             let mut item = self.items[name].clone();
             item.insert(
@@ -167,7 +167,8 @@ impl Bench {
     /// The Shopify call of a redemption alone: one discount created, for a reward built beforehand.
     pub(crate) async fn shopify_alone(&self, worker: usize, _: usize) {
         let (shop, rule) = &self.records;
-        let (priced, now, drawn) = (Priced::at_cost(rule), self.deps.now(), self.deps.draw_reward(&shop.code_prefix));
+        let (priced, now, drawn) =
+            (Priced::at_cost(rule), self.deps.now(), self.deps.draw_reward(&shop.code_prefix, self.deps.now()));
         let who = customer(worker as u64 + 1);
         let reward = Reward::pending(shop, who, rule, &priced, None, DeductionMode::Immediate, now, drawn);
         let Issuance::Discount(discount) = reward.issuance(rule) else { panic!("the bench rule is a discount") };

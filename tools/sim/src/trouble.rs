@@ -209,6 +209,8 @@ through_the_plan! {
         fn reward(&self, customer: CustomerId, id: RewardId) -> Option<Reward>;
         fn code_owner(&self, code: &str) -> Option<(CustomerId, RewardId)>;
         fn customer_with_rewards(&self, customer: CustomerId) -> Option<(Customer, Vec<Reward>)>;
+        fn newest_rewards(&self, customer: CustomerId, before: Option<RewardId>, limit: usize) -> (Vec<Reward>, bool);
+        fn unordered_rewards(&self, customer: CustomerId) -> Vec<Reward>;
     }
     Ledgers {
         fn ledger(&self, customer: CustomerId) -> Vec<LedgerEntry>;

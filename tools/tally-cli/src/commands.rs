@@ -14,6 +14,7 @@ use tally_app::privacy;
 use tally_app::reconcile::reconcile;
 use tally_app::review::{self, Decision};
 use tally_app::shops::{self, ChosenKeys};
+use tally_app::tally;
 use tally_config::{Config, Deps};
 use tally_domain::ids::{CustomerId, RewardId};
 use tally_domain::rfc3339;
@@ -48,6 +49,10 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
             };
             let printed = json!({"claimed": list(&claims.claimed), "heldByAnother": list(&claims.held_by_another)});
             println!("{}", serde_json::to_string_pretty(&printed).map_err(|e| e.to_string())?);
+        }
+        Command::Customer(CustomerCommand::MigrateRewards { shop }) => {
+            let counted = tally::count_rewards(&deps, &domain(&shop)?).await.map_err(describe)?;
+            println!("{}", json!({"counted": counted.counted, "hadTheirCount": counted.had_one}));
         }
         Command::Shop(ShopCommand::Create(shop)) => create_shop(&deps, shop).await?,
         Command::Shop(ShopCommand::Settings(settings)) => change_settings(&deps, settings).await?,

@@ -70,6 +70,12 @@ enum CustomerCommand {
         #[arg(long)]
         shop: String,
     },
+    /// Counts the rewards of customers saved before their records kept the count, so that their loyalty
+    /// information reads only their newest rewards; prints how many were counted (run once after upgrading).
+    MigrateRewards {
+        #[arg(long)]
+        shop: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

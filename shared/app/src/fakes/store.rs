@@ -287,6 +287,35 @@ impl Rewards for FakeShopStore<'_> {
             data.customers.get(&customer).map(|c| (c.clone(), rewards))
         }))
     }
+
+    async fn newest_rewards(
+        &self,
+        customer: CustomerId,
+        before: Option<RewardId>,
+        limit: usize,
+    ) -> StoreResult<(Vec<Reward>, bool)> {
+        let mut newest = self.customer_rewards(customer, true);
+        newest.retain(|r| before.is_none_or(|b| r.id < b));
+        newest.sort_by_key(|r| std::cmp::Reverse(r.id));
+        let more = newest.len() > limit;
+        newest.truncate(limit);
+        Ok((newest, more))
+    }
+
+    async fn unordered_rewards(&self, customer: CustomerId) -> StoreResult<Vec<Reward>> {
+        Ok(self.customer_rewards(customer, false))
+    }
+}
+
+impl FakeShopStore<'_> {
+    /// The customer's rewards kept in order (their ids tell when they were made), or the others.
+    fn customer_rewards(&self, customer: CustomerId, ordered: bool) -> Vec<Reward> {
+        self.with(|data| {
+            let theirs =
+                data.rewards.range((customer, RewardId::from_entropy(1))..).take_while(|((c, _), _)| *c == customer);
+            theirs.map(|(_, r)| r).filter(|r| r.id.tells(r.create_at) == ordered).cloned().collect()
+        })
+    }
 }
 
 impl Ledgers for FakeShopStore<'_> {

@@ -156,8 +156,20 @@ pub trait Rewards: Send + Sync {
     fn reward(&self, customer: CustomerId, id: RewardId) -> impl Fut<Option<Reward>>;
     /// Whose reward a code is, if it is one of the shop's.
     fn code_owner(&self, code: &str) -> impl Fut<Option<(CustomerId, RewardId)>>;
-    /// The customer's record and every reward of theirs (in no order), in one read.
+    /// The customer's record and every reward of theirs (in no order), in one read however many they are:
+    /// for the audit, the data request and records that keep no `RewardTally`.
     fn customer_with_rewards(&self, customer: CustomerId) -> impl Fut<Option<(Customer, Vec<Reward>)>>;
+    /// At most `limit` of the customer's rewards kept in the order they were made, newest first, older than
+    /// `before` when given, and whether older ones remain: one bounded read.
+    fn newest_rewards(
+        &self,
+        customer: CustomerId,
+        before: Option<RewardId>,
+        limit: usize,
+    ) -> impl Fut<(Vec<Reward>, bool)>;
+    /// The customer's rewards made before rewards were kept in order (in no order): as many as their
+    /// `RewardTally::unordered` says, a number that never grows.
+    fn unordered_rewards(&self, customer: CustomerId) -> impl Fut<Vec<Reward>>;
 }
 
 pub trait Ledgers: Send + Sync {

@@ -77,7 +77,7 @@ async fn reconciliation_fails_a_reward_shopify_never_created_once_its_grace_is_o
     let rule = world.deps.store.shop(&world.shop.domain).rule(rule_id(1)).await.unwrap().unwrap();
     let priced = tally_domain::rule::Priced::at_cost(&rule);
     let mode = tally_domain::reward::DeductionMode::Immediate;
-    let drawn = world.deps.draw_reward(&world.shop.code_prefix);
+    let drawn = world.deps.draw_reward(&world.shop.code_prefix, world.deps.now());
     let reward = Reward::pending(&world.shop, customer_id(), &rule, &priced, None, mode, world.deps.now(), drawn);
     let applied = world.customer().await.apply(&reward.payment(), world.deps.now()).unwrap();
     let reward = Reward { lots: applied.taken.clone(), ..reward };

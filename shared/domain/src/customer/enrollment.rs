@@ -112,6 +112,7 @@ impl Enrollment {
                 reserved_points: 0,
                 lots: Lots::default(),
                 seq: 0,
+                rewards: Some(super::RewardTally::default()),
                 version: 0,
                 created_at: at,
                 updated_at: at,

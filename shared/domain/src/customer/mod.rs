@@ -49,10 +49,26 @@ pub struct Customer {
     pub lots: Lots,
     /// The number of balance changes so far: the `seq` of the newest ledger entry.
     pub seq: u64,
+    /// What the customer's rewards come to; `None` for a record saved before it was kept (it is counted
+    /// from the rewards themselves then).
+    pub rewards: Option<RewardTally>,
     /// Bumped by every write of the record; each write is conditioned on the version it read.
     pub version: u64,
     pub created_at: Time,
     pub updated_at: Time,
+}
+
+/// What a customer's rewards come to, kept on their record by every change that makes a reward or gives its
+/// points back, so that the loyalty information needs no more than the latest rewards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RewardTally {
+    /// Every reward ever made for the customer.
+    pub count: u64,
+    /// What the customer's store credit rewards credited, or are crediting (all but those that failed).
+    pub store_credit: rust_decimal::Decimal,
+    /// How many of the rewards were made before rewards were kept in the order they were made: they are
+    /// older than every other, and read whole when the newer ones do not fill a page.
+    pub unordered: u64,
 }
 
 /// A change applied to a customer: the record after it, the ledger entries that record it (the change's,
@@ -133,6 +149,10 @@ impl Customer {
         next.reserved_points = add(next.reserved_points, change.reserved)?;
         next.spent_points = add(next.spent_points, change.spent)?;
         next.credited_points = add(next.credited_points, change.credited)?;
+        if let Some(tally) = next.rewards.as_mut() {
+            tally.count += change.tally.made;
+            tally.store_credit += change.tally.store_credit;
+        }
         let entry = next.entry(change.kind, change.available, change.reserved, &change.reason, at);
         entries.push(LedgerEntry { reward_id: change.reward_id, order_id: change.order_id, ..entry });
         next.expire_into(at, &mut entries);

@@ -13,7 +13,7 @@ pub use state::{FailureReason, Refund, RefundRequest, ReviewReason, RewardState,
 use rust_decimal::Decimal;
 
 use crate::ids::{CustomerId, RewardId, RuleId, VariantId};
-use crate::ledger::BalanceChange;
+use crate::ledger::{BalanceChange, TallyChange};
 use crate::lots::Lot;
 use crate::order::OrderRef;
 use crate::rule::{Priced, RedeemRule, RewardType};
@@ -234,20 +234,29 @@ impl Reward {
 
     /// The change of balance that pays for the reward when it is created.
     pub fn payment(&self) -> BalanceChange {
-        match self.deduction_mode {
+        let paid = match self.deduction_mode {
             DeductionMode::Immediate => BalanceChange::redeem(self.points_redeemed, self.id),
             DeductionMode::OnOrder => BalanceChange::reserve(self.points_redeemed, self.id),
-        }
+        };
+        paid.tallied(TallyChange { made: 1, store_credit: self.store_credit() })
     }
 
     /// The change of balance that gives the reward's points back to the lots they came from: a reservation
-    /// released, or a debit reversed.
+    /// released, or a debit reversed (its store credit, which never was, uncounted).
     pub fn points_back(&self, reason: &str) -> BalanceChange {
-        match self.deduction_mode {
+        let back = match self.deduction_mode {
             DeductionMode::OnOrder => BalanceChange::release_reservation(self.points_redeemed, self.id, reason),
             DeductionMode::Immediate => BalanceChange::reverse_redeem(self.points_redeemed, self.id, reason),
+        };
+        back.from_lots(&self.lots).tallied(TallyChange { made: 0, store_credit: -self.store_credit() })
+    }
+
+    /// The store credit the reward is worth; nothing for a discount.
+    fn store_credit(&self) -> Decimal {
+        match self.reward_type {
+            RewardKind::StoreCredit => self.amount.unwrap_or_default(),
+            RewardKind::DiscountCode => Decimal::ZERO,
         }
-        .from_lots(&self.lots)
     }
 }
 

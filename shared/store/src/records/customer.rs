@@ -1,9 +1,10 @@
 //! A customer's profile item, and the small items that name a customer: an identifier's owner, an entry
 //! of the shop's customers.
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tally_app::ports::StoreError;
-use tally_domain::customer::{Customer, CustomerStatus, Email, ExternalId, Phone};
+use tally_domain::customer::{Customer, CustomerStatus, Email, ExternalId, Phone, RewardTally};
 use tally_domain::ids::CustomerId;
 use tally_domain::lots::{Lot, Lots};
 use tally_domain::Time;
@@ -37,11 +38,43 @@ pub struct CustomerRecord {
     #[serde(default)]
     pub lots: Option<Vec<LotRecord>>,
     pub seq: u64,
+    /// What the rewards come to (`RewardTally`); absent on a record from before it was kept.
+    #[serde(default, rename = "tally", skip_serializing_if = "Option::is_none")]
+    pub rewards: Option<TallyRecord>,
     pub version: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: Time,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: Time,
+}
+
+/// What a customer's rewards come to: short names, since the profile is written with every change.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct TallyRecord {
+    /// How many rewards.
+    pub n: u64,
+    /// The store credit counted, as a decimal string.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub sc: Decimal,
+    /// How many rewards were made before they were kept in order (absent: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub old: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl From<RewardTally> for TallyRecord {
+    fn from(t: RewardTally) -> Self {
+        TallyRecord { n: t.count, sc: t.store_credit, old: t.unordered }
+    }
+}
+
+impl From<TallyRecord> for RewardTally {
+    fn from(t: TallyRecord) -> Self {
+        RewardTally { count: t.n, store_credit: t.sc, unordered: t.old }
+    }
 }
 
 /// A lot: points, and when they expire (absent: never).
@@ -97,6 +130,7 @@ impl From<&Customer> for CustomerRecord {
             reserved_points: c.reserved_points,
             lots: Some(c.lots.iter().map(LotRecord::from).collect()),
             seq: c.seq,
+            rewards: c.rewards.map(TallyRecord::from),
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -124,6 +158,7 @@ impl TryFrom<CustomerRecord> for Customer {
                 None => Lots::without_expiry(r.available_points),
             },
             seq: r.seq,
+            rewards: r.rewards.map(RewardTally::from),
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

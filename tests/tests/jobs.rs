@@ -165,3 +165,41 @@ async fn a_code_used_whose_order_never_came_is_settled_with_the_order_shopify_na
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 0, "the reservation was paid by the order");
     stack.assert_audit_clean(&shop).await;
 }
+
+/// The shop's reward listings are spread over its shards by reward, and one listed where listings were kept
+/// before (the shop's own index partition) is still found, then moved into its shard by its next change.
+#[tokio::test]
+async fn listings_are_spread_over_shards_and_the_old_partition_is_still_read() {
+    let stack = Stack::start().await;
+    let shop = shop_with_expiring_reward(&stack, "jobs-shards").await;
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let listed = client
+        .scan()
+        .table_name(stack.store.table())
+        .filter_expression("begins_with(GSI1SK, :expires)")
+        .expression_attribute_values(":expires", AttributeValue::S("EXPIRES#".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let [reward] = listed.as_slice() else { panic!("one reward listed: {listed:?}") };
+    let partition = reward["GSI1PK"].as_s().unwrap().clone();
+    let id: u64 = reward["id"].as_n().unwrap().parse().unwrap();
+    assert_eq!(partition, format!("SHOP#{}#LISTED#{:02}", shop.domain, id % 16), "listed in its shard");
+    // Listed as before shards: in the shop's own partition.
+    client
+        .update_item()
+        .table_name(stack.store.table())
+        .key("PK", reward["PK"].clone())
+        .key("SK", reward["SK"].clone())
+        .update_expression("SET GSI1PK = :old")
+        .expression_attribute_values(":old", AttributeValue::S(format!("SHOP#{}", shop.domain)))
+        .send()
+        .await
+        .unwrap();
+    let report = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
+    assert_eq!((report.expired, report.errors), (1, 0), "{report:?}");
+    let reward = stack.reward_record(&shop.domain, CUSTOMER, id).await.unwrap();
+    assert_eq!(reward.status(), tally_domain::reward::RewardStatus::Expired);
+}

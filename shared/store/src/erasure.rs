@@ -62,7 +62,9 @@ impl Erasure for ShopTable<'_> {
         }
         // The lot listings and the markers of orders and deliveries, a page at a time (idempotency keys are
         // found by no key: they go within 48 hours, by the table's TTL).
-        self.delete_partition(keys::lot_listings(self.domain)).await?;
+        for partition in keys::lot_listings(self.domain) {
+            self.delete_partition(partition).await?;
+        }
         for shard in 0..keys::MARKER_SHARDS {
             self.delete_partition(keys::markers(self.domain, shard)).await?;
         }

@@ -1,6 +1,7 @@
 //! The table's key design: every item's partition and sort key is made here and nowhere else. The
 //! access patterns are listed in the README.
 
+use tally_app::ports::store::{listing_shard, LISTING_SHARDS};
 use tally_domain::customer::Identity;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::reward::{Listing, Reward};
@@ -129,12 +130,17 @@ pub fn external_id(domain: &ShopDomain, external_id: &str) -> Key {
 
 /// The customers holding points that expire on a day (UTC), for the expiry job: one small item per customer
 /// and day, written with the points, deleted by the job once that day's lot is gone.
+/// The listings are spread over `LISTING_SHARDS` partitions by customer (`listing_shard`).
 pub fn lot_listing(domain: &ShopDomain, day: time::Date, customer_id: CustomerId) -> Key {
-    (lot_listings(domain), format!("{LOTS_PREFIX}{day}#{:020}", customer_id.get()))
+    let shard = listing_shard(customer_id.get());
+    (format!("SHOP#{domain}#LOTS#{shard:02}"), format!("{LOTS_PREFIX}{day}#{:020}", customer_id.get()))
 }
 
-pub fn lot_listings(domain: &ShopDomain) -> String {
-    format!("SHOP#{domain}#LOTS")
+/// The partitions of the shop's lot listings, in the order they are read (`LISTING_PARTITIONS`): the one
+/// they were kept in before they were spread, then each shard.
+pub fn lot_listings(domain: &ShopDomain) -> Vec<String> {
+    let shards = (0..LISTING_SHARDS).map(|shard| format!("SHOP#{domain}#LOTS#{shard:02}"));
+    std::iter::once(format!("SHOP#{domain}#LOTS")).chain(shards).collect()
 }
 
 pub const LOTS_PREFIX: &str = "LOTS#";
@@ -163,33 +169,42 @@ pub fn customers(domain: &ShopDomain) -> String {
 
 pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";
 
+/// The index partition a reward is listed in: one of the shop's `LISTING_SHARDS`, by the reward's id, so
+/// that a large shop's listings spread over as many partitions.
+fn listed_in(domain: &ShopDomain, reward_id: RewardId) -> String {
+    format!("SHOP#{domain}#LISTED#{:02}", listing_shard(reward_id.get()))
+}
+
+/// The index partitions of the shop's reward listings, in the order they are read (`LISTING_PARTITIONS`):
+/// the shop's own, where they were kept before they were spread, then each shard.
+pub fn listings(domain: &ShopDomain) -> Vec<String> {
+    let shards = (0..LISTING_SHARDS).map(|shard| format!("SHOP#{domain}#LISTED#{shard:02}"));
+    std::iter::once(shop_partition(domain)).chain(shards).collect()
+}
+
 /// A shop's rewards waiting for Shopify, oldest first, for reconciliation.
 pub fn pending_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
-    (shop_partition(domain), format!("{PENDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
+    (listed_in(domain, reward_id), format!("{PENDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
 }
 
 /// A shop's rewards whose outcome in Shopify an operator must decide.
 pub fn review_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
-    (shop_partition(domain), format!("{REVIEW_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
+    (listed_in(domain, reward_id), format!("{REVIEW_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
 }
 
 /// A shop's unused rewards by expiry date, for the expiry job.
 pub fn expiring_listing(domain: &ShopDomain, expire_date: Time, reward_id: RewardId) -> Key {
-    (shop_partition(domain), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
+    (listed_in(domain, reward_id), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
 }
 
 /// A shop's refunds begun and not finished, for reconciliation.
 pub fn refunding_listing(domain: &ShopDomain, requested_at: Time, reward_id: RewardId) -> Key {
-    (shop_partition(domain), format!("{REFUNDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(requested_at)))
+    (listed_in(domain, reward_id), format!("{REFUNDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(requested_at)))
 }
 
-/// The same range for refunds begun at or before `before`.
-pub fn refunding_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
-    (
-        shop_partition(domain),
-        REFUNDING_LISTING_PREFIX.into(),
-        format!("{REFUNDING_LISTING_PREFIX}{}#~", rfc3339(before)),
-    )
+/// The sort-key range, in each listing partition, of refunds begun at or before `before`.
+pub fn refunding_until(before: Time) -> (String, String) {
+    (REFUNDING_LISTING_PREFIX.into(), format!("{REFUNDING_LISTING_PREFIX}{}#~", rfc3339(before)))
 }
 
 const REFUNDING_LISTING_PREFIX: &str = "REFUNDING#";
@@ -197,20 +212,15 @@ const PENDING_LISTING_PREFIX: &str = "PENDING#";
 pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
 const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
 
-/// The index partition and sort-key range of a shop's pending rewards created at or before `before`.
-/// `~` sorts after every reward id, so the rewards of the cutoff's own second are included.
-pub fn pending_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
-    (shop_partition(domain), PENDING_LISTING_PREFIX.into(), format!("{PENDING_LISTING_PREFIX}{}#~", rfc3339(before)))
+/// The sort-key range, in each listing partition, of pending rewards created at or before `before`. `~`
+/// sorts after every reward id, so the rewards of the cutoff's own second are included.
+pub fn pending_until(before: Time) -> (String, String) {
+    (PENDING_LISTING_PREFIX.into(), format!("{PENDING_LISTING_PREFIX}{}#~", rfc3339(before)))
 }
 
 /// The same for unused rewards ending at or before `before`.
-pub fn expiring_until(domain: &ShopDomain, before: Time) -> (String, String, String) {
-    (shop_partition(domain), EXPIRING_LISTING_PREFIX.into(), format!("{EXPIRING_LISTING_PREFIX}{}#~", rfc3339(before)))
-}
-
-/// The index partition of the shop's listings (pending, in review, expiring).
-pub fn listings(domain: &ShopDomain) -> String {
-    shop_partition(domain)
+pub fn expiring_until(before: Time) -> (String, String) {
+    (EXPIRING_LISTING_PREFIX.into(), format!("{EXPIRING_LISTING_PREFIX}{}#~", rfc3339(before)))
 }
 
 /// An idempotency key of a shop.

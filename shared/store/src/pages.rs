@@ -61,6 +61,30 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// A page of a range read in each of `partitions` in turn: the page of the partition `after` is in (the
+    /// first when `None`), and where the next begins, in it or at the start of the next partition.
+    pub(crate) async fn sharded_page(
+        &self,
+        partitions: &[String],
+        index: bool,
+        (low, high): (&str, &str),
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<(Vec<Item>, Option<Position>)> {
+        let (at, within) = after.map(Position::partition).unwrap_or((0, ""));
+        let Some(pk) = partitions.get(at) else { return Ok((vec![], None)) };
+        let within = (!within.is_empty()).then(|| Position(within.to_string()));
+        let range = Range { index, pk: pk.clone(), low, high };
+        let (items, next) = self.page(range, within.as_ref(), limit).await?;
+        let next = match next {
+            Some(Position(within)) => Some(Position::in_partition(at, &within)),
+            None => (at + 1 < partitions.len()).then(|| Position::in_partition(at + 1, "")),
+        };
+        Ok((items, next))
+    }
+}
+
 /// A page of items read into what they hold.
 pub(crate) fn read<T>(
     (items, next): (Vec<Item>, Option<Position>),

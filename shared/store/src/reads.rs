@@ -179,34 +179,35 @@ impl Rules for ShopTable<'_> {
 impl ShopTable<'_> {
     async fn listed(
         &self,
-        (pk, low, high): (String, String, String),
+        (low, high): (String, String),
         after: Option<&Position>,
         limit: usize,
     ) -> StoreResult<Page<Reward>> {
-        let range = Range { index: true, pk, low: &low, high: &high };
-        pages::read(self.store.page(range, after, limit).await?, |item| {
-            from_item::<RewardRecord>(item).and_then(Reward::try_from)
-        })
+        let partitions = keys::listings(self.domain);
+        let page = self.store.sharded_page(&partitions, true, (&low, &high), after, limit).await?;
+        pages::read(page, |item| from_item::<RewardRecord>(item).and_then(Reward::try_from))
     }
 }
 
 impl Listings for ShopTable<'_> {
     async fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        self.listed(keys::pending_until(self.domain, before), after, limit).await
+        self.listed(keys::pending_until(before), after, limit).await
     }
 
     async fn in_review(&self) -> StoreResult<Vec<Reward>> {
-        rewards(
-            self.store.query_listing(keys::listings(self.domain), SortKey::Prefix(keys::REVIEW_LISTING_PREFIX)).await?,
-        )
+        let mut all = Vec::new();
+        for partition in keys::listings(self.domain) {
+            all.extend(self.store.query_listing(partition, SortKey::Prefix(keys::REVIEW_LISTING_PREFIX)).await?);
+        }
+        rewards(all)
     }
 
     async fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        self.listed(keys::expiring_until(self.domain, before), after, limit).await
+        self.listed(keys::expiring_until(before), after, limit).await
     }
 
     async fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        self.listed(keys::refunding_until(self.domain, before), after, limit).await
+        self.listed(keys::refunding_until(before), after, limit).await
     }
 
     async fn lots_due(
@@ -216,7 +217,8 @@ impl Listings for ShopTable<'_> {
         limit: usize,
     ) -> StoreResult<Page<(CustomerId, time::Date)>> {
         let high = format!("{}{day}#~", keys::LOTS_PREFIX);
-        let range = Range { index: false, pk: keys::lot_listings(self.domain), low: keys::LOTS_PREFIX, high: &high };
+        let partitions = keys::lot_listings(self.domain);
+        let page = self.store.sharded_page(&partitions, false, (keys::LOTS_PREFIX, &high), after, limit).await?;
         let read = |sk: &str| {
             let (day, customer) = sk.strip_prefix(keys::LOTS_PREFIX)?.split_once('#')?;
             let mut parts = day.splitn(3, '-').map(str::parse::<i32>);
@@ -225,7 +227,7 @@ impl Listings for ShopTable<'_> {
             let day = time::Date::from_calendar_date(year, month, u8::try_from(date).ok()?).ok()?;
             Some((customer.parse().ok()?, day))
         };
-        pages::read(self.store.page(range, after, limit).await?, |item| {
+        pages::read(page, |item| {
             sort_key(&item).and_then(read).ok_or_else(|| corrupt("a lot listing whose key does not read"))
         })
     }

@@ -5,6 +5,7 @@
 
 mod commit;
 mod keep;
+mod listings;
 mod shopify;
 mod store;
 

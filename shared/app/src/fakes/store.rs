@@ -7,10 +7,10 @@ use tally_domain::customer::{Customer, Identity};
 use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::ledger::LedgerEntry;
-use tally_domain::reward::{Listing, Reward};
+use tally_domain::reward::Reward;
 use tally_domain::rule::RedeemRule;
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
-use tally_domain::{rfc3339, Time};
+use tally_domain::Time;
 
 use crate::ports::store::*;
 
@@ -98,23 +98,6 @@ pub struct FakeShopStore<'a> {
 impl FakeShopStore<'_> {
     pub(super) fn with<T>(&self, f: impl FnOnce(&mut ShopData) -> T) -> T {
         self.store.with(self.domain, f)
-    }
-
-    /// A page of a listing, as the index pages it: by the listing's time as written, then the id as text,
-    /// the position being the two of the last reward given.
-    fn listed(
-        &self,
-        wanted: impl Fn(Listing) -> Option<Time>,
-        before: Option<Time>,
-        after: Option<&Position>,
-        limit: usize,
-    ) -> Page<Reward> {
-        let found: Vec<(String, Reward)> = self.with(|data| {
-            let listed = data.rewards.values().filter_map(|r| Some((wanted(r.listing()?)?, r.clone())));
-            let due = listed.filter(|(at, _)| before.is_none_or(|b| *at <= b));
-            due.map(|(at, r)| (format!("{}#{}", rfc3339(at), r.id), r)).collect()
-        });
-        page(found, after, limit)
     }
 }
 
@@ -348,51 +331,4 @@ impl Rules for FakeShopStore<'_> {
     async fn rules(&self) -> StoreResult<Vec<RedeemRule>> {
         Ok(self.with(|data| data.rules.values().cloned().collect()))
     }
-}
-
-impl Listings for FakeShopStore<'_> {
-    async fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        Ok(self.listed(|l| if let Listing::Pending(at) = l { Some(at) } else { None }, Some(before), after, limit))
-    }
-
-    async fn in_review(&self) -> StoreResult<Vec<Reward>> {
-        let listed = self.listed(|l| if let Listing::Review(at) = l { Some(at) } else { None }, None, None, usize::MAX);
-        Ok(listed.items)
-    }
-
-    async fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        Ok(self.listed(|l| if let Listing::Expiring(at) = l { Some(at) } else { None }, Some(before), after, limit))
-    }
-
-    async fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> StoreResult<Page<Reward>> {
-        Ok(self.listed(|l| if let Listing::Refunding(at) = l { Some(at) } else { None }, Some(before), after, limit))
-    }
-
-    async fn lots_due(
-        &self,
-        day: time::Date,
-        after: Option<&Position>,
-        limit: usize,
-    ) -> StoreResult<Page<(CustomerId, time::Date)>> {
-        let found = self.with(|data| {
-            let due = data.lot_listings.iter().filter(|(d, _)| *d <= day);
-            due.map(|(d, c)| (format!("{d}#{:020}", c.get()), (*c, *d))).collect()
-        });
-        Ok(page(found, after, limit))
-    }
-
-    async fn customers_page(&self, after: Option<&Position>, limit: usize) -> StoreResult<Page<CustomerId>> {
-        let found = self.with(|data| data.customer_list.iter().map(|c| (format!("{:020}", c.get()), *c)).collect());
-        Ok(page(found, after, limit))
-    }
-}
-
-/// The first `limit` of `found` after `after`, by position, and the position of the last when more follow.
-fn page<T>(mut found: Vec<(String, T)>, after: Option<&Position>, limit: usize) -> Page<T> {
-    found.retain(|(position, _)| after.is_none_or(|after| position.as_str() > after.0.as_str()));
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    let more = found.len() > limit;
-    found.truncate(limit);
-    let next = if more { found.last().map(|(position, _)| Position(position.clone())) } else { None };
-    Page { items: found.into_iter().map(|(_, item)| item).collect(), next }
 }

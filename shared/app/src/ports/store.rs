@@ -197,6 +197,34 @@ pub trait Rules: Send + Sync {
 #[serde(transparent)]
 pub struct Position(pub String);
 
+/// How many partitions a shop's listings are spread over (rewards by id, customers' lots by customer id),
+/// so that a large shop's writes do not all land on one. A listing is read partition after partition: first
+/// the one listings were kept in before they were spread (until it empties), then `0..LISTING_SHARDS`.
+pub const LISTING_SHARDS: u64 = 16;
+
+/// The shard a reward (by id) or a customer's lot listing (by customer id) is listed in.
+pub fn listing_shard(id: u64) -> u64 {
+    id % LISTING_SHARDS
+}
+
+/// The partitions a listing is read from, in order: the one from before sharding (0), then each shard.
+pub const LISTING_PARTITIONS: usize = 1 + LISTING_SHARDS as usize;
+
+impl Position {
+    /// A position in partition `index` (of `LISTING_PARTITIONS`): after `within`, or at its start when empty.
+    pub fn in_partition(index: usize, within: &str) -> Position {
+        Position(format!("{index:02}|{within}"))
+    }
+
+    /// The partition a position is in and where within it; a position of no partition starts at the first.
+    pub fn partition(&self) -> (usize, &str) {
+        match self.0.split_once('|') {
+            Some((index, within)) => (index.parse().unwrap_or(0), within),
+            None => (0, ""),
+        }
+    }
+}
+
 /// One page of a listing, in the listing's order, and where the next one begins if more may follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -206,6 +234,8 @@ pub struct Page<T> {
 
 /// What the jobs visit, a page at a time: rewards by where they are listed (`Reward::listing`), customers
 /// by the days their lots expire, and every customer of a shop. `after` is where the last page stopped.
+/// The listings of rewards and lots are read a partition at a time (`LISTING_PARTITIONS`): a page holds
+/// one partition's, and may be empty while `next` says more partitions follow.
 pub trait Listings: Send + Sync {
     /// Rewards waiting for Shopify listed at or before `before`, oldest first.
     fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;

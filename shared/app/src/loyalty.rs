@@ -25,6 +25,23 @@ pub(crate) async fn lookup<S: Customers>(store: &S, who: &CustomerRef) -> Result
     }
 }
 
+/// The customer a request names, if the shop has them, with their newest rewards kept in order (at most
+/// `LATEST_REWARDS`), read at the same time: what a change of their balance reads, to decide and to answer.
+pub(crate) async fn lookup_with_newest<S: Customers + Rewards>(
+    store: &S,
+    who: &CustomerRef,
+) -> Result<Option<(Customer, Vec<Reward>)>, StoreError> {
+    let id = match who {
+        CustomerRef::Id(id) => *id,
+        CustomerRef::Identity(identity) => match store.owner(identity).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+    };
+    let (customer, (newest, _)) = tokio::try_join!(store.customer(id), store.newest_rewards(id, None, LATEST_REWARDS))?;
+    Ok(customer.map(|customer| (customer, newest)))
+}
+
 /// The customer a request names, or `CUSTOMER_NOT_FOUND`.
 pub(crate) async fn customer<S: Customers>(store: &S, who: &CustomerRef) -> Result<Customer, ReadError> {
     lookup(store, who).await?.ok_or_else(|| Missing::Customer(who.clone()).into())
@@ -39,11 +56,23 @@ pub async fn find<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, who: &CustomerRef
 /// The loyalty information of a customer known by id: the record and the newest rewards, read at once.
 pub async fn of<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, customer_id: CustomerId) -> Result<Loyalty, ReadError> {
     let store = deps.store.shop(&shop.domain);
+    let who = CustomerRef::Id(customer_id);
     let (customer, newest) =
-        tokio::try_join!(store.customer(customer_id), store.newest_rewards(customer_id, None, LATEST_REWARDS))?;
-    let customer = customer.ok_or(ReadError::Missing(Missing::Customer(CustomerRef::Id(customer_id))))?;
-    let rewards = latest(&store, &customer, newest.0).await?;
-    Ok(Loyalty::new(customer, rewards, &shop.currency, deps.now()))
+        lookup_with_newest(&store, &who).await?.ok_or(ReadError::Missing(Missing::Customer(who)))?;
+    answer(&store, shop, customer, newest, deps.now()).await
+}
+
+/// The loyalty information of `customer` as a request holds them, with their newest rewards as it read
+/// them; older ones are read only for a record that keeps no tally, or has rewards from before.
+pub(crate) async fn answer<S: Rewards>(
+    store: &S,
+    shop: &Shop,
+    customer: Customer,
+    newest: Vec<Reward>,
+    at: tally_domain::Time,
+) -> Result<Loyalty, ReadError> {
+    let rewards = latest(store, &customer, newest).await?;
+    Ok(Loyalty::new(customer, rewards, &shop.currency, at))
 }
 
 /// The rewards the loyalty information shows, from the newest kept in order (`newest`, as read): topped up

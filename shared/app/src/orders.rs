@@ -35,7 +35,9 @@ pub async fn created<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, order: &Order)
             crash_point("mid-order");
         }
     }
-    // A cancellation or full refund that arrived first found nothing to give back: do it now.
+    // A cancellation or full refund that arrived first found nothing to give back: do it now. (Read after
+    // the uses, never with them: a cancellation recorded between the two would otherwise find the rewards
+    // not yet used, and this order not see it.)
     let refunded = match store.order_cancelled(order.id).await? {
         true => refund_rewards(deps, shop, order, CancelReason::CancelledOrRefunded).await?,
         false => 0,
@@ -147,11 +149,12 @@ async fn refund_rewards<S: Store, H>(
 
 /// The shop's rewards among the order's discount codes; other codes are not Tally's.
 async fn rewards_of(store: &(impl Rewards + Customers), order: &Order) -> Result<Vec<Reward>, Unavailable> {
-    let mut rewards = Vec::new();
-    for code in &order.codes {
-        if let Some((customer_id, reward_id)) = store.code_owner(code).await? {
-            rewards.extend(store.reward(customer_id, reward_id).await?);
+    let each = order.codes.iter().map(|code| async move {
+        match store.code_owner(code).await? {
+            Some((customer_id, reward_id)) => store.reward(customer_id, reward_id).await,
+            None => Ok(None),
         }
-    }
-    Ok(rewards)
+    });
+    let found = futures::future::try_join_all(each).await?;
+    Ok(found.into_iter().flatten().collect())
 }

@@ -6,7 +6,7 @@ use tally_domain::customer::Customer;
 use tally_domain::effect::Effect;
 use tally_domain::error::{Missing, Refused};
 use tally_domain::ids::{CustomerId, RewardId};
-use tally_domain::loyalty::{Loyalty, LATEST_REWARDS};
+use tally_domain::loyalty::Loyalty;
 use tally_domain::redemption::{check, RedeemCommand};
 use tally_domain::reward::{DeductionMode, FailureReason, Reward, RewardState};
 use tally_domain::rule::RedeemRule;
@@ -16,7 +16,7 @@ use crate::balance::{change_balance, BalanceFailed};
 use crate::error::{unavailable_into, ReadError, Unavailable};
 use crate::idempotency::Attempt;
 use crate::issue::{issue, record, Issue};
-use crate::loyalty::lookup;
+use crate::loyalty::lookup_with_newest;
 use crate::ports::store::{Idempotency, Rewards, Rules};
 use crate::ports::write::NewCode;
 use crate::ports::{Rejection, RewardWrite, ShopStore, Shopify, ShopifyShop, Store, Write};
@@ -58,19 +58,20 @@ impl From<ReadError> for RedeemError {
 /// Fresh ids and codes are drawn this many times before a redemption gives up (`TRY_AGAIN`).
 const MAX_DRAWS: usize = 5;
 
-/// What a redemption reads before it decides, all at once: the rule and the customer.
+/// What a redemption reads before it decides, all at once: the rule, the customer and their newest rewards.
 #[derive(Debug)]
-pub struct Prepared(Result<(RedeemRule, Customer), RedeemError>);
+pub struct Prepared(Result<(RedeemRule, Customer, Vec<Reward>), RedeemError>);
 
-/// Reads the rule and the customer the command names (at the same time as the endpoint reads the request's
-/// idempotency key).
+/// Reads the rule and the customer the command names, with the customer's newest rewards for the answer (at
+/// the same time as the endpoint reads the request's idempotency key).
 pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &RedeemCommand) -> Prepared {
     let store = deps.store.shop(&shop.domain);
     let read = async {
-        let (rule, customer) = tokio::try_join!(store.rule(command.redeem_rule_id), lookup(&store, &command.customer))?;
+        let (rule, customer) =
+            tokio::try_join!(store.rule(command.redeem_rule_id), lookup_with_newest(&store, &command.customer))?;
         let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;
-        let customer = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
-        Ok((rule, customer))
+        let (customer, newest) = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
+        Ok((rule, customer, newest))
     };
     Prepared(read.await)
 }
@@ -156,7 +157,7 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
         }
         _ => attempt,
     };
-    let (rule, customer) = prepared.0?;
+    let (rule, customer, newest) = prepared.0?;
     let store = deps.store.shop(&shop.domain);
     let now = deps.now();
     let priced = check(&rule, &customer, command, now)?;
@@ -175,12 +176,8 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
-    // The customer's newest rewards, for the answer, are read while Shopify works.
-    let newest = async {
-        let (newest, _) = store.newest_rewards(after.customer_id, None, LATEST_REWARDS).await?;
-        loyalty::latest(&store, &after, newest).await
-    };
-    let (issue, rewards) = tokio::join!(issue(&shopify, &reward, &rule), newest);
+    // The customer's newest rewards were read with them; older ones, where needed, while Shopify works.
+    let (issue, rewards) = tokio::join!(issue(&shopify, &reward, &rule), loyalty::latest(&store, &after, newest));
     let rewards = rewards.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "the customer's rewards could not be read; answered with this one alone");
         vec![]

@@ -15,7 +15,7 @@ use crate::balance::{change_reward, plain, Decided};
 use crate::codes::{self, Code};
 use crate::error::{unavailable_into, ReadError, ShopifyDown, Unavailable};
 use crate::idempotency::Attempt;
-use crate::ports::store::Rewards;
+use crate::ports::store::{Customers, Rewards};
 use crate::ports::{Shopify, ShopifyError, ShopifyShop, Store};
 use crate::redeem::Redeemed;
 use crate::{access, crash_point, loyalty, Deps};
@@ -61,6 +61,34 @@ impl From<ReadError> for RefundError {
     }
 }
 
+/// What a refund reads before it decides: the reward (its customer's, when the command names them by id:
+/// both are read at once).
+#[derive(Debug)]
+pub struct Prepared(Result<Reward, RefundError>);
+
+/// Reads the customer and the reward the command names (at the same time as the endpoint reads the
+/// request's idempotency key).
+pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &RefundCommand) -> Prepared {
+    let store = deps.store.shop(&shop.domain);
+    let reward_id = command.reward_id;
+    let read = async {
+        let (customer, reward) = match &command.customer {
+            CustomerRef::Id(id) => {
+                let (customer, reward) = tokio::try_join!(store.customer(*id), store.reward(*id, reward_id))?;
+                (customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?, reward)
+            }
+            who => {
+                let customer = loyalty::customer(&store, who).await?;
+                let reward = store.reward(customer.customer_id, reward_id).await?;
+                (customer, reward)
+            }
+        };
+        let reward = reward.filter(|r| r.customer_id == customer.customer_id);
+        Ok(reward.ok_or(Missing::Reward(reward_id))?)
+    };
+    Prepared(read.await)
+}
+
 /// Refunds the customer's reward; answers with the customer's loyalty and the reward as it now is.
 pub async fn refund<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
@@ -68,12 +96,24 @@ pub async fn refund<S: Store, H: Shopify>(
     command: &RefundCommand,
     attempt: &Attempt,
 ) -> Result<Redeemed, RefundError> {
+    let prepared = prepare(deps, shop, command).await;
+    refund_prepared(deps, shop, command, prepared, attempt).await
+}
+
+/// The same from what `prepare` read.
+pub async fn refund_prepared<S: Store, H: Shopify>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    command: &RefundCommand,
+    prepared: Prepared,
+    attempt: &Attempt,
+) -> Result<Redeemed, RefundError> {
     let reward = match attempt.resume {
         Some(Effect::Refund { customer_id, reward_id }) => {
             let found = deps.store.shop(&shop.domain).reward(customer_id, reward_id).await?;
             found.ok_or(Missing::Reward(reward_id))?
         }
-        _ => take_back(deps, shop, command, attempt).await?,
+        _ => take_back(deps, shop, command, prepared.0?, attempt).await?,
     };
     Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward })
 }
@@ -82,12 +122,11 @@ async fn take_back<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
     command: &RefundCommand,
+    reward: Reward,
     attempt: &Attempt,
 ) -> Result<Reward, RefundError> {
     let store = deps.store.shop(&shop.domain);
-    let customer = loyalty::customer(&store, &command.customer).await?;
     let reward_id = command.reward_id;
-    let reward = store.reward(customer.customer_id, reward_id).await?.ok_or(Missing::Reward(reward_id))?;
     let refused = |why| RefundError::NotRefundable { reward_id, why };
     let now = deps.now();
     reward.refundable(Some(now)).map_err(refused)?;

@@ -24,6 +24,13 @@ impl ShopTable<'_> {
         Ok(())
     }
 
+    /// Whether a marker is kept where markers are, or where they were kept before (both read at once).
+    async fn marked(&self, key: keys::Key, legacy: keys::Key) -> StoreResult<bool> {
+        let (now, before) =
+            tokio::try_join!(self.store.get::<MarkerRecord>(key), self.store.get::<MarkerRecord>(legacy))?;
+        Ok(now.is_some() || before.is_some())
+    }
+
     fn token_update(&self) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
         let (pk, sk) = keys::token(self.domain);
         self.store.client.update_item().table_name(&self.store.table).key(PK.name(), text(pk)).key(SK.name(), text(sk))
@@ -36,17 +43,11 @@ impl Markers for ShopTable<'_> {
     }
 
     async fn order_cancelled(&self, order: OrderId) -> StoreResult<bool> {
-        if self.store.get::<MarkerRecord>(keys::order(self.domain, order)).await?.is_some() {
-            return Ok(true);
-        }
-        Ok(self.store.get::<MarkerRecord>(keys::legacy_order(self.domain, order)).await?.is_some())
+        self.marked(keys::order(self.domain, order), keys::legacy_order(self.domain, order)).await
     }
 
     async fn delivery_handled(&self, delivery: &str) -> StoreResult<bool> {
-        if self.store.get::<MarkerRecord>(keys::webhook(self.domain, delivery)).await?.is_some() {
-            return Ok(true);
-        }
-        Ok(self.store.get::<MarkerRecord>(keys::legacy_webhook(self.domain, delivery)).await?.is_some())
+        self.marked(keys::webhook(self.domain, delivery), keys::legacy_webhook(self.domain, delivery)).await
     }
 
     async fn record_delivery(&self, delivery: &str, at: Time) -> StoreResult<()> {

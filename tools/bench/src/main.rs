@@ -3,6 +3,7 @@
 mod binaries;
 mod floor;
 mod meter;
+mod paths;
 mod report;
 mod runtime;
 mod setup;
@@ -55,7 +56,18 @@ async fn main() -> Result<(), Error> {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").map_err(|_| "DYNAMODB_ENDPOINT must name DynamoDB Local")?;
     let per_level = std::env::var("BENCH_OPERATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(PER_LEVEL);
     let fresh: usize = LEVELS.iter().map(|level| level * (per_level / level).max(1)).sum();
-    let bench = setup::setup(&endpoint, (fresh + 2 * METERED) as u64).await?;
+    let on_paths = paths::PATHS * (paths::PER_PATH + 1);
+    let bench = setup::setup(&endpoint, (fresh + 2 * METERED + on_paths) as u64).await?;
+    if std::env::var("BENCH_PATHS_ONLY").is_ok() {
+        let last = setup::FIRST_FRESH_CUSTOMER + (fresh + 2 * METERED) as u64;
+        for path in bench.paths(last).await? {
+            println!(
+                "{}: {:.1} calls, {:.1} round trips, {:.1} RU, {:.1} WU",
+                path.name, path.calls, path.round_trips, path.reads, path.writes
+            );
+        }
+        return Ok(());
+    }
     // Each redemption is by a customer of its own, with points and no earlier reward, as the floor's
     // calls are on a fresh partition: the loyalty answer lists every reward a customer has.
     let mut next_customer = setup::FIRST_FRESH_CUSTOMER;

@@ -5,6 +5,7 @@
 //! plus one per KB for each index entry written.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::interceptors::{
@@ -34,13 +35,27 @@ pub struct Usage {
     pub index_writes: f64,
 }
 
-/// What the metered client consumed, by operation name.
+/// What the metered client consumed, by operation name, and how its calls followed each other.
 #[derive(Clone, Debug, Default)]
-pub struct Meter(Arc<Mutex<BTreeMap<&'static str, Usage>>>);
+pub struct Meter(Arc<Mutex<BTreeMap<&'static str, Usage>>>, Arc<Flight>);
+
+/// The calls in flight: a round trip begins whenever a call starts with none in flight, so that calls made
+/// at the same time count as one (the client's count of sequential round trips).
+#[derive(Debug, Default)]
+struct Flight {
+    in_flight: AtomicUsize,
+    calls: AtomicU64,
+    round_trips: AtomicU64,
+}
 
 impl Meter {
     pub fn take(&self) -> BTreeMap<&'static str, Usage> {
         std::mem::take(&mut *self.0.lock().expect("the meter's lock"))
+    }
+
+    /// The calls made and the sequential round trips they took since the last time, and starts again.
+    pub fn take_trips(&self) -> (u64, u64) {
+        (self.1.calls.swap(0, Ordering::SeqCst), self.1.round_trips.swap(0, Ordering::SeqCst))
     }
 
     /// Adds a call's capacity; where DynamoDB gives only a total, it is reads for a read and writes for a write.
@@ -91,6 +106,28 @@ macro_rules! each_operation {
 impl Intercept for Meter {
     fn name(&self) -> &'static str {
         "CapacityMeter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.1.calls.fetch_add(1, Ordering::SeqCst);
+        if self.1.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.1.round_trips.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _: &aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.1.in_flight.fetch_sub(1, Ordering::SeqCst);
+        Ok(())
     }
 
     fn modify_before_serialization(

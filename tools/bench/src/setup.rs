@@ -19,6 +19,9 @@ use tally_store::DynamoStore;
 use crate::meter::Meter;
 use crate::{Bench, Error, DOMAIN, KEY};
 
+/// The bench shop's client secret, which signs its webhooks and App Proxy requests.
+pub(crate) const SECRET: &str = "s";
+
 /// Customer 1 redeems to warm up and for the function binaries; customers from here on redeem once each.
 pub(crate) const FIRST_FRESH_CUSTOMER: u64 = 2;
 
@@ -55,7 +58,7 @@ pub(crate) async fn setup(endpoint: &str, fresh: u64) -> Result<Bench, Error> {
         ..Shop::new(DOMAIN, Access::StaticToken, deps.now())?
     };
     let table_of_shop = store.shop(&shop.domain);
-    table_of_shop.create(&shop, &ShopSecrets::new("s", Some("t"))?).await?;
+    table_of_shop.create(&shop, &ShopSecrets::new(SECRET, Some("t"))?).await?;
     let key = ListedKey { hash: hash_api_key(KEY), prefix: KEY.into(), created_at: deps.now() };
     table_of_shop.add_key(&key).await?;
     let post = |path: &str, body: serde_json::Value| {

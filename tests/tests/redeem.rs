@@ -237,3 +237,29 @@ async fn store_credit_shopify_may_have_given_is_never_given_twice() {
     assert_eq!(state["storeCredit"][0]["balance"], "10.00", "credited once: {state}");
     assert_eq!(stack.balance(&shop, CUSTOMER).await, 4000, "its points stay taken until it is settled");
 }
+
+/// A hundred redemptions at once for one customer whose balance affords exactly one: one reward, and each
+/// other one refused cleanly (no points, or wait and retry), never a server error.
+#[tokio::test]
+async fn a_hundred_racing_redemptions_for_one_balance_make_one_reward() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("contention").await;
+    let rule = stack.rule(&shop, fixed(500)).await;
+    stack.customer(&shop, CUSTOMER, 500).await;
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    let keys: Vec<String> = (0..100).map(|n| format!("racer-{n}")).collect();
+    let path = "/api/external/redeem-points";
+    let racers = keys.iter().map(|k| stack.post_once(&shop.key, k, path, body.clone()));
+    let replies = join_all(racers).await;
+    let made: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(made.len(), 1, "{:?}", replies.iter().map(|r| (r.status, r.code().to_string())).collect::<Vec<_>>());
+    for refused in replies.iter().filter(|r| r.status != 200) {
+        let clean = matches!((refused.status, refused.code()), (400, "INSUFFICIENT_POINTS"))
+            || (refused.status, refused.code(), refused.retry_after.is_some()) == (409, "REQUEST_IN_PROGRESS", true);
+        assert!(clean, "{} {:?}", refused.status, refused.body);
+    }
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 0);
+    assert_eq!(stack.discounts(&shop).await.len(), 1, "one code in Shopify");
+    assert_eq!(stack.loyalty(&shop, CUSTOMER).await["rewardsCount"], 1);
+    assert_ledger_matches(&stack, &shop, CUSTOMER).await;
+}

@@ -1,8 +1,8 @@
-use lambda_http::{run, service_fn, tracing, Error};
+use lambda_http::{run, service_fn, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    tally_config::init_logging();
     let deps = tally_config::from_env()?;
     run(service_fn(|req| create_redeem_rule::handler(&deps, req))).await
 }

@@ -1,9 +1,9 @@
 use lambda_http::lambda_runtime::{run, service_fn};
-use lambda_http::{tracing, Error};
+use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    tally_config::init_logging();
     let deps = tally_config::from_env()?;
     run(service_fn(|event| redact::handler(&deps, event))).await
 }

@@ -4,8 +4,11 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::Provider;
 use tally_shopify::{ShopifyHttp, ShopifyTimeouts};
 use tally_store::DynamoStore;
+use tracing_subscriber::filter::LevelFilter;
 
 /// What the functions run with: the use cases' dependencies over the real adapters.
 pub type Deps = tally_app::Deps<DynamoStore, ShopifyHttp>;
@@ -82,5 +85,20 @@ pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Clien
             builder.region(Region::new(region)).credentials_provider(credentials)
         }
     };
-    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+    let https = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.http_client(https).build()))
+}
+
+/// Logging as Lambda's advanced logging controls ask: the level from `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`,
+/// a level such as `warn`; `INFO` by default), JSON when `AWS_LAMBDA_LOG_FORMAT` is `JSON`, no timestamps
+/// (Lambda adds them). A level, not a filter of targets: the filter's regular expressions would double the
+/// size of every function.
+pub fn init_logging() {
+    let level = var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG"));
+    let level = level.and_then(|l| l.parse::<LevelFilter>().ok()).unwrap_or(LevelFilter::INFO);
+    let logs = tracing_subscriber::fmt().with_target(false).without_time().with_max_level(level);
+    let _ = match var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")) {
+        true => logs.json().try_init(),
+        false => logs.with_ansi(false).try_init(),
+    };
 }

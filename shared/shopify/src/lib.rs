@@ -57,6 +57,8 @@ impl ShopifyHttp {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
+        // TLS on ring, the crypto the DynamoDB client uses too: one provider in the binary, the smaller one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2).min(self.timeouts.request))
             .timeout(self.timeouts.request)

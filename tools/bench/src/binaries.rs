@@ -44,6 +44,20 @@ pub(crate) async fn binaries(
     Ok(rows)
 }
 
+/// Each function's arm64 bootstrap as `make release` left it (`target/lambda/{name}/bootstrap`, wherever
+/// cargo builds), by name; none where it was not run.
+pub(crate) fn arm64() -> Result<Vec<(String, u64)>, Error> {
+    let release = std::env::current_exe()?.parent().ok_or("no folder")?.to_path_buf();
+    let lambda = release.parent().ok_or("no target folder")?.join("lambda");
+    let mut sizes = Vec::new();
+    for name in functions()? {
+        if let Ok(found) = std::fs::metadata(lambda.join(&name).join("bootstrap")) {
+            sizes.push((name, found.len()));
+        }
+    }
+    Ok(sizes)
+}
+
 /// A function's release binary, beside the benchmark's own.
 fn binary(name: &str) -> Result<std::path::PathBuf, Error> {
     let binary = std::env::current_exe()?.parent().ok_or("no folder")?.join(name);

@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue::{self, S};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem};
 use serde_json::json;
 use tally_app::ports::ShopifyShop;
 use tally_domain::ids::CustomerId;
@@ -16,6 +17,9 @@ use tally_store::records::reward::RewardRecord;
 
 use crate::meter::Usage;
 use crate::{Bench, Error, Item, DOMAIN, KEY, METERED};
+
+/// The key of the redemption whose items the floor copies.
+const COPIED_KEY: &str = "bench-copied";
 
 fn domain() -> ShopDomain {
     ShopDomain::parse(DOMAIN).expect("the bench's domain")
@@ -41,8 +45,10 @@ impl Bench {
         assert!(response.is_ok_and(|r| r.status() == 200), "a redemption failed");
     }
 
-    /// The items of a real redemption of customer 1, to copy.
+    /// The items of a real redemption of customer 1, made with an `Idempotency-Key`, to copy: the profile,
+    /// its ledger entry, the reward, the code's item and the key's record with its answer.
     pub(crate) async fn copy_items(&self) -> Result<HashMap<&'static str, Item>, Error> {
+        self.redeem_with_key(&self.api, 1, Some(COPIED_KEY.into())).await;
         let partition = keys::customer_partition(&domain(), customer(1));
         let page = self
             .raw
@@ -50,9 +56,11 @@ impl Bench {
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(partition))
+            .scan_index_forward(false)
             .send()
             .await?;
         let mut items = HashMap::new();
+        // The newest of each kind: the keyed redemption's.
         for item in page.items.unwrap_or_default() {
             let sk = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
             let name = if sk == keys::PROFILE {
@@ -62,56 +70,72 @@ impl Bench {
             } else {
                 "reward"
             };
-            items.insert(name, item);
+            items.entry(name).or_insert(item);
         }
         let code = from_item::<RewardRecord>(items["reward"].clone())?.discount_code.ok_or("no code")?;
-        let (pk, sk) = keys::code(&domain(), &code);
-        let owner = self
-            .raw
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", AttributeValue::S(pk))
-            .key("SK", AttributeValue::S(sk))
-            .send()
-            .await?;
-        items.insert("code", owner.item.ok_or("no code item")?);
+        for (name, (pk, sk)) in
+            [("code", keys::code(&domain(), &code)), ("key", keys::idempotency(&domain(), COPIED_KEY))]
+        {
+            let found = self.get(pk, sk).await?;
+            items.insert(name, found.item.ok_or(format!("no {name} item"))?);
+        }
         Ok(items)
     }
 
-    /// The DynamoDB calls a redemption makes, bare: the key, the shop, the rule, the customer; the
-    /// transaction (customer, ledger, pending reward, code); the reward's update and re-read; the loyalty query.
+    /// The floor of a redemption with an `Idempotency-Key`, bare through the SDK on items of the real size:
+    /// one read (the customer, the rule and the key, with the customer's newest rewards queried at once),
+    /// one transaction (the debit, its ledger entry, the reward, its code, the key's claim), the Shopify
+    /// call, and one write of both the reward's outcome and the key's answer.
     pub(crate) async fn floor(&self, worker: usize, i: usize) {
         self.floor_calls(worker, i).await.expect("the floor's calls succeed");
     }
 
     async fn floor_calls(&self, worker: usize, i: usize) -> Result<(), Error> {
         let (shop, rule) = (domain(), tally_domain::ids::RuleId::new(self.rule).ok_or("rule 0")?);
-        for (pk, sk) in [
-            keys::api_key(&tally_domain::ids::hash_api_key(KEY)),
-            keys::shop(&shop),
-            keys::rule(&shop, rule),
-            keys::customer(&shop, customer(worker as u64 + 1)),
-        ] {
-            self.get(pk, sk).await?;
-        }
         let partition = format!("FLOOR#{}#{worker}#{i}", self.deps.draw_reward_id(self.deps.now()));
-        let copy = |name: &str, sk: &str| {
+        let key = |(pk, sk): keys::Key| HashMap::from([("PK".to_string(), S(pk)), ("SK".to_string(), S(sk))]);
+        let keys_read = KeysAndAttributes::builder()
+            .keys(key(keys::customer(&shop, customer(worker as u64 + 1))))
+            .keys(key(keys::rule(&shop, rule)))
+            .keys(key((format!("{partition}#KEY"), "IDEMPOTENCY".into())))
+            .consistent_read(true)
+            .build()?;
+        let batch = self.raw.batch_get_item().request_items(&self.table, keys_read).send();
+        let newest = self
+            .raw
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", S(keys::customer_partition(&shop, customer(worker as u64 + 1))))
+            .expression_attribute_values(":low", S(keys::ORDERED_REWARD_PREFIX.into()))
+            .expression_attribute_values(":high", S(keys::ORDERED_REWARDS_END.into()))
+            .scan_index_forward(false)
+            .limit(51)
+            .consistent_read(true)
+            .send();
+        let (batch, newest) = tokio::join!(batch, newest);
+        batch?;
+        newest?;
+        let copy = |name: &str, pk: String, sk: &str| {
             let mut item = self.items[name].clone();
-            item.insert(
-                "PK".into(),
-                AttributeValue::S(if name == "code" { format!("{partition}#CODE") } else { partition.clone() }),
-            );
-            item.insert("SK".into(), AttributeValue::S(sk.into()));
+            item.insert("PK".into(), S(pk));
+            item.insert("SK".into(), S(sk.into()));
             item
         };
-        let expire_date = self.reward_expiry.ok_or("the bench rule's rewards expire")?;
-        let listing = keys::expiring_listing(&shop, expire_date, tally_domain::ids::RewardId::from_entropy(1)).1;
-        let mut reward = copy("reward", "REWARD#1");
-        reward.insert("status".into(), AttributeValue::S("PENDING".into()));
-        reward.insert("GSI1PK".into(), AttributeValue::S(format!("SHOP#{DOMAIN}")));
-        reward.insert("GSI1SK".into(), AttributeValue::S(format!("PENDING#{partition}")));
-        let puts =
-            [copy("profile", keys::PROFILE), copy("ledger", "LEDGER#000000000001"), reward, copy("code", "CODE")];
+        let mut reward = copy("reward", partition.clone(), "REWARD#T1");
+        reward.insert("status".into(), S("PENDING".into()));
+        reward.insert("GSI1PK".into(), S(format!("SHOP#{DOMAIN}#LISTED#00")));
+        reward.insert("GSI1SK".into(), S(format!("PENDING#{partition}")));
+        let mut claim = copy("key", format!("{partition}#KEY"), "IDEMPOTENCY");
+        claim.remove("responseStatus");
+        claim.remove("responseBody");
+        let puts = [
+            copy("profile", partition.clone(), keys::PROFILE),
+            copy("ledger", partition.clone(), "LEDGER#000000000001"),
+            reward,
+            copy("code", format!("{partition}#CODE"), "CODE"),
+            claim,
+        ];
         let items = puts
             .into_iter()
             .map(|item| {
@@ -124,31 +148,39 @@ impl Bench {
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.raw.transact_write_items().set_transact_items(Some(items)).send().await?;
-        self.raw
+        self.shopify_alone(worker, i).await;
+        let mut issued = copy("reward", partition.clone(), "REWARD#T1");
+        issued.insert("GSI1PK".into(), S(format!("SHOP#{DOMAIN}#LISTED#00")));
+        let expire_date = self.reward_expiry.ok_or("the bench rule's rewards expire")?;
+        let listing = keys::expiring_listing(&shop, expire_date, tally_domain::ids::RewardId::from_entropy(1)).1;
+        issued.insert("GSI1SK".into(), S(listing));
+        let outcome = self
+            .raw
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(issued))
+            .condition_expression("#status IN (:pending)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", S("PENDING".into()))
+            .send();
+        let kept = &self.items["key"];
+        let answer = self
+            .raw
             .update_item()
             .table_name(&self.table)
-            .key("PK", AttributeValue::S(partition.clone()))
-            .key("SK", AttributeValue::S("REWARD#1".into()))
-            .condition_expression("#status IN (:pending)")
-            .update_expression("SET #status = :unused, discountCodeId = :id, usedAt = :null, GSI1SK = :listing")
+            .key("PK", S(format!("{partition}#KEY")))
+            .key("SK", S("IDEMPOTENCY".into()))
+            .condition_expression("lockToken = :token")
+            .update_expression("SET #status = :completed, responseStatus = :status, responseBody = :body")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", AttributeValue::S("PENDING".into()))
-            .expression_attribute_values(":unused", AttributeValue::S("UNUSED".into()))
-            .expression_attribute_values(":id", AttributeValue::S("gid://shopify/DiscountCodeNode/1".into()))
-            .expression_attribute_values(":null", AttributeValue::Null(true))
-            .expression_attribute_values(":listing", AttributeValue::S(listing))
-            .send()
-            .await?;
-        self.get(partition.clone(), "REWARD#1".into()).await?;
-        self.raw
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND SK >= :profile")
-            .expression_attribute_values(":pk", AttributeValue::S(partition))
-            .expression_attribute_values(":profile", AttributeValue::S(keys::PROFILE.into()))
-            .consistent_read(true)
-            .send()
-            .await?;
+            .expression_attribute_values(":token", kept.get("lockToken").cloned().ok_or("no token")?)
+            .expression_attribute_values(":completed", S("COMPLETED".into()))
+            .expression_attribute_values(":status", kept.get("responseStatus").cloned().ok_or("no status")?)
+            .expression_attribute_values(":body", kept.get("responseBody").cloned().ok_or("no body")?)
+            .send();
+        let (outcome, answer) = tokio::join!(outcome, answer);
+        outcome?;
+        answer?;
         Ok(())
     }
 
@@ -157,8 +189,8 @@ impl Bench {
             .raw
             .get_item()
             .table_name(&self.table)
-            .key("PK", AttributeValue::S(pk))
-            .key("SK", AttributeValue::S(sk))
+            .key("PK", S(pk))
+            .key("SK", S(sk))
             .consistent_read(true)
             .send()
             .await?)

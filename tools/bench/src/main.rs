@@ -1,11 +1,13 @@
 //! `make bench`: one run against DynamoDB Local and the Shopify emulator, written to bench/report.md.
 
 mod binaries;
+mod contention;
 mod floor;
 mod meter;
 mod paths;
 mod report;
 mod runtime;
+mod sections;
 mod setup;
 mod simulation;
 
@@ -58,37 +60,40 @@ async fn main() -> Result<(), Error> {
     let fresh: usize = LEVELS.iter().map(|level| level * (per_level / level).max(1)).sum();
     let on_paths = paths::PATHS * (paths::PER_PATH + 1);
     let bench = setup::setup(&endpoint, (fresh + 2 * METERED + on_paths) as u64).await?;
-    if std::env::var("BENCH_PATHS_ONLY").is_ok() {
-        let last = setup::FIRST_FRESH_CUSTOMER + (fresh + 2 * METERED) as u64;
-        for path in bench.paths(last).await? {
-            println!(
-                "{}: {:.1} calls, {:.1} round trips, {:.1} RU, {:.1} WU",
-                path.name, path.calls, path.round_trips, path.reads, path.writes
-            );
-        }
-        return Ok(());
-    }
     // Each redemption is by a customer of its own, with points and no earlier reward, as the floor's
-    // calls are on a fresh partition: the loyalty answer lists every reward a customer has.
+    // calls are on a fresh partition.
     let mut next_customer = setup::FIRST_FRESH_CUSTOMER;
     let mut rows = Vec::new();
     for level in LEVELS {
         let (first, per_worker) = (next_customer, (per_level / level).max(1));
         next_customer += (level * per_worker) as u64;
         let customer = |w: usize, i: usize| first + (w * per_worker + i) as u64;
-        let redeem = measure(level, per_worker, |w, i| bench.redeem(&bench.api, customer(w, i))).await;
+        let redeem = measure(level, per_worker, |w, i| {
+            let customer = customer(w, i);
+            bench.redeem_with_key(&bench.api, customer, Some(format!("latency-{customer}")))
+        })
+        .await;
         let floor = measure(level, per_worker, |w, i| bench.floor(w, i)).await;
         let shopify = measure(level, per_worker, |w, i| bench.shopify_alone(w, i)).await;
         rows.push((level, redeem, floor, shopify));
     }
     let capacity = bench.capacity(next_customer, false).await?;
     let keyed = bench.capacity(next_customer + METERED as u64, true).await?;
+    let paths = bench.paths(next_customer + 2 * METERED as u64).await?;
+    let contention = bench.contention().await?;
     tokio::time::sleep(QUIET).await;
     let startups = binaries::startups(&endpoint).await?;
     let binaries = binaries::binaries(&endpoint, &bench.table, startups).await?;
+    let arm64 = binaries::arm64()?;
     let simulation = simulation::simulation(&endpoint).await?;
-    let report = report::report(&rows, &capacity, &keyed, &binaries) + &report::lots()? + &report::widget()?;
-    let report = report + &simulation;
+    let run = report::Run { rows: &rows, capacity: &capacity, keyed: &keyed, binaries: &binaries, arm64: &arm64 };
+    let report = report::report(&run)
+        + &sections::paths(&paths)
+        + &sections::contention(&contention)
+        + &sections::partitions()
+        + &report::lots()?
+        + &report::widget()?
+        + &simulation;
     std::fs::create_dir_all("bench")?;
     std::fs::write("bench/report.md", &report)?;
     println!("{report}");

@@ -15,23 +15,27 @@ const PRICE_LAMBDA_GB_SECOND_ARM: f64 = 0.000_013_333_4;
 const PRICE_LAMBDA_REQUEST: f64 = 0.20 / 1e6;
 const PRICE_HTTP_API_REQUEST: f64 = 1.00 / 1e6;
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-pub(crate) fn report(
-    rows: &[(usize, Figures, Figures, Figures)],
-    capacity: &BTreeMap<&'static str, Usage>,
-    keyed: &BTreeMap<&'static str, Usage>,
-    binaries: &[(String, u64, Duration, Option<u64>)],
-) -> String {
+/// Everything one run measured.
+pub(crate) struct Run<'a> {
+    pub rows: &'a [(usize, Figures, Figures, Figures)],
+    pub capacity: &'a BTreeMap<&'static str, Usage>,
+    pub keyed: &'a BTreeMap<&'static str, Usage>,
+    pub binaries: &'a [(String, u64, Duration, Option<u64>)],
+    pub arm64: &'a [(String, u64)],
+}
+
+pub(crate) fn report(run: &Run) -> String {
     let now = tally_domain::rfc3339(tally_domain::Time::now_utc());
     let machine = machine();
     let mut out = format!("# Tally benchmark report\n\nRun {now} on {machine}, against DynamoDB Local (in memory) and the Shopify emulator, release build, debug logging off. One run; figures, not assertions.\n\n");
-    out.push_str("## Redemption against its floor\n\nA redemption is `POST /api/external/redeem-points` through the local API server (the handler Lambda runs) for a $1 code; each worker redeems for its own customer. The floor is, in the same run, the DynamoDB calls a redemption must make (four reads, the four-item transaction, the reward's update and re-read, the loyalty query) issued bare through the SDK on same-sized items, plus the Shopify call alone (one `discountCodeBasicCreate`), measured separately. Ratio = redemption p50 / (DynamoDB floor p50 + Shopify p50).\n\n");
-    out.push_str("| concurrency | redemption p50 ms | p99 ms | redemptions/s | DynamoDB floor p50 ms | p99 ms | Shopify alone p50 ms | p99 ms | ratio at p50 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-    for (level, redeem, floor, shopify) in rows {
-        let ratio = redeem.p50.as_secs_f64() / (floor.p50 + shopify.p50).as_secs_f64();
+    out.push_str("## Redemption against its floor\n\nA redemption is `POST /api/external/redeem-points` with an `Idempotency-Key`, through the local API server (the handler Lambda runs), for a $1 code; each worker redeems for its own customer. The floor is, in the same run, what a keyed redemption cannot do without, issued bare through the SDK on items copied from a real redemption: one read round trip (`BatchGetItem` of the customer, the rule and the key's record, with the bounded query of the customer's newest rewards at the same time), one `TransactWriteItems` (the debit, its ledger entry, the reward, its code's item, the key's claim), the Shopify call (`discountCodeBasicCreate` through the same client), and one round trip writing the reward's outcome and the key's answer at once. Ratio = redemption p50 / floor p50. The Shopify call alone is shown for scale.\n\n");
+    out.push_str("| concurrency | redemption p50 ms | p99 ms | redemptions/s | floor p50 ms | p99 ms | Shopify alone p50 ms | p99 ms | ratio at p50 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for (level, redeem, floor, shopify) in run.rows {
+        let ratio = redeem.p50.as_secs_f64() / floor.p50.as_secs_f64();
         out.push_str(&format!(
             "| {level} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.2}x |\n",
             ms(redeem.p50),
@@ -43,22 +47,35 @@ pub(crate) fn report(
             ms(shopify.p99)
         ));
     }
-    let p50 = rows.first().map(|r| r.1.p50).unwrap_or_default();
+    out.push_str(&capacity(run));
+    out.push_str("\n## Function binaries\n\nRelease build for this machine's architecture (`cargo build --release`: `opt-level = \"z\"`, fat LTO, one codegen unit, `panic = \"abort\"`, stripped), every function of `functions/`; the arm64 bootstrap is what `make release` (`cargo lambda build --release --arm64`) made, where it was run. Start-up is from exec to the binary's first request for work to a local Lambda Runtime API (median of 5, measured after the load and a 10-second pause), with configuration read and clients built. Peak memory is `VmHWM` after serving 200 redemptions.\n\n| function | stripped size MB (10^6 bytes) | arm64 bootstrap MB | start-up ms | peak resident MiB |\n| --- | --- | --- | --- | --- |\n");
+    for (name, size, startup, peak) in run.binaries {
+        let peak = peak.map(|kib| format!("{:.1}", kib as f64 / 1024.0)).unwrap_or_else(|| "-".into());
+        let arm = run.arm64.iter().find(|(n, _)| n == name).map(|(_, b)| format!("{:.2}", *b as f64 / 1e6));
+        let arm = arm.unwrap_or_else(|| "not built".into());
+        out.push_str(&format!("| {name} | {:.2} | {arm} | {} | {peak} |\n", *size as f64 / 1e6, ms(*startup)));
+    }
+    out.push_str("\nTargets: redemption within 1.25x of its floor at p50; at most 3 sequential DynamoDB round trips, 10 write units (12 with a key) per immediate redemption; start-up under 10 ms; arm64 bootstrap under 4 MB; under 40 MB resident.\n");
+    out
+}
+
+fn capacity(run: &Run) -> String {
+    let p50 = run.rows.first().map(|r| r.1.p50).unwrap_or_default();
     let billed_ms = (p50.as_secs_f64() * 1000.0).ceil();
     let lambda = billed_ms / 1000.0 * 0.125 * PRICE_LAMBDA_GB_SECOND_ARM + PRICE_LAMBDA_REQUEST;
     let total = |usage: &BTreeMap<&'static str, Usage>| -> (f64, f64, f64) {
         let (reads, writes) = usage.values().fold((0.0, 0.0), |(r, w), u| (r + u.reads, w + u.writes));
         (reads, writes, (reads * PRICE_READ_UNIT + writes * PRICE_WRITE_UNIT) * 1e6)
     };
-    let (reads, writes, dynamodb) = total(capacity);
-    let (keyed_reads, keyed_writes, keyed_dynamodb) = total(keyed);
-    out.push_str(&format!(
-        "\n## Capacity and cost\n\nThe redemption code itself, run {METERED} times without and {METERED} times with an `Idempotency-Key`, through a DynamoDB client that adds `ReturnConsumedCapacity: INDEXES` to each call and adds up what DynamoDB Local reports, except for the transaction: DynamoDB Local's figure for a transaction does not follow DynamoDB's rules (it reports 4 units for one 300-byte put, and 4 for two), so the transaction is counted from its request by those rules, two write units per KB of each item and one per KB of each index entry. Per immediate redemption: **{reads:.1} read units and {writes:.1} write units** without a key, {keyed_reads:.1} and {keyed_writes:.1} with one (the key's record is claimed inside the transaction and the response stored in it afterwards).\n\n| operation | calls | read units | write units | of which index writes | with a key: calls | read units | write units |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
-    ));
-    let operations: std::collections::BTreeSet<_> = capacity.keys().chain(keyed.keys()).collect();
+    let (reads, writes, dynamodb) = total(run.capacity);
+    let (keyed_reads, keyed_writes, keyed_dynamodb) = total(run.keyed);
+    let mut out = format!(
+        "\n## Capacity and cost\n\nThe redemption code itself, run {METERED} times without and {METERED} times with an `Idempotency-Key`, through a DynamoDB client that adds `ReturnConsumedCapacity: INDEXES` to each call and adds up what DynamoDB Local reports, except for the transaction: DynamoDB Local's figure for a transaction does not follow DynamoDB's rules (it reports 4 units for one 300-byte put, and 4 for two), so the transaction is counted from its request by those rules, two write units per KB of each item and one per KB of each index entry. Per immediate redemption: **{reads:.1} read units and {writes:.1} write units** without a key, {keyed_reads:.1} and {keyed_writes:.1} with one (the key's record is created inside the transaction and its answer kept with the reward's outcome).\n\n| operation | calls | read units | write units | of which index writes | with a key: calls | read units | write units |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    );
+    let operations: std::collections::BTreeSet<_> = run.capacity.keys().chain(run.keyed.keys()).collect();
     for operation in operations {
-        let Usage { calls, reads, writes, index_writes } = capacity.get(operation).copied().unwrap_or_default();
-        let with_key = keyed.get(operation).copied().unwrap_or_default();
+        let Usage { calls, reads, writes, index_writes } = run.capacity.get(operation).copied().unwrap_or_default();
+        let with_key = run.keyed.get(operation).copied().unwrap_or_default();
         out.push_str(&format!(
             "| {operation} | {calls:.1} | {reads:.1} | {writes:.1} | {index_writes:.1} | {:.1} | {:.1} | {:.1} |\n",
             with_key.calls, with_key.reads, with_key.writes
@@ -69,12 +86,6 @@ pub(crate) fn report(
         "\n| per million redemptions, USD | without a key | with a key |\n| --- | --- | --- |\n| DynamoDB on-demand (read units x $0.125/M, write units x $0.625/M) | {dynamodb:.2} | {keyed_dynamodb:.2} |\n| Lambda arm64, 128 MB, {billed_ms:.0} ms billed (the p50 at concurrency 1) at $0.0000133334/GB-s, + $0.20/M requests | {lambda:.2} | {lambda:.2} |\n| **total** | **{:.2}** | **{:.2}** |\n| HTTP API in front ($1.00/M requests), if used | {:.2} | {:.2} |\n\nPrices: US East (N. Virginia) list prices for on-demand DynamoDB, arm64 Lambda and HTTP APIs, as of November 2026. The Lambda duration here is that of DynamoDB Local and the emulator on this machine; in AWS it is set by DynamoDB's and Shopify's latency, not measured here, and the Lambda line grows with it (each further 100 ms billed at 128 MB adds $0.17 per million).\n",
         dynamodb + lambda, keyed_dynamodb + lambda, PRICE_HTTP_API_REQUEST * 1e6, PRICE_HTTP_API_REQUEST * 1e6
     ));
-    out.push_str("\n## Function binaries\n\nRelease build for this machine's architecture (`cargo build --release`: `opt-level = \"z\"`, fat LTO, one codegen unit, `panic = \"abort\"`, stripped); `cargo lambda build --release --arm64` makes the arm64 ones. Start-up is from exec to the binary's first request for work to a local Lambda Runtime API (median of 5, measured after the load and a 10-second pause), with configuration read and clients built. Peak memory is `VmHWM` after serving 200 redemptions.\n\n| function | stripped size MB (10^6 bytes) | start-up ms | peak resident MiB |\n| --- | --- | --- | --- |\n");
-    for (name, size, startup, peak) in binaries {
-        let peak = peak.map(|kib| format!("{:.1}", kib as f64 / 1024.0)).unwrap_or_else(|| "-".into());
-        out.push_str(&format!("| {name} | {:.2} | {} | {peak} |\n", *size as f64 / 1e6, ms(*startup)));
-    }
-    out.push_str("\nTargets: redemption within 1.25x of its floor at p50; at most 10 write units per immediate redemption; start-up under 15 ms; bootstrap under 6 MB; under 40 MB resident.\n");
     out
 }
 

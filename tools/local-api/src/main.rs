@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    tally_config::init_logging();
     let port: u16 = std::env::var("PORT").unwrap_or_else(|_| "3000".into()).parse()?;
     let deps = Arc::new(tally_config::from_env()?);
     let bound = local_api::serve(deps, SocketAddr::from(([127, 0, 0, 1], port))).await?;

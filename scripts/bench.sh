@@ -8,6 +8,9 @@ scripts/setup.sh
 # server's HTTP server, the CLI's credential chain) do not end up in them; then the benchmark itself.
 cargo build --release $(for f in functions/*/; do printf -- '-p %s ' "$(basename "$f")"; done)
 cargo build --release -p bench
+# The arm64 bootstraps Lambda runs (`make release`), for their sizes: cargo-lambda from PyPI, into .cache/venv.
+[ -x .cache/venv/bin/cargo-lambda ] || .cache/venv/bin/pip install --quiet --disable-pip-version-check cargo-lambda
+PATH="$PWD/.cache/venv/bin:$PATH" make release
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"

@@ -47,6 +47,22 @@ async fn twenty_parallel_sends_of_one_redemption_take_the_points_once() {
     stack.assert_audit_clean(&shop).await;
 }
 
+/// The same when the balance covers one redemption only: a send that reads the balance after the first
+/// one's debit is not refused for want of points; it is answered as the key says.
+#[tokio::test]
+async fn twenty_parallel_sends_for_a_balance_of_one_reward_all_get_the_first_answer() {
+    let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00"});
+    let (stack, shop, rule) = Stack::with_rule("twenty-of-one", rule, &[(CUSTOMER, 100)]).await;
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    let replies = join_all((0..20).map(|_| until_answered(&stack, &shop, "double-click", body.clone()))).await;
+    let ran: Vec<&Reply> = replies.iter().map(|(r, _)| r).filter(|r| !r.replayed).collect();
+    assert_eq!(ran.len(), 1, "{:?}", replies.iter().map(|(r, _)| (r.status, r.code().to_string())).collect::<Vec<_>>());
+    for (reply, _) in &replies {
+        assert_eq!((reply.status, &reply.body), (ran[0].status, &ran[0].body), "every answer is the first answer");
+    }
+    assert_eq!((ran[0].status, stack.balance(&shop, CUSTOMER).await), (200, 0));
+}
+
 #[tokio::test]
 async fn a_key_means_one_request_of_one_shop() {
     let (stack, shop, rule) = setup("reuse").await;

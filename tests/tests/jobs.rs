@@ -203,3 +203,38 @@ async fn listings_are_spread_over_shards_and_the_old_partition_is_still_read() {
     let reward = stack.reward_record(&shop.domain, CUSTOMER, id).await.unwrap();
     assert_eq!(reward.status(), tally_domain::reward::RewardStatus::Expired);
 }
+
+/// A customer's lot listing kept where listings were before they were spread is still read by the expiry,
+/// and deleted with the lot it lists, as the sharded one is.
+#[tokio::test]
+async fn a_lot_listing_in_the_old_partition_is_read_and_deleted() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("jobs-old-lots").await;
+    stack.customer(&shop, CUSTOMER, 0).await;
+    let tomorrow = tally_domain::rfc3339(now() + time::Duration::days(1));
+    let grant = json!({"customerId": CUSTOMER, "points": 70, "reason": "promo", "expiresAt": tomorrow});
+    assert_eq!(stack.post(&shop.key, "/api/external/add-points", grant).await.status, 200);
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let lot_listings = || async {
+        let scan = client
+            .scan()
+            .table_name(stack.store.table())
+            .filter_expression("begins_with(SK, :lots)")
+            .expression_attribute_values(":lots", AttributeValue::S("LOTS#".into()))
+            .send()
+            .await
+            .unwrap();
+        scan.items.unwrap_or_default()
+    };
+    let [listing] = lot_listings().await.try_into().expect("one lot listing");
+    assert_eq!(listing["PK"].as_s().unwrap(), &format!("SHOP#{}#LOTS#{:02}", shop.domain, CUSTOMER % 16));
+    // As it was kept before listings were spread.
+    let mut old = listing.clone();
+    old.insert("PK".into(), AttributeValue::S(format!("SHOP#{}#LOTS", shop.domain)));
+    client.put_item().table_name(stack.store.table()).set_item(Some(old)).send().await.unwrap();
+    let (pk, sk) = (listing["PK"].clone(), listing["SK"].clone());
+    client.delete_item().table_name(stack.store.table()).key("PK", pk).key("SK", sk).send().await.unwrap();
+    let report = expire(&stack.deps, Some(&shop.id), in_two_days(), None).await.unwrap();
+    assert_eq!((report.points_expired, report.errors), (70, 0), "{report:?}");
+    assert!(lot_listings().await.is_empty(), "the old listing went with its lot");
+}

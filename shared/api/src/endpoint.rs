@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use tally_app::idempotency::{self, Attempt, Begun, KeyError, Keyed};
-use tally_app::ports::store::Answer;
+use tally_app::ports::store::{Answer, Claim, Taking};
 use tally_app::ports::{Shopify, Store};
 use tally_app::Deps;
 use tally_domain::shop::{Shop, ShopDomain};
@@ -157,7 +157,8 @@ pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
     };
     let command = match parse(req) {
         Ok(command) => command,
-        Err(e) => return refused(deps, domain, keyed.as_ref(), e).await,
+        // A key used before is answered as it says, whatever the body now reads as.
+        Err(e) => return as_the_key_says(deps, domain, keyed.as_ref()).await.unwrap_or(Problem::from(e).response()),
     };
     let (begun, prepared) = tokio::join!(idempotency::begin(deps, domain, keyed.as_ref()), prepare(&caller, &command));
     let attempt = match begun {
@@ -175,6 +176,17 @@ pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
         Ok(Reply { status, body, finishing }) => (Ok(Reply { status, body, finishing: None }), finishing),
         Err(e) => (Err(e), None),
     };
+    // A refusal under a key that was free when the request began: another request under the key (a double
+    // click) may have made its effect meanwhile, and then the answer is that request's, not this refusal.
+    // (A refusal that is kept made no effect: a request that made one answers it, or asks for a retry.)
+    let fresh = matches!(&attempt.claim, Some(Claim { taking: Taking::Fresh(_), .. }));
+    if let (Err(e), true) = (&result, fresh) {
+        if kept(e) {
+            if let Some(answer) = as_the_key_says(deps, domain, keyed.as_ref()).await {
+                return answer;
+            }
+        }
+    }
     let (response, answer) = answered(result);
     let Some(finishing) = finishing else {
         idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;
@@ -193,7 +205,7 @@ pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
 fn answered(result: Result<Reply<'static>, Problem>) -> (Response<Body>, Option<Answer>) {
     let keep = match &result {
         Ok(reply) => reply.status != 202,
-        Err(e) => !e.is_transient() && e.code != "SHOPIFY_UNAVAILABLE",
+        Err(e) => kept(e),
     };
     let response = respond(result);
     let answer = match (keep, response.body()) {
@@ -203,22 +215,28 @@ fn answered(result: Result<Reply<'static>, Problem>) -> (Response<Body>, Option<
     (response, answer)
 }
 
-/// A request whose body does not read: answered as its key says if the key was used before (the same
-/// request answered, or another's key), refused otherwise.
-async fn refused<S: Store, H>(
+/// Whether a refusal is kept for retries: not one that says to try again.
+fn kept(e: &Problem) -> bool {
+    !e.is_transient() && e.code != "SHOPIFY_UNAVAILABLE"
+}
+
+/// What a key used by another request says this one is answered: its answer (a replay), or that it is
+/// another request's or still running; `None` when nobody made an effect under it.
+async fn as_the_key_says<S: Store, H>(
     deps: &Deps<S, H>,
     domain: &ShopDomain,
     keyed: Option<&Keyed>,
-    invalid: Invalid,
-) -> Response<Body> {
+) -> Option<Response<Body>> {
+    keyed?;
     match idempotency::begin(deps, domain, keyed).await {
-        Ok(Begun::Replay(answer)) => replay(answer),
-        Err(e @ (KeyError::Reused | KeyError::InProgress)) => Problem::from(e).response(),
+        Ok(Begun::Replay(answer)) => Some(replay(answer)),
+        Err(e @ (KeyError::Reused | KeyError::InProgress)) => Some(Problem::from(e).response()),
         Ok(Begun::Run(attempt)) => {
+            // A key taken over from a request that died making no effect: let go again.
             idempotency::finish(deps, domain, &attempt, None).await;
-            Problem::from(invalid).response()
+            None
         }
-        Err(KeyError::Unavailable(_)) => Problem::from(invalid).response(),
+        Err(KeyError::Unavailable(_)) => None,
     }
 }
 

@@ -170,8 +170,9 @@ pub async fn change_settings<S: Store, H>(
     domain: &ShopDomain,
     settings: &ShopSettings,
 ) -> Result<(), ShopAdminError> {
+    let found = deps.store.shop(domain).set_settings(settings).await?;
     deps.held.forget_shop(domain);
-    match deps.store.shop(domain).set_settings(settings).await? {
+    match found {
         Found::Yes => Ok(()),
         Found::No => Err(Missing::Shop(domain.clone()).into()),
     }

@@ -31,9 +31,12 @@ impl Loyalty {
     /// that keeps no `RewardTally`, which they are counted from).
     pub fn new(customer: Customer, mut rewards: Vec<Reward>, currency: &str, as_of: Time) -> Loyalty {
         newest_first(&mut rewards);
+        // Delivered store credit: the tally's, less the credit still pending (among the newest rewards, where
+        // a pending one is); or, without a tally, the store credit rewards used.
+        let credit = |status| store_credit(&rewards, |r: &Reward| r.status() == status);
         let (rewards_count, store_credit_balance) = match customer.rewards {
-            Some(tally) => (tally.count as usize, tally.store_credit),
-            None => (rewards.len(), counted_store_credit(&rewards)),
+            Some(tally) => (tally.count as usize, tally.store_credit - credit(RewardStatus::Pending)),
+            None => (rewards.len(), credit(RewardStatus::Used)),
         };
         rewards.truncate(LATEST_REWARDS);
         Loyalty { customer, as_of, rewards, rewards_count, store_credit_balance, currency: currency.into() }
@@ -98,10 +101,15 @@ pub fn tally_of(rewards: &[Reward]) -> RewardTally {
     }
 }
 
-/// The store credit of every reward that is not `FAILED`, as `RewardTally` counts it.
+/// The store credit of every reward that is not `FAILED` (credited, or being credited), as `RewardTally`
+/// counts it.
 pub fn counted_store_credit(rewards: &[Reward]) -> Decimal {
-    let counted = |r: &&Reward| r.reward_type == RewardKind::StoreCredit && r.status() != RewardStatus::Failed;
-    rewards.iter().filter(counted).filter_map(|r| r.amount).fold(Decimal::new(0, 2), |total, amount| total + amount)
+    store_credit(rewards, |r| r.status() != RewardStatus::Failed)
+}
+
+fn store_credit(rewards: &[Reward], counted: impl Fn(&Reward) -> bool) -> Decimal {
+    let credit = rewards.iter().filter(|r| r.reward_type == RewardKind::StoreCredit && counted(r));
+    credit.filter_map(|r| r.amount).fold(Decimal::new(0, 2), |total, amount| total + amount)
 }
 
 fn newest_first(rewards: &mut [Reward]) {
@@ -139,6 +147,7 @@ mod tests {
         let pending =
             Reward::pending(&shop, customer, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, at, drawn);
         let state = match status {
+            RewardStatus::Pending => RewardState::Pending { review: None },
             RewardStatus::Used => RewardState::Used(Usage { at, order: None, taken_late: None }),
             RewardStatus::Failed => RewardState::Failed { reason: crate::reward::FailureReason::ShopifyRefused },
             _ => RewardState::Unused { refund: None },
@@ -147,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn newest_rewards_come_first_and_credit_that_failed_does_not_count() {
+    fn newest_rewards_come_first_and_only_delivered_credit_counts() {
         let enrolled = Enrollment::new(1, "a@b.co", None, None, None).unwrap().apply(None, Time::UNIX_EPOCH).unwrap().0;
         let rewards = vec![
             reward(RewardType::StoreCredit, RewardStatus::Used, 10, 1),
@@ -161,9 +170,11 @@ mod tests {
         let order: Vec<i64> = loyalty.rewards.iter().map(|r| r.create_at.unix_timestamp()).collect();
         assert_eq!(order, [40, 30, 20, 10]);
         assert_eq!((loyalty.rewards_count, loyalty.store_credit_balance.to_string().as_str()), (4, "5.00"));
-        // A record with its tally: what it says, whatever rewards were read with it.
-        let tally = RewardTally { count: 60, store_credit: Decimal::new(1250, 2), unordered: 0 };
-        let loyalty = Loyalty::new(Customer { rewards: Some(tally), ..enrolled }, rewards, "USD", Time::UNIX_EPOCH);
+        // A record with its tally: what it says, less the credit still pending among the newest rewards.
+        let tally = RewardTally { count: 60, store_credit: Decimal::new(1500, 2), unordered: 0 };
+        let mut newest = rewards;
+        newest.push(reward(RewardType::StoreCredit, RewardStatus::Pending, 50, 5));
+        let loyalty = Loyalty::new(Customer { rewards: Some(tally), ..enrolled }, newest, "USD", Time::UNIX_EPOCH);
         assert_eq!((loyalty.rewards_count, loyalty.store_credit_balance.to_string().as_str()), (60, "12.50"));
     }
 

@@ -1,7 +1,7 @@
 //! One write of what a use case decided: each part of the `Write` becomes an item under the condition the
 //! decision was made on, and the items go in one single-item write when there is one, in one
-//! `TransactWriteItems` otherwise. Items are written in the order the fake store checks them (customer,
-//! reward, code, claim, identities, rule), so that the first refused condition names the same rejection.
+//! `TransactWriteItems` otherwise. Items are written in the order the fake store checks them (claim,
+//! customer, reward, code, identities, rule), so that the first refused condition names the same rejection.
 
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -88,6 +88,10 @@ impl ShopTable<'_> {
     /// Every item of the write, in the order conditions are reported.
     fn items(&self, write: &Write) -> StoreResult<Vec<(Part, TransactWriteItem)>> {
         let mut items = Vec::new();
+        // The key's claim first: a request that lost its key to another is told so, whatever else changed.
+        if let Some((claim, effect)) = &write.effect {
+            items.push((Part::Claim, self.claim(claim, effect)?));
+        }
         let put = |part: Part, put: Put| (part, TransactWriteItem::builder().put(put).build());
         let domain = self.domain;
         match &write.customer {
@@ -140,9 +144,6 @@ impl ShopTable<'_> {
             let owner = CodeOwnerRecord { customer_id: code.customer_id.get(), reward_id: code.reward_id.get() };
             items.push(put(Part::Code, self.put(to_item(&owner, keys::code(domain, &code.code))?, Some(NEW))?));
         }
-        if let Some((claim, effect)) = &write.effect {
-            items.push((Part::Claim, self.claim(claim, effect)?));
-        }
         for (n, identity) in write.identities.iter().enumerate() {
             items.push((Part::Identity(n), self.identity(identity)?));
         }
@@ -150,8 +151,10 @@ impl ShopTable<'_> {
             items.push((Part::Rule, self.rule(rule)?));
         }
         if let Some((customer, day)) = write.unlist_lots {
-            let delete = self.delete(keys::lot_listing(domain, day, customer), None)?;
-            items.push((Part::Unlisted, TransactWriteItem::builder().delete(delete).build()));
+            // Where it is kept, and where it may have been kept before listings were spread.
+            for key in [keys::lot_listing(domain, day, customer), keys::unsharded_lot_listing(domain, day, customer)] {
+                items.push((Part::Unlisted, TransactWriteItem::builder().delete(self.delete(key, None)?).build()));
+            }
         }
         Ok(items)
     }

@@ -32,9 +32,10 @@ impl Erasure for ShopTable<'_> {
                             doomed.push(key);
                         }
                     }
-                    doomed.extend(
-                        profile.lots.days().into_iter().map(|day| keys::lot_listing(self.domain, day, customer)),
-                    );
+                    for day in profile.lots.days() {
+                        doomed.push(keys::lot_listing(self.domain, day, customer));
+                        doomed.push(keys::unsharded_lot_listing(self.domain, day, customer));
+                    }
                 }
                 Some(sk) if sk.starts_with(keys::REWARD_PREFIX) => {
                     let reward: RewardRecord = from_item(item.clone())?;

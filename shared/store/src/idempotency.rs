@@ -132,9 +132,14 @@ impl Idempotency for ShopTable<'_> {
         let result = self
             .key_update(&claim.key)
             .condition_expression(STILL_MINE)
-            .update_expression("SET #lockedUntil = :zero")
+            // An answer kept before, and found to be wrong since, goes too: the retry resumes instead.
+            .update_expression("SET #lockedUntil = :zero, #status = :inProgress REMOVE #responseStatus, #responseBody")
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
+            .expression_attribute_names("#status", STATUS.name())
+            .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
+            .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
+            .expression_attribute_values(":inProgress", text(KeyStatus::InProgress.as_str()))
             .expression_attribute_values(":zero", number(0))
             .expression_attribute_values(":token", text(&claim.token))
             .send()

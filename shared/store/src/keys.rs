@@ -106,6 +106,8 @@ pub const REWARD_PREFIX: &str = "REWARD#";
 pub const ORDERED_REWARD_PREFIX: &str = "REWARD#T";
 /// Past the last ordered reward's sort key.
 pub const ORDERED_REWARDS_END: &str = "REWARD#U";
+/// The sort-key range of the rewards made before ids told their time: `REWARD#` and the id's digits.
+pub const UNORDERED_REWARDS: (&str, &str) = ("REWARD#0", "REWARD#9~");
 
 pub fn ledger(domain: &ShopDomain, customer_id: CustomerId, seq: u64) -> Key {
     (customer_partition(domain, customer_id), format!("{LEDGER_PREFIX}{seq:012}"))
@@ -136,11 +138,20 @@ pub fn lot_listing(domain: &ShopDomain, day: time::Date, customer_id: CustomerId
     (format!("SHOP#{domain}#LOTS#{shard:02}"), format!("{LOTS_PREFIX}{day}#{:020}", customer_id.get()))
 }
 
+/// Where a lot listing was kept before listings were spread: deleted with the new one, until none is left.
+pub fn unsharded_lot_listing(domain: &ShopDomain, day: time::Date, customer_id: CustomerId) -> Key {
+    (unsharded_lot_listings(domain), format!("{LOTS_PREFIX}{day}#{:020}", customer_id.get()))
+}
+
+fn unsharded_lot_listings(domain: &ShopDomain) -> String {
+    format!("SHOP#{domain}#LOTS")
+}
+
 /// The partitions of the shop's lot listings, in the order they are read (`LISTING_PARTITIONS`): the one
 /// they were kept in before they were spread, then each shard.
 pub fn lot_listings(domain: &ShopDomain) -> Vec<String> {
     let shards = (0..LISTING_SHARDS).map(|shard| format!("SHOP#{domain}#LOTS#{shard:02}"));
-    std::iter::once(format!("SHOP#{domain}#LOTS")).chain(shards).collect()
+    std::iter::once(unsharded_lot_listings(domain)).chain(shards).collect()
 }
 
 pub const LOTS_PREFIX: &str = "LOTS#";

@@ -55,6 +55,7 @@ pub(crate) enum SortKey<'a> {
     Any,
     Prefix(&'a str),
     From(&'a str),
+    Between(&'a str, &'a str),
 }
 
 impl DynamoStore {
@@ -92,10 +93,11 @@ impl DynamoStore {
     }
 
     async fn query_on(&self, index: Option<&str>, pk: String, sort_key: SortKey<'_>) -> StoreResult<Vec<Item>> {
-        let (condition, low) = match sort_key {
-            SortKey::Any => ("#pk = :pk", None),
-            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(prefix)),
-            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", Some(from)),
+        let (condition, low, high) = match sort_key {
+            SortKey::Any => ("#pk = :pk", None, None),
+            SortKey::Prefix(prefix) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(prefix), None),
+            SortKey::From(from) => ("#pk = :pk AND #sk >= :sk", Some(from), None),
+            SortKey::Between(low, high) => ("#pk = :pk AND #sk BETWEEN :sk AND :high", Some(low), Some(high)),
         };
         let (pk_name, sk_name) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
         let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(pk))]);
@@ -103,6 +105,9 @@ impl DynamoStore {
         if let Some(low) = low {
             values.insert(":sk".into(), AttributeValue::S(low.into()));
             names.insert("#sk".into(), sk_name.name().into());
+        }
+        if let Some(high) = high {
+            values.insert(":high".into(), AttributeValue::S(high.into()));
         }
         let mut items = Vec::new();
         let mut start = None;

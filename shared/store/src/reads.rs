@@ -93,13 +93,11 @@ impl Rewards for ShopTable<'_> {
         Ok((newest, more))
     }
 
+    /// Their sort keys are `REWARD#` and digits: the range below the ordered ones, which it never reads.
     async fn unordered_rewards(&self, customer: CustomerId) -> StoreResult<Vec<Reward>> {
         let partition = keys::customer_partition(self.domain, customer);
-        let items = self.store.query(partition, SortKey::Prefix(keys::REWARD_PREFIX)).await?;
-        let unordered = items
-            .into_iter()
-            .filter(|item| sort_key(item).is_some_and(|sk| !sk.starts_with(keys::ORDERED_REWARD_PREFIX)));
-        rewards(unordered.collect())
+        let (low, high) = keys::UNORDERED_REWARDS;
+        rewards(self.store.query(partition, SortKey::Between(low, high)).await?)
     }
 
     async fn code_owner(&self, code: &str) -> StoreResult<Option<(CustomerId, RewardId)>> {

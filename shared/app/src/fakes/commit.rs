@@ -1,6 +1,6 @@
 //! The fake store's writes, under exactly the conditions the DynamoDB store writes them: everything is
 //! checked first, and only if every condition holds is anything changed. When several conditions fail,
-//! the rejection names the first of: the customer, the reward, the code, the claim, an identity (in the
+//! the rejection names the first of: the claim, the customer, the reward, the code, an identity (in the
 //! write's order), the rule; the DynamoDB store reports them in the same order.
 
 use tally_domain::ids::CustomerId;
@@ -20,6 +20,18 @@ pub(super) fn commit(data: &mut ShopData, write: Write) -> Committed {
 
 /// The first condition of the write that does not hold, if any.
 fn refused(data: &ShopData, write: &Write) -> Option<Rejection> {
+    if let Some((claim, _)) = &write.effect {
+        let held = data.keys_in_use.get(&claim.key);
+        let free = match &claim.taking {
+            Taking::Fresh(new) => held.is_none_or(|k| k.expires_at_s < new.now_s),
+            Taking::Held => {
+                held.is_some_and(|k| k.token.as_deref() == Some(claim.token.as_str()) && k.effect.is_none())
+            }
+        };
+        if !free {
+            return Some(Rejection::ClaimLost);
+        }
+    }
     let current = |id: CustomerId| data.customers.get(&id).cloned().map(Box::new);
     let at_version = |id: CustomerId, version: u64| data.customers.get(&id).is_some_and(|c| c.version == version);
     match &write.customer {
@@ -59,18 +71,6 @@ fn refused(data: &ShopData, write: &Write) -> Option<Rejection> {
     }
     if write.code.as_ref().is_some_and(|code| data.codes.contains_key(&code.code.to_uppercase())) {
         return Some(Rejection::CodeTaken);
-    }
-    if let Some((claim, _)) = &write.effect {
-        let held = data.keys_in_use.get(&claim.key);
-        let free = match &claim.taking {
-            Taking::Fresh(new) => held.is_none_or(|k| k.expires_at_s < new.now_s),
-            Taking::Held => {
-                held.is_some_and(|k| k.token.as_deref() == Some(claim.token.as_str()) && k.effect.is_none())
-            }
-        };
-        if !free {
-            return Some(Rejection::ClaimLost);
-        }
     }
     for identity in &write.identities {
         let (IdentityWrite::Claim(identity, id) | IdentityWrite::Release(identity, id)) = identity;
@@ -208,7 +208,7 @@ pub(super) fn release(data: &mut ShopData, claim: &Claim) {
     }
     if let Some(key) = data.keys_in_use.get_mut(&claim.key).filter(|k| k.token.as_deref() == Some(claim.token.as_str()))
     {
-        key.locked_until_ms = 0;
+        (key.locked_until_ms, key.answer) = (0, None);
     }
 }
 

@@ -292,7 +292,8 @@ pub trait Idempotency: Send + Sync {
     /// Keeps the answer for retries, if the request recorded an effect; otherwise frees the key. It may be
     /// kept again, replacing the first (the same request's answer, corrected).
     fn finish(&self, claim: &Claim, answer: &Answer) -> impl Fut<()>;
-    /// Lets a retry in at once: it resumes from the effect if there is one, or runs afresh.
+    /// Lets a retry in at once: it resumes from the effect if there is one, or runs afresh (an answer kept
+    /// before, found wrong since, goes).
     fn release(&self, claim: &Claim) -> impl Fut<()>;
     /// Forgets the effect of the claim's request, which came to nothing (a reward Shopify never issued,
     /// its points given back), so that the request runs afresh under the claim. `false` when the claim

@@ -234,6 +234,7 @@ impl ShopTable<'_> {
             effect: Some(effect.to_string()),
             response_status: None,
             response_body: None,
+            response_body_deflated: None,
         };
         let put = Put::builder()
             .table_name(self.table())

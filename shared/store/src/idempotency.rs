@@ -9,8 +9,12 @@ use tally_app::ports::store::{
 use tally_domain::Time;
 
 use crate::errors::{written, Written};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use crate::records::idempotency::{
-    IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, RESPONSE_BODY, RESPONSE_STATUS, STATUS,
+    deflate, IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, RESPONSE_BODY, RESPONSE_BODY_DEFLATED,
+    RESPONSE_STATUS, STATUS,
 };
 use crate::records::{corrupt, number, text, PK, SK};
 use crate::{keys, ShopTable};
@@ -87,8 +91,8 @@ impl Idempotency for ShopTable<'_> {
         if old.fingerprint != fingerprint {
             return Ok(Begin::Reused);
         }
-        if let (Some(status), Some(body)) = (old.response_status, old.response_body.clone()) {
-            return Ok(Begin::Replay(Answer { status, body }));
+        if let (Some(status), Some(body)) = (old.response_status, old.body()) {
+            return Ok(Begin::Replay(Answer { status, body: body? }));
         }
         if old.locked_until > now {
             return Ok(Begin::InProgress);
@@ -100,15 +104,16 @@ impl Idempotency for ShopTable<'_> {
         let result = self
             .key_update(&claim.key)
             .condition_expression(MINE_WITH_EFFECT)
-            .update_expression("SET #status = :completed, #responseStatus = :status, #responseBody = :body")
+            .update_expression("SET #status = :completed, #responseStatus = :status, #body = :body REMOVE #plainBody")
             .expression_attribute_names("#status", STATUS.name())
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
-            .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
+            .expression_attribute_names("#body", RESPONSE_BODY_DEFLATED.name())
+            .expression_attribute_names("#plainBody", RESPONSE_BODY.name())
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#effect", EFFECT.name())
             .expression_attribute_values(":completed", text(KeyStatus::Completed.as_str()))
             .expression_attribute_values(":status", number(answer.status))
-            .expression_attribute_values(":body", text(&answer.body))
+            .expression_attribute_values(":body", AttributeValue::B(Blob::new(deflate(&answer.body))))
             .expression_attribute_values(":token", text(&claim.token))
             .send()
             .await;
@@ -133,12 +138,15 @@ impl Idempotency for ShopTable<'_> {
             .key_update(&claim.key)
             .condition_expression(STILL_MINE)
             // An answer kept before, and found to be wrong since, goes too: the retry resumes instead.
-            .update_expression("SET #lockedUntil = :zero, #status = :inProgress REMOVE #responseStatus, #responseBody")
+            .update_expression(
+                "SET #lockedUntil = :zero, #status = :inProgress REMOVE #responseStatus, #responseBody, #body",
+            )
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
             .expression_attribute_names("#status", STATUS.name())
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
             .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
+            .expression_attribute_names("#body", RESPONSE_BODY_DEFLATED.name())
             .expression_attribute_values(":inProgress", text(KeyStatus::InProgress.as_str()))
             .expression_attribute_values(":zero", number(0))
             .expression_attribute_values(":token", text(&claim.token))

@@ -128,7 +128,7 @@ impl Bench {
         reward.insert("GSI1SK".into(), S(format!("PENDING#{partition}")));
         let mut claim = copy("key", format!("{partition}#KEY"), "IDEMPOTENCY");
         claim.remove("responseStatus");
-        claim.remove("responseBody");
+        claim.remove("responseBodyZ");
         let puts = [
             copy("profile", partition.clone(), keys::PROFILE),
             copy("ledger", partition.clone(), "LEDGER#000000000001"),
@@ -171,12 +171,12 @@ impl Bench {
             .key("PK", S(format!("{partition}#KEY")))
             .key("SK", S("IDEMPOTENCY".into()))
             .condition_expression("lockToken = :token")
-            .update_expression("SET #status = :completed, responseStatus = :status, responseBody = :body")
+            .update_expression("SET #status = :completed, responseStatus = :status, responseBodyZ = :body")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":token", kept.get("lockToken").cloned().ok_or("no token")?)
             .expression_attribute_values(":completed", S("COMPLETED".into()))
             .expression_attribute_values(":status", kept.get("responseStatus").cloned().ok_or("no status")?)
-            .expression_attribute_values(":body", kept.get("responseBody").cloned().ok_or("no body")?)
+            .expression_attribute_values(":body", kept.get("responseBodyZ").cloned().ok_or("no body")?)
             .send();
         let (outcome, answer) = tokio::join!(outcome, answer);
         outcome?;

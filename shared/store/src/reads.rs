@@ -69,28 +69,8 @@ impl Rewards for ShopTable<'_> {
             },
             None => keys::ORDERED_REWARDS_END.to_string(),
         };
-        let take = i32::try_from(limit + 1).unwrap_or(i32::MAX);
-        let page = self
-            .store
-            .client
-            .query()
-            .table_name(&self.store.table)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-            .expression_attribute_names("#pk", PK.name())
-            .expression_attribute_names("#sk", SK.name())
-            .expression_attribute_values(":pk", text(keys::customer_partition(self.domain, customer)))
-            .expression_attribute_values(":low", text(low))
-            .expression_attribute_values(":high", text(high))
-            .scan_index_forward(false)
-            .limit(take)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(failed)?;
-        let mut newest = rewards(page.items.unwrap_or_default())?;
-        let more = newest.len() > limit;
-        newest.truncate(limit);
-        Ok((newest, more))
+        let (items, more) = self.newest_first(customer, (low, high), limit).await?;
+        Ok((rewards(items)?, more))
     }
 
     /// Their sort keys are `REWARD#` and digits: the range below the ordered ones, which it never reads.
@@ -136,7 +116,20 @@ impl Ledgers for ShopTable<'_> {
             Some(seq) => keys::ledger(self.domain, customer, seq.saturating_sub(1)).1,
             None => format!("{}~", keys::LEDGER_PREFIX),
         };
-        let take = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let (items, more) = self.newest_first(customer, (low, high), limit).await?;
+        Ok((entries(items)?, more))
+    }
+}
+
+impl ShopTable<'_> {
+    /// At most `limit` items of the customer's partition in the sort-key range, from its top down, and whether
+    /// more remain: one query, however long the range.
+    async fn newest_first(
+        &self,
+        customer: CustomerId,
+        (low, high): (String, String),
+        limit: usize,
+    ) -> StoreResult<(Vec<Item>, bool)> {
         let page = self
             .store
             .client
@@ -149,15 +142,16 @@ impl Ledgers for ShopTable<'_> {
             .expression_attribute_values(":low", text(low))
             .expression_attribute_values(":high", text(high))
             .scan_index_forward(false)
-            .limit(take)
+            // One more than asked, to tell whether more remain.
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
             .consistent_read(true)
             .send()
             .await
             .map_err(failed)?;
-        let mut entries = entries(page.items.unwrap_or_default())?;
-        let more = entries.len() > limit;
-        entries.truncate(limit);
-        Ok((entries, more))
+        let mut items = page.items.unwrap_or_default();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        Ok((items, more))
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod activity;
 mod api_errors;
+mod appstle;
 mod architecture;
 mod audit;
 mod chaos;

@@ -32,7 +32,7 @@ async fn the_logged_in_customer_reads_and_redeems_their_own_points() {
     assert!(stack.discounts(&shop).await.iter().any(|d| d["code"] == code.as_str()), "the code is in Shopify");
     assert_eq!(stack.balance(&shop, 1002).await, 400, "the other customer's points are theirs");
 
-    // The body never names the customer: naming one, even oneself, is refused and changes nothing.
+    // The body names no other customer: naming one is refused and changes nothing.
     let before = footprint(&stack, &shop, 1002).await;
     for named in
         [json!({"redeemRuleId": 3, "customerId": 1002}), json!({"redeemRuleId": 3, "customerEmail": "ben@example.com"})]
@@ -43,6 +43,10 @@ async fn the_logged_in_customer_reads_and_redeems_their_own_points() {
     }
     assert_eq!(footprint(&stack, &shop, 1002).await, before);
     assert_eq!(stack.balance(&shop, 1001).await, 2000);
+    // Appstle's portal body may carry the logged-in customer's own id.
+    let own = json!({"redeemRuleId": 1, "customerId": 1001});
+    let redeemed = stack.portal(&shop, Some(1001), "redeem-points", Some(own), None).await;
+    assert_eq!((redeemed.status, redeemed.body["availablePoints"].as_i64()), (200, Some(1500)), "{:?}", redeemed.body);
 }
 
 #[tokio::test]

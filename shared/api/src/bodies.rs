@@ -65,13 +65,18 @@ impl RedeemBody {
 
     /// The portal's redemption: for the logged-in customer, and a body that names one is refused.
     pub fn command_for(self, customer_id: tally_domain::ids::CustomerId) -> Result<RedeemCommand, Invalid> {
+        // Appstle's portal body may name the logged-in customer by id: that one, and no other, is accepted.
         let named = [&self.customer_email, &self.customer_phone, &self.customer_external_id];
-        if self.customer_id.is_some() || named.iter().any(|n| n.is_some()) {
+        if self.customer_id.is_some_and(|id| id != customer_id.get()) || named.iter().any(|n| n.is_some()) {
             return Err(Invalid::CustomerInPortalBody);
         }
         RedeemBody { customer_id: Some(customer_id.get()), ..self }.command()
     }
 }
+
+/// The ledger's reason for points added, or removed, when the request gives none.
+const DEFAULT_ADDED: &str = "points added";
+const DEFAULT_REMOVED: &str = "points removed";
 
 /// `POST /api/external/add-points` and `remove-points`.
 #[derive(Debug, Deserialize)]
@@ -82,7 +87,17 @@ pub struct AdjustBody {
     customer_phone: Option<String>,
     customer_external_id: Option<String>,
     points: Value,
-    reason: String,
+    /// Why, for the ledger; Appstle's clients call it `note`.
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    /// Appstle's earn rule the points are for: accepted and ignored (Tally has no earn rules).
+    #[serde(default, rename = "earnRuleId")]
+    _earn_rule_id: Option<u64>,
+    /// The shop, as Appstle's integration guide sends it: accepted and ignored (the key decides the shop).
+    #[serde(default, rename = "shop")]
+    _shop: Option<String>,
     /// RFC 3339; points added expire then.
     #[serde(default)]
     expires_at: Option<String>,
@@ -93,7 +108,14 @@ impl AdjustBody {
         let customer =
             customer(self.customer_id, &self.customer_email, &self.customer_phone, &self.customer_external_id)?;
         let points = Points::new("points", number("points", &self.points)?)?;
-        let reason = self.reason.trim();
+        let reason = match (self.reason.as_deref(), self.note.as_deref()) {
+            (Some(reason), Some(note)) if reason != note => return Err(Invalid::ReasonAndNote),
+            (Some(given), _) | (None, Some(given)) => given.trim(),
+            (None, None) => match direction {
+                Direction::Add => DEFAULT_ADDED,
+                Direction::Remove => DEFAULT_REMOVED,
+            },
+        };
         if reason.is_empty() || reason.len() > MAX_REASON {
             return Err(Invalid::Reason { max: MAX_REASON });
         }

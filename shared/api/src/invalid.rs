@@ -21,7 +21,7 @@ pub enum Invalid {
     Rule(#[from] RuleError),
     #[error(transparent)]
     Enrollment(#[from] EnrollmentError),
-    #[error("the portal redeems for the logged-in customer; the body must not name a customer")]
+    #[error("the portal redeems for the logged-in customer; the body may name no other customer")]
     CustomerInPortalBody,
     #[error("redeemRuleId is required")]
     RuleIdMissing,
@@ -35,6 +35,8 @@ pub enum Invalid {
     VariantId,
     #[error("reason must be 1 to {max} characters")]
     Reason { max: usize },
+    #[error("give reason or note (Appstle's name for it), not two different ones")]
+    ReasonAndNote,
     #[error("reason must be at most {max} characters")]
     RefundReason { max: usize },
     #[error("expiresAt must be an RFC 3339 time in the future, like 2027-06-30T00:00:00Z")]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use tally_app::idempotency::Keyed;
-use tally_domain::customer::{CustomerParts, CustomerRef};
+use tally_domain::customer::{CustomerParts, CustomerRef, CustomerRefError};
 use tally_domain::ids::{CustomerId, RewardId};
 use tally_domain::loyalty::RewardPosition;
 use tally_domain::points::{Number, PointsError};
@@ -66,9 +66,15 @@ pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, In
     }
 }
 
-/// The customer a GET names in its query: `customerId` or `customerEmail`, exactly one.
+/// The customer a GET names in its query: exactly one of `customerId` (or `customer_id`, as Appstle's
+/// integration guide writes it), `customerEmail`, `customerPhone`, `customerExternalId`.
 pub fn customer(req: &Request) -> Result<CustomerRef, Invalid> {
-    let id = query_number(req, "customerId")?;
+    let id = match (query_number(req, "customerId")?, query_number(req, "customer_id")?) {
+        (Some(id), Some(again)) if id != again => {
+            return Err(CustomerRefError::Several("customerId and customer_id".into()).into())
+        }
+        (id, again) => id.or(again),
+    };
     let email = query_param(req, "customerEmail");
     // An unescaped `+` in a query string arrives as a space.
     let phone = query_param(req, "customerPhone").map(|p| p.strip_prefix(' ').map_or(p.clone(), |d| format!("+{d}")));
@@ -83,6 +89,15 @@ pub fn reward_status(req: &Request) -> Result<Option<RewardStatus>, Invalid> {
     let Some(word) = query_param(req, "status") else { return Ok(None) };
     let allowed = || RewardStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
     RewardStatus::parse(&word).map(Some).ok_or_else(|| Invalid::QueryWord { name: "status", allowed: allowed() })
+}
+
+/// The statuses a list of rewards is asked for, if any: one, or several joined by commas (`UNUSED,USED`).
+pub fn reward_statuses(req: &Request) -> Result<Option<Vec<RewardStatus>>, Invalid> {
+    let Some(words) = query_param(req, "status") else { return Ok(None) };
+    let allowed = || RewardStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let statuses = words.split(',').map(|w| RewardStatus::parse(w.trim()));
+    let statuses = statuses.collect::<Option<Vec<_>>>();
+    statuses.map(Some).ok_or_else(|| Invalid::QueryWord { name: "status", allowed: allowed() })
 }
 
 /// Where a page of rewards starts: the request's `cursor`, read for this shop.

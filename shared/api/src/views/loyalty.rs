@@ -31,7 +31,8 @@ pub struct LoyaltyView {
     #[serde(serialize_with = "money::write")]
     pub store_credit_balance: Decimal,
     pub currency: String,
-    pub current_vip_tier: Option<String>,
+    /// The tier, or an empty string for none, as Appstle gives it.
+    pub current_vip_tier: String,
     pub customer_status: CustomerStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub create_at: Time,
@@ -57,7 +58,7 @@ pub struct RewardView {
     pub discount_code_id: Option<String>,
     pub status: RewardStatus,
     pub reward_type: RewardKind,
-    pub discount_type: RewardType,
+    pub discount_type: DiscountType,
     #[serde(serialize_with = "money::write_option")]
     pub discount_value: Option<Decimal>,
     #[serde(serialize_with = "money::write_option")]
@@ -69,6 +70,9 @@ pub struct RewardView {
     pub points_returned: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expire_date: Option<Time>,
+    /// The same, under the name Appstle's examples also use.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expiry_date: Option<Time>,
     #[serde(with = "time::serde::rfc3339")]
     pub create_at: Time,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -81,6 +85,30 @@ pub struct RewardView {
     pub failure_reason: Option<FailureReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review_reason: Option<tally_domain::reward::ReviewReason>,
+}
+
+/// A reward's discount in Appstle's words: `FIXED` and `PERCENTAGE` are Appstle's; the others name the
+/// rewards it gives no discount type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DiscountType {
+    Fixed,
+    Percentage,
+    FreeShipping,
+    FreeProduct,
+    StoreCredit,
+}
+
+impl From<RewardType> for DiscountType {
+    fn from(t: RewardType) -> Self {
+        match t {
+            RewardType::FixedAmount => DiscountType::Fixed,
+            RewardType::Percentage => DiscountType::Percentage,
+            RewardType::FreeShipping => DiscountType::FreeShipping,
+            RewardType::FreeProduct => DiscountType::FreeProduct,
+            RewardType::StoreCredit => DiscountType::StoreCredit,
+        }
+    }
 }
 
 /// The answer to a redemption (and a refund): the loyalty information with the reward.
@@ -107,7 +135,7 @@ impl From<Loyalty> for LoyaltyView {
             spent_amount: Decimal::new(0, 2),
             store_credit_balance: loyalty.store_credit_balance,
             currency: loyalty.currency,
-            current_vip_tier: customer.vip_tier,
+            current_vip_tier: customer.vip_tier.unwrap_or_default(),
             customer_status: customer.status,
             create_at: customer.created_at,
             expiring_points_amount: next.map_or(0, |lot| lot.points),
@@ -147,7 +175,7 @@ impl From<Reward> for RewardView {
             discount_code: if failed { None } else { r.discount_code },
             discount_code_id: r.discount_code_id,
             reward_type: r.reward_type,
-            discount_type: r.discount_type,
+            discount_type: DiscountType::from(r.discount_type),
             discount_value: r.discount_value,
             amount: r.amount,
             currency: r.currency,
@@ -155,6 +183,7 @@ impl From<Reward> for RewardView {
             points_redeemed: r.points_redeemed,
             deduction_mode: r.deduction_mode,
             expire_date: r.expire_date,
+            expiry_date: r.expire_date,
             create_at: r.create_at,
         }
     }

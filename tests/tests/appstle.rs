@@ -86,3 +86,98 @@ async fn customer_loyalty_reads_as_the_guide_asks_and_answers_in_appstle_s_words
     let two = stack.get(&shop.key, &format!("{path}&customerId={}", CUSTOMER + 1)).await;
     assert_eq!((two.status, two.code()), (400, "INVALID_REQUEST"), "two different ids");
 }
+
+async fn redeem(stack: &Stack, shop: &TestShop, rule: u64, delayed: bool) -> serde_json::Value {
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule, "delayPointsDeduction": delayed});
+    let redeemed = stack.post(&shop.key, "/api/external/redeem-points", body).await;
+    assert_eq!(redeemed.status, 200, "{:?}", redeemed.body);
+    redeemed.body["reward"].clone()
+}
+
+/// The reference's `check-discount`: a code of the customer's that can be used, and the refusals.
+#[tokio::test]
+async fn check_discount_answers_with_the_reward_or_says_why_not() {
+    let (stack, shop, rule) = setup("appstle-check").await;
+    stack.customer(&shop, CUSTOMER + 1, 0).await;
+    let reward = redeem(&stack, &shop, rule, false).await;
+    let code = reward["discountCode"].as_str().unwrap().to_lowercase();
+    let checked = stack
+        .put(&shop.key, "/api/external/check-discount", json!({"customerId": CUSTOMER, "discountCode": code}))
+        .await;
+    assert_eq!(checked.status, 200, "{:?}", checked.body);
+    assert_eq!((checked.body["id"].clone(), checked.body["status"].as_str()), (reward["id"].clone(), Some("UNUSED")));
+    assert_eq!(checked.body["discountType"], "FIXED");
+    assert!(checked.body["shopifyDiscountCodeId"].as_str().is_some_and(|id| id.starts_with("gid://shopify/")));
+
+    let theirs = stack
+        .put(&shop.key, "/api/external/check-discount", json!({"customerId": CUSTOMER + 1, "discountCode": code}))
+        .await;
+    assert_eq!(
+        (theirs.status, theirs.code()),
+        (404, "DISCOUNT_CODE_NOT_FOUND"),
+        "another customer's code is none of theirs"
+    );
+    let unknown = stack
+        .put(&shop.key, "/api/external/check-discount", json!({"customerId": CUSTOMER, "discountCode": "NOPE"}))
+        .await;
+    assert_eq!((unknown.status, unknown.code()), (404, "DISCOUNT_CODE_NOT_FOUND"));
+
+    let used = json!({"customerId": CUSTOMER, "discountCode": code, "status": "USED"});
+    assert_eq!(stack.put(&shop.key, "/api/external/update-discount", used).await.status, 200);
+    let again = stack
+        .put(&shop.key, "/api/external/check-discount", json!({"customerId": CUSTOMER, "discountCode": code}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "DISCOUNT_CODE_NOT_USABLE"));
+}
+
+/// The reference's `update-discount`: USED once (a reservation spent), EXPIRED and REFUNDED as the job and
+/// the refund do, the statuses Tally does not give refused, nothing changed by a refusal.
+#[tokio::test]
+async fn update_discount_sets_what_a_checkout_or_an_operator_says() {
+    let (stack, shop, rule) = setup("appstle-update").await;
+    let path = "/api/external/update-discount";
+    let body = |reward: &serde_json::Value, status: &str| json!({"customerId": CUSTOMER, "discountCode": reward["discountCode"], "status": status});
+
+    let delayed = redeem(&stack, &shop, rule, true).await;
+    assert_eq!(stack.loyalty(&shop, CUSTOMER).await["reservedPoints"], 100);
+    let used = stack.put(&shop.key, path, body(&delayed, "USED")).await;
+    assert_eq!((used.status, used.body["status"].as_str()), (200, Some("USED")), "{:?}", used.body);
+    assert!(used.body["usedAt"].is_string());
+    let loyalty = stack.loyalty(&shop, CUSTOMER).await;
+    assert_eq!((loyalty["reservedPoints"].as_i64(), loyalty["availablePoints"].as_i64()), (Some(0), Some(400)));
+    let twice = stack.put(&shop.key, path, body(&delayed, "USED")).await;
+    assert_eq!((twice.status, twice.code()), (409, "STATUS_NOT_APPLICABLE"), "a used code is not used again");
+    let unused = stack.put(&shop.key, path, body(&delayed, "UNUSED")).await;
+    assert_eq!((unused.status, unused.code()), (409, "STATUS_NOT_APPLICABLE"), "nor made unused");
+
+    let ended = redeem(&stack, &shop, rule, false).await;
+    let expired = stack.put(&shop.key, path, body(&ended, "EXPIRED")).await;
+    assert_eq!((expired.status, expired.body["status"].as_str()), (200, Some("EXPIRED")), "{:?}", expired.body);
+    let in_shopify = stack.discounts(&shop).await;
+    let code = in_shopify.iter().find(|d| d["code"] == ended["discountCode"]).expect("the code in Shopify");
+    assert_eq!(code["status"], "EXPIRED", "its code no longer works: {code}");
+
+    let taken_back = redeem(&stack, &shop, rule, false).await;
+    let refunded = stack.put(&shop.key, path, body(&taken_back, "REFUNDED")).await;
+    assert_eq!((refunded.status, refunded.body["status"].as_str()), (200, Some("REFUNDED")), "{:?}", refunded.body);
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 300, "its points came back; the expired one's did not");
+
+    let subscription = stack.put(&shop.key, path, body(&taken_back, "SUBSCRIPTION_ACTIVE")).await;
+    assert_eq!((subscription.status, subscription.code()), (400, "INVALID_REQUEST"));
+    assert_eq!(stack.balance(&shop, CUSTOMER).await, 300);
+}
+
+/// The legacy `update-discount-code-status`: the code alone, answered with the loyalty information.
+#[tokio::test]
+async fn the_legacy_status_call_finds_the_code_alone() {
+    let (stack, shop, rule) = setup("appstle-legacy").await;
+    let reward = redeem(&stack, &shop, rule, false).await;
+    let body = json!({"discountCode": reward["discountCode"], "status": "USED"});
+    let answer = stack.put(&shop.key, "/api/external/update-discount-code-status", body).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        (answer.body["customerId"].as_u64(), answer.body["availablePoints"].as_i64()),
+        (Some(CUSTOMER), Some(400))
+    );
+    assert_eq!(answer.body["rewards"][0]["status"], "USED");
+}

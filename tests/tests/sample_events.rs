@@ -74,10 +74,30 @@ async fn every_function_answers_its_sample_event() {
     assert_eq!(json_body(&refunded)["reward"]["status"], "REFUNDED");
     assert_eq!(json_body(&refunded)["availablePoints"], 1200, "the 500 points came back");
 
+    // Appstle's code calls, on a code of the customer's: checked, marked used, then refused as used.
+    let again = redeem_points::handler(deps, event(include_str!("../../events/redeem-points.json"))).await.unwrap();
+    let code = json_body(&again)["reward"]["discountCode"].as_str().unwrap().to_string();
+    let checked = include_str!("../../events/check-discount.json").replace("DEMO-CODE", &code);
+    let checked = check_discount::handler(deps, event(&checked)).await.unwrap();
+    assert_eq!((checked.status().as_u16(), json_body(&checked)["status"].clone()), (200, json!("UNUSED")));
+    let used = include_str!("../../events/update-discount.json").replace("DEMO-CODE", &code);
+    let used = update_discount::handler(deps, event(&used)).await.unwrap();
+    assert_eq!((used.status().as_u16(), json_body(&used)["status"].clone()), (200, json!("USED")));
+    let late = include_str!("../../events/update-discount-code-status.json").replace("DEMO-CODE", &code);
+    let late = update_discount_code_status::handler(deps, event(&late)).await.unwrap();
+    assert_eq!(
+        (late.status().as_u16(), json_body(&late)["error"]["code"].clone()),
+        (409, json!("STATUS_NOT_APPLICABLE"))
+    );
+
     let activity =
         customer_activity::handler(deps, event(include_str!("../../events/customer-activity.json"))).await.unwrap();
     let kinds: Vec<_> = json_body(&activity)["entries"].as_array().unwrap().iter().map(|e| e["kind"].clone()).collect();
-    assert_eq!(json!(kinds), json!(["REDEEM_REVERSED", "REDEEM", "DEBIT", "CREDIT", "CREDIT"]), "newest first");
+    assert_eq!(
+        json!(kinds),
+        json!(["REDEEM", "REDEEM_REVERSED", "REDEEM", "DEBIT", "CREDIT", "CREDIT"]),
+        "newest first"
+    );
 
     let enrolled =
         enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
+use tally_app::discounts::DiscountError;
 use tally_app::enroll::EnrollError;
 use tally_app::error::{ChangeError, ReadError, Unavailable};
 use tally_app::idempotency::KeyError;
@@ -168,6 +169,23 @@ impl From<Unavailable> for Problem {
                 )
             }
             Unavailable::InProgress => Problem::from(KeyError::InProgress),
+        }
+    }
+}
+
+impl From<DiscountError> for Problem {
+    fn from(e: DiscountError) -> Self {
+        match e {
+            DiscountError::UnknownCode(_) => Problem::new(404, "DISCOUNT_CODE_NOT_FOUND", "Discount code not found", e),
+            DiscountError::NotUsable(_) => {
+                Problem::new(409, "DISCOUNT_CODE_NOT_USABLE", "Discount code cannot be used", e)
+            }
+            DiscountError::NotApplicable { .. } => {
+                Problem::new(409, "STATUS_NOT_APPLICABLE", "The reward cannot take that status", e)
+            }
+            DiscountError::Unsupported => Problem::new(400, "INVALID_REQUEST", "Invalid request", e),
+            DiscountError::Refund(e) => e.into(),
+            DiscountError::Unavailable(e) => e.into(),
         }
     }
 }

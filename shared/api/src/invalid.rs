@@ -33,6 +33,8 @@ pub enum Invalid {
     RuleIdMismatch { path: u64, body: u64 },
     #[error("variantId must be a positive integer")]
     VariantId,
+    #[error("discountCode must be 1 to {max} characters")]
+    DiscountCode { max: usize },
     #[error("reason must be 1 to {max} characters")]
     Reason { max: usize },
     #[error("give reason or note (Appstle's name for it), not two different ones")]

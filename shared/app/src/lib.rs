@@ -7,6 +7,7 @@
 pub mod access;
 pub mod adjust;
 pub mod audit;
+pub mod discounts;
 pub mod enroll;
 pub mod error;
 pub mod expire;

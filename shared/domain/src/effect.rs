@@ -20,6 +20,8 @@ pub enum Effect {
     RuleDeleted { id: RuleId },
     /// An unused reward was refunded (its points returned).
     Refund { customer_id: CustomerId, reward_id: RewardId },
+    /// The shop set a reward's status by its code (Appstle's `update-discount`).
+    CodeStatus { customer_id: CustomerId, reward_id: RewardId },
 }
 
 /// A recorded effect that does not read back.
@@ -39,6 +41,7 @@ impl fmt::Display for Effect {
             Effect::Rule { id } => write!(f, "rule:{id}"),
             Effect::RuleDeleted { id } => write!(f, "deleted-rule:{id}"),
             Effect::Refund { customer_id, reward_id } => write!(f, "refund:{customer_id}:{reward_id}"),
+            Effect::CodeStatus { customer_id, reward_id } => write!(f, "code-status:{customer_id}:{reward_id}"),
         }
     }
 }
@@ -67,6 +70,7 @@ impl FromStr for Effect {
             "rule" => Ok(Effect::Rule { id: rule()? }),
             "deleted-rule" => Ok(Effect::RuleDeleted { id: rule()? }),
             "refund" => Ok(Effect::Refund { customer_id: customer()?, reward_id: reward()? }),
+            "code-status" => Ok(Effect::CodeStatus { customer_id: customer()?, reward_id: reward()? }),
             _ => Err(unknown()),
         }
     }
@@ -88,6 +92,7 @@ mod tests {
             Effect::Rule { id },
             Effect::RuleDeleted { id },
             Effect::Refund { customer_id, reward_id },
+            Effect::CodeStatus { customer_id, reward_id },
         ] {
             assert_eq!(effect.to_string().parse::<Effect>(), Ok(effect));
         }

@@ -68,6 +68,14 @@ pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/add-points", "AddPointsFunction", add_points),
     route!("POST", "/api/external/remove-points", "RemovePointsFunction", remove_points),
     route!("POST", "/api/external/rewards/{id}/refund", "RefundRewardFunction", refund_reward),
+    route!("PUT", "/api/external/check-discount", "CheckDiscountFunction", check_discount),
+    route!("PUT", "/api/external/update-discount", "UpdateDiscountFunction", update_discount),
+    route!(
+        "PUT",
+        "/api/external/update-discount-code-status",
+        "UpdateDiscountCodeStatusFunction",
+        update_discount_code_status
+    ),
     route!("POST", "/loyalty/cp/api/redeem-points", "PortalRedeemPointsFunction", portal_redeem_points),
     route!("GET", "/loyalty/cp/api/customer-loyalty", "PortalCustomerLoyaltyFunction", portal_customer_loyalty),
     route!("GET", "/loyalty/cp/api/point-redeem-rules", "PortalRedeemRulesFunction", portal_redeem_rules),

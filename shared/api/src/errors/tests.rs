@@ -38,6 +38,18 @@ fn each_outcome_has_the_status_and_code_of_the_error_table() {
             409,
             "REWARD_NOT_REFUNDABLE",
         ),
+        (DiscountError::UnknownCode("X".into()).into(), 404, "DISCOUNT_CODE_NOT_FOUND"),
+        (DiscountError::NotUsable(tally_domain::reward::RewardStatus::Used).into(), 409, "DISCOUNT_CODE_NOT_USABLE"),
+        (
+            DiscountError::NotApplicable {
+                from: tally_domain::reward::RewardStatus::Used,
+                to: tally_app::discounts::CodeStatus::Unused,
+            }
+            .into(),
+            409,
+            "STATUS_NOT_APPLICABLE",
+        ),
+        (DiscountError::Unsupported.into(), 400, "INVALID_REQUEST"),
         (KeyError::Reused.into(), 422, "IDEMPOTENCY_KEY_REUSED"),
         (KeyError::InProgress.into(), 409, "REQUEST_IN_PROGRESS"),
         (RedeemError::NotIssued(FailureReason::ShopifyRefused).into(), 503, "SHOPIFY_UNAVAILABLE"),

@@ -121,6 +121,16 @@ impl Reward {
         }
     }
 
+    /// The shop says the code was used at a checkout Tally hears of no order from (Appstle's
+    /// `update-discount`): `USED` with no order, a reservation paid. Only an unused reward that is not
+    /// being refunded; the order that used it, should its webhook come, finds it used.
+    pub fn marked_used(&self, at: Time) -> Result<RewardChange, NotApplicable> {
+        let RewardState::Unused { refund: None } = &self.state else { return Err(NotApplicable(self.status())) };
+        let reservation = (self.deduction_mode == DeductionMode::OnOrder)
+            .then(|| BalanceChange::spend_reservation(self.points_redeemed, self.id, "marked used by the shop"));
+        self.change(&[Unused], RewardState::Used(Usage { at, order: None, taken_late: None }), reservation)
+    }
+
     /// The order that used the reward was cancelled, or refunded in full: `REFUNDED`, its points back, once,
     /// and only if that order is the one that used it. Points taken late came from whatever lots the
     /// balance had then, which the reward does not keep: they come back to the lot that never expires.

@@ -119,7 +119,12 @@ async fn bad_adjustments_enrollments_and_rules_are_refused() {
         ("/api/external/add-points", json!({"customerId": c, "points": 10.5, "reason": "x"}), 400, "INVALID_REQUEST"),
         ("/api/external/add-points", json!({"customerId": c, "points": 0, "reason": "x"}), 400, "INVALID_REQUEST"),
         ("/api/external/add-points", json!({"customerId": c, "points": 10, "reason": " "}), 400, "INVALID_REQUEST"),
-        ("/api/external/add-points", json!({"customerId": c, "points": 10}), 400, "INVALID_REQUEST"),
+        (
+            "/api/external/add-points",
+            json!({"customerId": c, "points": 10, "reason": "x", "note": "y"}),
+            400,
+            "INVALID_REQUEST",
+        ),
         (
             "/api/external/add-points",
             json!({"customerId": 4040, "points": 10, "reason": "x"}),

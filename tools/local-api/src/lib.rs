@@ -210,8 +210,16 @@ mod tests {
         let readers = |partition: &str| -> Vec<&str> {
             denied.iter().filter(|(_, d)| !d.contains(&partition)).map(|(name, _)| *name).collect()
         };
-        let shopify_callers =
-            ["Expire", "PortalRedeemPoints", "Reconcile", "RedeemPoints", "RefundReward", "ShopifyWebhooks"];
+        let shopify_callers = [
+            "Expire",
+            "PortalRedeemPoints",
+            "Reconcile",
+            "RedeemPoints",
+            "RefundReward",
+            "ShopifyWebhooks",
+            "UpdateDiscount",
+            "UpdateDiscountCodeStatus",
+        ];
         assert_eq!(readers("TOKEN#*"), shopify_callers);
         let verifiers = ["PortalCustomerLoyalty", "PortalRedeemRules"];
         let mut secret_readers = [&shopify_callers[..], &verifiers[..]].concat();

@@ -247,10 +247,16 @@ impl Stack {
     /// `tally-cli` on the test's table, as an operator runs it (off the runtime's thread, which serves the
     /// emulator it may ask); whether it succeeded, and what it printed. `make test` builds it.
     pub async fn cli(&self, args: &[&str]) -> (bool, String) {
+        self.cli_with_env(args, &[]).await
+    }
+
+    /// Runs tally-cli with `env` set besides the table's.
+    pub async fn cli_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         let tests = std::env::current_exe().expect("the test binary");
         let binary = tests.parent().and_then(|d| d.parent()).expect("target folder").join("tally-cli");
         let mut command = std::process::Command::new(binary);
         command.args(args).env("TABLE_NAME", self.store.table()).env("DYNAMODB_ENDPOINT", dynamodb_endpoint());
+        command.envs(env.iter().copied());
         let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("tally-cli runs");
         let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         (output.status.success(), printed)

@@ -181,3 +181,57 @@ async fn the_legacy_status_call_finds_the_code_alone() {
     );
     assert_eq!(answer.body["rewards"][0]["status"], "USED");
 }
+
+/// The call Appstle tells clients to make before redeeming: each rule in Appstle's fields and words, which a
+/// client may `PUT` back as it read it; and a rule described in Appstle's words alone, as its export holds it.
+#[tokio::test]
+async fn redeem_rules_read_and_write_in_appstle_s_words() {
+    let (stack, shop, five_off) = setup("appstle-rules").await;
+    let dynamic = json!({"name": "$1 per 10 points", "type": "DYNAMIC_DISCOUNT", "discountType": "FIXED",
+        "pointsCost": 10, "discount": 1, "enableMaximumPointsToRedeem": true, "requiredMaximumPointsToRedeem": 300,
+        "customerFacingLabel": "Spend your points", "shop": shop.domain, "triggeredCount": 0, "productId": null,
+        "redeemAllPoints": false, "combinedWithShippingDiscount": true});
+    let dynamic = stack.rule(&shop, dynamic).await;
+
+    let rules = stack.get(&shop.key, "/api/external/point-redeem-rules").await;
+    assert_eq!(rules.status, 200);
+    let by_id = |id: u64| rules.body.as_array().unwrap().iter().find(|r| r["id"] == id).unwrap().clone();
+    let fixed = by_id(five_off);
+    assert_eq!(
+        (&fixed["type"], &fixed["discountType"], &fixed["discount"], &fixed["pointsCost"]),
+        (&json!("DISCOUNT_CODE"), &json!("FIXED"), &json!(5.00), &json!(100))
+    );
+    assert_eq!((&fixed["customerFacingLabel"], &fixed["status"]), (&json!("$5 off"), &json!("ACTIVE")));
+    assert_eq!((&fixed["combinedWithOrderDiscount"], &fixed["vipTierId"]), (&json!(false), &json!(null)));
+    let spend = by_id(dynamic);
+    assert_eq!(
+        (&spend["type"], &spend["discount"], &spend["variable"]["pointsStep"]),
+        (&json!("DYNAMIC_DISCOUNT"), &json!(1), &json!(10))
+    );
+    assert_eq!(
+        (&spend["requiredMinimumPointsToRedeem"], &spend["requiredMaximumPointsToRedeem"]),
+        (&json!(10), &json!(300))
+    );
+    assert_eq!(spend["combinedWithShippingDiscount"], json!(true));
+
+    // What a client read, put back as it is, changes nothing; the same with Appstle's discount changed is a
+    // 400 that changes nothing either.
+    let path = format!("/api/external/point-redeem-rules/{dynamic}");
+    let put = stack.put(&shop.key, &path, spend.clone()).await;
+    assert_eq!((put.status, &put.body), (200, &spend));
+    let mut changed = spend.clone();
+    changed["discount"] = json!(2);
+    let refused = stack.put(&shop.key, &path, changed).await;
+    assert_eq!((refused.status, refused.code()), (400, "INVALID_REQUEST"), "{:?}", refused.body);
+    let again = stack.get(&shop.key, "/api/external/point-redeem-rules").await;
+    assert_eq!(again.body, rules.body);
+
+    // The dynamic rule redeems as Appstle's does: the points chosen, $1 for each 10.
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": dynamic, "points": 70});
+    let redeemed = stack.post(&shop.key, "/api/external/redeem-points", body).await;
+    assert_eq!(redeemed.status, 200, "{:?}", redeemed.body);
+    assert_eq!(
+        (&redeemed.body["reward"]["discountType"], &redeemed.body["reward"]["discountValue"]),
+        (&json!("FIXED"), &json!(7))
+    );
+}

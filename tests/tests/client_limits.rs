@@ -73,6 +73,14 @@ async fn a_rule_as_read_is_accepted_back_by_put() {
     changed["pointsCost"] = json!(450);
     let put = stack.put(&shop.key, &format!("/api/external/point-redeem-rules/{id}"), changed.clone()).await;
     assert_eq!((put.status, &put.body), (200, &changed), "{:?}", put.body);
+    // The value is in both vocabularies: changed in one only, the two disagree, and nothing changes.
+    changed["discountValue"] = json!(6);
+    let put = stack.put(&shop.key, &format!("/api/external/point-redeem-rules/{id}"), changed.clone()).await;
+    let says = put.body["error"]["detail"].as_str().unwrap_or("");
+    assert!(put.status == 400 && says.contains("discount says otherwise"), "{:?}", put.body);
+    changed["discount"] = json!(6);
+    let put = stack.put(&shop.key, &format!("/api/external/point-redeem-rules/{id}"), changed.clone()).await;
+    assert_eq!((put.status, &put.body), (200, &changed), "{:?}", put.body);
     let elsewhere = stack.put(&shop.key, &format!("/api/external/point-redeem-rules/{}", id + 1), read).await;
     assert_eq!((elsewhere.status, elsewhere.code()), (400, "INVALID_REQUEST"), "another rule's id");
 }

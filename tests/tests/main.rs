@@ -13,6 +13,7 @@ mod connect;
 mod crash;
 mod idempotency;
 mod identities;
+mod import;
 mod jobs;
 mod jobs_at_scale;
 mod lots;

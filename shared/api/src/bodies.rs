@@ -12,11 +12,10 @@ use tally_domain::ids::{RewardId, RuleId, VariantId};
 use tally_domain::ledger::{Direction, MAX_REASON};
 use tally_domain::points::Points;
 use tally_domain::redemption::RedeemCommand;
-use tally_domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
 use tally_domain::Time;
 
-use crate::money::Amount;
 use crate::request::{number, Invalid};
+pub use crate::rule_body::RuleBody;
 
 /// The customer a body names: exactly one of its identifiers.
 fn customer(
@@ -156,110 +155,6 @@ impl RefundBody {
     }
 }
 
-/// `POST /api/external/point-redeem-rules` and the `PUT` of one: a rule as a `GET` shows it, whose `id`
-/// is the server's (left out of a `POST`; the one in the path, if given, in a `PUT`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RuleBody {
-    #[serde(default)]
-    id: Option<u64>,
-    name: String,
-    #[serde(default = "active")]
-    status: RuleStatus,
-    reward_type: RewardType,
-    #[serde(default)]
-    points_cost: Option<Value>,
-    #[serde(default)]
-    variable: Option<VariableBody>,
-    #[serde(default)]
-    discount_value: Option<Amount>,
-    #[serde(default)]
-    minimum_subtotal: Option<Amount>,
-    #[serde(default)]
-    expires_after_days: Option<u32>,
-    #[serde(default)]
-    variant_ids: Vec<u64>,
-    #[serde(default)]
-    combines_with: CombinesWithBody,
-    #[serde(default)]
-    vip_tier: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CombinesWithBody {
-    #[serde(default)]
-    order_discounts: bool,
-    #[serde(default)]
-    product_discounts: bool,
-    #[serde(default)]
-    shipping_discounts: bool,
-}
-
-fn active() -> RuleStatus {
-    RuleStatus::Active
-}
-
-impl RuleBody {
-    /// The rule to create: the server gives it its id.
-    pub fn new_rule(self) -> Result<RuleDraft, Invalid> {
-        match self.id {
-            Some(_) => Err(Invalid::RuleIdGiven),
-            None => self.draft(),
-        }
-    }
-
-    /// The rule to put under `id`: a body that names another id is refused.
-    pub fn rule_for(self, id: RuleId) -> Result<RuleDraft, Invalid> {
-        match self.id {
-            Some(given) if given != id.get() => Err(Invalid::RuleIdMismatch { path: id.get(), body: given }),
-            _ => self.draft(),
-        }
-    }
-
-    fn draft(self) -> Result<RuleDraft, Invalid> {
-        let c = self.combines_with;
-        Ok(RuleDraft {
-            name: self.name,
-            status: self.status,
-            reward_type: self.reward_type,
-            points_cost: self.points_cost.map(|cost| number("pointsCost", &cost)).transpose()?,
-            variable: self.variable.map(VariableBody::draft).transpose()?,
-            discount_value: self.discount_value.map(|a| a.0),
-            minimum_subtotal: self.minimum_subtotal.map(|a| a.0),
-            expires_after_days: self.expires_after_days,
-            variant_ids: self.variant_ids,
-            combines_with: CombinesWith {
-                order_discounts: c.order_discounts,
-                product_discounts: c.product_discounts,
-                shipping_discounts: c.shipping_discounts,
-            },
-            vip_tier: self.vip_tier,
-        })
-    }
-}
-
-/// A variable rule's price: `{"pointsStep": 100, "valuePerStep": 1.00, "minPoints": 200, "maxPoints": 2000}`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct VariableBody {
-    points_step: Value,
-    value_per_step: Amount,
-    min_points: Value,
-    max_points: Value,
-}
-
-impl VariableBody {
-    fn draft(self) -> Result<VariableDraft, Invalid> {
-        Ok(VariableDraft {
-            points_step: number("variable.pointsStep", &self.points_step)?,
-            value_per_step: self.value_per_step.0,
-            min_points: number("variable.minPoints", &self.min_points)?,
-            max_points: number("variable.maxPoints", &self.max_points)?,
-        })
-    }
-}
-
 /// `POST /api/external/customers`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -291,10 +186,6 @@ mod tests {
         parse_json::<RedeemBody>(body.to_string().as_bytes()).and_then(RedeemBody::command).map_err(|e| e.to_string())
     }
 
-    fn rule(body: Value) -> Result<RuleDraft, String> {
-        parse_json::<RuleBody>(body.to_string().as_bytes()).and_then(RuleBody::new_rule).map_err(|e| e.to_string())
-    }
-
     #[test]
     fn a_redemption_names_its_customer_exactly_once_and_points_are_whole() {
         assert!(redeem(json!({"redeemRuleId": 5})).unwrap_err().contains("required"));
@@ -308,32 +199,6 @@ mod tests {
         let by_email = redeem(json!({"customerEmail": "A@B.co", "redeemRuleId": 5, "points": 500.0})).unwrap();
         assert_eq!(by_email.customer.to_string(), "customerEmail a@b.co");
         assert_eq!(by_email.points.map(Points::get), Some(500));
-    }
-
-    #[test]
-    fn a_rule_body_is_refused_for_unknown_fields_and_fractional_costs() {
-        let five_off = json!({"name": "$5 off", "status": "ACTIVE", "rewardType": "FIXED_AMOUNT", "pointsCost": 500,
-            "discountValue": "5.00", "combinesWith": {"orderDiscounts": false, "productDiscounts": true}});
-        let draft = rule(five_off).unwrap();
-        assert!(draft.combines_with.product_discounts && !draft.combines_with.shipping_discounts);
-        let fractional = rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10.5})).unwrap();
-        assert!(fractional
-            .into_rule(RuleId::FIRST)
-            .unwrap_err()
-            .to_string()
-            .contains("pointsCost must be a whole number"));
-        assert!(rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
-        assert!(rule(json!({"name": "r", "rewardType": "FREE", "pointsCost": 10})).is_err());
-    }
-
-    #[test]
-    fn a_rule_as_read_can_be_put_back_under_its_own_id_only() {
-        let read = json!({"id": 5, "name": "r", "status": "ACTIVE", "rewardType": "FREE_SHIPPING", "pointsCost": 10,
-            "combinesWith": {"orderDiscounts": false, "productDiscounts": false, "shippingDiscounts": false}});
-        let body = || parse_json::<RuleBody>(read.to_string().as_bytes()).unwrap();
-        assert!(body().rule_for(RuleId::new(5).unwrap()).is_ok());
-        assert!(body().rule_for(RuleId::new(6).unwrap()).unwrap_err().to_string().contains("the path names rule 6"));
-        assert!(body().new_rule().unwrap_err().to_string().contains("assigned"));
     }
 
     #[test]

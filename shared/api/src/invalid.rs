@@ -31,6 +31,14 @@ pub enum Invalid {
     RuleIdGiven,
     #[error("the path names rule {path} but the body rule {body}")]
     RuleIdMismatch { path: u64, body: u64 },
+    #[error("rewardType is required (or Appstle's type, with the rule in Appstle's fields alone)")]
+    RuleType,
+    #[error("Tally offers Appstle's DISCOUNT_CODE (with discountType), DYNAMIC_DISCOUNT (FIXED), FREE_SHIPPING, FREE_PRODUCT and STORE_CREDIT rules only")]
+    AppstleRuleType,
+    #[error("a DYNAMIC_DISCOUNT needs redeemPoints (or pointsCost), discount and requiredMaximumPointsToRedeem")]
+    AppstleVariable,
+    #[error("Appstle's {field} says otherwise than the rest of the rule: leave it out or make it agree")]
+    AppstleDisagrees { field: &'static str },
     #[error("variantId must be a positive integer")]
     VariantId,
     #[error("discountCode must be 1 to {max} characters")]

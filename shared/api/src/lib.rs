@@ -10,12 +10,14 @@ pub mod cursor;
 pub mod discounts;
 pub mod endpoint;
 pub mod errors;
+pub mod import;
 mod invalid;
 pub mod jobs;
 pub mod money;
 pub mod portal;
 pub mod redemption;
 pub mod request;
+mod rule_body;
 pub mod views;
 pub mod webhooks;
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod expire;
 pub mod held;
 pub mod idempotency;
+pub mod import;
 pub mod jobs;
 pub mod loyalty;
 pub mod orders;

@@ -184,6 +184,24 @@ impl ShopRecords for ShopTable<'_> {
         transaction::commit(&self.store.client, self.secrets_items(secrets)?).await.map_err(transaction_failed)
     }
 
+    async fn rule_id_taken(&self, taken: RuleId) -> StoreResult<bool> {
+        let output = self
+            .update(keys::shop(self.domain))
+            .condition_expression(format!("{EXISTS} AND (attribute_not_exists(#next) OR #next < :taken)"))
+            .update_expression("SET #next = :taken")
+            .expression_attribute_names("#pk", PK.name())
+            .expression_attribute_names("#next", LAST_RULE_ID.name())
+            .expression_attribute_values(":taken", number(taken.get()))
+            .send()
+            .await;
+        match output {
+            Ok(_) => Ok(true),
+            // The counter is past it already, or there is no shop.
+            Err(err) if crate::errors::Conditional::refused(&err).is_some() => Ok(self.get().await?.is_some()),
+            Err(err) => Err(failed(err)),
+        }
+    }
+
     async fn next_rule_id(&self) -> StoreResult<Option<RuleId>> {
         let output = self
             .update(keys::shop(self.domain))

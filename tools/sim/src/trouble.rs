@@ -194,6 +194,7 @@ through_the_plan! {
         fn secrets(&self) -> Option<ShopSecrets>;
         fn put_secrets(&self, secrets: &ShopSecrets) -> ();
         fn next_rule_id(&self) -> Option<RuleId>;
+        fn rule_id_taken(&self, taken: RuleId) -> bool;
     }
     ApiKeys {
         fn add_key(&self, key: &ListedKey) -> Held;

@@ -104,6 +104,7 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Redact => print_json(&tally_app::redaction::redact(&deps, None).await.map_err(describe)?),
         Command::Audit { shop } => return audit_shop(&deps, &domain(&shop)?).await,
+        Command::Import(args) => return crate::import::run(&deps, args).await,
         Command::Review(ReviewCommand::List { shop }) => {
             let rewards = review::waiting(&deps, &domain(&shop)?).await.map_err(describe)?;
             print_json(&rewards.into_iter().map(RewardView::from).collect::<Vec<_>>());

@@ -2,6 +2,7 @@
 //! on any command says what it takes.
 
 mod commands;
+mod import;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,10 @@ enum Command {
     /// A customer's data.
     #[command(subcommand)]
     Customer(CustomerCommand),
+    /// Moves a live program in: rules under their ids, customers with their identifiers, tier, status and
+    /// balance; prints what it imported, what was there already and what it refused, and why (exit 1 when it
+    /// refused any). Run it again after a crash: it does only what is missing.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,5 +8,7 @@ mod webhooks;
 
 pub use loyalty::{CustomerDataView, LoyaltyView, RedeemedView, RewardView};
 pub use pages::{ActivityView, LedgerEntryView, RewardPageView};
-pub use rules::{CombinesWithView, RedeemOptionView, RuleView, VariableView};
+pub use rules::{
+    AppstleDiscountType, AppstleRuleView, AppstleType, CombinesWithView, RedeemOptionView, RuleView, VariableView,
+};
 pub use webhooks::handled;

@@ -33,6 +33,111 @@ pub struct RuleView {
     pub combines_with: CombinesWithView,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vip_tier: Option<String>,
+    /// The same rule in Appstle's words.
+    #[serde(flatten)]
+    pub appstle: AppstleRuleView,
+}
+
+/// Appstle's rule type (its `GET /api/external/point-redeem-rules` enum; Appstle's reference lists the values,
+/// not the field's name, which Tally writes as `type`). Appstle's other types are not Tally's (a body naming
+/// one is refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppstleType {
+    DiscountCode,
+    DynamicDiscount,
+    FreeShipping,
+    FreeProduct,
+    StoreCredit,
+    ProductDiscount,
+    CollectionDiscount,
+    BirthdayReward,
+    StaticRedeemRule,
+}
+
+/// Appstle's discount type: an amount or a percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppstleDiscountType {
+    Fixed,
+    Percentage,
+}
+
+/// What a rule gives, in the fields of Appstle's rule object, written from Tally's rule: a fixed rule costs
+/// `pointsCost`; a variable one is Appstle's `DYNAMIC_DISCOUNT` (or a `STORE_CREDIT`), `discount` for each
+/// `variable.pointsStep`, between its required minimum and maximum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppstleRuleView {
+    #[serde(rename = "type")]
+    pub kind: AppstleType,
+    pub discount_type: Option<AppstleDiscountType>,
+    #[serde(serialize_with = "money::write_option")]
+    pub discount: Option<Decimal>,
+    /// Appstle's object carries `redeemPoints` beside `pointsCost` without saying how they differ: a body's
+    /// `redeemPoints` is read as the cost (a variable rule's step), and only `pointsCost` is written.
+    #[serde(skip_serializing)]
+    pub redeem_points: i64,
+    #[serde(serialize_with = "money::write_option")]
+    pub minimum_purchase_amount: Option<Decimal>,
+    /// The rule's variant when it offers exactly one (`variantIds` lists them all).
+    pub variant_id: Option<u64>,
+    pub combined_with_product_discount: bool,
+    pub combined_with_order_discount: bool,
+    pub combined_with_shipping_discount: bool,
+    pub enable_minimum_points_to_redeem: bool,
+    pub required_minimum_points_to_redeem: Option<i64>,
+    pub enable_maximum_points_to_redeem: bool,
+    pub required_maximum_points_to_redeem: Option<i64>,
+    pub customer_facing_label: String,
+    pub redeem_label: String,
+    /// Tally's tiers are names (`vipTier`); Appstle's numeric tier id has no meaning here.
+    pub vip_tier_id: Option<u64>,
+    pub product_id: Option<u64>,
+    pub collection_id: Option<u64>,
+    pub redeem_all_points: bool,
+}
+
+impl AppstleRuleView {
+    pub fn of(r: &RedeemRule) -> Self {
+        let kind = match (r.reward_type, r.variable.is_some()) {
+            (RewardType::FixedAmount, true) => AppstleType::DynamicDiscount,
+            (RewardType::FixedAmount | RewardType::Percentage, _) => AppstleType::DiscountCode,
+            (RewardType::FreeShipping, _) => AppstleType::FreeShipping,
+            (RewardType::FreeProduct, _) => AppstleType::FreeProduct,
+            (RewardType::StoreCredit, _) => AppstleType::StoreCredit,
+        };
+        let discount_type = match r.reward_type {
+            RewardType::FixedAmount | RewardType::StoreCredit => Some(AppstleDiscountType::Fixed),
+            RewardType::Percentage => Some(AppstleDiscountType::Percentage),
+            RewardType::FreeShipping | RewardType::FreeProduct => None,
+        };
+        let variable = r.variable.as_ref();
+        AppstleRuleView {
+            kind,
+            discount_type,
+            discount: variable.map(|v| v.value_per_step).or(r.discount_value),
+            redeem_points: variable.map_or(r.points_cost, |v| v.points_step),
+            minimum_purchase_amount: r.minimum_subtotal,
+            variant_id: match r.variant_ids[..] {
+                [only] => Some(only.get()),
+                _ => None,
+            },
+            combined_with_product_discount: r.combines_with.product_discounts,
+            combined_with_order_discount: r.combines_with.order_discounts,
+            combined_with_shipping_discount: r.combines_with.shipping_discounts,
+            enable_minimum_points_to_redeem: variable.is_some(),
+            required_minimum_points_to_redeem: variable.map(|v| v.min_points),
+            enable_maximum_points_to_redeem: variable.is_some(),
+            required_maximum_points_to_redeem: variable.map(|v| v.max_points),
+            customer_facing_label: r.name.clone(),
+            redeem_label: r.name.clone(),
+            vip_tier_id: None,
+            product_id: None,
+            collection_id: None,
+            redeem_all_points: false,
+        }
+    }
 }
 
 /// A variable rule's price, as a rule body gives it.
@@ -72,6 +177,7 @@ pub struct CombinesWithView {
 impl From<RedeemRule> for RuleView {
     fn from(r: RedeemRule) -> Self {
         let c = r.combines_with;
+        let appstle = AppstleRuleView::of(&r);
         RuleView {
             id: r.id,
             name: r.name,
@@ -94,6 +200,7 @@ impl From<RedeemRule> for RuleView {
                 shipping_discounts: c.shipping_discounts,
             },
             vip_tier: r.vip_tier,
+            appstle,
         }
     }
 }

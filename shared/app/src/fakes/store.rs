@@ -207,6 +207,13 @@ impl ShopRecords for FakeShopStore<'_> {
         Ok(())
     }
 
+    async fn rule_id_taken(&self, taken: RuleId) -> StoreResult<bool> {
+        Ok(self.with(|data| {
+            data.last_rule_id = data.last_rule_id.max(taken.get());
+            data.shop.is_some()
+        }))
+    }
+
     async fn next_rule_id(&self) -> StoreResult<Option<RuleId>> {
         Ok(self.with(|data| {
             data.shop.as_ref()?;

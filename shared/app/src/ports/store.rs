@@ -126,6 +126,9 @@ pub trait ShopRecords: Send + Sync {
     fn put_secrets(&self, secrets: &ShopSecrets) -> impl Fut<()>;
     /// The shop's next rule id; `None` when there is no such shop.
     fn next_rule_id(&self) -> impl Fut<Option<RuleId>>;
+    /// Makes every later `next_rule_id` greater than `taken` (a rule imported under its own id); `false` when
+    /// there is no such shop.
+    fn rule_id_taken(&self, taken: RuleId) -> impl Fut<bool>;
 }
 
 /// An API key as its shop lists it: its first characters, and when it was made.

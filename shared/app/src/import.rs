@@ -1,0 +1,195 @@
+//! Moving a live program in: rules under the ids they had, customers with every identifier, their tier,
+//! their status and their balance as lots. Each record is imported on its own and exactly once: a second
+//! run, or a run after a crash, finds what is there and does only what is missing. Nothing is decided here
+//! that the domain does not decide for every other change (an identifier held by another customer, a balance
+//! past what JavaScript reads exactly).
+
+use tally_domain::customer::{Customer, CustomerStatus, Enrollment, IdentityKind};
+use tally_domain::error::Refused;
+use tally_domain::ledger::{BalanceChange, LedgerEntry};
+use tally_domain::rule::RedeemRule;
+use tally_domain::shop::Shop;
+use tally_domain::Time;
+
+use crate::balance::{change_balance, BalanceFailed};
+use crate::error::Unavailable;
+use crate::ports::store::{Customers, Ledgers, Rules, ShopRecords, Writes};
+use crate::ports::write::{IdentityWrite, RuleWrite};
+use crate::ports::{Committed, CustomerWrite, Rejection, Store, Write};
+use crate::Deps;
+
+/// The reason an imported balance's ledger entries give; how a later run knows them for its own.
+pub const IMPORT_REASON: &str = "imported";
+
+/// A customer as the program they come from knew them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedCustomer {
+    pub enrollment: Enrollment,
+    pub status: CustomerStatus,
+    /// Their balance, by when it expires, in the order it is credited.
+    pub lots: Vec<ImportedLot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportedLot {
+    pub points: i64,
+    pub expires_at: Option<Time>,
+}
+
+/// What importing one record did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    Done,
+    /// It was there already, as an earlier run left it.
+    AlreadyThere,
+    Refused(ImportRefused),
+}
+
+/// Why a record is not imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportRefused {
+    #[error("rule {0} exists with other terms")]
+    RuleIdTaken(u64),
+    #[error("the customer is in Tally already, with points of their own")]
+    HistoryOfItsOwn,
+    #[error("another customer has this {}", word(*.0))]
+    IdentityInUse(IdentityKind),
+    #[error("{0}")]
+    Balance(Refused),
+    #[error("the shop is not connected to Tally")]
+    NoShop,
+}
+
+fn word(kind: IdentityKind) -> &'static str {
+    match kind {
+        IdentityKind::Email => "email",
+        IdentityKind::Phone => "phone",
+        IdentityKind::ExternalId => "external id",
+    }
+}
+
+/// Imports a rule under its own id; the shop's next rules get ids past it.
+pub async fn rule<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    rule: RedeemRule,
+    dry_run: bool,
+) -> Result<Imported, Unavailable> {
+    let store = deps.store.shop(&shop.domain);
+    match store.rule(rule.id).await? {
+        Some(existing) if existing == rule => return Ok(Imported::AlreadyThere),
+        Some(_) => return Ok(Imported::Refused(ImportRefused::RuleIdTaken(rule.id.get()))),
+        None if dry_run => return Ok(Imported::Done),
+        None => {}
+    }
+    // The counter first: a rule the API creates meanwhile never takes the id.
+    if !store.rule_id_taken(rule.id).await? {
+        return Ok(Imported::Refused(ImportRefused::NoShop));
+    }
+    let id = rule.id;
+    match store.commit(Write { rule: Some(RuleWrite::Create(rule.clone())), ..Write::default() }).await? {
+        Committed::Done => Ok(Imported::Done),
+        // Created meanwhile: by an earlier run racing this one, or by someone else.
+        Committed::Rejected(_) => match store.rule(id).await? {
+            Some(existing) if existing == rule => Ok(Imported::AlreadyThere),
+            _ => Ok(Imported::Refused(ImportRefused::RuleIdTaken(id.get()))),
+        },
+    }
+}
+
+/// Imports a customer: enrolled with their identifiers, tier and status, then each lot credited in order.
+/// A customer Tally has already is taken up where an earlier run left them, if their ledger holds nothing
+/// but the import's first lots.
+pub async fn customer<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    imported: ImportedCustomer,
+    dry_run: bool,
+) -> Result<Imported, Unavailable> {
+    let store = deps.store.shop(&shop.domain);
+    let at = deps.now();
+    let id = imported.enrollment.customer_id;
+    let (customer, enrolled_now) = match store.customer(id).await? {
+        Some(existing) => (existing, false),
+        None if dry_run => return identities_free(&store, &imported.enrollment).await,
+        None => match enroll(&store, &imported, at).await? {
+            Ok(customer) => {
+                crate::crash_point(&format!("import-enrolled-{id}"));
+                (customer, true)
+            }
+            Err(refused) => return Ok(Imported::Refused(refused)),
+        },
+    };
+    let credited = match credited_lots(&store, &customer, &imported.lots).await? {
+        Some(credited) => credited,
+        None => return Ok(Imported::Refused(ImportRefused::HistoryOfItsOwn)),
+    };
+    let missing = &imported.lots[credited..];
+    if missing.is_empty() && !enrolled_now {
+        return Ok(Imported::AlreadyThere);
+    }
+    if dry_run {
+        return Ok(Imported::Done);
+    }
+    let mut customer = customer;
+    for lot in missing {
+        let change = BalanceChange::adjust(lot.points, IMPORT_REASON).expiring(lot.expires_at);
+        customer = match change_balance(&store, customer, &change, at, |_| Write::default()).await {
+            Ok(applied) => applied.customer,
+            Err(BalanceFailed::Refused(refused)) => return Ok(Imported::Refused(ImportRefused::Balance(refused))),
+            Err(BalanceFailed::Unavailable(e)) => return Err(e),
+            Err(BalanceFailed::Missing(_) | BalanceFailed::Rejected(_)) => return Err(Unavailable::Busy),
+        };
+    }
+    Ok(Imported::Done)
+}
+
+/// How many of the lots the customer's ledger holds already, in order and nothing else; `None` when it
+/// holds anything else. Reads the ledger only when it is no longer than the lots.
+async fn credited_lots(
+    store: &impl Ledgers,
+    customer: &Customer,
+    lots: &[ImportedLot],
+) -> Result<Option<usize>, Unavailable> {
+    let count = usize::try_from(customer.seq).unwrap_or(usize::MAX);
+    if count == 0 {
+        return Ok(Some(0));
+    }
+    if count > lots.len() {
+        return Ok(None);
+    }
+    let ledger: Vec<LedgerEntry> = store.ledger(customer.customer_id).await?;
+    let ours = ledger.len() == count
+        && ledger.iter().zip(lots).all(|(entry, lot)| entry.reason == IMPORT_REASON && entry.delta == lot.points);
+    Ok(ours.then_some(count))
+}
+
+/// The customer enrolled with their identifiers claimed, their tier and their status, in one write.
+async fn enroll(
+    store: &(impl Writes + Customers),
+    imported: &ImportedCustomer,
+    at: Time,
+) -> Result<Result<Customer, ImportRefused>, Unavailable> {
+    let enrollment = imported.enrollment.clone();
+    let id = enrollment.customer_id;
+    let claims = enrollment.identities().into_iter().map(|i| IdentityWrite::Claim(i, id)).collect();
+    let Ok((mut customer, _)) = enrollment.apply(None, at) else { return Err(Unavailable::Busy) };
+    customer.status = imported.status;
+    let write = Write { identities: claims, ..Write::customer(CustomerWrite::Enrolled(customer.clone())) };
+    match store.commit(write).await? {
+        Committed::Done => Ok(Ok(customer)),
+        Committed::Rejected(Rejection::Identity(kind)) => Ok(Err(ImportRefused::IdentityInUse(kind))),
+        // Enrolled meanwhile (a webhook, or a run racing this one): taken up from where it is.
+        Committed::Rejected(_) => store.customer(id).await?.map(Ok).ok_or(Unavailable::Busy),
+    }
+}
+
+/// What a dry run says of a new customer: whether their identifiers are free.
+async fn identities_free(store: &impl Customers, enrollment: &Enrollment) -> Result<Imported, Unavailable> {
+    for identity in enrollment.identities() {
+        if store.owner(&identity).await?.is_some_and(|owner| owner != enrollment.customer_id) {
+            return Ok(Imported::Refused(ImportRefused::IdentityInUse(identity.kind())));
+        }
+    }
+    Ok(Imported::Done)
+}

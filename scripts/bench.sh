@@ -7,7 +7,7 @@ scripts/setup.sh
 # The functions on their own, as a deployment builds each one, so that the tools' features (the local
 # server's HTTP server, the CLI's credential chain) do not end up in them; then the benchmark itself.
 cargo build --release $(for f in functions/*/; do printf -- '-p %s ' "$(basename "$f")"; done)
-cargo build --release -p bench
+cargo build --release -p bench -p tally-cli
 # The arm64 bootstraps Lambda runs (`make release`), for their sizes: cargo-lambda from PyPI, into .cache/venv.
 [ -x .cache/venv/bin/cargo-lambda ] || .cache/venv/bin/pip install --quiet --disable-pip-version-check cargo-lambda
 PATH="$PWD/.cache/venv/bin:$PATH" make release
@@ -29,4 +29,6 @@ SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 DYNAMODB_ENDPOINT="http
   cat bench/scale.txt
 } >> bench/report.md
 rm -f bench/scale.txt
+# A shop moving in: 100,000 customers through `tally-cli import`.
+PROFILE=release REPORT=bench/report.md DYNAMODB_ENDPOINT="http://127.0.0.1:$port" scripts/import-bench.sh 100000
 tail -n 12 bench/report.md

@@ -18,6 +18,8 @@ cargo build --workspace --bins
 cargo test --workspace --all-targets -- --show-output
 echo "contract: every response the tests saw, against openapi.yaml"
 .cache/venv/bin/python scripts/contract.py openapi.yaml "$CONTRACT_LOG"
+echo "import: 2,000 customers through tally-cli import, twice (make bench imports 100,000)"
+scripts/import-bench.sh 2000
 echo "fuzz: a short, bounded schemathesis run (make fuzz runs a longer one)"
 FUZZ_EXAMPLES=15 scripts/fuzz.sh
 echo "lint: rustfmt, clippy"

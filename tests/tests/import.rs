@@ -144,11 +144,11 @@ async fn a_csv_import_reports_what_it_refused_and_why() {
     std::fs::write(
         &customers,
         "customerId,email,phone,externalId,vipTier,status,points,expiresAt\n\
-         3001,a@example.com,+14155550101,POS-1,Gold,ACTIVE,250,\n\
+         3001,a@example.com,+14155550101,12345,Gold,ACTIVE,250,\n\
          3001,,,,,,100,2031-01-01T00:00:00Z\n\
          3002,b@example.com,,,,,12.5,\n\
          3003,A@example.com,,,,,10,\n\
-         3004,\"d@example.com\",,,,EXCLUDED,0,\n",
+         3004,\"d@example.com\",,,,EXCLUDED,40,\n",
     )
     .unwrap();
     let rules = dir.join("rules.csv");
@@ -164,7 +164,7 @@ async fn a_csv_import_reports_what_it_refused_and_why() {
     let report = report(&printed);
     assert_eq!((&report["customers"]["imported"], &report["customers"]["refused"]), (&json!(2), &json!(2)));
     let reasons = report["customers"]["refusals"].to_string() + &report["rules"]["refusals"].to_string();
-    for reason in ["fractional balance", "another customer has this email", "GIFT_CARD"] {
+    for reason in ["fractional balance", "the same customer or identifier as customer 3001", "GIFT_CARD"] {
         assert!(reasons.contains(reason), "{reason}: {reasons}");
     }
     let first = stack.loyalty(&shop, 3001).await;
@@ -172,7 +172,35 @@ async fn a_csv_import_reports_what_it_refused_and_why() {
     assert_eq!((&first["currentVipTier"], &first["pointsExpireAt"]), (&json!("Gold"), &json!("2031-01-01T00:00:00Z")));
     let found = stack.get(&shop.key, "/api/external/customer-loyalty?customerPhone=%2B14155550101").await;
     assert_eq!(found.body["availablePoints"], 350, "found by the phone it brought");
-    assert_eq!(stack.loyalty(&shop, 3004).await["customerStatus"], "EXCLUDED");
+    let excluded = stack.loyalty(&shop, 3004).await;
+    assert_eq!((&excluded["customerStatus"], &excluded["availablePoints"]), (&json!("EXCLUDED"), &json!(40)));
+    let by_pos = stack.get(&shop.key, "/api/external/customer-loyalty?customerExternalId=12345").await;
+    assert_eq!(by_pos.body["availablePoints"], 350, "a numeric external id stays the text it was");
     let rules = stack.get(&shop.key, "/api/external/point-redeem-rules").await.body;
     assert_eq!((&rules[0]["id"], &rules[0]["name"]), (&json!(7), &json!("Five, off")));
+}
+
+/// Two runs of one import at once (an operator starting it twice): each lot is credited once.
+#[tokio::test]
+async fn two_runs_at_once_credit_each_lot_once() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("import-twice").await;
+    let dir = scratch("twice");
+    let mut csv = String::from("customerId,email,points,expiresAt\n");
+    for id in 4001..4041 {
+        csv += &format!("{id},c{id}@example.com,100,\n{id},,25,2031-01-01T00:00:00Z\n");
+    }
+    let customers = dir.join("customers.csv");
+    std::fs::write(&customers, csv).unwrap();
+    let customers = customers.display().to_string();
+    let args = ["import", "--shop", &shop.domain, "--format", "csv", "--customers", &customers, "--concurrency", "8"];
+    let (first, second) = tokio::join!(stack.cli(&args), stack.cli(&args));
+    let (first, second) = (report(&first.1), report(&second.1));
+    let done = |r: &Value, key: &str| r["customers"][key].as_u64().unwrap_or(0);
+    assert_eq!(done(&first, "refused") + done(&second, "refused"), 0, "{first} {second}");
+    for id in 4001..4041 {
+        let ledger = stack.ledger(&shop.domain, id).await;
+        assert_eq!(ledger.iter().map(|e| e.delta).collect::<Vec<_>>(), vec![100, 25], "customer {id}");
+        assert_eq!(stack.balance(&shop, id).await, 125);
+    }
 }

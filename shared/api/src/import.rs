@@ -39,6 +39,39 @@ pub enum RecordRefused {
     BalanceTooLarge,
     #[error("{field} {value:?} is not an RFC 3339 time")]
     Time { field: &'static str, value: String },
+    #[error("{0} is required (0 for none)")]
+    BalanceMissing(&'static str),
+    #[error("expiringPointsAmount needs pointsExpireAt, the time they expire")]
+    ExpiryMissing,
+    #[error("the CSV has a column Tally does not read: {0}")]
+    UnknownColumn(String),
+}
+
+/// The columns of a customers CSV.
+pub const CUSTOMER_COLUMNS: [&str; 8] =
+    ["customerId", "email", "phone", "externalId", "vipTier", "status", "points", "expiresAt"];
+
+/// A rules CSV's row as a rule object: a cell that reads as a number is one, `true` and `false` are
+/// booleans, `variantIds` lists its numbers (separated by spaces or `;`); the rest is text.
+pub fn csv_rule(row: Value) -> Value {
+    let Value::Object(cells) = row else { return row };
+    let typed = cells.into_iter().map(|(name, cell)| {
+        let text = cell.as_str().unwrap_or_default().trim().to_string();
+        let value = match (name.as_str(), text.as_str()) {
+            ("name" | "status" | "rewardType" | "type" | "discountType" | "vipTier", _) => cell,
+            ("variantIds", list) => Value::Array(
+                list.split([' ', ';'])
+                    .filter(|id| !id.is_empty())
+                    .map(|id| id.parse::<u64>().map_or_else(|_| Value::String(id.into()), Value::from))
+                    .collect(),
+            ),
+            (_, "true") => Value::Bool(true),
+            (_, "false") => Value::Bool(false),
+            (_, number) => serde_json::from_str::<serde_json::Number>(number).map_or(cell, Value::Number),
+        };
+        (name, value)
+    });
+    Value::Object(typed.collect())
 }
 
 /// A rule object, Appstle's or Tally's, under the id it had.
@@ -53,7 +86,7 @@ pub fn rule(object: Value) -> Result<RedeemRule, RecordRefused> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Identifiers {
-    customer_id: u64,
+    customer_id: Id,
     #[serde(default, alias = "customerEmail")]
     email: Option<String>,
     #[serde(default)]
@@ -64,6 +97,14 @@ struct Identifiers {
     vip_tier: Option<String>,
     #[serde(default, alias = "customerStatus")]
     status: Option<CustomerStatus>,
+}
+
+/// A customer id as JSON writes it or as a CSV's text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Id {
+    Number(u64),
+    Text(String),
 }
 
 /// Appstle's customer-loyalty object's balance: what is available, and how much of it expires when.
@@ -92,9 +133,12 @@ struct CsvLot {
 /// carried over (they are gone in Appstle as well); pending points, rewards and history are not read.
 pub fn appstle_customer(object: &Value, now: Time) -> Result<ImportedCustomer, RecordRefused> {
     let balance: AppstleBalance = read(object)?;
-    let available = whole(balance.available_points)?;
+    let available = whole(Some(balance.available_points.ok_or(RecordRefused::BalanceMissing("availablePoints"))?))?;
     let expiring = whole(balance.expiring_points_amount)?.min(available);
     let expires_at = time("pointsExpireAt", balance.points_expire_at)?;
+    if expiring > 0 && expires_at.is_none() {
+        return Err(RecordRefused::ExpiryMissing);
+    }
     let lots = match expires_at {
         Some(at) if expiring > 0 => {
             let kept = if at > now { expiring } else { 0 };
@@ -113,7 +157,15 @@ pub fn appstle_customer(object: &Value, now: Time) -> Result<ImportedCustomer, R
 pub fn csv_customer(rows: &[Value], now: Time) -> Result<ImportedCustomer, RecordRefused> {
     let mut lots = vec![];
     for row in rows {
+        let unknown =
+            row.as_object().into_iter().flat_map(|o| o.keys()).find(|k| !CUSTOMER_COLUMNS.contains(&k.as_str()));
+        if let Some(column) = unknown {
+            return Err(RecordRefused::UnknownColumn(column.clone()));
+        }
         let lot: CsvLot = read(row)?;
+        if lot.points.is_none() {
+            return Err(RecordRefused::BalanceMissing("points"));
+        }
         let expires_at = time("expiresAt", lot.expires_at)?;
         let points = whole(lot.points)?;
         lots.push(ImportedLot { points: if expires_at.is_some_and(|at| at <= now) { 0 } else { points }, expires_at });
@@ -130,8 +182,11 @@ fn customer(object: &Value, mut lots: Vec<ImportedLot>) -> Result<ImportedCustom
     let text = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let email = text(&ids.email).unwrap_or_default();
     let (phone, external_id, tier) = (text(&ids.phone), text(&ids.external_id), text(&ids.vip_tier));
-    let enrollment =
-        Enrollment::new(ids.customer_id, &email, phone.as_deref(), external_id.as_deref(), tier.as_deref())?;
+    let customer_id = match ids.customer_id {
+        Id::Number(id) => id,
+        Id::Text(text) => text.trim().parse().map_err(|_| EnrollmentError::CustomerId)?,
+    };
+    let enrollment = Enrollment::new(customer_id, &email, phone.as_deref(), external_id.as_deref(), tier.as_deref())?;
     Ok(ImportedCustomer { enrollment, status: ids.status.unwrap_or(CustomerStatus::Active), lots })
 }
 
@@ -160,8 +215,8 @@ fn time(field: &'static str, value: Option<String>) -> Result<Option<Time>, Reco
     }
 }
 
-/// A CSV's rows as JSON objects of its header's names: numbers where a cell reads as one, text otherwise,
-/// nothing for an empty cell. Quoted cells may hold commas, quotes (doubled) and line breaks.
+/// A CSV's rows as JSON objects of its header's names, each cell its text (an empty cell: no field). Quoted
+/// cells may hold commas, quotes (doubled) and line breaks.
 pub fn csv_objects(text: &str) -> Result<Vec<Value>, RecordRefused> {
     let mut rows = csv_rows(text)?.into_iter();
     let header = rows.next().unwrap_or_default();
@@ -169,13 +224,8 @@ pub fn csv_objects(text: &str) -> Result<Vec<Value>, RecordRefused> {
         .filter(|row| row.iter().any(|cell| !cell.is_empty()))
         .map(|row| {
             let cells = header.iter().zip(row).filter(|(_, cell)| !cell.is_empty());
-            let object: Map<String, Value> = cells
-                .map(|(name, cell)| {
-                    let value =
-                        serde_json::from_str::<serde_json::Number>(&cell).map_or(Value::String(cell), Value::Number);
-                    (name.trim().to_string(), value)
-                })
-                .collect();
+            let object: Map<String, Value> =
+                cells.map(|(name, cell)| (name.trim().to_string(), Value::String(cell))).collect();
             Value::Object(object)
         })
         .collect())
@@ -210,4 +260,70 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, RecordRefused> {
         rows.push(row);
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    fn at(unix: i64) -> Time {
+        Time::from_unix_timestamp(unix).unwrap()
+    }
+    /// 2026-12-06 12:00 UTC.
+    const NOW: i64 = 1_796_558_400;
+    /// 2027-01-01 00:00 UTC.
+    const NEW_YEAR_2027: i64 = 1_798_761_600;
+
+    #[test]
+    fn a_csv_is_read_cell_by_cell_with_quotes_commas_and_line_breaks() {
+        let rows = csv_objects("id,name,note\r\n1,\"Five, off\",\"say \"\"hi\"\"\nthere\"\n\n2,,x").unwrap();
+        assert_eq!(
+            rows,
+            vec![json!({"id": "1", "name": "Five, off", "note": "say \"hi\"\nthere"}), json!({"id": "2", "note": "x"})]
+        );
+        assert!(csv_objects("a\n\"open").unwrap_err().to_string().contains("inside a quoted cell"));
+        let rule = csv_rule(json!({"id": "7", "name": "10", "pointsCost": "500", "variantIds": "41;42", "x": "true"}));
+        assert_eq!(rule, json!({"id": 7, "name": "10", "pointsCost": 500, "variantIds": [41, 42], "x": true}));
+    }
+
+    #[test]
+    fn appstle_s_balance_becomes_lots_and_what_cannot_be_carried_is_refused() {
+        let customer = |extra: Value| {
+            let mut object = json!({"customerId": 5, "email": "a@b.co", "customerStatus": "EXCLUDED",
+                "currentVipTier": "", "pendingPoints": 3, "rewards": []});
+            object.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            appstle_customer(&object, at(NOW))
+        };
+        let two = customer(json!({"availablePoints": 150.0, "expiringPointsAmount": 50,
+            "pointsExpireAt": "2027-01-01T00:00:00Z"}))
+        .unwrap();
+        assert_eq!(
+            two.lots,
+            vec![
+                ImportedLot { points: 100, expires_at: None },
+                ImportedLot { points: 50, expires_at: Some(at(NEW_YEAR_2027)) }
+            ]
+        );
+        assert_eq!((two.status, two.enrollment.vip_tier), (CustomerStatus::Excluded, None));
+        let gone = customer(
+            json!({"availablePoints": 150, "expiringPointsAmount": 50, "pointsExpireAt": "2026-01-01T00:00:00Z"}),
+        );
+        assert_eq!(gone.unwrap().lots, vec![ImportedLot { points: 100, expires_at: None }], "expired already");
+        for (extra, says) in [
+            (json!({"availablePoints": 10.5}), "fractional"),
+            (json!({"availablePoints": -1}), "negative"),
+            (json!({}), "availablePoints is required"),
+            (json!({"availablePoints": 10, "expiringPointsAmount": 5}), "needs pointsExpireAt"),
+            (json!({"availablePoints": 9_007_199_254_740_993u64}), "past"),
+            (json!({"availablePoints": 10, "pointsExpireAt": "soon", "expiringPointsAmount": 5}), "RFC 3339"),
+            (json!({"availablePoints": 10, "email": "nope"}), "email"),
+        ] {
+            let refused = customer(extra.clone()).unwrap_err().to_string();
+            assert!(refused.contains(says), "{extra}: {refused}");
+        }
+        let csv = [json!({"customerId": "9", "email": "c@d.co", "points": "5", "colour": "red"})];
+        assert!(csv_customer(&csv, at(NOW)).unwrap_err().to_string().contains("colour"));
+        let csv = [json!({"customerId": "9", "email": "c@d.co"})];
+        assert!(csv_customer(&csv, at(NOW)).unwrap_err().to_string().contains("points is required"));
+    }
 }

@@ -4,9 +4,12 @@
 //! restrictions) are refused unless empty, so that nothing a client asked for is silently dropped; labels,
 //! counters and dates are accepted and ignored.
 
+use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::BTreeMap;
 use tally_domain::ids::RuleId;
 use tally_domain::rule::{CombinesWith, RewardType, RuleDraft, RuleStatus, VariableDraft};
 
@@ -31,7 +34,6 @@ const UNSUPPORTED: &[&str] = &[
     "applyDiscountOnce",
     "discountCodeForAllCustomer",
     "maximumShippingRate",
-    "quantity",
     "applyToEachItem",
     "enableDiscountPrefix",
 ];
@@ -63,20 +65,28 @@ pub struct RuleBody(Fields);
 
 impl<'de> Deserialize<'de> for RuleBody {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Map::<String, Value>::deserialize(deserializer)?;
+        // Each field's own text, so that amounts keep their digits.
+        let mut fields = BTreeMap::<String, Box<RawValue>>::deserialize(deserializer)?;
         fields.retain(|key, _| !IGNORED.contains(&key.as_str()));
+        let value = |raw: Box<RawValue>| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
         for key in UNSUPPORTED {
-            if fields.remove(*key).is_some_and(|value| !empty(&value)) {
+            if fields.remove(*key).map(value).is_some_and(|value| !empty(&value)) {
                 return Err(D::Error::custom(format!(
                     "{key} asks for what Tally does not do: leave it out, or send it empty (null, false, 0 or \"\")"
                 )));
             }
         }
-        let mut single_use = |key: &str, one: Value| fields.remove(key).is_none_or(|v| empty(&v) || v == one);
-        if !single_use("enableNumberOfUsagesLimit", Value::Bool(true)) || !single_use("numberOfUsagesLimit", 1.into()) {
+        // What Tally's codes do already: single use, one item of a free product.
+        let mut is =
+            |key: &str, already: Value| fields.remove(key).map(value).is_none_or(|v| empty(&v) || v == already);
+        if !is("enableNumberOfUsagesLimit", Value::Bool(true)) || !is("numberOfUsagesLimit", 1.into()) {
             return Err(D::Error::custom("Tally's codes are single-use: numberOfUsagesLimit may only be 1"));
         }
-        serde_json::from_value(Value::Object(fields)).map(RuleBody).map_err(D::Error::custom)
+        if !is("quantity", 1.into()) {
+            return Err(D::Error::custom("a free product reward gives one item: quantity may only be 1"));
+        }
+        let text = serde_json::to_string(&fields).map_err(D::Error::custom)?;
+        serde_json::from_str(&text).map(RuleBody).map_err(D::Error::custom)
     }
 }
 
@@ -287,18 +297,26 @@ impl Fields {
         })
     }
 
-    /// Each of Appstle's fields the body gives says what Tally's rule says.
+    /// Each of Appstle's fields the body gives says what Tally's rule says. Zero is read as none (an export
+    /// that fills unused fields with 0), and a range is compared only where its flag does not turn it off.
     fn agrees_with(&self, rule: &AppstleRuleView) -> Result<(), Invalid> {
-        let whole = |value: &Value| value.as_f64().filter(|n| n.fract() == 0.0).map(|n| n as i64);
-        let same = |given: Option<bool>, field: &'static str| given.is_none_or(|g| g).then_some(()).ok_or(field);
-        let minimum = self.minimum_purchase_amount.map(|a| a.0).filter(|m| !m.is_zero());
+        let whole = |value: &Value| value.as_f64().filter(|n| n.fract() == 0.0 && *n != 0.0).map(|n| n as i64);
+        let points = |given: &Option<Value>, on: Option<bool>| given.as_ref().filter(|_| on != Some(false)).map(whole);
+        let amount = |given: Option<Amount>| given.map(|a| Some(a.0).filter(|d| !d.is_zero()));
+        let none_if_zero = |d: Option<Decimal>| d.filter(|d| !d.is_zero());
+        let same = |agrees: Option<bool>, field: &'static str| agrees.is_none_or(|a| a).then_some(()).ok_or(field);
+        let (min_on, max_on) = (self.enable_minimum_points_to_redeem, self.enable_maximum_points_to_redeem);
+        let (min, max) = (
+            points(&self.required_minimum_points_to_redeem, min_on),
+            points(&self.required_maximum_points_to_redeem, max_on),
+        );
         [
             same(self.kind.map(|k| k == rule.kind), "type"),
             same(self.discount_type.map(|d| Some(d) == rule.discount_type), "discountType"),
-            same(self.discount.map(|d| Some(d.0) == rule.discount), "discount"),
+            same(amount(self.discount).map(|d| d == none_if_zero(rule.discount)), "discount"),
             same(self.redeem_points.as_ref().map(|p| whole(p) == Some(rule.redeem_points)), "redeemPoints"),
             same(
-                self.minimum_purchase_amount.map(|_| minimum == rule.minimum_purchase_amount),
+                amount(self.minimum_purchase_amount).map(|m| m == none_if_zero(rule.minimum_purchase_amount)),
                 "minimumPurchaseAmount",
             ),
             same(self.variant_id.map(|v| rule.variant_id.is_none_or(|only| only == v)), "variantId"),
@@ -315,23 +333,11 @@ impl Fields {
                 "combinedWithShippingDiscount",
             ),
             same(
-                self.enable_minimum_points_to_redeem.map(|e| e == rule.enable_minimum_points_to_redeem),
-                "enableMinimumPointsToRedeem",
-            ),
-            same(
-                self.required_minimum_points_to_redeem
-                    .as_ref()
-                    .map(|p| whole(p) == rule.required_minimum_points_to_redeem),
+                min.map(|m| m.is_none() || m == rule.required_minimum_points_to_redeem),
                 "requiredMinimumPointsToRedeem",
             ),
             same(
-                self.enable_maximum_points_to_redeem.map(|e| e == rule.enable_maximum_points_to_redeem),
-                "enableMaximumPointsToRedeem",
-            ),
-            same(
-                self.required_maximum_points_to_redeem
-                    .as_ref()
-                    .map(|p| whole(p) == rule.required_maximum_points_to_redeem),
+                max.map(|m| m.is_none() || m == rule.required_maximum_points_to_redeem),
                 "requiredMaximumPointsToRedeem",
             ),
         ]

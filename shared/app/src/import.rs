@@ -6,12 +6,11 @@
 
 use tally_domain::customer::{Customer, CustomerStatus, Enrollment, IdentityKind};
 use tally_domain::error::Refused;
-use tally_domain::ledger::{BalanceChange, LedgerEntry};
+use tally_domain::ledger::BalanceChange;
 use tally_domain::rule::RedeemRule;
 use tally_domain::shop::Shop;
 use tally_domain::Time;
 
-use crate::balance::{change_balance, BalanceFailed};
 use crate::error::Unavailable;
 use crate::ports::store::{Customers, Ledgers, Rules, ShopRecords, Writes};
 use crate::ports::write::{IdentityWrite, RuleWrite};
@@ -97,9 +96,11 @@ pub async fn rule<S: Store, H>(
     }
 }
 
-/// Imports a customer: enrolled with their identifiers, tier and status, then each lot credited in order.
-/// A customer Tally has already is taken up where an earlier run left them, if their ledger holds nothing
-/// but the import's first lots.
+/// Imports a customer: enrolled with their identifiers, then each lot credited in order, then their tier and
+/// status (last, so that an excluded customer's points still come in). A customer Tally has already is taken
+/// up where an earlier run left them, if their ledger begins with the import's lots, those credited so far,
+/// and holds nothing else before them; each write is made on the record as read, so two runs at once, or
+/// the customer twice in a file, credit each lot once.
 pub async fn customer<S: Store, H>(
     deps: &Deps<S, H>,
     shop: &Shop,
@@ -109,62 +110,100 @@ pub async fn customer<S: Store, H>(
     let store = deps.store.shop(&shop.domain);
     let at = deps.now();
     let id = imported.enrollment.customer_id;
-    let (customer, enrolled_now) = match store.customer(id).await? {
-        Some(existing) => (existing, false),
+    let mut wrote = false;
+    let mut customer = match store.customer(id).await? {
+        Some(existing) => existing,
         None if dry_run => return identities_free(&store, &imported.enrollment).await,
         None => match enroll(&store, &imported, at).await? {
             Ok(customer) => {
                 crate::crash_point(&format!("import-enrolled-{id}"));
-                (customer, true)
+                wrote = true;
+                customer
             }
             Err(refused) => return Ok(Imported::Refused(refused)),
         },
     };
-    let credited = match credited_lots(&store, &customer, &imported.lots).await? {
-        Some(credited) => credited,
-        None => return Ok(Imported::Refused(ImportRefused::HistoryOfItsOwn)),
-    };
-    let missing = &imported.lots[credited..];
-    if missing.is_empty() && !enrolled_now {
-        return Ok(Imported::AlreadyThere);
+    for _ in 0..=imported.lots.len() + MAX_REREADS {
+        let Some(credited) = credited_lots(&store, &customer, &imported.lots).await? else {
+            return Ok(Imported::Refused(ImportRefused::HistoryOfItsOwn));
+        };
+        let Some(lot) = imported.lots.get(credited) else {
+            // A customer with history past the import's lots has lived in Tally since: theirs to keep.
+            if customer.seq > imported.lots.len() as u64 {
+                return Ok(Imported::AlreadyThere);
+            }
+            return standing(&store, &customer, &imported, at, dry_run, wrote).await;
+        };
+        if dry_run {
+            return Ok(Imported::Done);
+        }
+        let change = BalanceChange::adjust(lot.points, IMPORT_REASON).expiring(lot.expires_at);
+        let applied = match customer.apply(&change, at) {
+            Ok(applied) => applied,
+            Err(refused) => return Ok(Imported::Refused(ImportRefused::Balance(refused))),
+        };
+        customer = match store.commit(Write::customer(CustomerWrite::Changed(applied.clone()))).await? {
+            Committed::Done => {
+                wrote = true;
+                applied.customer
+            }
+            // Written meanwhile (another run, the customer again in the file, a write retried after it
+            // landed): read again, and count again what is in.
+            Committed::Rejected(_) => store.customer(id).await?.ok_or(Unavailable::Busy)?,
+        };
+    }
+    Err(Unavailable::Busy)
+}
+
+/// Rereads allowed beyond one per lot before a customer's import gives up for this run.
+const MAX_REREADS: usize = 3;
+
+/// The last step: the tier and status the customer had, where they differ.
+async fn standing(
+    store: &impl Writes,
+    customer: &Customer,
+    imported: &ImportedCustomer,
+    at: Time,
+    dry_run: bool,
+    wrote: bool,
+) -> Result<Imported, Unavailable> {
+    let tier = imported.enrollment.vip_tier.clone();
+    if customer.status == imported.status && customer.vip_tier == tier {
+        return Ok(if wrote { Imported::Done } else { Imported::AlreadyThere });
     }
     if dry_run {
         return Ok(Imported::Done);
     }
-    let mut customer = customer;
-    for lot in missing {
-        let change = BalanceChange::adjust(lot.points, IMPORT_REASON).expiring(lot.expires_at);
-        customer = match change_balance(&store, customer, &change, at, |_| Write::default()).await {
-            Ok(applied) => applied.customer,
-            Err(BalanceFailed::Refused(refused)) => return Ok(Imported::Refused(ImportRefused::Balance(refused))),
-            Err(BalanceFailed::Unavailable(e)) => return Err(e),
-            Err(BalanceFailed::Missing(_) | BalanceFailed::Rejected(_)) => return Err(Unavailable::Busy),
-        };
+    let next = customer.with_standing(imported.status, tier, at);
+    let write = Write::customer(CustomerWrite::Replaced { customer: next, read_version: customer.version });
+    match store.commit(write).await? {
+        Committed::Done => Ok(Imported::Done),
+        Committed::Rejected(_) => Err(Unavailable::Busy),
     }
-    Ok(Imported::Done)
 }
 
-/// How many of the lots the customer's ledger holds already, in order and nothing else; `None` when it
-/// holds anything else. Reads the ledger only when it is no longer than the lots.
+/// How many of the lots the customer's ledger holds already: its first entries, the import's lots in order;
+/// `None` when it begins otherwise (the customer had points of their own first). One bounded read.
 async fn credited_lots(
     store: &impl Ledgers,
     customer: &Customer,
     lots: &[ImportedLot],
 ) -> Result<Option<usize>, Unavailable> {
-    let count = usize::try_from(customer.seq).unwrap_or(usize::MAX);
+    let count = usize::try_from(customer.seq).unwrap_or(usize::MAX).min(lots.len());
     if count == 0 {
         return Ok(Some(0));
     }
-    if count > lots.len() {
-        return Ok(None);
-    }
-    let ledger: Vec<LedgerEntry> = store.ledger(customer.customer_id).await?;
-    let ours = ledger.len() == count
-        && ledger.iter().zip(lots).all(|(entry, lot)| entry.reason == IMPORT_REASON && entry.delta == lot.points);
-    Ok(ours.then_some(count))
+    // The entries numbered 1 to `count`, newest first.
+    let (mut first, _) = store.ledger_page(customer.customer_id, Some(count as u64 + 1), count).await?;
+    first.reverse();
+    let ours = first.len() == count
+        && first.iter().zip(lots).all(|(entry, lot)| entry.reason == IMPORT_REASON && entry.delta == lot.points);
+    // A customer whose ledger has more than the lots came in whole, and has had points of their own since.
+    Ok(ours.then_some(if customer.seq as usize > lots.len() { lots.len() } else { count }))
 }
 
-/// The customer enrolled with their identifiers claimed, their tier and their status, in one write.
+/// The customer enrolled with their identifiers claimed and their tier, in one write (their status comes
+/// last).
 async fn enroll(
     store: &(impl Writes + Customers),
     imported: &ImportedCustomer,
@@ -173,8 +212,7 @@ async fn enroll(
     let enrollment = imported.enrollment.clone();
     let id = enrollment.customer_id;
     let claims = enrollment.identities().into_iter().map(|i| IdentityWrite::Claim(i, id)).collect();
-    let Ok((mut customer, _)) = enrollment.apply(None, at) else { return Err(Unavailable::Busy) };
-    customer.status = imported.status;
+    let Ok((customer, _)) = enrollment.apply(None, at) else { return Err(Unavailable::Busy) };
     let write = Write { identities: claims, ..Write::customer(CustomerWrite::Enrolled(customer.clone())) };
     match store.commit(write).await? {
         Committed::Done => Ok(Ok(customer)),

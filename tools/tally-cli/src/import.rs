@@ -42,6 +42,9 @@ pub struct ImportArgs {
     /// Records written at once.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Writes every refused record there, one JSON object per line (the report names the first 1,000).
+    #[arg(long)]
+    refusals: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,26 +62,47 @@ struct Tally {
     imported: usize,
     already_there: usize,
     refused: usize,
+    /// Records the store could not take this time (throttled, busy): run the import again.
+    failed: usize,
     listed: Vec<Value>,
+    every: Vec<Value>,
 }
 
 impl Tally {
-    fn count(&mut self, record: String, outcome: Result<Imported, String>) {
+    fn count(&mut self, record: String, outcome: Outcome) {
         let reason = match outcome {
-            Ok(Imported::Done) => return self.imported += 1,
-            Ok(Imported::AlreadyThere) => return self.already_there += 1,
-            Ok(Imported::Refused(refused)) => refused.to_string(),
-            Err(reason) => reason,
+            Outcome::Imported(Imported::Done) => return self.imported += 1,
+            Outcome::Imported(Imported::AlreadyThere) => return self.already_there += 1,
+            Outcome::Imported(Imported::Refused(refused)) => refused.to_string(),
+            Outcome::Unreadable(reason) => reason,
+            Outcome::Failed => return self.failed += 1,
         };
         self.refused += 1;
+        let refusal = json!({"record": record, "reason": reason});
         if self.listed.len() < LISTED {
-            self.listed.push(json!({"record": record, "reason": reason}));
+            self.listed.push(refusal.clone());
         }
+        self.every.push(refusal);
     }
 
     fn report(&self) -> Value {
         json!({"imported": self.imported, "alreadyThere": self.already_there, "refused": self.refused,
-            "refusals": self.listed})
+            "failed": self.failed, "refusals": self.listed})
+    }
+}
+
+/// What became of one record.
+enum Outcome {
+    Imported(Imported),
+    /// The record says what Tally cannot take, in the parser's words.
+    Unreadable(String),
+    /// The store did not take it this time.
+    Failed,
+}
+
+impl From<Result<Imported, tally_app::error::Unavailable>> for Outcome {
+    fn from(result: Result<Imported, tally_app::error::Unavailable>) -> Self {
+        result.map_or(Outcome::Failed, Outcome::Imported)
     }
 }
 
@@ -100,13 +124,21 @@ pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
         Some(path) => import_customers(deps, &shop, &args, read(path, args.format)?).await,
         None => Tally::default(),
     };
+    if let Some(path) = &args.refusals {
+        let lines: Vec<String> = rules.every.iter().chain(&customers.every).map(Value::to_string).collect();
+        std::fs::write(path, lines.join("\n")).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let seconds = started.elapsed().as_secs_f64();
     let handled = (rules.imported + rules.already_there + customers.imported + customers.already_there) as f64;
     let report = json!({"shop": domain.as_str(), "dryRun": args.dry_run, "rules": rules.report(),
         "customers": customers.report(), "seconds": (seconds * 10.0).round() / 10.0,
         "recordsPerSecond": (handled / seconds.max(0.001)).round()});
     println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-    Ok(if rules.refused + customers.refused == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    if rules.failed + customers.failed > 0 {
+        eprintln!("tally-cli: some records could not be written this time (the store was busy): run the import again");
+    }
+    let clean = rules.refused + customers.refused + rules.failed + customers.failed == 0;
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// The file's records: JSON objects, one per line (blank lines skipped), or a CSV's rows as objects. Each
@@ -127,30 +159,23 @@ fn read(path: &PathBuf, format: Format) -> Result<Vec<Record>, String> {
     }
 }
 
-async fn import_rules(
-    deps: &Deps,
-    shop: &Shop,
-    args: &ImportArgs,
-    lines: Vec<Record>,
-) -> Tally {
+async fn import_rules(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Record>) -> Tally {
     let mut tally = Tally::default();
+    let mut ids = std::collections::HashSet::new();
     // One at a time: a shop has few rules, and the counter of rule ids is raised by each.
     for (record, line) in lines {
-        let outcome = match line.and_then(|object| records::rule(object).map_err(|e| e.to_string())) {
-            Ok(rule) => import::rule(deps, shop, rule, args.dry_run).await.map_err(|e| e.to_string()),
-            Err(reason) => Err(reason),
+        let object = line.map(|o| if args.format == Format::Csv { records::csv_rule(o) } else { o });
+        let outcome = match object.and_then(|object| records::rule(object).map_err(|e| e.to_string())) {
+            Ok(rule) if !ids.insert(rule.id) => Outcome::Unreadable(format!("rule {} is in the file already", rule.id)),
+            Ok(rule) => import::rule(deps, shop, rule, args.dry_run).await.into(),
+            Err(reason) => Outcome::Unreadable(reason),
         };
         tally.count(record, outcome);
     }
     tally
 }
 
-async fn import_customers(
-    deps: &Deps,
-    shop: &Shop,
-    args: &ImportArgs,
-    lines: Vec<Record>,
-) -> Tally {
+async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Record>) -> Tally {
     let now = deps.now();
     let customers: Vec<(String, Result<_, String>)> = match args.format {
         Format::Appstle => lines
@@ -165,11 +190,27 @@ async fn import_customers(
             .map(|(record, rows)| (record, records::csv_customer(&rows, now).map_err(|e| e.to_string())))
             .collect(),
     };
+    // A customer, or an identifier, the file gave already is refused here, so that the first in the file
+    // is the one imported (and a dry run says so too).
+    let mut seen = HashMap::new();
+    let customers = customers.into_iter().map(|(record, customer)| {
+        let customer = customer.and_then(|customer| {
+            let ids = customer.enrollment.identities().into_iter().map(|i| format!("{i:?}"));
+            for key in std::iter::once(format!("customer {}", customer.enrollment.customer_id)).chain(ids) {
+                if let Some(first) = seen.insert(key, record.clone()) {
+                    return Err(format!("the same customer or identifier as {first}"));
+                }
+            }
+            Ok(customer)
+        });
+        (record, customer)
+    });
+    let customers: Vec<_> = customers.collect();
     let outcomes = stream::iter(customers)
         .map(|(record, customer)| async move {
             let outcome = match customer {
-                Ok(customer) => import::customer(deps, shop, customer, args.dry_run).await.map_err(|e| e.to_string()),
-                Err(reason) => Err(reason),
+                Ok(customer) => import::customer(deps, shop, customer, args.dry_run).await.into(),
+                Err(reason) => Outcome::Unreadable(reason),
             };
             (record, outcome)
         })
@@ -189,7 +230,11 @@ fn by_customer(rows: Vec<Record>) -> Vec<(String, Vec<Value>)> {
     let mut at: HashMap<String, usize> = HashMap::new();
     for (record, row) in rows {
         let Ok(row) = row else { continue };
-        let id = row.get("customerId").map(Value::to_string).unwrap_or_else(|| record.clone());
+        let id = match row.get("customerId") {
+            Some(Value::String(text)) => text.trim().to_string(),
+            Some(other) => other.to_string(),
+            None => record.clone(),
+        };
         match at.get(&id) {
             Some(&index) => groups[index].1.push(row),
             None => {

@@ -85,6 +85,11 @@ pub struct Applied {
 }
 
 impl Customer {
+    /// The customer with the status and tier another program gave them (an import): the next version.
+    pub fn with_standing(&self, status: CustomerStatus, vip_tier: Option<String>, at: Time) -> Customer {
+        Customer { status, vip_tier, version: self.version + 1, updated_at: at, ..self.clone() }
+    }
+
     pub fn identity(&self, kind: IdentityKind) -> Option<Identity> {
         match kind {
             IdentityKind::Email => self.email.clone().map(Identity::Email),

@@ -46,7 +46,8 @@ def main(spec_path, folder):
                 problems.append(f"{where}: the status is not documented")
                 continue
             seen.add(where)
-            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            # The one content type each response has: JSON, or Mage's JSON:API.
+            schema = next(iter(response.get("content", {}).values()), {}).get("schema")
             if schema is None:
                 continue
             body = json.loads(r["body"])

@@ -22,7 +22,7 @@ grep -q "Tally is running" "$log" || { echo "fuzz: the stack did not start; see 
 rm -f .cache/fuzz/requests.har
 # One worker: with two threads, hypothesis's ast.parse trips CPython 3.11's "AST constructor recursion depth
 # mismatch" now and then, a crash of the fuzzer rather than a finding.
-.cache/venv/bin/schemathesis run openapi.yaml --url "http://127.0.0.1:$PORT" -H "X-API-Key: $KEY" \
+.cache/venv/bin/schemathesis run openapi.yaml --url "http://127.0.0.1:$PORT" -H "X-API-Key: $KEY" -H "Authorization: $KEY" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
   --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-20261123}" --workers 1 \
   --report har --report-har-path .cache/fuzz/requests.har

@@ -208,6 +208,11 @@ impl Stack {
         reply(self.http.get(format!("{}{path}", self.api)).header("X-API-Key", key)).await
     }
 
+    /// Any request to the API, its answer recorded for the contract check like the others'.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        reply(request).await
+    }
+
     /// A stack with a shop, one rule and customers with the points given; returns the rule's id too.
     pub async fn with_rule(shop: &str, rule: Value, customers: &[(u64, i64)]) -> (Stack, TestShop, u64) {
         let stack = Stack::start().await;

@@ -17,6 +17,7 @@ mod import;
 mod jobs;
 mod jobs_at_scale;
 mod lots;
+mod mage;
 mod money_on_the_wire;
 mod orders;
 mod portal;

@@ -99,6 +99,19 @@ async fn every_function_answers_its_sample_event() {
         "newest first"
     );
 
+    // Mage's calls, with the key in `Authorization`: the reward list, a purchase, the customer.
+    let rewards =
+        mage_list_rewards::handler(deps, event(include_str!("../../events/mage-list-rewards.json"))).await.unwrap();
+    assert_eq!(json_body(&rewards)["meta"]["total"], 1);
+    let bought = mage_purchase_reward::handler(deps, event(include_str!("../../events/mage-purchase-reward.json")))
+        .await
+        .unwrap();
+    assert_eq!(bought.status(), 201, "{:?}", json_body(&bought));
+    assert_eq!(json_body(&bought)["data"]["attributes"]["points_spent"], 500);
+    let customer =
+        mage_get_customer::handler(deps, event(include_str!("../../events/mage-get-customer.json"))).await.unwrap();
+    assert_eq!(json_body(&customer)["data"]["attributes"]["current_points"], 200);
+
     let enrolled =
         enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
     assert_eq!(enrolled.status(), 201);

@@ -39,6 +39,10 @@ pub enum Invalid {
     AppstleVariable,
     #[error("Appstle's {field} says otherwise than the rest of the rule: leave it out or make it agree")]
     AppstleDisagrees { field: &'static str },
+    #[error("customer_identifier must be a Shopify customer id or an email address")]
+    CustomerIdentifier,
+    #[error("page[number] must be 1 or more and page[size] from 1 to 100")]
+    MagePage,
     #[error("variantId must be a positive integer")]
     VariantId,
     #[error("discountCode must be 1 to {max} characters")]

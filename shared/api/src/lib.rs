@@ -13,6 +13,7 @@ pub mod errors;
 pub mod import;
 mod invalid;
 pub mod jobs;
+pub mod mage;
 pub mod money;
 pub mod portal;
 pub mod redemption;

@@ -57,6 +57,9 @@ macro_rules! route {
 /// Every HTTP route of template.yaml; a test keeps the two in step.
 pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/redeem-points", "RedeemPointsFunction", redeem_points),
+    route!("POST", "/v1/rewards/{id}/purchase", "MagePurchaseRewardFunction", mage_purchase_reward),
+    route!("GET", "/v1/rewards", "MageListRewardsFunction", mage_list_rewards),
+    route!("GET", "/v1/customers/{identifier}", "MageGetCustomerFunction", mage_get_customer),
     route!("GET", "/api/external/point-redeem-rules", "ListRedeemRulesFunction", list_redeem_rules),
     route!("POST", "/api/external/point-redeem-rules", "CreateRedeemRuleFunction", create_redeem_rule),
     route!("PUT", "/api/external/point-redeem-rules/{id}", "UpdateRedeemRuleFunction", update_redeem_rule),
@@ -212,6 +215,7 @@ mod tests {
         };
         let shopify_callers = [
             "Expire",
+            "MagePurchaseReward",
             "PortalRedeemPoints",
             "Reconcile",
             "RedeemPoints",

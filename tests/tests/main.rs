@@ -33,3 +33,4 @@ mod store_conditions;
 mod storefront;
 mod variable;
 mod webhook_chaos;
+mod yotpo;

@@ -112,6 +112,25 @@ async fn every_function_answers_its_sample_event() {
         mage_get_customer::handler(deps, event(include_str!("../../events/mage-get-customer.json"))).await.unwrap();
     assert_eq!(json_body(&customer)["data"]["attributes"]["current_points"], 200);
 
+    // Yotpo's calls, with the key in `x-api-key` beside `x-guid`: the options, a redemption, the customer.
+    let event_of = |json: &str| event(json);
+    let options =
+        yotpo_redemption_options::handler(deps, event_of(include_str!("../../events/yotpo-redemption-options.json")))
+            .await
+            .unwrap();
+    assert_eq!(json_body(&options), json!([]), "200 points qualify for nothing");
+    let redeemed =
+        yotpo_create_redemption::handler(deps, event_of(include_str!("../../events/yotpo-create-redemption.json")))
+            .await;
+    let redeemed = redeemed.unwrap();
+    assert_eq!(redeemed.status(), 400, "{:?}", json_body(&redeemed));
+    assert_eq!(json_body(&redeemed)["code"], "INSUFFICIENT_POINTS");
+    let details =
+        yotpo_customer_details::handler(deps, event_of(include_str!("../../events/yotpo-customer-details.json")))
+            .await
+            .unwrap();
+    assert_eq!(json_body(&details)["points_balance"], 200);
+
     let enrolled =
         enroll_customer::handler(deps, event(include_str!("../../events/enroll-customer.json"))).await.unwrap();
     assert_eq!(enrolled.status(), 201);

@@ -39,6 +39,12 @@ pub enum Invalid {
     AppstleVariable,
     #[error("Appstle's {field} says otherwise than the rest of the rule: leave it out or make it agree")]
     AppstleDisagrees { field: &'static str },
+    #[error("currency must be the shop's, {shop}")]
+    Currency { shop: String },
+    #[error("customer_external_id must be the customer's Shopify id")]
+    YotpoCustomer,
+    #[error("name the customer: customer_email, phone_number, pos_account_id or customer_external_id")]
+    YotpoCustomerMissing,
     #[error("customer_identifier must be a Shopify customer id or an email address")]
     CustomerIdentifier,
     #[error("page[number] must be 1 or more and page[size] from 1 to 100")]

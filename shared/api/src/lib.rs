@@ -21,6 +21,7 @@ pub mod request;
 mod rule_body;
 pub mod views;
 pub mod webhooks;
+pub mod yotpo;
 
 pub use endpoint::{read, respond, write, write_prepared, Finishing, Reply};
 pub use errors::Problem;

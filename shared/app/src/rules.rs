@@ -105,6 +105,11 @@ pub async fn active<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<R
     Ok(rules)
 }
 
+/// The shop's active rules as options for nobody in particular: none blocked.
+pub async fn everyone_s_options<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<RedeemOption>, Unavailable> {
+    Ok(active(deps, shop).await?.into_iter().map(|rule| RedeemOption { rule, blocked: None }).collect())
+}
+
 /// The shop's active rules as one customer's options: which they can take now, and why not the others.
 pub async fn options<S: Store, H>(
     deps: &Deps<S, H>,

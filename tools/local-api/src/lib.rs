@@ -58,6 +58,9 @@ macro_rules! route {
 pub const ROUTES: &[Route] = &[
     route!("POST", "/api/external/redeem-points", "RedeemPointsFunction", redeem_points),
     route!("POST", "/v1/rewards/{id}/purchase", "MagePurchaseRewardFunction", mage_purchase_reward),
+    route!("POST", "/api/v2/redemptions", "YotpoCreateRedemptionFunction", yotpo_create_redemption),
+    route!("GET", "/api/v2/redemption_options", "YotpoRedemptionOptionsFunction", yotpo_redemption_options),
+    route!("GET", "/api/v2/customer_details", "YotpoCustomerDetailsFunction", yotpo_customer_details),
     route!("GET", "/v1/rewards", "MageListRewardsFunction", mage_list_rewards),
     route!("GET", "/v1/customers/{identifier}", "MageGetCustomerFunction", mage_get_customer),
     route!("GET", "/api/external/point-redeem-rules", "ListRedeemRulesFunction", list_redeem_rules),
@@ -223,6 +226,7 @@ mod tests {
             "ShopifyWebhooks",
             "UpdateDiscount",
             "UpdateDiscountCodeStatus",
+            "YotpoCreateRedemption",
         ];
         assert_eq!(readers("TOKEN#*"), shopify_callers);
         let verifiers = ["PortalCustomerLoyalty", "PortalRedeemRules"];

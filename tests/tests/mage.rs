@@ -116,6 +116,15 @@ async fn rewards_are_paged_and_a_customer_reads_as_mage_s_object() {
     );
     let (status, _) = mage(&stack, &shop.key, "GET", "/v1/rewards?page%5Bsize%5D=101", None).await;
     assert_eq!(status, 400);
+    let bearer = format!("bearer {}", shop.key);
+    assert_eq!(
+        mage(&stack, &bearer, "GET", "/v1/rewards", None).await.0,
+        200,
+        "a Bearer prefix, any case, is understood"
+    );
+    let (status, body) = mage(&stack, "", "GET", "/v1/rewards", None).await;
+    assert_eq!(status, 401);
+    assert!(body["errors"][0]["detail"].as_str().is_some_and(|d| d.contains("Authorization")), "{body}");
 
     for who in ["6789012345", "c6789012345@example.com"] {
         let (status, body) = mage(&stack, &shop.key, "GET", &format!("/v1/customers/{who}"), None).await;

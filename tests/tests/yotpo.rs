@@ -107,6 +107,8 @@ async fn redemption_options_and_customer_details_read_in_yotpo_s_words() {
     assert_eq!(theirs.body.as_array().map(Vec::len), Some(1), "1,200 points do not buy free shipping");
     let shipping = yotpo(&stack, &shop, "GET", "/api/v2/redemption_options?discount_type=free_shipping", None).await;
     assert_eq!(shipping.body[0]["name"], "Free shipping");
+    let unknown = yotpo(&stack, &shop, "GET", "/api/v2/redemption_options?discount_type=gift_card", None).await;
+    assert_eq!((unknown.status, &unknown.body["code"]), (400, &json!("INVALID_REQUEST")));
 
     let details = yotpo(&stack, &shop, "GET", &format!("/api/v2/customer_details?customer_email={EMAIL}"), None).await;
     assert_eq!(details.status, 200, "{:?}", details.body);

@@ -3,7 +3,7 @@
 //! now; `discount_type` keeps those of one type.
 
 use lambda_http::{Body, Error, Request, Response};
-use tally_api::{request, yotpo, Reply};
+use tally_api::{yotpo, Reply};
 use tally_app::{loyalty, rules};
 use tally_config::Deps;
 
@@ -11,7 +11,7 @@ use tally_config::Deps;
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     Ok(yotpo::read(deps, &req, async |shop| {
         let who = yotpo::customer_in_query(&req)?;
-        let discount_type = request::query_param(&req, "discount_type");
+        let discount_type = yotpo::discount_type(&req)?;
         let options = match &who {
             Some(who) => {
                 let customer = loyalty::find(deps, shop, who).await?.customer.customer_id;

@@ -89,6 +89,10 @@ impl Problem {
 pub enum Unauthorized {
     #[error("the X-API-Key header is missing")]
     MissingKey,
+    #[error("the Authorization header, with the API key, is missing")]
+    MissingAuthorization,
+    #[error("the x-api-key header (or the api_key query parameter) is missing")]
+    MissingYotpoKey,
     #[error("the API key is not valid")]
     UnknownKey,
     #[error("the webhook's signature is missing or wrong")]

@@ -32,9 +32,17 @@ pub async fn caller<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> R
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("Bearer ").trim())
+        .map(|v| {
+            let v = v.trim();
+            let bearer = v.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer "));
+            if bearer {
+                v[7..].trim()
+            } else {
+                v
+            }
+        })
         .filter(|k| !k.is_empty())
-        .ok_or(Unauthorized::MissingKey)?;
+        .ok_or(Unauthorized::MissingAuthorization)?;
     let shop = shops::by_api_key(deps, key).await?.ok_or(Unauthorized::UnknownKey)?;
     tracing::Span::current().record("shop", shop.domain.as_str());
     Ok(shop)
@@ -58,7 +66,9 @@ pub async fn purchase<'d, S: Store, H: Shopify, P>(
 ) -> Response<Body> {
     let who = caller(deps, req).await;
     let answer = write_as(deps, req, who, purchase_command, prepare, run).await;
-    in_mage_s_words(answer, |_, redeemed| (201, json!({"data": history_entry(&redeemed)})))
+    // A reward Shopify has not confirmed in time stays 202, as on Tally's call: its code may never work.
+    let created = |status: u16| if status == 202 { 202 } else { 201 };
+    in_mage_s_words(answer, |status, redeemed| (created(status), json!({"data": history_entry(&redeemed)})))
 }
 
 /// Mage's purchase body: `{"customer_identifier": "6789012345"}`, a Shopify customer id or an email.
@@ -126,7 +136,10 @@ fn discount_type(tally: &str) -> String {
 /// found, 503 when Shopify cannot issue the code).
 fn in_mage_s_words(response: Response<Body>, ok: impl FnOnce(u16, Value) -> (u16, Value)) -> Response<Body> {
     let status = response.status().as_u16();
-    let replayed = response.headers().get("idempotent-replayed").cloned();
+    let kept: Vec<_> = ["idempotent-replayed", "retry-after"]
+        .into_iter()
+        .filter_map(|name| response.headers().get(name).map(|value| (name, value.clone())))
+        .collect();
     let body = match response.body() {
         Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -138,6 +151,8 @@ fn in_mage_s_words(response: Response<Body>, ok: impl FnOnce(u16, Value) -> (u16
             let code = error["code"].as_str().unwrap_or_default();
             let status = match code {
                 "INSUFFICIENT_POINTS" => 422,
+                // Mage's 422 says "not enough points": a key used for another request is a conflict here.
+                "IDEMPOTENCY_KEY_REUSED" => 409,
                 // Mage: "customer or reward not found" covers one not in the program and one not active.
                 "CUSTOMER_NOT_ENROLLED" | "RULE_INACTIVE" => 404,
                 _ => status,
@@ -150,8 +165,8 @@ fn in_mage_s_words(response: Response<Body>, ok: impl FnOnce(u16, Value) -> (u16
     let mut answer = Response::new(Body::Text(body.to_string()));
     *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"));
-    if let Some(replayed) = replayed {
-        answer.headers_mut().insert("idempotent-replayed", replayed);
+    for (name, value) in kept {
+        answer.headers_mut().insert(name, value);
     }
     answer
 }
@@ -249,8 +264,9 @@ pub fn customer(loyalty: &Loyalty) -> Value {
     let c = &loyalty.customer;
     let next = loyalty.next_expiring();
     let status = match c.status {
-        CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer => "excluded",
-        CustomerStatus::Active | CustomerStatus::Inactive => "member",
+        CustomerStatus::Active => "member",
+        // Mage has two words: a customer who left the program is not a member either.
+        CustomerStatus::Excluded | CustomerStatus::ExcludedByCustomer | CustomerStatus::Inactive => "excluded",
     };
     let tier = c.vip_tier.as_ref().map(|name| {
         json!({"id": name, "name": name, "points_required": null, "points_multiplier": null,

@@ -5,7 +5,7 @@
 //! module reads Yotpo's request and writes Tally's answer (kept for retries in Tally's words) in Yotpo's.
 
 use lambda_http::http::header::CONTENT_TYPE;
-use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -27,9 +27,9 @@ use crate::request::{self, number, Invalid};
 
 /// The shop of the key in `x-api-key`, or in the query's `api_key`.
 pub async fn caller<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Result<Shop, Problem> {
-    let header = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let key = header.or_else(|| request::query_param(req, "api_key"));
-    let key = key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).ok_or(Unauthorized::MissingKey)?;
+    let given = |key: Option<String>| key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+    let header = given(req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string));
+    let key = header.or_else(|| given(request::query_param(req, "api_key"))).ok_or(Unauthorized::MissingYotpoKey)?;
     let shop = shops::by_api_key(deps, &key).await?.ok_or(Unauthorized::UnknownKey)?;
     tracing::Span::current().record("shop", shop.domain.as_str());
     Ok(shop)
@@ -151,7 +151,10 @@ fn redemption(redeemed: &Value) -> Value {
 /// status and code.
 fn in_yotpo_s_words(response: Response<Body>, ok: impl FnOnce(Value) -> Value) -> Response<Body> {
     let status = response.status();
-    let replayed = response.headers().get("idempotent-replayed").cloned();
+    let kept: Vec<_> = ["idempotent-replayed", "retry-after"]
+        .into_iter()
+        .filter_map(|name| response.headers().get(name).map(|value| (name, value.clone())))
+        .collect();
     let body = match response.body() {
         Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -161,12 +164,26 @@ fn in_yotpo_s_words(response: Response<Body>, ok: impl FnOnce(Value) -> Value) -
         _ => json!({"error": body["error"]["detail"], "code": body["error"]["code"]}),
     };
     let mut answer = Response::new(Body::Text(body.to_string()));
-    *answer.status_mut() = if status == StatusCode::ACCEPTED { StatusCode::OK } else { status };
+    // A reward Shopify has not confirmed in time stays 202, as on Tally's call: its code may never work.
+    *answer.status_mut() = status;
     answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(replayed) = replayed {
-        answer.headers_mut().insert("idempotent-replayed", replayed);
+    for (name, value) in kept {
+        answer.headers_mut().insert(name, value);
     }
     answer
+}
+
+/// The discount types Yotpo's options may be filtered by.
+pub const DISCOUNT_TYPES: [&str; 5] = ["fixed_amount", "percentage", "free_shipping", "free_product", "store_credit"];
+
+/// The `discount_type` a query keeps, if any.
+pub fn discount_type(req: &Request) -> Result<Option<String>, Invalid> {
+    match request::query_param(req, "discount_type") {
+        Some(kind) if !DISCOUNT_TYPES.contains(&kind.as_str()) => {
+            Err(Invalid::QueryWord { name: "discount_type", allowed: DISCOUNT_TYPES.join(", ") })
+        }
+        kind => Ok(kind),
+    }
 }
 
 /// `GET /api/v2/redemption_options`: the active rules as Yotpo's options; for a customer, those they qualify

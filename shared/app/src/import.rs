@@ -6,7 +6,7 @@
 
 use tally_domain::customer::{Customer, CustomerStatus, Enrollment, IdentityKind};
 use tally_domain::error::Refused;
-use tally_domain::ledger::BalanceChange;
+use tally_domain::ledger::{BalanceChange, LedgerKind};
 use tally_domain::rule::RedeemRule;
 use tally_domain::shop::Shop;
 use tally_domain::Time;
@@ -124,15 +124,14 @@ pub async fn customer<S: Store, H>(
         },
     };
     for _ in 0..=imported.lots.len() + MAX_REREADS {
-        let Some(credited) = credited_lots(&store, &customer, &imported.lots).await? else {
-            return Ok(Imported::Refused(ImportRefused::HistoryOfItsOwn));
+        let credited = match credited_lots(&store, &customer, &imported.lots).await? {
+            Credited::Lots(credited) => credited,
+            Credited::Foreign => return Ok(Imported::Refused(ImportRefused::HistoryOfItsOwn)),
+            // A customer with points of their own since the import has lived in Tally: theirs to keep.
+            Credited::LivedSince => return Ok(Imported::AlreadyThere),
         };
         let Some(lot) = imported.lots.get(credited) else {
-            // A customer with history past the import's lots has lived in Tally since: theirs to keep.
-            if customer.seq > imported.lots.len() as u64 {
-                return Ok(Imported::AlreadyThere);
-            }
-            return standing(&store, &customer, &imported, at, dry_run, wrote).await;
+            return standing(&store, customer, &imported, at, dry_run, wrote).await;
         };
         if dry_run {
             return Ok(Imported::Done);
@@ -158,48 +157,78 @@ pub async fn customer<S: Store, H>(
 /// Rereads allowed beyond one per lot before a customer's import gives up for this run.
 const MAX_REREADS: usize = 3;
 
-/// The last step: the tier and status the customer had, where they differ.
+/// The last step: the tier and status the customer had, where they differ (read again if another run
+/// wrote the record meanwhile).
 async fn standing(
-    store: &impl Writes,
-    customer: &Customer,
+    store: &(impl Writes + Customers),
+    mut customer: Customer,
     imported: &ImportedCustomer,
     at: Time,
     dry_run: bool,
     wrote: bool,
 ) -> Result<Imported, Unavailable> {
     let tier = imported.enrollment.vip_tier.clone();
-    if customer.status == imported.status && customer.vip_tier == tier {
-        return Ok(if wrote { Imported::Done } else { Imported::AlreadyThere });
+    for _ in 0..=MAX_REREADS {
+        if customer.status == imported.status && customer.vip_tier == tier {
+            return Ok(if wrote { Imported::Done } else { Imported::AlreadyThere });
+        }
+        if dry_run {
+            return Ok(Imported::Done);
+        }
+        let next = customer.with_standing(imported.status, tier.clone(), at);
+        let write = Write::customer(CustomerWrite::Replaced { customer: next, read_version: customer.version });
+        match store.commit(write).await? {
+            Committed::Done => return Ok(Imported::Done),
+            Committed::Rejected(_) => {
+                customer = store.customer(customer.customer_id).await?.ok_or(Unavailable::Busy)?;
+            }
+        }
     }
-    if dry_run {
-        return Ok(Imported::Done);
-    }
-    let next = customer.with_standing(imported.status, tier, at);
-    let write = Write::customer(CustomerWrite::Replaced { customer: next, read_version: customer.version });
-    match store.commit(write).await? {
-        Committed::Done => Ok(Imported::Done),
-        Committed::Rejected(_) => Err(Unavailable::Busy),
-    }
+    Err(Unavailable::Busy)
 }
 
-/// How many of the lots the customer's ledger holds already: its first entries, the import's lots in order;
-/// `None` when it begins otherwise (the customer had points of their own first). One bounded read.
+/// What a customer's ledger says of the import's lots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credited {
+    /// The first this many lots are in, and nothing else but points expiring.
+    Lots(usize),
+    /// Every lot is in, and the customer has had points of their own since.
+    LivedSince,
+    /// The ledger begins with points of the customer's own: not the import's to add to.
+    Foreign,
+}
+
+/// Reads the beginning of the customer's ledger (one bounded read: at most two entries a lot, as each lot
+/// may have expired since) and matches it with the lots, in order, passing over points that expired.
 async fn credited_lots(
     store: &impl Ledgers,
     customer: &Customer,
     lots: &[ImportedLot],
-) -> Result<Option<usize>, Unavailable> {
-    let count = usize::try_from(customer.seq).unwrap_or(usize::MAX).min(lots.len());
-    if count == 0 {
-        return Ok(Some(0));
+) -> Result<Credited, Unavailable> {
+    if customer.seq == 0 {
+        return Ok(Credited::Lots(0));
     }
-    // The entries numbered 1 to `count`, newest first.
-    let (mut first, _) = store.ledger_page(customer.customer_id, Some(count as u64 + 1), count).await?;
+    let read = customer.seq.min(2 * lots.len() as u64 + 2);
+    // The entries numbered 1 to `read`, newest first.
+    let (mut first, _) = store.ledger_page(customer.customer_id, Some(read + 1), read as usize).await?;
     first.reverse();
-    let ours = first.len() == count
-        && first.iter().zip(lots).all(|(entry, lot)| entry.reason == IMPORT_REASON && entry.delta == lot.points);
-    // A customer whose ledger has more than the lots came in whole, and has had points of their own since.
-    Ok(ours.then_some(if customer.seq as usize > lots.len() { lots.len() } else { count }))
+    let mut matched = 0;
+    for entry in &first {
+        if entry.kind == LedgerKind::PointsExpired {
+            continue;
+        }
+        let ours = lots.get(matched).is_some_and(|lot| entry.reason == IMPORT_REASON && entry.delta == lot.points);
+        if !ours {
+            return Ok(if matched == lots.len() { Credited::LivedSince } else { Credited::Foreign });
+        }
+        matched += 1;
+    }
+    // Entries past those read are the customer's own, once every lot is in.
+    Ok(match customer.seq > read {
+        true if matched == lots.len() => Credited::LivedSince,
+        true => Credited::Foreign,
+        false => Credited::Lots(matched),
+    })
 }
 
 /// The customer enrolled with their identifiers claimed and their tier, in one write (their status comes

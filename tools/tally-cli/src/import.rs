@@ -197,7 +197,8 @@ async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Ve
         let customer = customer.and_then(|customer| {
             let ids = customer.enrollment.identities().into_iter().map(|i| format!("{i:?}"));
             for key in std::iter::once(format!("customer {}", customer.enrollment.customer_id)).chain(ids) {
-                if let Some(first) = seen.insert(key, record.clone()) {
+                let first = seen.entry(key).or_insert_with(|| record.clone());
+                if *first != record {
                     return Err(format!("the same customer or identifier as {first}"));
                 }
             }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bodies;
 pub mod cursor;
+mod dialect;
 pub mod discounts;
 pub mod endpoint;
 pub mod errors;

@@ -3,15 +3,13 @@
 //! call rides on Tally's use case and endpoint shape; this module reads Mage's request and writes Tally's
 //! answer (kept for retries in Tally's words, so a replay is translated the same way) in Mage's.
 
-use lambda_http::http::header::CONTENT_TYPE;
-use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use tally_app::idempotency::Attempt;
 use tally_app::ports::{Shopify, Store};
-use tally_app::{shops, Deps};
+use tally_app::Deps;
 use tally_domain::customer::{CustomerRef, CustomerStatus, Email, Identity};
 use tally_domain::ids::{CustomerId, RuleId};
 use tally_domain::loyalty::Loyalty;
@@ -20,6 +18,7 @@ use tally_domain::rule::{RedeemRule, RewardType};
 use tally_domain::shop::Shop;
 use tally_domain::{rfc3339, Time};
 
+use crate::dialect::{self, Answer};
 use crate::endpoint::{read_as, write_as, Reply};
 use crate::errors::{Problem, Unauthorized};
 use crate::money;
@@ -41,11 +40,8 @@ pub async fn caller<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> R
                 v
             }
         })
-        .filter(|k| !k.is_empty())
-        .ok_or(Unauthorized::MissingAuthorization)?;
-    let shop = shops::by_api_key(deps, key).await?.ok_or(Unauthorized::UnknownKey)?;
-    tracing::Span::current().record("shop", shop.domain.as_str());
-    Ok(shop)
+        .map(str::to_string);
+    dialect::shop_of(deps, key.as_deref(), Unauthorized::MissingAuthorization).await
 }
 
 /// A read, answered in Mage's words.
@@ -135,18 +131,11 @@ fn discount_type(tally: &str) -> String {
 /// statuses (422 for insufficient points, 403 for an excluded customer or another tier, 404 for what is not
 /// found, 503 when Shopify cannot issue the code).
 fn in_mage_s_words(response: Response<Body>, ok: impl FnOnce(u16, Value) -> (u16, Value)) -> Response<Body> {
-    let status = response.status().as_u16();
-    let kept: Vec<_> = ["idempotent-replayed", "retry-after"]
-        .into_iter()
-        .filter_map(|name| response.headers().get(name).map(|value| (name, value.clone())))
-        .collect();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    let (status, body) = match status {
-        ..400 => ok(status, body),
-        _ => {
+    let mut answer = Answer::of(&response);
+    let (status, body) = match answer.status {
+        status @ ..400 => ok(status, std::mem::take(&mut answer.body)),
+        status => {
+            let body = &answer.body;
             let error = &body["error"];
             let code = error["code"].as_str().unwrap_or_default();
             let status = match code {
@@ -162,13 +151,7 @@ fn in_mage_s_words(response: Response<Body>, ok: impl FnOnce(u16, Value) -> (u16
             (status, json!({"errors": [one]}))
         }
     };
-    let mut answer = Response::new(Body::Text(body.to_string()));
-    *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"));
-    for (name, value) in kept {
-        answer.headers_mut().insert(name, value);
-    }
-    answer
+    answer.rewritten(status, &body, "application/vnd.api+json")
 }
 
 /// Mage's page: `page[number]` (from 1) and `page[size]` (1 to 100, 20 by default).

@@ -4,15 +4,13 @@
 //! identifiers and its redemption option ids (Tally's rule ids). Each call rides on Tally's use case; this
 //! module reads Yotpo's request and writes Tally's answer (kept for retries in Tally's words) in Yotpo's.
 
-use lambda_http::http::header::CONTENT_TYPE;
-use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use tally_app::idempotency::Attempt;
 use tally_app::ports::{Shopify, Store};
-use tally_app::{shops, Deps};
+use tally_app::Deps;
 use tally_domain::customer::{CustomerParts, CustomerRef};
 use tally_domain::loyalty::Loyalty;
 use tally_domain::points::Points;
@@ -21,18 +19,17 @@ use tally_domain::rule::RewardType;
 use tally_domain::shop::Shop;
 use tally_domain::{rfc3339, Time};
 
+use crate::dialect::{self, Answer};
 use crate::endpoint::{read_as, write_as, Reply};
 use crate::errors::{Problem, Unauthorized};
 use crate::request::{self, number, Invalid};
 
 /// The shop of the key in `x-api-key`, or in the query's `api_key`.
 pub async fn caller<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> Result<Shop, Problem> {
-    let given = |key: Option<String>| key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+    let given = |key: Option<String>| key.filter(|k| !k.trim().is_empty());
     let header = given(req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string));
-    let key = header.or_else(|| given(request::query_param(req, "api_key"))).ok_or(Unauthorized::MissingYotpoKey)?;
-    let shop = shops::by_api_key(deps, &key).await?.ok_or(Unauthorized::UnknownKey)?;
-    tracing::Span::current().record("shop", shop.domain.as_str());
-    Ok(shop)
+    let key = header.or_else(|| given(request::query_param(req, "api_key")));
+    dialect::shop_of(deps, key.as_deref(), Unauthorized::MissingYotpoKey).await
 }
 
 /// A read, answered in Yotpo's words.
@@ -150,27 +147,14 @@ fn redemption(redeemed: &Value) -> Value {
 /// Tally's answer in Yotpo's words: a success as `ok` writes it, an error as `{"error": …}` with Tally's
 /// status and code.
 fn in_yotpo_s_words(response: Response<Body>, ok: impl FnOnce(Value) -> Value) -> Response<Body> {
-    let status = response.status();
-    let kept: Vec<_> = ["idempotent-replayed", "retry-after"]
-        .into_iter()
-        .filter_map(|name| response.headers().get(name).map(|value| (name, value.clone())))
-        .collect();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-        _ => Value::Null,
+    let mut answer = Answer::of(&response);
+    let body = match answer.status {
+        ..400 => ok(std::mem::take(&mut answer.body)),
+        _ => json!({"error": answer.body["error"]["detail"], "code": answer.body["error"]["code"]}),
     };
-    let body = match status.as_u16() {
-        ..400 => ok(body),
-        _ => json!({"error": body["error"]["detail"], "code": body["error"]["code"]}),
-    };
-    let mut answer = Response::new(Body::Text(body.to_string()));
     // A reward Shopify has not confirmed in time stays 202, as on Tally's call: its code may never work.
-    *answer.status_mut() = status;
-    answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    for (name, value) in kept {
-        answer.headers_mut().insert(name, value);
-    }
-    answer
+    let status = answer.status;
+    answer.rewritten(status, &body, "application/json")
 }
 
 /// The discount types Yotpo's options may be filtered by.

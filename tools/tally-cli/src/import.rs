@@ -2,6 +2,7 @@
 //! once, with a report of what it took, what was there already, and what it refused and why.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -117,7 +118,7 @@ pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
     let shop = shop.ok_or_else(|| format!("{domain} is not connected to Tally: connect it first"))?;
     let started = Instant::now();
     let rules = match &args.rules {
-        Some(path) => import_rules(deps, &shop, &args, read(path, args.format)?).await,
+        Some(path) => import_rules(deps, &shop, &args, read(path, args.format)?.collect()).await,
         None => Tally::default(),
     };
     let customers = match &args.customers {
@@ -141,20 +142,61 @@ pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
     Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// The file's records: JSON objects, one per line (blank lines skipped), or a CSV's rows as objects. Each
-/// comes with where it was, for the report.
-fn read(path: &PathBuf, format: Format) -> Result<Vec<Record>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+/// The file's records, read as they are needed (a file of any size is held a record at a time): JSON
+/// objects, one per line (blank lines skipped), or a CSV's rows as objects of its header's names. Each comes
+/// with where it was, for the report.
+fn read(path: &PathBuf, format: Format) -> Result<Box<dyn Iterator<Item = Record>>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = BufReader::new(file).lines().enumerate();
     match format {
-        Format::Appstle => Ok(text
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(n, line)| (format!("line {}", n + 1), serde_json::from_str(line).map_err(|e| e.to_string())))
-            .collect()),
+        Format::Appstle => Ok(Box::new(lines.filter_map(|(n, line)| {
+            let record = format!("line {}", n + 1);
+            match line {
+                Ok(line) if line.trim().is_empty() => None,
+                Ok(line) => Some((record, serde_json::from_str(&line).map_err(|e| e.to_string()))),
+                Err(e) => Some((record, Err(e.to_string()))),
+            }
+        }))),
         Format::Csv => {
-            let rows = records::csv_objects(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(rows.into_iter().enumerate().map(|(n, row)| (format!("row {}", n + 2), Ok(row))).collect())
+            let header = match lines.next() {
+                Some((_, Ok(header))) => header,
+                Some((_, Err(e))) => return Err(format!("{}: {e}", path.display())),
+                None => String::new(),
+            };
+            Ok(Box::new(CsvRows { header, lines }))
+        }
+    }
+}
+
+/// A CSV's rows, each read once its quoted cells are closed (a quoted cell may hold line breaks).
+struct CsvRows<L> {
+    header: String,
+    lines: L,
+}
+
+impl<L: Iterator<Item = (usize, std::io::Result<String>)>> Iterator for CsvRows<L> {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        loop {
+            let (n, first) = self.lines.next()?;
+            let record = format!("row {}", n + 1);
+            let mut row = match first {
+                Ok(row) => row,
+                Err(e) => return Some((record, Err(e.to_string()))),
+            };
+            // An odd number of quotes so far: a quoted cell goes on to the next line.
+            while row.matches('"').count() % 2 == 1 {
+                match self.lines.next() {
+                    Some((_, Ok(more))) => row = format!("{row}\n{more}"),
+                    _ => break,
+                }
+            }
+            match records::csv_objects(&format!("{}\n{row}", self.header)) {
+                Ok(mut objects) if !objects.is_empty() => return Some((record, Ok(objects.remove(0)))),
+                Ok(_) => continue,
+                Err(e) => return Some((record, Err(e.to_string()))),
+            }
         }
     }
 }
@@ -175,25 +217,22 @@ async fn import_rules(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Re
     tally
 }
 
-async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Record>) -> Tally {
+async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl Iterator<Item = Record>) -> Tally {
     let now = deps.now();
-    let customers: Vec<(String, Result<_, String>)> = match args.format {
-        Format::Appstle => lines
-            .into_iter()
-            .map(|(record, line)| {
-                let customer = line.and_then(|o| records::appstle_customer(&o, now).map_err(|e| e.to_string()));
-                (record, customer)
-            })
-            .collect(),
-        Format::Csv => by_customer(lines)
-            .into_iter()
-            .map(|(record, rows)| (record, records::csv_customer(&rows, now).map_err(|e| e.to_string())))
-            .collect(),
+    let customers: Box<dyn Iterator<Item = (String, Result<_, String>)>> = match args.format {
+        Format::Appstle => Box::new(file.map(move |(record, line)| {
+            let customer = line.and_then(|o| records::appstle_customer(&o, now).map_err(|e| e.to_string()));
+            (record, customer)
+        })),
+        Format::Csv => Box::new(ByCustomer { rows: file.peekable() }.map(move |(record, rows)| {
+            let customer = rows.and_then(|rows| records::csv_customer(&rows, now).map_err(|e| e.to_string()));
+            (record, customer)
+        })),
     };
     // A customer, or an identifier, the file gave already is refused here, so that the first in the file
-    // is the one imported (and a dry run says so too).
+    // is the one imported (and a dry run says so too). What is kept is a line per customer, not the file.
     let mut seen = HashMap::new();
-    let customers = customers.into_iter().map(|(record, customer)| {
+    let customers = customers.map(move |(record, customer)| {
         let customer = customer.and_then(|customer| {
             let ids = customer.enrollment.identities().into_iter().map(|i| format!("{i:?}"));
             for key in std::iter::once(format!("customer {}", customer.enrollment.customer_id)).chain(ids) {
@@ -206,8 +245,7 @@ async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Ve
         });
         (record, customer)
     });
-    let customers: Vec<_> = customers.collect();
-    let outcomes = stream::iter(customers)
+    stream::iter(customers)
         .map(|(record, customer)| async move {
             let outcome = match customer {
                 Ok(customer) => import::customer(deps, shop, customer, args.dry_run).await.into(),
@@ -216,33 +254,38 @@ async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Ve
             (record, outcome)
         })
         .buffer_unordered(args.concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await;
-    let mut tally = Tally::default();
-    for (record, outcome) in outcomes {
-        tally.count(record, outcome);
-    }
-    tally
+        .fold(Tally::default(), |mut tally, (record, outcome)| async move {
+            tally.count(record, outcome);
+            tally
+        })
+        .await
 }
 
-/// A CSV's rows grouped by `customerId`, in the order each customer first appears.
-fn by_customer(rows: Vec<Record>) -> Vec<(String, Vec<Value>)> {
-    let mut groups: Vec<(String, Vec<Value>)> = vec![];
-    let mut at: HashMap<String, usize> = HashMap::new();
-    for (record, row) in rows {
-        let Ok(row) = row else { continue };
-        let id = match row.get("customerId") {
-            Some(Value::String(text)) => text.trim().to_string(),
-            Some(other) => other.to_string(),
-            None => record.clone(),
-        };
-        match at.get(&id) {
-            Some(&index) => groups[index].1.push(row),
-            None => {
-                at.insert(id.clone(), groups.len());
-                groups.push((format!("customer {id}"), vec![row]));
-            }
-        }
+/// A CSV's rows grouped by `customerId`: a customer's rows follow one another (a customer whose rows come
+/// again later is refused there as a repeat).
+struct ByCustomer<I: Iterator<Item = Record>> {
+    rows: std::iter::Peekable<I>,
+}
+
+fn customer_id(row: &Result<Value, String>) -> Option<String> {
+    match row.as_ref().ok()?.get("customerId")? {
+        Value::String(text) => Some(text.trim().to_string()),
+        other => Some(other.to_string()),
     }
-    groups
+}
+
+impl<I: Iterator<Item = Record>> Iterator for ByCustomer<I> {
+    type Item = (String, Result<Vec<Value>, String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (record, first) = self.rows.next()?;
+        let Some(id) = customer_id(&first) else {
+            return Some((record, first.map(|row| vec![row])));
+        };
+        let mut rows = vec![first];
+        while self.rows.peek().is_some_and(|(_, next)| customer_id(next).as_ref() == Some(&id)) {
+            rows.extend(self.rows.next().map(|(_, row)| row));
+        }
+        Some((format!("customer {id}"), rows.into_iter().collect()))
+    }
 }

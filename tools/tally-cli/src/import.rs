@@ -168,6 +168,9 @@ fn read(path: &PathBuf, format: Format) -> Result<Box<dyn Iterator<Item = Record
     }
 }
 
+/// The most lines one CSV row may span.
+const MAX_ROW_LINES: usize = 20;
+
 /// A CSV's rows, each read once its quoted cells are closed (a quoted cell may hold line breaks).
 struct CsvRows<L> {
     header: String,
@@ -185,10 +188,18 @@ impl<L: Iterator<Item = (usize, std::io::Result<String>)>> Iterator for CsvRows<
                 Ok(row) => row,
                 Err(e) => return Some((record, Err(e.to_string()))),
             };
-            // An odd number of quotes so far: a quoted cell goes on to the next line.
-            while row.matches('"').count() % 2 == 1 {
+            // An odd number of quotes so far: a quoted cell goes on to the next line (a few lines at most, so
+            // that a stray quote cannot take the rest of the file into one row).
+            let mut quotes = row.matches('"').count();
+            for _ in 0..MAX_ROW_LINES {
+                if quotes % 2 == 0 {
+                    break;
+                }
                 match self.lines.next() {
-                    Some((_, Ok(more))) => row = format!("{row}\n{more}"),
+                    Some((_, Ok(more))) => {
+                        quotes += more.matches('"').count();
+                        row = format!("{row}\n{more}");
+                    }
                     _ => break,
                 }
             }
@@ -287,5 +298,40 @@ impl<I: Iterator<Item = Record>> Iterator for ByCustomer<I> {
             rows.extend(self.rows.next().map(|(_, row)| row));
         }
         Some((format!("customer {id}"), rows.into_iter().collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<Record> {
+        let lines = text.lines().map(|l| Ok(l.to_string())).enumerate().skip(1);
+        CsvRows { header: text.lines().next().unwrap_or_default().to_string(), lines }.collect()
+    }
+
+    #[test]
+    fn a_csv_row_may_span_lines_and_a_stray_quote_takes_a_few_at_most() {
+        let read = rows("customerId,note\n1,\"two\nlines\"\n\n2,plain\n");
+        let read: Vec<_> = read.into_iter().map(|(record, row)| (record, row.unwrap())).collect();
+        assert_eq!(
+            read,
+            vec![
+                ("row 2".to_string(), json!({"customerId": "1", "note": "two\nlines"})),
+                ("row 5".to_string(), json!({"customerId": "2", "note": "plain"})),
+            ]
+        );
+        let stray = format!("customerId,note\n1,\"open\n{}3,after\n", "x\n".repeat(40));
+        let read = rows(&stray);
+        assert!(read[0].1.as_ref().is_err_and(|e| e.contains("inside a quoted cell")), "{read:?}");
+        assert!(read.iter().any(|(_, row)| row.as_ref().is_ok_and(|r| r["customerId"] == "3")), "the rest is read");
+    }
+
+    #[test]
+    fn a_customer_s_consecutive_rows_are_one_record() {
+        let file = rows("customerId,points\n1,5\n1,6\n2,7\n1,8\n");
+        let grouped: Vec<_> =
+            ByCustomer { rows: file.into_iter().peekable() }.map(|(r, rows)| (r, rows.unwrap().len())).collect();
+        assert_eq!(grouped, vec![("customer 1".into(), 2), ("customer 2".into(), 1), ("customer 1".into(), 1)]);
     }
 }

@@ -9,9 +9,22 @@ use serde_json::Value;
 
 use tally_app::ports::{Shopify, Store};
 use tally_app::{shops, Deps};
+use tally_domain::rule::RewardType;
 use tally_domain::shop::Shop;
 
 use crate::errors::{Problem, Unauthorized};
+
+/// A reward type in the vendors' snake_case words (both Mage and Yotpo write `fixed_amount`, `percentage`,
+/// `free_shipping`, `free_product`; `store_credit` is Tally's).
+pub fn discount_type(reward_type: RewardType) -> &'static str {
+    match reward_type {
+        RewardType::FixedAmount => "fixed_amount",
+        RewardType::Percentage => "percentage",
+        RewardType::FreeShipping => "free_shipping",
+        RewardType::FreeProduct => "free_product",
+        RewardType::StoreCredit => "store_credit",
+    }
+}
 
 /// The shop of `key`, given where the vendor's clients give it; `missing` says where that is.
 pub async fn shop_of<S: Store, H: Shopify>(

@@ -14,7 +14,7 @@ use tally_domain::customer::{CustomerRef, CustomerStatus, Email, Identity};
 use tally_domain::ids::{CustomerId, RuleId};
 use tally_domain::loyalty::Loyalty;
 use tally_domain::redemption::RedeemCommand;
-use tally_domain::rule::{RedeemRule, RewardType};
+use tally_domain::rule::RedeemRule;
 use tally_domain::shop::Shop;
 use tally_domain::{rfc3339, Time};
 
@@ -217,17 +217,10 @@ impl RewardsPage {
 }
 
 fn reward(rule: RedeemRule) -> Resource<RewardAttributes> {
-    let discount_type = match rule.reward_type {
-        RewardType::FixedAmount => "fixed_amount",
-        RewardType::Percentage => "percentage",
-        RewardType::FreeShipping => "free_shipping",
-        RewardType::FreeProduct => "free_product",
-        RewardType::StoreCredit => "store_credit",
-    };
     let attributes = RewardAttributes {
         name: rule.name,
         description: None,
-        discount_type: discount_type.into(),
+        discount_type: dialect::discount_type(rule.reward_type).into(),
         reward_type: if rule.vip_tier.is_some() { "tier" } else { "discount" },
         points_cost: rule.points_cost,
         discount_amount: rule.variable.map(|v| v.value_per_step).or(rule.discount_value),

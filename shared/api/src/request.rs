@@ -58,6 +58,11 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
 }
 
+/// A phone number in the query: an unescaped `+` in a query string arrives as a space, and is read as `+`.
+pub fn phone_param(req: &Request, name: &str) -> Option<String> {
+    query_param(req, name).map(|p| p.strip_prefix(' ').map_or(p.clone(), |digits| format!("+{digits}")))
+}
+
 /// A numeric query parameter, if given.
 pub fn query_number(req: &Request, name: &'static str) -> Result<Option<u64>, Invalid> {
     match query_param(req, name) {
@@ -76,8 +81,7 @@ pub fn customer(req: &Request) -> Result<CustomerRef, Invalid> {
         (id, again) => id.or(again),
     };
     let email = query_param(req, "customerEmail");
-    // An unescaped `+` in a query string arrives as a space.
-    let phone = query_param(req, "customerPhone").map(|p| p.strip_prefix(' ').map_or(p.clone(), |d| format!("+{d}")));
+    let phone = phone_param(req, "customerPhone");
     let external_id = query_param(req, "customerExternalId");
     let parts =
         CustomerParts { id, email: email.as_deref(), phone: phone.as_deref(), external_id: external_id.as_deref() };

@@ -113,13 +113,11 @@ fn customer(
 /// The customer a query names, in Yotpo's parameter names.
 pub fn customer_in_query(req: &Request) -> Result<Option<CustomerRef>, Invalid> {
     let q = |name| request::query_param(req, name);
-    let (email, phone, pos) = (q("customer_email"), q("phone_number"), q("pos_account_id"));
+    let (email, phone, pos) = (q("customer_email"), request::phone_param(req, "phone_number"), q("pos_account_id"));
     let id = match q("customer_external_id").or_else(|| q("customer_id")) {
         Some(id) => Some(id.trim().parse().map_err(|_| Invalid::YotpoCustomer)?),
         None => None,
     };
-    // An unescaped `+` in a query string arrives as a space.
-    let phone = phone.map(|p| p.strip_prefix(' ').map_or(p.clone(), |d| format!("+{d}")));
     if id.is_none() && email.is_none() && phone.is_none() && pos.is_none() {
         return Ok(None);
     }
@@ -157,14 +155,12 @@ fn in_yotpo_s_words(response: Response<Body>, ok: impl FnOnce(Value) -> Value) -
     answer.rewritten(status, &body, "application/json")
 }
 
-/// The discount types Yotpo's options may be filtered by.
-pub const DISCOUNT_TYPES: [&str; 5] = ["fixed_amount", "percentage", "free_shipping", "free_product", "store_credit"];
-
 /// The `discount_type` a query keeps, if any.
 pub fn discount_type(req: &Request) -> Result<Option<String>, Invalid> {
     match request::query_param(req, "discount_type") {
-        Some(kind) if !DISCOUNT_TYPES.contains(&kind.as_str()) => {
-            Err(Invalid::QueryWord { name: "discount_type", allowed: DISCOUNT_TYPES.join(", ") })
+        Some(kind) if !RewardType::ALL.iter().any(|t| dialect::discount_type(*t) == kind) => {
+            let allowed: Vec<_> = RewardType::ALL.iter().map(|t| dialect::discount_type(*t)).collect();
+            Err(Invalid::QueryWord { name: "discount_type", allowed: allowed.join(", ") })
         }
         kind => Ok(kind),
     }
@@ -177,7 +173,7 @@ pub fn options(options: Vec<RedeemOption>, for_customer: bool, discount_type: Op
         .into_iter()
         .filter(|o| !for_customer || o.blocked.is_none())
         .map(|o| o.rule)
-        .filter(|rule| discount_type.is_none_or(|wanted| kind(rule.reward_type) == wanted))
+        .filter(|rule| discount_type.is_none_or(|wanted| dialect::discount_type(rule.reward_type) == wanted))
         .map(|rule| {
             let cost = rule.variable.map_or(rule.points_cost, |v| v.points_step);
             json!({
@@ -187,23 +183,13 @@ pub fn options(options: Vec<RedeemOption>, for_customer: bool, discount_type: Op
                 "icon": null,
                 "cost_text": format!("{cost} points"),
                 "amount": rule.variable.map(|v| v.value_per_step).or(rule.discount_value).map(|d| d.to_string()),
-                "discount_type": kind(rule.reward_type),
+                "discount_type": dialect::discount_type(rule.reward_type),
                 "applies_to_product_type": if rule.variant_ids.is_empty() { "ALL" } else { "SPECIFIC" },
                 "duration": rule.expires_after_days.map(|d| format!("{d} days")),
                 "variable": rule.variable.is_some(),
             })
         });
     Value::Array(listed.collect())
-}
-
-fn kind(reward_type: RewardType) -> &'static str {
-    match reward_type {
-        RewardType::FixedAmount => "fixed_amount",
-        RewardType::Percentage => "percentage",
-        RewardType::FreeShipping => "free_shipping",
-        RewardType::FreeProduct => "free_product",
-        RewardType::StoreCredit => "store_credit",
-    }
 }
 
 /// `GET /api/v2/customer_details`: Yotpo's customer record.

@@ -55,12 +55,34 @@ def main(spec_path, folder):
             for error in validator.iter_errors(body):
                 problems.append(f"{where}: {error.json_path}: {error.message[:200]}")
             checked += 1
+    events, event_problems, names = check_events(folder)
+    problems += event_problems
     for problem in problems[:50]:
         print("CONTRACT:", problem)
     print(f"contract: {checked} responses checked against {spec_path} ({len(seen)} operation and status pairs), "
           f"{len(problems)} disagreements")
+    print(f"contract: {events} events checked against docs/event-catalogue.json ({len(names)} of its events seen)")
     if checked == 0 or problems:
         sys.exit(1)
+
+
+def check_events(folder):
+    """Every event the tests saw on the bus (events-*.jsonl), against its schema in the catalogue."""
+    catalogue = json.load(open("docs/event-catalogue.json"))
+    checked, problems, names = 0, [], set()
+    for file in sorted(glob.glob(f"{folder}/events-*.jsonl")):
+        for line in open(file):
+            event = json.loads(line)
+            schema = catalogue["events"].get(event.get("name"))
+            if schema is None:
+                problems.append(f"event {event.get('name')}: not in the catalogue")
+                continue
+            names.add(event["name"])
+            validator = Draft202012Validator({**schema, "$defs": catalogue["$defs"]})
+            for error in validator.iter_errors(event):
+                problems.append(f"event {event['name']}: {error.json_path}: {error.message[:200]}")
+            checked += 1
+    return checked, problems, names
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 //! each test its own so that tests run in parallel.
 
 pub mod browser;
+pub mod events;
 mod records;
 pub mod scale;
 pub mod server;

@@ -11,6 +11,7 @@ mod client_limits;
 mod codes_used_in_a_race;
 mod connect;
 mod crash;
+mod events;
 mod idempotency;
 mod identities;
 mod import;

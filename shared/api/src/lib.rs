@@ -20,6 +20,7 @@ pub mod portal;
 pub mod redemption;
 pub mod request;
 mod rule_body;
+pub mod stream;
 pub mod views;
 pub mod webhooks;
 pub mod yotpo;

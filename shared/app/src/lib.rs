@@ -10,6 +10,7 @@ pub mod audit;
 pub mod discounts;
 pub mod enroll;
 pub mod error;
+pub mod events;
 pub mod expire;
 pub mod held;
 pub mod idempotency;

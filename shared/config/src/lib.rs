@@ -70,23 +70,70 @@ fn var(name: &str) -> Option<String> {
 /// fixed local credentials against DynamoDB Local. No profile files, no credential chain: nothing to read or
 /// call at start-up, and no STS or SSO client in the binary.
 pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
-    let builder = aws_sdk_dynamodb::Config::builder().behavior_version(BehaviorVersion::latest());
-    let builder = match endpoint {
-        Some(endpoint) => builder
-            .endpoint_url(endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local")),
-        None => {
-            let region =
-                var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or(ConfigError::Missing("AWS_REGION"))?;
-            let key = var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?;
-            let secret = var("AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?;
-            let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
-            builder.region(Region::new(region)).credentials_provider(credentials)
+    let aws = Aws::from_env(endpoint)?;
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws.region)
+        .credentials_provider(aws.credentials)
+        .http_client(https());
+    builder.set_endpoint_url(aws.endpoint);
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+}
+
+/// Where an AWS client calls, and as whom: Lambda's environment, or a local stand-in at `endpoint`.
+struct Aws {
+    region: Region,
+    credentials: Credentials,
+    endpoint: Option<String>,
+}
+
+impl Aws {
+    fn from_env(endpoint: Option<&str>) -> Result<Aws, ConfigError> {
+        if let Some(endpoint) = endpoint {
+            return Ok(Aws {
+                region: Region::new("us-east-1"),
+                credentials: Credentials::new("local", "local", None, None, "local"),
+                endpoint: Some(endpoint.to_string()),
+            });
         }
-    };
-    let https = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
-    Ok(aws_sdk_dynamodb::Client::from_conf(builder.http_client(https).build()))
+        let region =
+            var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or(ConfigError::Missing("AWS_REGION"))?;
+        let key = var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?;
+        let secret = var("AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?;
+        let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+        Ok(Aws { region: Region::new(region), credentials, endpoint: None })
+    }
+}
+
+fn https() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
+/// The events function's destinations besides Shopify: the bus `EVENT_BUS_NAME` (EventBridge, or its stand-in
+/// at `EVENTBRIDGE_ENDPOINT`), and Klaviyo (at `KLAVIYO_URL`, Klaviyo's own by default).
+pub fn outlets() -> Result<tally_outlets::Outlets, ConfigError> {
+    let bus = var("EVENT_BUS_NAME").ok_or(ConfigError::Missing("EVENT_BUS_NAME"))?;
+    let klaviyo_url = var("KLAVIYO_URL").unwrap_or_else(|| tally_outlets::KLAVIYO_URL.to_string());
+    outlets_at(var("EVENTBRIDGE_ENDPOINT").as_deref(), &bus, &klaviyo_url)
+}
+
+/// The outlets with their settings given: the bus `bus` (at `eventbridge_endpoint`, a local stand-in, or
+/// EventBridge in the environment's region), Klaviyo at `klaviyo_url`.
+pub fn outlets_at(
+    eventbridge_endpoint: Option<&str>,
+    bus: &str,
+    klaviyo_url: &str,
+) -> Result<tally_outlets::Outlets, ConfigError> {
+    let aws = Aws::from_env(eventbridge_endpoint)?;
+    let mut builder = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .region(aws.region)
+        .credentials_provider(aws.credentials)
+        .http_client(https());
+    builder.set_endpoint_url(aws.endpoint);
+    let bus = tally_outlets::EventBridge::new(aws_sdk_eventbridge::Client::from_conf(builder.build()), bus);
+    let klaviyo = tally_outlets::KlaviyoHttp::new(klaviyo_url).map_err(|_| ConfigError::Missing("an HTTP client"))?;
+    Ok(tally_outlets::Outlets { bus, klaviyo })
 }
 
 /// Logging as Lambda's advanced logging controls ask: the level from `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`,

@@ -8,6 +8,7 @@
 pub mod customer;
 pub mod effect;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod ledger;
 pub mod lots;

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
 use serde_json::json;
-use tally_app::ports::shopify::{Call, FetchedToken, FoundDiscount, OrderState, ShopifyResult};
+use tally_app::ports::shopify::{
+    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+};
 use tally_app::ports::{Shopify, ShopifyError, ShopifyShop, TokenSource};
-use tally_domain::ids::{OrderId, VariantId};
+use tally_domain::ids::{CustomerId, OrderId, VariantId};
 use tally_domain::reward::{DiscountSpec, StoreCreditSpec};
 use tally_domain::shop::Shop;
 
@@ -211,6 +213,47 @@ impl ShopifyShop for ShopifyClient<'_> {
         let payload = data.store_credit_account_credit;
         check_user_errors(&payload.user_errors)?;
         created(payload.store_credit_account_transaction)
+    }
+    /// Fires a Flow trigger. Sent once: a lost answer is not sent again here (the events use case decides).
+    async fn flow_trigger(&self, handle: &str, payload: &str) -> ShopifyResult<()> {
+        let payload: serde_json::Value = serde_json::from_str(payload)
+            .map_err(|e| ShopifyError::Refused(format!("a payload that is not JSON: {e}")))?;
+        let variables = json!({"handle": handle, "payload": payload});
+        let data: responses::FlowTriggered = self.call_once(operations::FLOW_TRIGGER_RECEIVE, variables).await?;
+        match data.flow_trigger_receive.and_then(|p| p.user_errors.into_iter().next()) {
+            None => Ok(()),
+            Some(e) => Err(ShopifyError::Refused(e.message)),
+        }
+    }
+
+    async fn customer_metafield(
+        &self,
+        customer: CustomerId,
+        namespace: &str,
+        key: &str,
+    ) -> ShopifyResult<Option<Metafield>> {
+        let variables = json!({"id": customer_gid(customer.get()), "namespace": namespace, "key": key});
+        let data: responses::CustomerMetafield = self.call(operations::CUSTOMER_METAFIELD, variables).await?;
+        let stored = data.customer.and_then(|c| c.metafield);
+        Ok(stored.map(|m| Metafield { value: m.value, digest: m.compare_digest }))
+    }
+
+    /// Sets a JSON metafield if it is as read (`compareDigest`; null: it must not exist yet).
+    async fn set_customer_metafield(
+        &self,
+        customer: CustomerId,
+        set: &MetafieldSet<'_>,
+    ) -> ShopifyResult<MetafieldWritten> {
+        let metafield = json!({"ownerId": customer_gid(customer.get()), "namespace": set.namespace, "key": set.key,
+            "type": "json", "value": set.value, "compareDigest": set.read});
+        let data: responses::MetafieldsSet =
+            self.call(operations::SET_METAFIELDS, json!({"metafields": [metafield]})).await?;
+        let errors = data.metafields_set.user_errors;
+        if errors.iter().any(|e| e.code.as_deref() == Some("STALE_OBJECT")) {
+            return Ok(MetafieldWritten::Stale);
+        }
+        check_user_errors(&errors)?;
+        Ok(MetafieldWritten::Written)
     }
 }
 

@@ -11,6 +11,9 @@ pub const ORDER_STATE: &str = include_str!("../graphql/order_state.graphql");
 pub const ORDER_BY_CODE: &str = include_str!("../graphql/order_by_code.graphql");
 pub const WEBHOOK_SUBSCRIPTIONS: &str = include_str!("../graphql/webhook_subscriptions.graphql");
 pub const SUBSCRIBE_WEBHOOK: &str = include_str!("../graphql/subscribe_webhook.graphql");
+pub const FLOW_TRIGGER_RECEIVE: &str = include_str!("../graphql/flow_trigger_receive.graphql");
+pub const CUSTOMER_METAFIELD: &str = include_str!("../graphql/customer_metafield.graphql");
+pub const SET_METAFIELDS: &str = include_str!("../graphql/set_metafields.graphql");
 
 /// Every document, by name, for the schema check.
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -25,4 +28,7 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("OrderByCode", ORDER_BY_CODE),
     ("WebhookSubscriptions", WEBHOOK_SUBSCRIPTIONS),
     ("SubscribeWebhook", SUBSCRIBE_WEBHOOK),
+    ("FlowTriggerReceive", FLOW_TRIGGER_RECEIVE),
+    ("CustomerMetafield", CUSTOMER_METAFIELD),
+    ("SetMetafields", SET_METAFIELDS),
 ];

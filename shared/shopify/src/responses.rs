@@ -278,3 +278,52 @@ mod tests {
         assert_eq!(shipping.payload.code_discount_node.unwrap().id, "gid://shopify/DiscountCodeNode/2");
     }
 }
+
+/// `FlowTriggerReceive`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FlowTriggered {
+    pub flow_trigger_receive: Option<FlowPayload>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FlowPayload {
+    pub user_errors: Vec<Message>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Message {
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserErrorsOnly {
+    pub user_errors: Vec<UserError>,
+}
+
+/// `CustomerMetafield`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CustomerMetafield {
+    pub customer: Option<MetafieldOwner>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MetafieldOwner {
+    pub metafield: Option<StoredMetafield>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredMetafield {
+    pub value: String,
+    pub compare_digest: String,
+}
+
+/// `SetMetafields`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MetafieldsSet {
+    pub metafields_set: UserErrorsOnly,
+}

@@ -3,6 +3,7 @@
 
 use tally_app::ports::store::{listing_shard, LISTING_SHARDS};
 use tally_domain::customer::Identity;
+use tally_domain::events::Destination;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::reward::{Listing, Reward};
 use tally_domain::shop::ShopDomain;
@@ -306,4 +307,56 @@ pub fn listing(domain: &ShopDomain, listing: Listing, reward_id: RewardId) -> Ke
         Listing::Expiring(at) => expiring_listing(domain, at, reward_id),
         Listing::Refunding(at) => refunding_listing(domain, at, reward_id),
     }
+}
+
+/// That a destination took an event (EventBridge and Flow, which do not tell repeats apart): a marker.
+pub fn event_sent(domain: &ShopDomain, event_id: &str, to: Destination) -> Key {
+    let sk = format!("SENT#{to}#{event_id}");
+    (markers(domain, shard(&sk)), sk)
+}
+
+/// The shop's Klaviyo private API key, with its secrets (IAM lets only the events function and the
+/// operator read `SECRET#`).
+pub fn klaviyo_key(domain: &ShopDomain) -> Key {
+    (format!("{SECRETS_PARTITION}{domain}"), "KLAVIYO".into())
+}
+
+/// How many partitions the outbox and the dead letters are spread over.
+pub const OUTBOX_SHARDS: u32 = 8;
+
+/// A delivery waiting to be tried again, by when it is due: every shop's in `OUTBOX_SHARDS` partitions
+/// (by event), so that the scheduled run reads each soonest first and a large shop's outage spreads out.
+/// A dead letter is kept the same way under `DEAD#`.
+pub fn outbox(dead: bool, due: Time, domain: &ShopDomain, to: Destination, event_id: &str) -> Key {
+    let partition = if dead { DEAD_PREFIX } else { OUTBOX_PREFIX };
+    let shard = shard(event_id) % OUTBOX_SHARDS;
+    (format!("{partition}{shard:02}"), format!("{}#{domain}#{to}#{event_id}", rfc3339(due)))
+}
+
+/// The outbox's (or the dead letters') partitions.
+pub fn outbox_partitions(dead: bool) -> Vec<String> {
+    let partition = if dead { DEAD_PREFIX } else { OUTBOX_PREFIX };
+    (0..OUTBOX_SHARDS).map(|shard| format!("{partition}{shard:02}")).collect()
+}
+
+/// Past the sort keys of the deliveries due by `now`.
+pub fn due_by(now: Time) -> String {
+    format!("{}#~", rfc3339(now))
+}
+
+const OUTBOX_PREFIX: &str = "OUTBOX#";
+const DEAD_PREFIX: &str = "DEAD#";
+
+/// The expire job's notice that a customer's points expire on `day`: in the customer's partition, so that
+/// the stream gives it in order with their other changes, and a customer's deletion takes it.
+pub fn notice(domain: &ShopDomain, customer_id: CustomerId, day: time::Date) -> Key {
+    (customer_partition(domain, customer_id), format!("{NOTICE_PREFIX}{day}"))
+}
+
+pub const NOTICE_PREFIX: &str = "NOTICE#";
+
+/// The shop and customer of a customer's partition key (`customer_partition`).
+pub fn parse_customer_partition(pk: &str) -> Option<(ShopDomain, CustomerId)> {
+    let (shop, customer) = pk.strip_prefix("SHOP#")?.rsplit_once("#CUSTOMER#")?;
+    Some((ShopDomain::parse(shop).ok()?, CustomerId::new(customer.parse().ok()?)?))
 }

@@ -8,6 +8,7 @@ mod batch;
 mod commit;
 mod erasure;
 mod errors;
+mod events;
 mod idempotency;
 pub mod keys;
 mod markers;
@@ -16,6 +17,7 @@ mod pages;
 mod reads;
 pub mod records;
 mod shops;
+pub mod stream;
 mod table;
 mod transaction;
 

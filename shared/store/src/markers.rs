@@ -17,7 +17,7 @@ const KEEP_SECONDS: i64 = 90 * 24 * 3600;
 
 impl ShopTable<'_> {
     /// Puts a marker that expires with the table's TTL.
-    async fn put_marker(&self, key: keys::Key, at: Time) -> StoreResult<()> {
+    pub(crate) async fn put_marker(&self, key: keys::Key, at: Time) -> StoreResult<()> {
         let marker = MarkerRecord { at, expires_at: at.unix_timestamp() + KEEP_SECONDS };
         let put = self.store.client.put_item().table_name(&self.store.table).set_item(Some(to_item(&marker, key)?));
         put.send().await.map_err(failed)?;

@@ -1,6 +1,8 @@
 //! The local API server: every function's handler behind the routes of template.yaml, so that the
 //! code Lambda runs is the code served and tested here.
 
+pub mod stream;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -217,6 +219,7 @@ mod tests {
             denied.iter().filter(|(_, d)| !d.contains(&partition)).map(|(name, _)| *name).collect()
         };
         let shopify_callers = [
+            "Events",
             "Expire",
             "MagePurchaseReward",
             "PortalRedeemPoints",

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::faults::FaultRequest;
+use crate::faults::{FaultRequest, Target};
 use crate::state::ShopState;
 use crate::Emulator;
 
@@ -108,7 +108,12 @@ pub async fn shop_state(State(emulator): State<Arc<Emulator>>, Path(domain): Pat
 }
 
 pub async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Json<FaultRequest>) -> Response {
-    let mut faults = emulator.faults.lock().unwrap_or_else(|e| e.into_inner());
+    let faults = match request.target {
+        Target::Shopify => &emulator.faults,
+        Target::Klaviyo => &emulator.klaviyo_faults,
+        Target::Eventbridge => &emulator.eventbridge_faults,
+    };
+    let mut faults = faults.lock().unwrap_or_else(|e| e.into_inner());
     match faults.set(request) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(message) => bad_request(message),
@@ -116,7 +121,9 @@ pub async fn set_faults(State(emulator): State<Arc<Emulator>>, Json(request): Js
 }
 
 pub async fn clear_faults(State(emulator): State<Arc<Emulator>>) -> StatusCode {
-    emulator.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    for faults in [&emulator.faults, &emulator.klaviyo_faults, &emulator.eventbridge_faults] {
+        faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
     StatusCode::NO_CONTENT
 }
 

@@ -130,7 +130,8 @@ fn execute(
         let key = field.response_key().to_string();
         match resolvers::resolve(shop, field.name.as_str(), &args, user_error) {
             Ok(value) => {
-                data.insert(key, project(document, &value, &field.selection_set));
+                let context = Context { document, variables, shop };
+                data.insert(key, project(&context, &value, &field.selection_set));
             }
             Err(message) => {
                 errors.push(json!({"message": message, "path": [key]}));
@@ -145,47 +146,60 @@ fn execute(
     body
 }
 
+/// What shaping an answer needs besides the value: the document's fragments, the variables (for a field's
+/// arguments) and the shop (for fields whose value depends on them: a customer's `metafield`).
+struct Context<'a> {
+    document: &'a ExecutableDocument,
+    variables: &'a JsonMap,
+    shop: &'a ShopState,
+}
+
 /// Keeps what the selection set asks for, under the names it asks for them.
-fn project(document: &ExecutableDocument, value: &Value, selection_set: &SelectionSet) -> Value {
+fn project(context: &Context, value: &Value, selection_set: &SelectionSet) -> Value {
     if selection_set.selections.is_empty() {
         return value.clone();
     }
     match value {
-        Value::Array(items) => Value::Array(items.iter().map(|v| project(document, v, selection_set)).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| project(context, v, selection_set)).collect()),
         Value::Object(object) => {
             let mut out = Map::new();
-            collect(document, object, selection_set, &mut out);
+            collect(context, object, selection_set, &mut out);
             Value::Object(out)
         }
         other => other.clone(),
     }
 }
 
-fn collect(
-    document: &ExecutableDocument,
-    object: &Map<String, Value>,
-    set: &SelectionSet,
-    out: &mut Map<String, Value>,
-) {
+fn collect(context: &Context, object: &Map<String, Value>, set: &SelectionSet, out: &mut Map<String, Value>) {
     let typename = object.get("__typename").and_then(Value::as_str).unwrap_or(set.ty.as_str());
     for selection in &set.selections {
         match selection {
             Selection::Field(field) if field.name == "__typename" => {
                 out.insert(field.response_key().to_string(), json!(typename));
             }
+            Selection::Field(field) if field.name == "metafield" && typename == "Customer" => {
+                let arg = |name: &str| {
+                    let value =
+                        field.arguments.iter().find(|a| a.name == name).map(|a| to_json(&a.value, context.variables));
+                    value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+                };
+                let owner = object.get("id").and_then(Value::as_str).unwrap_or_default();
+                let value = crate::metafields::customer_metafield(context.shop, owner, &arg("namespace"), &arg("key"));
+                out.insert(field.response_key().to_string(), project(context, &value, &field.selection_set));
+            }
             Selection::Field(field) => {
                 let value = object.get(field.name.as_str()).unwrap_or(&Value::Null);
-                out.insert(field.response_key().to_string(), project(document, value, &field.selection_set));
+                out.insert(field.response_key().to_string(), project(context, value, &field.selection_set));
             }
             Selection::InlineFragment(fragment) => {
                 if fragment.type_condition.as_ref().is_none_or(|t| t == typename) {
-                    collect(document, object, &fragment.selection_set, out);
+                    collect(context, object, &fragment.selection_set, out);
                 }
             }
             Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.fragment_name) {
+                if let Some(fragment) = context.document.fragments.get(&spread.fragment_name) {
                     if fragment.type_condition() == typename {
-                        collect(document, object, &fragment.selection_set, out);
+                        collect(context, object, &fragment.selection_set, out);
                     }
                 }
             }

@@ -19,9 +19,21 @@ pub enum FaultMode {
     Mixed,
 }
 
+/// Whose calls fail: Shopify's (the default), or one of the stand-ins for Klaviyo and EventBridge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    #[default]
+    Shopify,
+    Klaviyo,
+    Eventbridge,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
+    #[serde(default)]
+    pub target: Target,
     pub mode: FaultMode,
     pub rate: Option<f64>,
     pub count: Option<u32>,

@@ -4,13 +4,17 @@
 //! variables against the vendored 2026-10 schema (as Shopify would: errors in `errors[]`), executes the
 //! operations Tally uses against an in-memory state per shop, and fails on command. Its control API,
 //! under `/__emulator`, registers shops and variants, shows the state and sets faults. It also serves a
-//! storefront with Tally's widget and the App Proxy behind it (`storefront`).
+//! storefront with Tally's widget and the App Proxy behind it (`storefront`), and stands in for the events'
+//! other destinations (`outlets`): EventBridge's `PutEvents` (at `/`, as the AWS SDK calls it) and
+//! Klaviyo's Create Event (`/api/events`).
 
 mod control;
 mod execute;
 mod faults;
+mod metafields;
 mod oauth;
 mod orders;
+mod outlets;
 mod resolvers;
 mod state;
 mod storefront;
@@ -36,6 +40,11 @@ pub struct Emulator {
     schema: &'static Valid<Schema>,
     state: Mutex<state::State>,
     faults: Mutex<faults::Faults>,
+    /// Faults of the Klaviyo and EventBridge stand-ins (`"target"` of `POST /__emulator/faults`).
+    klaviyo_faults: Mutex<faults::Faults>,
+    eventbridge_faults: Mutex<faults::Faults>,
+    /// What the Klaviyo and EventBridge stand-ins received.
+    outlets: Mutex<outlets::Received>,
     /// Delivers webhooks.
     http: reqwest::Client,
     deliveries: std::sync::atomic::AtomicU64,
@@ -47,6 +56,9 @@ impl Emulator {
             schema: load_schema(),
             state: Mutex::new(state::State::default()),
             faults: Mutex::new(faults::Faults::default()),
+            klaviyo_faults: Mutex::new(faults::Faults::default()),
+            eventbridge_faults: Mutex::new(faults::Faults::default()),
+            outlets: Mutex::new(outlets::Received::default()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))
                 .build()
@@ -74,6 +86,10 @@ impl Emulator {
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))
             .route("/__emulator/health", get(|| async { "ok" }))
+            .route("/", post(outlets::aws_json))
+            .route("/api/events", post(outlets::klaviyo_event))
+            .route("/__emulator/eventbridge/events", get(outlets::eventbridge_events))
+            .route("/__emulator/klaviyo/events", get(outlets::klaviyo_events))
             .with_state(self.clone())
     }
 

@@ -32,6 +32,8 @@ pub fn resolve(shop: &mut ShopState, field: &str, args: &Args, user_error: bool)
         "webhookSubscriptions" => Ok(subscriptions(shop)),
         "order" => Ok(order(shop, args["id"].as_str().unwrap_or_default())),
         "orders" => orders(shop, args),
+        "metafieldsSet" => Ok(crate::metafields::set(shop, &args["metafields"])),
+        "flowTriggerReceive" => Ok(crate::metafields::trigger(shop, &args["handle"], &args["payload"])),
         other => Err(format!("The Tally Shopify emulator does not implement `{other}`")),
     }
 }

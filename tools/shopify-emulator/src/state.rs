@@ -33,6 +33,10 @@ pub struct ShopState {
     pub webhooks: Option<WebhookTarget>,
     /// Where the storefront's `/apps/tally` goes, if the app has a proxy.
     pub app_proxy: Option<crate::storefront::AppProxy>,
+    /// `metafieldsSet`'s metafields.
+    pub metafields: Vec<crate::metafields::StoredMetafield>,
+    /// `flowTriggerReceive`'s triggers, in the order received.
+    pub flow_triggers: Vec<crate::metafields::FlowTrigger>,
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,
@@ -184,6 +188,6 @@ impl ShopState {
             self.variants.iter().map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()})).collect();
         serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants,
             "webhookSubscriptions": self.subscriptions, "orders": self.orders.values().collect::<Vec<_>>(),
-            "tokensIssued": self.tokens_issued})
+            "tokensIssued": self.tokens_issued, "metafields": self.metafields, "flowTriggers": self.flow_triggers})
     }
 }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rust_decimal::Decimal;
-use tally_app::ports::shopify::{Call, FetchedToken, FoundDiscount, OrderState, ShopifyResult};
+use tally_app::ports::shopify::{
+    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+};
 use tally_app::ports::store::*;
 use tally_app::ports::{Committed, Shopify, ShopifyShop, StoreError, TokenSource, Write};
 use tally_domain::customer::{Customer, Identity};
@@ -333,5 +335,26 @@ impl<T: ShopifyShop> ShopifyShop for TroubledShopifyShop<'_, T> {
 
     async fn credit_store_credit(&self, credit: &StoreCreditSpec) -> ShopifyResult<String> {
         self.plan.shopify(self.inner.credit_store_credit(credit)).await
+    }
+
+    async fn flow_trigger(&self, handle: &str, payload: &str) -> ShopifyResult<()> {
+        self.plan.shopify(self.inner.flow_trigger(handle, payload)).await
+    }
+
+    async fn customer_metafield(
+        &self,
+        customer: CustomerId,
+        namespace: &str,
+        key: &str,
+    ) -> ShopifyResult<Option<Metafield>> {
+        self.plan.shopify(self.inner.customer_metafield(customer, namespace, key)).await
+    }
+
+    async fn set_customer_metafield(
+        &self,
+        customer: CustomerId,
+        set: &MetafieldSet<'_>,
+    ) -> ShopifyResult<MetafieldWritten> {
+        self.plan.shopify(self.inner.set_customer_metafield(customer, set)).await
     }
 }

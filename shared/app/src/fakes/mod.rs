@@ -4,10 +4,12 @@
 //! The simulation runs the same schedules over both and requires the same outcomes.
 
 mod commit;
+mod events;
 mod keep;
 mod listings;
 mod shopify;
 mod store;
 
+pub use events::{FakeBus, FakeKlaviyo};
 pub use shopify::{FakeShopify, ShopifyFault};
 pub use store::FakeStore;

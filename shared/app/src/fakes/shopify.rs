@@ -13,7 +13,9 @@ use tally_domain::ids::{CustomerId, OrderId, VariantId};
 use tally_domain::reward::{DiscountSpec, StoreCreditSpec};
 use tally_domain::shop::{Shop, ShopDomain};
 
-use crate::ports::shopify::{Call, FetchedToken, FoundDiscount, OrderState, ShopifyResult};
+use crate::ports::shopify::{
+    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+};
 use crate::ports::{Shopify, ShopifyError, ShopifyShop, TokenSource};
 
 /// How the next call fails, seen from the client.
@@ -47,6 +49,11 @@ pub struct FakeShop {
     pub credit: BTreeMap<CustomerId, Decimal>,
     pub orders: BTreeMap<OrderId, OrderState>,
     pub subscriptions: Vec<(String, String)>,
+    /// Flow triggers received: `(handle, payload)`.
+    pub flow_triggers: Vec<(String, String)>,
+    /// Customer metafields by `(customer, namespace, key)`: the value, and how many times it was written
+    /// (its digest).
+    pub metafields: BTreeMap<(CustomerId, String, String), (String, u64)>,
     next_id: u64,
     order_count: u64,
 }
@@ -301,5 +308,44 @@ impl ShopifyShop for FakeShopifyShop<'_> {
             ShopifyError::Unavailable(why) if why.starts_with("HTTP 503") => ShopifyError::Unknown(why),
             other => other,
         })
+    }
+
+    async fn flow_trigger(&self, handle: &str, payload: &str) -> ShopifyResult<()> {
+        self.call(true, |shop| {
+            shop.flow_triggers.push((handle.into(), payload.into()));
+            Ok(())
+        })
+        .await
+    }
+
+    async fn customer_metafield(
+        &self,
+        customer: CustomerId,
+        namespace: &str,
+        key: &str,
+    ) -> ShopifyResult<Option<Metafield>> {
+        self.call(false, |shop| {
+            let found = shop.metafields.get(&(customer, namespace.into(), key.into()));
+            Ok(found.map(|(value, writes)| Metafield { value: value.clone(), digest: writes.to_string() }))
+        })
+        .await
+    }
+
+    async fn set_customer_metafield(
+        &self,
+        customer: CustomerId,
+        set: &MetafieldSet<'_>,
+    ) -> ShopifyResult<MetafieldWritten> {
+        self.call(true, |shop| {
+            let at = (customer, set.namespace.to_string(), set.key.to_string());
+            let digest = shop.metafields.get(&at).map(|(_, writes)| writes.to_string());
+            if digest.as_deref() != set.read {
+                return Ok(MetafieldWritten::Stale);
+            }
+            let writes = shop.metafields.get(&at).map_or(1, |(_, writes)| writes + 1);
+            shop.metafields.insert(at, (set.value.to_string(), writes));
+            Ok(MetafieldWritten::Written)
+        })
+        .await
     }
 }

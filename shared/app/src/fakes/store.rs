@@ -27,6 +27,8 @@ pub(super) struct World {
     pub jobs: BTreeMap<String, (String, Time)>,
     /// Shops whose deletion was asked, and when.
     pub redactions: BTreeMap<ShopDomain, Time>,
+    /// What the events use case keeps (`fakes::events`).
+    pub events: super::events::EventsData,
 }
 
 #[derive(Debug, Default)]

@@ -2,6 +2,8 @@
 //! adapter crate and an in-memory one in `fakes`.
 
 pub mod clock;
+pub mod events;
+pub mod outlets;
 pub mod shopify;
 pub mod store;
 pub mod write;

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
-use tally_domain::ids::{OrderId, VariantId};
+use tally_domain::ids::{CustomerId, OrderId, VariantId};
 use tally_domain::reward::{DiscountSpec, StoreCreditSpec};
 use tally_domain::shop::Shop;
 
@@ -134,4 +134,34 @@ pub trait ShopifyShop: Send + Sync {
     /// Credits the customer's store credit. Not idempotent: never call twice for one reward. Returns the
     /// credit transaction's id.
     fn credit_store_credit(&self, credit: &StoreCreditSpec) -> impl Call<String>;
+    /// Fires the app's Flow trigger `handle` with `payload` (JSON, the trigger's fields by key).
+    fn flow_trigger(&self, handle: &str, payload: &str) -> impl Call<()>;
+    /// The customer's metafield `namespace.key`, if set.
+    fn customer_metafield(&self, customer: CustomerId, namespace: &str, key: &str) -> impl Call<Option<Metafield>>;
+    /// Sets the customer's metafield (type `json`) if it is still as read: `read` is the digest read, or
+    /// `None` when it did not exist. `Stale` when it changed in between (nothing is written then).
+    fn set_customer_metafield(&self, customer: CustomerId, set: &MetafieldSet<'_>) -> impl Call<MetafieldWritten>;
+}
+
+/// A metafield as read: its value and Shopify's digest of it (`compareDigest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metafield {
+    pub value: String,
+    pub digest: String,
+}
+
+/// A write of a metafield, conditioned on what was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetafieldSet<'a> {
+    pub namespace: &'a str,
+    pub key: &'a str,
+    pub value: &'a str,
+    pub read: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetafieldWritten {
+    Written,
+    /// It changed since it was read: nothing written.
+    Stale,
 }

@@ -5,6 +5,7 @@
 //! those are built from domain types in `api::views`.
 
 pub mod customer;
+pub mod events;
 pub mod idempotency;
 pub mod jobs;
 pub mod ledger;

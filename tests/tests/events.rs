@@ -1,0 +1,233 @@
+//! Events out, over DynamoDB Local's real stream: each change that committed reaches the bus, Klaviyo,
+//! Shopify Flow and the customer's metafield exactly once, however often and in whatever order the stream
+//! gives it; a destination that is down holds up nothing and loses nothing; a record that cannot be read is
+//! set aside with its reason while the rest goes through.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{json, Value};
+use tally_app::events::wire::standing_version;
+use tally_app::ports::events::EventStore;
+use tally_tests::{now, Stack, TestShop};
+
+const CUSTOMER: u64 = 8181;
+const KLAVIYO_KEY: &str = "pk_test_klaviyo";
+
+async fn setup(name: &str) -> (Stack, TestShop, u64) {
+    let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00"});
+    let (stack, shop, rule) = Stack::with_rule(name, rule, &[(CUSTOMER, 1200)]).await;
+    stack.deps.store.set_klaviyo_key(&shop.id, Some(KLAVIYO_KEY)).await.expect("key kept");
+    (stack, shop, rule)
+}
+
+async fn redeem(stack: &Stack, shop: &TestShop, rule: u64) -> Value {
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    let reply = stack.post(&shop.key, "/api/external/redeem-points", body).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["reward"].clone()
+}
+
+/// The events' names, by how many of each the bus has.
+fn names(events: &[Value]) -> BTreeMap<String, usize> {
+    let mut counted = BTreeMap::new();
+    for event in events {
+        *counted.entry(event["name"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+    }
+    counted
+}
+
+fn counted(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    pairs.iter().map(|(name, n)| (name.to_string(), *n)).collect()
+}
+
+/// The customer's metafield as the emulator holds it: its JSON value.
+async fn metafield(stack: &Stack, shop: &TestShop) -> Value {
+    let state = stack.shopify_state(shop).await;
+    let owner = format!("gid://shopify/Customer/{CUSTOMER}");
+    let found = state["metafields"].as_array().into_iter().flatten().find(|m| m["ownerId"] == owner.as_str());
+    let found = found.expect("the customer's metafield is set");
+    assert_eq!(
+        (found["namespace"].as_str(), found["key"].as_str(), found["type"].as_str()),
+        (Some("app--0--tally"), Some("loyalty"), Some("json"))
+    );
+    serde_json::from_str(found["value"].as_str().unwrap_or_default()).expect("JSON")
+}
+
+/// What every destination holds for the shop, to compare before and after a replay.
+async fn everything(stack: &Stack, shop: &TestShop) -> (Vec<Value>, Vec<Value>, Value, Value) {
+    let state = stack.shopify_state(shop).await;
+    (
+        stack.bus_events(shop).await,
+        stack.klaviyo_events(shop).await,
+        state["flowTriggers"].clone(),
+        state["metafields"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_redemption_a_use_a_refund_and_an_expiry_each_reach_every_destination_once() {
+    let (stack, shop, rule) = setup("events-life").await;
+    let events = stack.events();
+    events.pump().await.unwrap();
+    assert_eq!(names(&stack.bus_events(&shop).await), counted(&[("points.added", 1)]));
+
+    // A redemption: the reward is issued, the balance falls, everywhere.
+    let used = redeem(&stack, &shop, rule).await;
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    assert_eq!(names(&bus), counted(&[("points.added", 1), ("reward.issued", 1)]));
+    let issued = bus.iter().find(|e| e["name"] == "reward.issued").unwrap();
+    assert_eq!(issued["reward"]["code"], used["discountCode"]);
+    assert_eq!(
+        (issued["reward"]["points"].as_i64(), issued["customer"]["email"].as_str()),
+        (Some(500), Some("c8181@example.com"))
+    );
+    assert_eq!(metafield(&stack, &shop).await["balance"], 700, "the metafield shows the new balance");
+    let klaviyo = stack.klaviyo_events(&shop).await;
+    let metrics: Vec<&str> = klaviyo.iter().map(|e| e["metric"].as_str().unwrap_or_default()).collect();
+    assert_eq!(metrics.iter().filter(|m| **m == "Tally Reward Issued").count(), 1);
+    assert!(klaviyo.iter().all(|e| e["apiKey"] == KLAVIYO_KEY && e["profile"]["email"] == "c8181@example.com"));
+    let triggers = stack.shopify_state(&shop).await["flowTriggers"].clone();
+    let issued_trigger =
+        triggers.as_array().unwrap().iter().find(|t| t["handle"] == "tally-reward-issued").expect("Flow heard");
+    assert_eq!(issued_trigger["payload"]["customer_id"], CUSTOMER);
+    assert_eq!(issued_trigger["payload"]["Event id"], issued["id"]);
+
+    // A use by order.
+    stack.order(&shop, json!({"codes": [used["discountCode"]], "customerId": CUSTOMER})).await;
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    let used_event = bus.iter().find(|e| e["name"] == "reward.used").expect("reward.used");
+    assert!(used_event["orderId"].as_u64().is_some(), "{used_event}");
+
+    // A refund: the reward refunded and its points returned.
+    let refunded = redeem(&stack, &shop, rule).await;
+    let path = format!("/api/external/rewards/{}/refund", refunded["id"]);
+    let reply = stack.post(&shop.key, &path, json!({"customerId": CUSTOMER})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    let returned = bus.iter().find(|e| e["name"] == "points.returned").expect("points.returned");
+    assert_eq!((returned["points"].as_i64(), returned["balanceAfter"].as_i64()), (Some(500), Some(700)));
+    assert_eq!(metafield(&stack, &shop).await["balance"], 700);
+
+    // An expiry: points given with an end, past it.
+    let soon = now() + time::Duration::days(1);
+    let add =
+        json!({"customerId": CUSTOMER, "points": 40, "reason": "promo", "expiresAt": tally_domain::rfc3339(soon)});
+    assert_eq!(stack.post(&shop.key, "/api/external/add-points", add).await.status, 200);
+    events.pump().await.unwrap();
+    let next = metafield(&stack, &shop).await;
+    assert_eq!((next["balance"].as_i64(), next["nextExpiry"]["points"].as_i64()), (Some(740), Some(40)));
+    tally_app::expire::expire(&stack.deps, Some(&shop.id), soon + time::Duration::days(1), None).await.unwrap();
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    assert_eq!(
+        names(&bus),
+        counted(&[
+            ("points.added", 2),
+            ("points.expired", 1),
+            ("points.returned", 1),
+            ("reward.issued", 2),
+            ("reward.refunded", 1),
+            ("reward.used", 1),
+        ])
+    );
+    let after = metafield(&stack, &shop).await;
+    assert_eq!((after["balance"].as_i64(), after["nextExpiry"].is_null()), (Some(700), true));
+    let ids: std::collections::BTreeSet<&str> = bus.iter().map(|e| e["id"].as_str().unwrap_or_default()).collect();
+    assert_eq!(ids.len(), bus.len(), "one event per id");
+    let kept = stack.klaviyo_events(&shop).await.into_iter().filter(|e| e["kept"] == true).count();
+    assert_eq!(kept, bus.len(), "Klaviyo heard every event once");
+}
+
+#[tokio::test]
+async fn the_stream_given_again_and_out_of_order_changes_nothing_further() {
+    let (stack, shop, rule) = setup("events-replay").await;
+    let events = stack.events();
+    redeem(&stack, &shop, rule).await;
+    let add = json!({"customerId": CUSTOMER, "points": 5, "reason": "sorry"});
+    assert_eq!(stack.post(&shop.key, "/api/external/add-points", add).await.status, 200);
+    events.pump().await.unwrap();
+    let before = everything(&stack, &shop).await;
+    assert_eq!(before.0.len(), 3, "points.added twice and reward.issued: {:?}", names(&before.0));
+
+    // Every record again, in order, and then backwards, newest first.
+    let records = events.records().await.unwrap();
+    assert!(records.len() >= 6, "the stream holds the writes: {}", records.len());
+    assert_eq!(events.deliver_records(records.clone()).await, (None, vec![]));
+    let mut backwards = records;
+    backwards.reverse();
+    assert_eq!(events.deliver_records(backwards).await, (None, vec![]));
+    let after = everything(&stack, &shop).await;
+    assert_eq!(after.0, before.0, "the bus was sent nothing more");
+    assert_eq!(after.1.iter().filter(|e| e["kept"] == true).count(), before.1.len(), "Klaviyo kept nothing more");
+    assert_eq!(after.2, before.2, "Flow was sent nothing more");
+    assert_eq!(after.3, before.3, "the metafield is the newest standing still");
+    assert_eq!(metafield(&stack, &shop).await["balance"], 705);
+}
+
+#[tokio::test]
+async fn klaviyo_and_the_bus_down_hold_nothing_up_and_lose_and_duplicate_nothing() {
+    let (stack, shop, rule) = setup("events-outage").await;
+    let events = stack.events();
+    for target in ["klaviyo", "eventbridge"] {
+        stack.control("POST", "/__emulator/faults", json!({"target": target, "mode": "error", "rate": 1.0})).await;
+    }
+    redeem(&stack, &shop, rule).await;
+    events.pump().await.unwrap();
+    assert!(stack.bus_events(&shop).await.is_empty() && stack.klaviyo_events(&shop).await.is_empty());
+    assert_eq!(metafield(&stack, &shop).await["balance"], 700, "the metafield did not wait for them");
+    let flow = stack.shopify_state(&shop).await["flowTriggers"].as_array().map_or(0, Vec::len);
+    assert_eq!(flow, 2, "Flow heard points.added and reward.issued");
+    let held = stack.deps.store.due(now() + time::Duration::hours(1), 100).await.unwrap();
+    assert_eq!(held.len(), 4, "two events for each of the two destinations wait: {held:?}");
+
+    // Still down: tried again later, still held, nothing lost.
+    let report = events.retry(now() + time::Duration::hours(1)).await.unwrap();
+    assert_eq!((report.sent, report.held, report.dead), (0, 4, 0));
+    stack.control("DELETE", "/__emulator/faults", Value::Null).await;
+    let report = events.retry(now() + time::Duration::hours(3)).await.unwrap();
+    assert_eq!((report.sent, report.held, report.dead), (4, 0, 0));
+    assert_eq!(names(&stack.bus_events(&shop).await), counted(&[("points.added", 1), ("reward.issued", 1)]));
+    let klaviyo = stack.klaviyo_events(&shop).await;
+    assert_eq!(klaviyo.len(), 2, "each sent once: {klaviyo:?}");
+    let report = events.retry(now() + time::Duration::days(2)).await.unwrap();
+    assert_eq!((report.sent, report.held), (0, 0), "the outbox is empty");
+
+    // The stream given again sends nothing more.
+    let records = events.records().await.unwrap();
+    assert_eq!(events.deliver_records(records).await, (None, vec![]));
+    assert_eq!(stack.bus_events(&shop).await.len(), 2);
+    assert_eq!(stack.klaviyo_events(&shop).await.iter().filter(|e| e["kept"] == true).count(), 2);
+}
+
+#[tokio::test]
+async fn a_record_that_cannot_be_read_is_set_aside_and_the_rest_go_through() {
+    let (stack, shop, _) = setup("events-poison").await;
+    let events = stack.events();
+    events.pump().await.unwrap();
+    // A ledger entry no version of Tally wrote: its kind is no word of the ledger.
+    let client = tally_config::dynamodb_client(Some(&tally_tests::dynamodb_endpoint())).unwrap();
+    let pk = format!("SHOP#{}#CUSTOMER#{CUSTOMER}", shop.domain);
+    client
+        .put_item()
+        .table_name(stack.store.table())
+        .item("PK", AttributeValue::S(pk))
+        .item("SK", AttributeValue::S("LEDGER#999999999999".into()))
+        .item("kind", AttributeValue::S("NOT_A_KIND".into()))
+        .send()
+        .await
+        .unwrap();
+    let add = json!({"customerId": CUSTOMER, "points": 5, "reason": "after the poison"});
+    assert_eq!(stack.post(&shop.key, "/api/external/add-points", add).await.status, 200);
+    events.pump().await.unwrap();
+    let letters = events.dead_letters.lock().unwrap().clone();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].keys["SK"]["S"], "LEDGER#999999999999");
+    assert!(letters[0].reason.contains("shape"), "{}", letters[0].reason);
+    let added = names(&stack.bus_events(&shop).await);
+    assert_eq!(added, counted(&[("points.added", 2)]), "the records after it went through");
+    assert_eq!(standing_version(&metafield(&stack, &shop).await.to_string()).is_some(), true);
+}

@@ -9,6 +9,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use tally_app::events::wire::standing_version;
 use tally_app::ports::events::EventStore;
+use tally_app::ports::store::ShopRecords;
+use tally_app::ports::Store;
 use tally_tests::{now, Stack, TestShop};
 
 const CUSTOMER: u64 = 8181;
@@ -230,4 +232,33 @@ async fn a_record_that_cannot_be_read_is_set_aside_and_the_rest_go_through() {
     let added = names(&stack.bus_events(&shop).await);
     assert_eq!(added, counted(&[("points.added", 2)]), "the records after it went through");
     assert_eq!(standing_version(&metafield(&stack, &shop).await.to_string()).is_some(), true);
+}
+
+#[tokio::test]
+async fn points_about_to_expire_are_told_once_within_the_notice_period() {
+    let (stack, shop, _) = setup("events-notice").await;
+    let events = stack.events();
+    let add = |points: i64, days: i64| {
+        let ends = tally_domain::rfc3339(now() + time::Duration::days(days));
+        json!({"customerId": CUSTOMER, "points": points, "reason": "promo", "expiresAt": ends})
+    };
+    for (points, days) in [(30, 3), (20, 3), (70, 20)] {
+        assert_eq!(stack.post(&shop.key, "/api/external/add-points", add(points, days)).await.status, 200);
+    }
+    let record = stack.deps.store.shop(&shop.id).get().await.unwrap().unwrap();
+    assert_eq!(record.settings.expiry_notice_days, 7, "a week's notice unless the shop says otherwise");
+    let noticed = tally_app::events::notice_expiring(&stack.deps, &record, now(), None).await.unwrap();
+    assert_eq!(noticed, 1, "one customer, one day of expiry within the week");
+    assert_eq!(tally_app::events::notice_expiring(&stack.deps, &record, now(), None).await.unwrap(), 0, "once");
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    let notice = bus.iter().find(|e| e["name"] == "points.expiring_soon").expect("the notice");
+    assert_eq!(notice["expiring"]["points"], 50, "both lots of that day");
+    let state = stack.shopify_state(&shop).await;
+    let trigger =
+        state["flowTriggers"].as_array().unwrap().iter().find(|t| t["handle"] == "tally-points-expiring-soon");
+    assert_eq!(trigger.expect("Flow heard")["payload"]["Points expiring"], 50);
+    // Two weeks on, the lot of the 20th day is within the week: told then.
+    let later = now() + time::Duration::days(14);
+    assert_eq!(tally_app::events::notice_expiring(&stack.deps, &record, later, None).await.unwrap(), 1);
 }

@@ -162,7 +162,7 @@ async fn expire_pages<S: Store, H: Shopify>(
         if jobs::out_of_time(deadline) {
             return unfinished(report, cursor);
         }
-        let page = store.lots_due(at.date(), cursor.after.as_ref(), PAGE).await?;
+        let page = store.lots_due(None, at.date(), cursor.after.as_ref(), PAGE).await?;
         for (customer_id, day) in page.items {
             match expire_lots(&store, customer_id, day, at).await {
                 Ok(0) => {}

@@ -106,11 +106,21 @@ pub struct ShopSettings {
     pub auto_enroll: bool,
     /// An immediate reward that expires unused gives its points back (a reservation always comes back).
     pub return_points_on_expiry: bool,
+    /// How many days before points expire the customer hears of it (`points.expiring_soon`); 0: never.
+    pub expiry_notice_days: u16,
 }
+
+/// The notice period a shop has until it sets one.
+pub const EXPIRY_NOTICE_DAYS: u16 = 7;
 
 impl Default for ShopSettings {
     fn default() -> Self {
-        ShopSettings { return_points_on_cancel: true, auto_enroll: false, return_points_on_expiry: false }
+        ShopSettings {
+            return_points_on_cancel: true,
+            auto_enroll: false,
+            return_points_on_expiry: false,
+            expiry_notice_days: EXPIRY_NOTICE_DAYS,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
 use crate::errors::{failed, written, Written};
-use crate::records::events::{KlaviyoKeyRecord, NoticeRecord, RetryRecord};
+use crate::records::events::{KlaviyoKeyRecord, NoticeRecord, NoticedRecord, RetryRecord};
 use crate::records::{from_item, text, to_item, Item, PK, SK};
 use crate::{keys, DynamoStore, ShopTable};
 
@@ -141,5 +141,15 @@ impl EventStore for DynamoStore {
             Written::Done => Ok(Created::New),
             Written::Refused => Ok(Created::Exists),
         }
+    }
+
+    async fn noticed_through(&self, shop: &ShopDomain) -> StoreResult<Option<time::Date>> {
+        Ok(self.get::<NoticedRecord>(keys::noticed(shop)).await?.map(|r| r.day))
+    }
+
+    async fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> StoreResult<()> {
+        let item = to_item(&NoticedRecord { day }, keys::noticed(shop))?;
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(failed)?;
+        Ok(())
     }
 }

@@ -355,6 +355,11 @@ pub fn notice(domain: &ShopDomain, customer_id: CustomerId, day: time::Date) -> 
 
 pub const NOTICE_PREFIX: &str = "NOTICE#";
 
+/// How far the shop's notices have gone: the last day noticed.
+pub fn noticed(domain: &ShopDomain) -> Key {
+    (shop_partition(domain), "NOTICED".into())
+}
+
 /// The shop and customer of a customer's partition key (`customer_partition`).
 pub fn parse_customer_partition(pk: &str) -> Option<(ShopDomain, CustomerId)> {
     let (shop, customer) = pk.strip_prefix("SHOP#")?.rsplit_once("#CUSTOMER#")?;

@@ -204,13 +204,17 @@ impl Listings for ShopTable<'_> {
 
     async fn lots_due(
         &self,
+        since: Option<time::Date>,
         day: time::Date,
         after: Option<&Position>,
         limit: usize,
     ) -> StoreResult<Page<(CustomerId, time::Date)>> {
         let high = format!("{}{day}#~", keys::LOTS_PREFIX);
+        // Past every listing of `since`: its customers' ids are digits, and `~` sorts after them.
+        let low =
+            since.map_or_else(|| keys::LOTS_PREFIX.to_string(), |since| format!("{}{since}#~", keys::LOTS_PREFIX));
         let partitions = keys::lot_listings(self.domain);
-        let page = self.store.sharded_page(&partitions, false, (keys::LOTS_PREFIX, &high), after, limit).await?;
+        let page = self.store.sharded_page(&partitions, false, (&low, &high), after, limit).await?;
         let read = |sk: &str| {
             let (day, customer) = sk.strip_prefix(keys::LOTS_PREFIX)?.split_once('#')?;
             let mut parts = day.splitn(3, '-').map(str::parse::<i32>);

@@ -228,7 +228,7 @@ through_the_plan! {
         fn in_review(&self) -> Vec<Reward>;
         fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
         fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
-        fn lots_due(&self, day: time::Date, after: Option<&Position>, limit: usize) -> Page<(CustomerId, time::Date)>;
+        fn lots_due(&self, since: Option<time::Date>, day: time::Date, after: Option<&Position>, limit: usize) -> Page<(CustomerId, time::Date)>;
         fn customers_page(&self, after: Option<&Position>, limit: usize) -> Page<CustomerId>;
     }
     Idempotency {

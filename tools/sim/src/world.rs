@@ -81,8 +81,11 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
         shop.admin_url = self.world.admin_url(&shop.domain);
         // The second shop takes expired rewards' points back and keeps a cancelled order's.
         if n == 1 {
-            shop.settings =
-                ShopSettings { return_points_on_cancel: false, return_points_on_expiry: true, auto_enroll: false };
+            shop.settings = ShopSettings {
+                return_points_on_cancel: false,
+                return_points_on_expiry: true,
+                ..ShopSettings::default()
+            };
         }
         let secrets = ShopSecrets::new("sim-secret", Some(TOKEN)).unwrap_or_else(|e| unreachable!("{e}"));
         tally_app::shops::create(&self.deps, &shop, &secrets).await.expect("a fresh store takes the shop");

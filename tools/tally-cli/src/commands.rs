@@ -8,6 +8,7 @@ use serde_json::json;
 use tally_api::views::{CustomerDataView, RewardView};
 use tally_app::audit::audit;
 use tally_app::expire::expire;
+use tally_app::ports::events::EventStore;
 use tally_app::ports::store::ShopRecords;
 use tally_app::ports::Store;
 use tally_app::privacy;
@@ -181,8 +182,18 @@ async fn change_settings(deps: &Deps, args: Settings) -> Result<(), String> {
     settings.return_points_on_cancel = args.return_points_on_cancel.unwrap_or(settings.return_points_on_cancel);
     settings.auto_enroll = args.auto_enroll.unwrap_or(settings.auto_enroll);
     settings.return_points_on_expiry = args.return_points_on_expiry.unwrap_or(settings.return_points_on_expiry);
+    settings.expiry_notice_days = args.expiry_notice_days.unwrap_or(settings.expiry_notice_days);
     shops::change_settings(deps, &shop.domain, &settings).await.map_err(describe)?;
-    print_json(&settings_json(&settings));
+    match (args.klaviyo_key.as_deref().map(str::trim), args.no_klaviyo) {
+        (Some(""), _) => return Err("--klaviyo-key is empty; --no-klaviyo turns Klaviyo off".into()),
+        (Some(key), _) => deps.store.set_klaviyo_key(&shop.domain, Some(key)).await.map_err(describe)?,
+        (None, true) => deps.store.set_klaviyo_key(&shop.domain, None).await.map_err(describe)?,
+        (None, false) => {}
+    }
+    let klaviyo = deps.store.klaviyo_key(&shop.domain).await.map_err(describe)?.is_some();
+    let mut shown = settings_json(&settings);
+    shown["klaviyo"] = json!(klaviyo);
+    print_json(&shown);
     Ok(())
 }
 
@@ -191,6 +202,7 @@ fn settings_json(settings: &ShopSettings) -> serde_json::Value {
         "returnPointsOnCancel": settings.return_points_on_cancel,
         "autoEnroll": settings.auto_enroll,
         "returnPointsOnExpiry": settings.return_points_on_expiry,
+        "expiryNoticeDays": settings.expiry_notice_days,
     })
 }
 

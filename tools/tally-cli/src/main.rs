@@ -103,7 +103,8 @@ enum ShopCommand {
     },
     /// Connects a shop with a legacy static Admin API token (`shpat_…`).
     Create(CreateShop),
-    /// Changes what the shop decides about orders and expiry; prints the settings.
+    /// Changes what the shop decides about orders, expiry and events; prints the settings.
+    #[command(visible_alias = "set")]
     Settings(Settings),
     /// Every shop, with its currency and settings.
     List,
@@ -170,6 +171,16 @@ pub struct Settings {
     /// An immediate reward that expires unused gives its points back.
     #[arg(long)]
     return_points_on_expiry: Option<bool>,
+    /// How many days before points expire the customer hears of it (`points.expiring_soon`); 0: never.
+    #[arg(long)]
+    expiry_notice_days: Option<u16>,
+    /// The shop's Klaviyo private API key: events go to Klaviyo from now on (kept with the shop's secrets;
+    /// read from the environment so that it stays out of the shell's history).
+    #[arg(long, env = "KLAVIYO_KEY", hide_env_values = true)]
+    klaviyo_key: Option<String>,
+    /// Stops sending events to Klaviyo, and forgets the key.
+    #[arg(long, conflicts_with = "klaviyo_key")]
+    no_klaviyo: bool,
 }
 
 #[derive(Debug, Subcommand)]

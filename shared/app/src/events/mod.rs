@@ -10,6 +10,7 @@
 //! then gives again.
 
 mod deliver;
+mod notices;
 mod retry;
 mod standing;
 pub mod wire;
@@ -24,6 +25,7 @@ use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
 pub use deliver::deliver;
+pub use notices::notice_expiring;
 pub use retry::{retry_due, RetryReport};
 
 /// A change the stream carried, as the store read it from the item's images.

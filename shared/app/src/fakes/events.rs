@@ -19,6 +19,7 @@ pub(super) struct EventsData {
     klaviyo_keys: BTreeMap<ShopDomain, String>,
     outbox: Vec<Retry>,
     notices: BTreeSet<(ShopDomain, CustomerId, time::Date)>,
+    noticed_through: BTreeMap<ShopDomain, time::Date>,
 }
 
 impl EventStore for FakeStore {
@@ -79,6 +80,15 @@ impl EventStore for FakeStore {
             true => Ok(Created::New),
             false => Ok(Created::Exists),
         }
+    }
+
+    async fn noticed_through(&self, shop: &ShopDomain) -> StoreResult<Option<time::Date>> {
+        Ok(self.world().events.noticed_through.get(shop).copied())
+    }
+
+    async fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> StoreResult<()> {
+        self.world().events.noticed_through.insert(shop.clone(), day);
+        Ok(())
     }
 }
 

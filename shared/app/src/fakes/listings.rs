@@ -56,12 +56,13 @@ impl Listings for FakeShopStore<'_> {
 
     async fn lots_due(
         &self,
+        since: Option<time::Date>,
         day: time::Date,
         after: Option<&Position>,
         limit: usize,
     ) -> StoreResult<Page<(CustomerId, time::Date)>> {
         let found = self.with(|data| {
-            let due = data.lot_listings.iter().filter(|(d, _)| *d <= day);
+            let due = data.lot_listings.iter().filter(|(d, _)| *d <= day && since.is_none_or(|since| *d > since));
             due.map(|(d, c)| (1 + listing_shard(c.get()) as usize, format!("{d}#{:020}", c.get()), (*c, *d))).collect()
         });
         Ok(sharded_page(found, after, limit))

@@ -59,4 +59,7 @@ pub trait EventStore: Send + Sync {
         expiring: Expiring,
         at: Time,
     ) -> impl Fut<Created>;
+    /// The last day whose expiring points were noticed, if any.
+    fn noticed_through(&self, shop: &ShopDomain) -> impl Fut<Option<time::Date>>;
+    fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> impl Fut<()>;
 }

@@ -248,9 +248,10 @@ pub trait Listings: Send + Sync {
     fn expiring(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;
     /// Refunds listed at or before `before` and not finished.
     fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> impl Fut<Page<Reward>>;
-    /// Customers listed with a lot expiring on or before `day`, with that day.
+    /// Customers listed with a lot expiring on or before `day` (and after `since`, if given), with that day.
     fn lots_due(
         &self,
+        since: Option<time::Date>,
         day: time::Date,
         after: Option<&Position>,
         limit: usize,

@@ -81,6 +81,12 @@ pub struct NoticeRecord {
     pub expires_at: i64,
 }
 
+/// The last day whose expiring points the shop's customers were told of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoticedRecord {
+    pub day: time::Date,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,13 @@ pub struct SettingsRecord {
     pub return_points_on_cancel: bool,
     pub auto_enroll: bool,
     pub return_points_on_expiry: bool,
+    /// Absent on shops saved before notices: the default period.
+    #[serde(default = "notice_days")]
+    pub expiry_notice_days: u16,
+}
+
+fn notice_days() -> u16 {
+    tally_domain::shop::EXPIRY_NOTICE_DAYS
 }
 
 impl Default for SettingsRecord {
@@ -107,6 +114,7 @@ impl From<&ShopSettings> for SettingsRecord {
             return_points_on_cancel: s.return_points_on_cancel,
             auto_enroll: s.auto_enroll,
             return_points_on_expiry: s.return_points_on_expiry,
+            expiry_notice_days: s.expiry_notice_days,
         }
     }
 }
@@ -117,6 +125,7 @@ impl From<SettingsRecord> for ShopSettings {
             return_points_on_cancel: s.return_points_on_cancel,
             auto_enroll: s.auto_enroll,
             return_points_on_expiry: s.return_points_on_expiry,
+            expiry_notice_days: s.expiry_notice_days,
         }
     }
 }

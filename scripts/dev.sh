@@ -13,6 +13,8 @@ CLIENT_ID=demo_client_id
 API="http://127.0.0.1:$PORT"
 EMULATOR="http://127.0.0.1:$SHOPIFY_EMULATOR_PORT"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+# The events' destinations besides Shopify: the emulator stands in for EventBridge and Klaviyo.
+export EVENT_BUS_NAME=tally EVENTBRIDGE_ENDPOINT="$EMULATOR" KLAVIYO_URL="$EMULATOR"
 
 scripts/setup.sh
 cargo build --workspace --bins
@@ -47,6 +49,7 @@ post "$EMULATOR/__emulator/shops" "{\"domain\": \"$DOMAIN\", \"clientId\": \"$CL
 TALLY_CLIENT_SECRET=$SECRET "$BIN"/tally-cli shop connect --domain "$DOMAIN" --client-id "$CLIENT_ID" \
   --admin-url "$EMULATOR/shops/$DOMAIN" --webhook-url "$API/webhooks/shopify" --code-prefix DEMO- 2>/dev/null
 "$BIN"/tally-cli api-key create --shop "$DOMAIN" --key "$KEY" >/dev/null
+KLAVIYO_KEY=pk_demo_local "$BIN"/tally-cli shop set --shop "$DOMAIN" >/dev/null
 # The demo's variants, rules and customers (scripts/demo.json; the storefront test starts from the same).
 python3 - "$EMULATOR" "$API" "$DOMAIN" "$KEY" scripts/demo.json <<'PY' || { echo "the demo data did not load" >&2; exit 1; }
 import datetime, json, sys, urllib.request
@@ -88,6 +91,11 @@ Then look:
 Place an order with the code (the emulator sends Tally a signed orders/create webhook; the reward becomes USED):
   curl -s -X POST $EMULATOR/__emulator/shops/$DOMAIN/orders -H 'content-type: application/json' -d '{"codes": ["<discountCode>"], "customerId": 1001}'
 Add "delayPointsDeduction": true to the redemption to hold the points until that order arrives.
+
+Every change becomes events (README, "Events"), within a second:
+  curl -s $EMULATOR/__emulator/eventbridge/events     (the bus)
+  curl -s $EMULATOR/__emulator/klaviyo/events         (Klaviyo, with the demo shop's key)
+  the shop's state above lists the customers' metafields and the Flow triggers fired
 
 Ctrl-C stops everything.
 BANNER

@@ -56,6 +56,34 @@ async fn metafield(stack: &Stack, shop: &TestShop) -> Value {
     serde_json::from_str(found["value"].as_str().unwrap_or_default()).expect("JSON")
 }
 
+/// The payload keys a Flow trigger extension declares: its fields' keys, and `customer_id` for its customer
+/// reference (read from `shopify/extensions/{handle}/shopify.extension.toml`).
+fn declared_keys(handle: &str) -> std::collections::BTreeSet<String> {
+    let path = format!("{}/../shopify/extensions/{handle}/shopify.extension.toml", env!("CARGO_MANIFEST_DIR"));
+    let toml = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no extension {handle}"));
+    let mut keys = std::collections::BTreeSet::new();
+    for line in toml.lines().map(str::trim) {
+        if line == "type = \"customer_reference\"" {
+            keys.insert("customer_id".to_string());
+        } else if let Some(key) = line.strip_prefix("key = \"").and_then(|k| k.strip_suffix('"')) {
+            keys.insert(key.to_string());
+        }
+    }
+    keys
+}
+
+/// Every trigger Flow received has a declared handle and exactly its declared fields.
+async fn assert_triggers_declared(stack: &Stack, shop: &TestShop) -> usize {
+    let state = stack.shopify_state(shop).await;
+    let triggers = state["flowTriggers"].as_array().cloned().unwrap_or_default();
+    for trigger in &triggers {
+        let sent: std::collections::BTreeSet<String> =
+            trigger["payload"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(sent, declared_keys(trigger["handle"].as_str().unwrap()), "{trigger}");
+    }
+    triggers.len()
+}
+
 /// What every destination holds for the shop, to compare before and after a replay.
 async fn everything(stack: &Stack, shop: &TestShop) -> (Vec<Value>, Vec<Value>, Value, Value) {
     let state = stack.shopify_state(shop).await;
@@ -142,6 +170,8 @@ async fn a_redemption_a_use_a_refund_and_an_expiry_each_reach_every_destination_
     assert_eq!(ids.len(), bus.len(), "one event per id");
     let kept = stack.klaviyo_events(&shop).await.into_iter().filter(|e| e["kept"] == true).count();
     assert_eq!(kept, bus.len(), "Klaviyo heard every event once");
+    // Flow heard all but the reward's refund (which points.returned tells), each as its extension declares.
+    assert_eq!(assert_triggers_declared(&stack, &shop).await, bus.len() - 1);
 }
 
 #[tokio::test]
@@ -258,6 +288,7 @@ async fn points_about_to_expire_are_told_once_within_the_notice_period() {
     let trigger =
         state["flowTriggers"].as_array().unwrap().iter().find(|t| t["handle"] == "tally-points-expiring-soon");
     assert_eq!(trigger.expect("Flow heard")["payload"]["Points expiring"], 50);
+    assert_triggers_declared(&stack, &shop).await;
     // Two weeks on, the lot of the 20th day is within the week: told then.
     let later = now() + time::Duration::days(14);
     assert_eq!(tally_app::events::notice_expiring(&stack.deps, &record, later, None).await.unwrap(), 1);

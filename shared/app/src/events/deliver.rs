@@ -41,7 +41,9 @@ where
     for shop in futures::future::join_all(shops).await {
         delivered.add(shop);
     }
-    tracing::info!(?delivered, records = records.len(), "events delivered");
+    if delivered.events > 0 || delivered.sent > 0 {
+        tracing::info!(?delivered, records = records.len(), "events delivered");
+    }
     delivered
 }
 

@@ -293,3 +293,24 @@ async fn points_about_to_expire_are_told_once_within_the_notice_period() {
     let later = now() + time::Duration::days(14);
     assert_eq!(tally_app::events::notice_expiring(&stack.deps, &record, later, None).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_delivery_klaviyo_refuses_is_a_dead_letter_the_operator_sees() {
+    let (stack, shop, _) = setup("events-refused").await;
+    // The operator sets the key as the README says; the settings printed say Klaviyo is on, not the key.
+    let (ok, printed) =
+        stack.cli_with_env(&["shop", "set", "--shop", &shop.domain], &[("KLAVIYO_KEY", "pk_revoked")]).await;
+    assert!(ok && printed.contains("\"klaviyo\": true") && !printed.contains("pk_revoked"), "{printed}");
+    stack.control("POST", "/__emulator/faults", json!({"target": "klaviyo", "mode": "user_error", "count": 1})).await;
+    stack.events().pump().await.unwrap();
+    let held = stack.deps.store.due(now() + time::Duration::days(3), 10).await.unwrap();
+    assert!(held.is_empty(), "a refusal is not tried again: {held:?}");
+    let (ok, printed) = stack.cli(&["events", "dead-letters"]).await;
+    let letters: Value = serde_json::from_str(&printed).unwrap_or_else(|_| panic!("JSON: {printed}"));
+    assert!(ok, "{printed}");
+    assert_eq!((letters[0]["destination"].as_str(), letters[0]["reason"].as_str()), (Some("KLAVIYO"), Some("REFUSED")));
+    assert_eq!(letters[0]["body"]["metric"], "Tally Points Added");
+    assert_eq!(stack.bus_events(&shop).await.len(), 1, "the bus had it all the same");
+    let (ok, printed) = stack.cli(&["shop", "set", "--shop", &shop.domain, "--no-klaviyo"]).await;
+    assert!(ok && printed.contains("\"klaviyo\": false"), "{printed}");
+}

@@ -22,7 +22,8 @@ use tally_domain::rfc3339;
 use tally_domain::shop::{Access, Shop, ShopDomain, ShopSecrets, ShopSettings};
 
 use crate::{
-    Command, ConnectShop, CreateShop, CustomerCommand, KeyCommand, ReviewCommand, Settings, ShopCommand, TableCommand,
+    Command, ConnectShop, CreateShop, CustomerCommand, EventsCommand, KeyCommand, ReviewCommand, Settings, ShopCommand,
+    TableCommand,
 };
 
 pub async fn run(command: Command) -> Result<ExitCode, String> {
@@ -106,6 +107,18 @@ pub async fn run(command: Command) -> Result<ExitCode, String> {
         Command::Redact => print_json(&tally_app::redaction::redact(&deps, None).await.map_err(describe)?),
         Command::Audit { shop } => return audit_shop(&deps, &domain(&shop)?).await,
         Command::Import(args) => return crate::import::run(&deps, args).await,
+        Command::Events(EventsCommand::DeadLetters { limit }) => {
+            let letters = deps.store.dead_letters(limit).await.map_err(describe)?;
+            let shown: Vec<serde_json::Value> = letters
+                .iter()
+                .map(|l| {
+                    json!({"shop": l.shop.as_str(), "destination": l.destination.as_str(), "event": l.event_id,
+                        "reason": l.dead.map(|d| d.as_str()), "attempts": l.attempts, "at": rfc3339(l.due),
+                        "body": serde_json::from_str::<serde_json::Value>(&l.body).unwrap_or_default()})
+                })
+                .collect();
+            print_json(&json!(shown));
+        }
         Command::Review(ReviewCommand::List { shop }) => {
             let rewards = review::waiting(&deps, &domain(&shop)?).await.map_err(describe)?;
             print_json(&rewards.into_iter().map(RewardView::from).collect::<Vec<_>>());

@@ -54,6 +54,9 @@ enum Command {
     /// A customer's data.
     #[command(subcommand)]
     Customer(CustomerCommand),
+    /// Events out (README, "Events").
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Moves a live program in: rules under their ids, customers with their identifiers, tier, status and
     /// balance; prints what it imported, what was there already and what it refused, and why (exit 1 when it
     /// refused any). Run it again after a crash: it does only what is missing.
@@ -80,6 +83,15 @@ enum CustomerCommand {
     MigrateRewards {
         #[arg(long)]
         shop: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EventsCommand {
+    /// The deliveries a destination refused, or that failed for a day, as JSON (kept 30 days).
+    DeadLetters {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
 }
 

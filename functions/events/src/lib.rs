@@ -4,7 +4,9 @@
 
 use lambda_http::{Error, LambdaEvent};
 use serde_json::Value;
-use tally_api::jobs::metrics;
+use std::time::Instant;
+
+use tally_api::jobs::{deadline, metrics};
 use tally_api::stream::{BatchAnswer, Invocation, StreamBatch};
 use tally_app::events::{deliver, retry_due, Delivered, Record};
 use tally_config::Deps;
@@ -16,9 +18,10 @@ const RETRIES_PER_RUN: usize = 200;
 
 #[tracing::instrument(skip_all)]
 pub async fn handler(deps: &Deps, outlets: &Outlets, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let deadline = deadline(&event.context);
     match Invocation::read(event.payload)? {
         Invocation::Stream(batch) => {
-            let (answer, poison, delivered) = Box::pin(deliver_batch(deps, outlets, &batch)).await;
+            let (answer, poison, delivered) = Box::pin(deliver_batch(deps, outlets, &batch, deadline)).await;
             let figures = [("Events", delivered.events), ("Sent", delivered.sent), ("Held", delivered.held)];
             metrics(
                 "Events",
@@ -30,8 +33,9 @@ pub async fn handler(deps: &Deps, outlets: &Outlets, event: LambdaEvent<Value>) 
             Ok(serde_json::to_value(answer)?)
         }
         Invocation::Retry => {
-            let report = Box::pin(retry_due(deps, outlets, deps.now(), RETRIES_PER_RUN)).await?;
-            metrics("Events", &[("Sent", report.sent), ("Held", report.held), ("DeadLetters", report.dead)]);
+            let report = Box::pin(retry_due(deps, outlets, deps.now(), RETRIES_PER_RUN, deadline)).await?;
+            let figures = [("Sent", report.sent), ("Held", report.held), ("DeadLetters", report.dead)];
+            metrics("Events", &[&figures[..], &[("OutboxErrors", report.errors)]].concat());
             Ok(serde_json::to_value(report)?)
         }
     }
@@ -43,6 +47,7 @@ pub async fn deliver_batch(
     deps: &Deps,
     outlets: &Outlets,
     batch: &StreamBatch,
+    deadline: Option<Instant>,
 ) -> (BatchAnswer, Vec<(String, String)>, Delivered) {
     let now = deps.now();
     // The records events come from, and where each is in the batch.
@@ -66,7 +71,7 @@ pub async fn deliver_batch(
             Err(e) => poison.push((at, e.0)),
         }
     }
-    let delivered = deliver(deps, outlets, &decoded).await;
+    let delivered = deliver(deps, outlets, &decoded, deadline).await;
     let failed = delivered.failed_at.map(|i| places[i]);
     let first = [failed, poison.first().map(|(at, _)| *at)].into_iter().flatten().min();
     let sequence = |at: usize| batch.records[at].dynamodb.sequence_number.clone();

@@ -102,7 +102,8 @@ pub fn of_ledger(shop: &ShopDomain, entry: &LedgerEntry) -> Option<Event> {
         LedgerKind::Redeem | LedgerKind::Reserve | LedgerKind::ReservationSpent => return None,
     };
     Some(Event {
-        id: format!("{shop}/{}/ledger/{}", entry.customer_id, entry.seq),
+        // The entry's time besides its number: a shop deleted and installed again counts its ledgers afresh.
+        id: format!("{shop}/{}/ledger/{}/{}", entry.customer_id, entry.seq, entry.at.unix_timestamp()),
         name,
         shop: shop.clone(),
         customer_id: entry.customer_id,

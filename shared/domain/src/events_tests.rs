@@ -68,7 +68,7 @@ fn each_ledger_kind_is_its_points_event_or_none_when_a_reward_tells_it() {
 fn a_ledger_event_carries_the_balance_after_and_an_id_made_of_the_entry() {
     let event = of_ledger(&shop(), &entry(LedgerKind::Credit, 50)).unwrap();
     assert_eq!((event.points, event.balance_after, event.kind), (50, Some(150), Some(LedgerKind::Credit)));
-    assert_eq!(event.id, "s.myshopify.com/7/ledger/4");
+    assert_eq!(event.id, format!("s.myshopify.com/7/ledger/4/{}", AT.unix_timestamp()));
     assert_eq!(of_ledger(&shop(), &entry(LedgerKind::Credit, 50)).unwrap().id, event.id, "the same entry, the same id");
 }
 

@@ -1,6 +1,6 @@
 //! The EventBridge bus: `PutEvents` through the AWS SDK, `Source` `tally`, `DetailType` the event's name.
 
-use aws_sdk_eventbridge::error::SdkError;
+use aws_sdk_eventbridge::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_eventbridge::operation::put_events::PutEventsError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use tally_app::ports::outlets::{BusEntry, EventBus, OutletError, OutletResult};
@@ -43,24 +43,32 @@ impl EventBus for EventBridge {
 fn entry_result(entry: &aws_sdk_eventbridge::types::PutEventsResultEntry) -> OutletResult<()> {
     match entry.error_code() {
         None => Ok(()),
-        Some(code @ ("ThrottlingException" | "InternalFailure" | "InternalException")) => {
+        Some(code) if PASSING.contains(&code) => {
             Err(OutletError::Unavailable { detail: code.to_string(), retry_after: None })
         }
         Some(code) => Err(OutletError::Refused(format!("{code}: {}", entry.error_message().unwrap_or_default()))),
     }
 }
 
+/// The codes of EventBridge's errors that pass: throttling (an HTTP 400 with its code) and its own failures.
+const PASSING: &[&str] =
+    &["ThrottlingException", "Throttling", "ServiceUnavailable", "InternalException", "InternalFailure"];
+
 fn refused_or_not(error: SdkError<PutEventsError>) -> OutletError {
     let detail = format!("{}", aws_sdk_eventbridge::error::DisplayErrorContext(&error));
     match &error {
-        SdkError::ServiceError(service) => match service.err() {
-            PutEventsError::InternalException(_) => OutletError::Unavailable { detail, retry_after: None },
-            _ if service.raw().status().as_u16() == 429 || service.raw().status().is_server_error() => {
-                OutletError::Unavailable { detail, retry_after: None }
+        SdkError::ServiceError(service) => {
+            let passing = service.err().code().is_some_and(|code| PASSING.contains(&code));
+            match passing || service.raw().status().is_server_error() {
+                true => OutletError::Unavailable { detail, retry_after: None },
+                false => OutletError::Refused(detail),
             }
-            _ => OutletError::Refused(detail),
-        },
-        // Not sent, timed out, or an answer that could not be read: it may be tried again.
-        _ => OutletError::Unavailable { detail, retry_after: None },
+        }
+        // Never sent: it may be tried again at once.
+        SdkError::ConstructionFailure(_) | SdkError::DispatchFailure(_) => {
+            OutletError::Unavailable { detail, retry_after: None }
+        }
+        // Sent, and the answer timed out or could not be read: it may have been taken.
+        _ => OutletError::Unknown(detail),
     }
 }

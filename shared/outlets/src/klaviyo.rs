@@ -58,7 +58,11 @@ impl Klaviyo for KlaviyoHttp {
             .body(body(event).to_string())
             .send()
             .await
-            .map_err(|e| OutletError::Unavailable { detail: format!("Klaviyo unreachable: {e}"), retry_after: None })?;
+            // Unreachable, or sent and unanswered: Klaviyo keeps one event per unique_id, so either is sent again.
+            .map_err(|e| OutletError::Unavailable {
+                detail: format!("Klaviyo did not answer: {e}"),
+                retry_after: None,
+            })?;
         let status = answer.status();
         if status.is_success() {
             return Ok(());

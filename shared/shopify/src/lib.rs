@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use serde_json::json;
 use tally_app::ports::shopify::{
-    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+    Call, FetchedToken, FoundDiscount, Metafield, MetafieldRead, MetafieldSet, MetafieldWritten, OrderState,
+    ShopifyResult,
 };
 use tally_app::ports::{Shopify, ShopifyError, ShopifyShop, TokenSource};
 use tally_domain::ids::{CustomerId, OrderId, VariantId};
@@ -231,11 +232,16 @@ impl ShopifyShop for ShopifyClient<'_> {
         customer: CustomerId,
         namespace: &str,
         key: &str,
-    ) -> ShopifyResult<Option<Metafield>> {
+    ) -> ShopifyResult<MetafieldRead> {
         let variables = json!({"id": customer_gid(customer.get()), "namespace": namespace, "key": key});
         let data: responses::CustomerMetafield = self.call(operations::CUSTOMER_METAFIELD, variables).await?;
-        let stored = data.customer.and_then(|c| c.metafield);
-        Ok(stored.map(|m| Metafield { value: m.value, digest: m.compare_digest }))
+        Ok(match data.customer {
+            None => MetafieldRead::NoCustomer,
+            Some(owner) => match owner.metafield {
+                None => MetafieldRead::Absent,
+                Some(m) => MetafieldRead::Found(Metafield { value: m.value, digest: m.compare_digest }),
+            },
+        })
     }
 
     /// Sets a JSON metafield if it is as read (`compareDigest`; null: it must not exist yet).

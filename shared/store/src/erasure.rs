@@ -69,7 +69,12 @@ impl Erasure for ShopTable<'_> {
         for shard in 0..keys::MARKER_SHARDS {
             self.delete_partition(keys::markers(self.domain, shard)).await?;
         }
-        doomed.extend([keys::secrets(self.domain), keys::token(self.domain), keys::static_token(self.domain)]);
+        doomed.extend([
+            keys::secrets(self.domain),
+            keys::klaviyo_key(self.domain),
+            keys::token(self.domain),
+            keys::static_token(self.domain),
+        ]);
         // The shop's partition last: its item is what a retry verifies the next delivery with.
         doomed.extend(items.iter().map(key_of));
         self.delete_all(doomed).await

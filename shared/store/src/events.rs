@@ -3,7 +3,7 @@
 //! of points about to expire.
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
-use tally_app::ports::events::{EventStore, Retry};
+use tally_app::ports::events::{EventStore, NoticeMark, Retry};
 use tally_app::ports::store::{Created, StoreResult};
 use tally_domain::events::{Destination, Expiring};
 use tally_domain::ids::CustomerId;
@@ -47,7 +47,11 @@ impl DynamoStore {
         let mut retries = Vec::new();
         for page in futures::future::try_join_all(reads).await? {
             for item in page.items.unwrap_or_default() {
-                retries.push(Retry::try_from(from_item::<RetryRecord>(item)?)?);
+                // One that cannot be read is left, logged, rather than stop every other's delivery.
+                match from_item::<RetryRecord>(item).and_then(Retry::try_from) {
+                    Ok(retry) => retries.push(retry),
+                    Err(e) => tracing::error!(error = %e, "events: an outbox item that cannot be read"),
+                }
             }
         }
         retries.sort_by_key(|r| r.due);
@@ -106,18 +110,27 @@ impl EventStore for DynamoStore {
 
     async fn retried(&self, done: &Retry, next: Option<&Retry>) -> StoreResult<()> {
         let (pk, sk) = retry_key(done);
+        // Only if it is still there: of two runs that tried it, one moves it.
         let delete = Delete::builder()
             .table_name(&self.table)
             .key(PK.name(), text(pk))
             .key(SK.name(), text(sk))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK.name())
             .build()
             .map_err(crate::errors::unbuilt)?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
         if let Some(next) = next {
             items.push(TransactWriteItem::builder().put(self.retry_put(next)?).build());
         }
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(failed)?;
-        Ok(())
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if crate::transaction::cancelled_by_condition(&e) => {
+                tracing::warn!(event = %done.event_id, "events: another run moved this held delivery");
+                Ok(())
+            }
+            Err(e) => Err(failed(e)),
+        }
     }
 
     async fn notice_expiring(
@@ -143,12 +156,12 @@ impl EventStore for DynamoStore {
         }
     }
 
-    async fn noticed_through(&self, shop: &ShopDomain) -> StoreResult<Option<time::Date>> {
-        Ok(self.get::<NoticedRecord>(keys::noticed(shop)).await?.map(|r| r.day))
+    async fn notice_mark(&self, shop: &ShopDomain) -> StoreResult<Option<NoticeMark>> {
+        Ok(self.get::<NoticedRecord>(keys::noticed(shop)).await?.map(NoticeMark::from))
     }
 
-    async fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> StoreResult<()> {
-        let item = to_item(&NoticedRecord { day }, keys::noticed(shop))?;
+    async fn set_notice_mark(&self, shop: &ShopDomain, mark: &NoticeMark) -> StoreResult<()> {
+        let item = to_item(&NoticedRecord::from(mark), keys::noticed(shop))?;
         self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(failed)?;
         Ok(())
     }

@@ -322,7 +322,7 @@ pub fn klaviyo_key(domain: &ShopDomain) -> Key {
 }
 
 /// How many partitions the outbox and the dead letters are spread over.
-pub const OUTBOX_SHARDS: u32 = 8;
+pub const OUTBOX_SHARDS: u32 = 16;
 
 /// A delivery waiting to be tried again, by when it is due: every shop's in `OUTBOX_SHARDS` partitions
 /// (by event), so that the scheduled run reads each soonest first and a large shop's outage spreads out.

@@ -75,6 +75,11 @@ pub(crate) async fn commit(client: &Client, items: Vec<(Part, TransactWriteItem)
     }
 }
 
+/// Whether a transaction was cancelled by one of its conditions (not by a conflict or a failure).
+pub(crate) fn cancelled_by_condition<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    cancellation_reasons(err).is_some_and(|reasons| reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")))
+}
+
 fn cancellation_reasons<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<&[CancellationReason]> {
     match err.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(e) => Some(e.cancellation_reasons()),

@@ -21,6 +21,8 @@ use tally_outlets::Outlets;
 /// The mapping's `BatchSize` and `MaximumRetryAttempts` (template.yaml).
 pub const BATCH_SIZE: usize = 100;
 pub const RETRIES: u32 = 2;
+/// The function's `Timeout` (template.yaml).
+const FUNCTION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A record the events function failed on every try: where it was and why.
 #[derive(Debug, Clone, Serialize)]
@@ -180,7 +182,9 @@ impl StreamRunner {
             Ok(Invocation::Stream(batch)) => batch,
             _ => return (Some(0), vec![]),
         };
-        let (answer, poison, _) = events::deliver_batch(&self.deps, &self.outlets, &batch).await;
+        // Lambda's deadline: the function's timeout in template.yaml from now.
+        let deadline = std::time::Instant::now() + FUNCTION_TIMEOUT;
+        let (answer, poison, _) = events::deliver_batch(&self.deps, &self.outlets, &batch, Some(deadline)).await;
         let failed = answer.batch_item_failures.first().map(|f| f.item_identifier.clone());
         let at = failed.and_then(|s| records.iter().position(|r| r["dynamodb"]["SequenceNumber"] == s.as_str()));
         (at, poison)
@@ -188,7 +192,8 @@ impl StreamRunner {
 
     /// The schedule's run: the outbox tried again, what is due by `now`.
     pub async fn retry(&self, now: tally_domain::Time) -> Result<RetryReport, Error> {
-        Ok(tally_app::events::retry_due(&self.deps, &self.outlets, now, 200).await?)
+        let deadline = std::time::Instant::now() + FUNCTION_TIMEOUT;
+        Ok(tally_app::events::retry_due(&self.deps, &self.outlets, now, 200, Some(deadline)).await?)
     }
 
     /// Every record the stream holds now, as Lambda would give them, delivered or not (to give them again).

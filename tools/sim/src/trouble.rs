@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use rust_decimal::Decimal;
 use tally_app::ports::shopify::{
-    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+    Call, FetchedToken, FoundDiscount, MetafieldRead, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
 };
 use tally_app::ports::store::*;
 use tally_app::ports::{Committed, Shopify, ShopifyShop, StoreError, TokenSource, Write};
@@ -346,7 +346,7 @@ impl<T: ShopifyShop> ShopifyShop for TroubledShopifyShop<'_, T> {
         customer: CustomerId,
         namespace: &str,
         key: &str,
-    ) -> ShopifyResult<Option<Metafield>> {
+    ) -> ShopifyResult<MetafieldRead> {
         self.plan.shopify(self.inner.customer_metafield(customer, namespace, key)).await
     }
 

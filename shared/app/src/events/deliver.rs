@@ -1,31 +1,31 @@
 //! A batch of the stream's records, delivered: each shop's events to every destination at once.
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
 
-use futures::StreamExt;
 use tally_domain::events::{Destination, Event, Standing};
 use tally_domain::ids::CustomerId;
-use tally_domain::shop::{Shop, ShopDomain};
+use tally_domain::shop::{Shop, ShopDomain, ShopStatus};
+use tally_domain::Time;
 
+use super::outcome::{all, from_shopify, hold, marked, with_tries, Cutoff};
 use super::wire::{self, CustomerFacts};
 use super::{standing, Change, Delivered, Outgoing, Record};
 use crate::access;
-use crate::ports::events::{DeadReason, EventStore, Retry};
-use crate::ports::outlets::{BusEntry, EventBus, Klaviyo, OutletError, Outlets};
+use crate::ports::events::{EventStore, Retry};
+use crate::ports::outlets::{BusEntry, EventBus, Klaviyo, KlaviyoEvent, OutletError, Outlets};
 use crate::ports::store::{Customers, ShopRecords, StoreResult};
-use crate::ports::{Shopify, ShopifyError, ShopifyShop, Store};
+use crate::ports::{Shopify, ShopifyShop, Store};
 use crate::Deps;
 
-/// How many deliveries of one destination are in flight at once.
-const IN_FLIGHT: usize = 8;
-/// Tries of a delivery before it waits in the outbox.
-const TRIES_NOW: u32 = 3;
-/// The longest wait between two of them, whatever a destination asks.
-const LONGEST_WAIT: Duration = Duration::from_secs(1);
-
-/// Delivers the events of `records` (a batch of the stream, in its order) and the standings they change.
-pub async fn deliver<S, H, B, K>(deps: &Deps<S, H>, outlets: &Outlets<B, K>, records: &[Record]) -> Delivered
+/// Delivers the events of `records` (a batch of the stream, in its order) and the standings they change,
+/// starting no delivery after `deadline` is near (what is left waits in the outbox).
+pub async fn deliver<S, H, B, K>(
+    deps: &Deps<S, H>,
+    outlets: &Outlets<B, K>,
+    records: &[Record],
+    deadline: Option<Instant>,
+) -> Delivered
 where
     S: Store + EventStore,
     H: Shopify,
@@ -36,7 +36,8 @@ where
     for (at, record) in records.iter().enumerate() {
         by_shop.entry(&record.shop).or_default().push((at, record));
     }
-    let shops = by_shop.into_iter().map(|(domain, records)| deliver_shop(deps, outlets, domain, records));
+    let cutoff = Cutoff::before(deadline);
+    let shops = by_shop.into_iter().map(|(domain, records)| deliver_shop(deps, outlets, domain, records, cutoff));
     let mut delivered = Delivered::default();
     for shop in futures::future::join_all(shops).await {
         delivered.add(shop);
@@ -54,7 +55,8 @@ struct Batch {
     standings: Vec<(usize, Standing)>,
     customers: HashMap<CustomerId, CustomerFacts>,
     klaviyo_key: Option<String>,
-    deps_now: tally_domain::Time,
+    now: Time,
+    cutoff: Cutoff,
 }
 
 async fn deliver_shop<S, H, B, K>(
@@ -62,6 +64,7 @@ async fn deliver_shop<S, H, B, K>(
     outlets: &Outlets<B, K>,
     domain: &ShopDomain,
     records: Vec<(usize, &Record)>,
+    cutoff: Cutoff,
 ) -> Delivered
 where
     S: Store + EventStore,
@@ -70,7 +73,7 @@ where
     K: Klaviyo,
 {
     let first = records.first().map(|(at, _)| *at);
-    let batch = match read_batch(deps, domain, &records).await {
+    let batch = match read_batch(deps, domain, &records, cutoff).await {
         Ok(Some(batch)) => batch,
         Ok(None) => return Delivered::default(),
         Err(e) => {
@@ -79,11 +82,25 @@ where
         }
     };
     let shopify = access::shopify(deps, &batch.shop, None);
+    // An uninstalled app has no Shopify to tell: its Flow triggers and metafields are not written.
+    let installed = batch.shop.status == ShopStatus::Active;
     let (bus, klaviyo, flow, metafields) = futures::join!(
         to_bus(deps, &outlets.bus, &batch),
         to_klaviyo(deps, &outlets.klaviyo, &batch),
-        to_flow(deps, &shopify, &batch),
-        to_metafields(deps, &shopify, &batch),
+        async {
+            if installed {
+                to_flow(deps, &shopify, &batch).await
+            } else {
+                Delivered::default()
+            }
+        },
+        async {
+            if installed {
+                to_metafields(deps, &shopify, &batch).await
+            } else {
+                Delivered::default()
+            }
+        },
     );
     let mut delivered = Delivered { events: batch.events.len(), ..Delivered::default() };
     for each in [bus, klaviyo, flow, metafields] {
@@ -93,11 +110,12 @@ where
 }
 
 /// The shop, its events and standings, who they are about, and its Klaviyo key; `None` when the shop is
-/// gone (uninstalled and deleted: there is nobody to tell).
+/// gone (deleted: there is nobody to tell).
 async fn read_batch<S: Store + EventStore, H>(
     deps: &Deps<S, H>,
     domain: &ShopDomain,
     records: &[(usize, &Record)],
+    cutoff: Cutoff,
 ) -> StoreResult<Option<Batch>> {
     let store = deps.store.shop(domain);
     let (shop, klaviyo_key) = futures::try_join!(store.get(), deps.store.klaviyo_key(domain))?;
@@ -113,29 +131,28 @@ async fn read_batch<S: Store + EventStore, H>(
         }
         events.extend(record.event().map(|event| (*at, event)));
     }
-    let missing: Vec<CustomerId> = events
-        .iter()
-        .map(|(_, e)| e.customer_id)
-        .filter(|id| !customers.contains_key(id))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let missing: BTreeSet<CustomerId> =
+        events.iter().map(|(_, e)| e.customer_id).filter(|id| !customers.contains_key(id)).collect();
     let read = futures::future::try_join_all(missing.iter().map(|id| store.customer(*id))).await?;
     for (id, customer) in missing.into_iter().zip(read) {
-        let facts = customer.as_ref().map(CustomerFacts::of);
-        customers.insert(id, facts.unwrap_or(CustomerFacts { id: id.get(), ..CustomerFacts::default() }));
+        customers.insert(id, super::wire::facts(customer.as_ref(), id));
     }
-    let deps_now = deps.now();
-    Ok(Some(Batch { shop, events, standings, customers, klaviyo_key, deps_now }))
+    Ok(Some(Batch { shop, events, standings, customers, klaviyo_key, now: deps.now(), cutoff }))
 }
 
 impl Batch {
     fn facts(&self, event: &Event) -> CustomerFacts {
-        self.customers.get(&event.customer_id).cloned().unwrap_or_default()
+        self.customers.get(&event.customer_id).cloned().unwrap_or_else(|| wire::facts(None, event.customer_id))
     }
 
     fn body(&self, event: &Event) -> String {
         wire::body(event, &self.facts(event)).to_string()
+    }
+
+    /// The event as the outbox keeps it: the customer by id alone, read again when it is sent, so that
+    /// the outbox holds no one's email or phone and a customer deleted meanwhile is not sent.
+    fn held_body(&self, event: &Event) -> String {
+        wire::body(event, &wire::facts(None, event.customer_id)).to_string()
     }
 
     fn retry(&self, destination: Destination, event_id: &str, outgoing: &Outgoing) -> Retry {
@@ -145,59 +162,8 @@ impl Batch {
             event_id: event_id.to_string(),
             body: serde_json::to_string(outgoing).unwrap_or_default(),
             attempts: 1,
-            due: super::retry::first_due(self.deps_now),
+            due: super::retry::first_due(self.now),
             dead: None,
-        }
-    }
-}
-
-/// What a failed delivery becomes: held for later, or a dead letter; or, if the store cannot keep it,
-/// a failure of its record.
-async fn hold<S: EventStore>(store: &S, retry: Retry, error: OutletError, record: usize) -> Delivered {
-    let retry = match error {
-        OutletError::Refused(ref why) => {
-            tracing::error!(event = %retry.event_id, to = %retry.destination, %why, "events: refused, a dead letter");
-            Retry { dead: Some(DeadReason::Refused), ..retry }
-        }
-        OutletError::Unavailable { ref detail, .. } => {
-            tracing::warn!(event = %retry.event_id, to = %retry.destination, %detail, "events: held to try again");
-            retry
-        }
-    };
-    let dead = retry.dead.is_some();
-    match store.hold(&retry).await {
-        Ok(()) if dead => Delivered { dead: 1, ..Delivered::default() },
-        Ok(()) => Delivered { held: 1, ..Delivered::default() },
-        Err(e) => {
-            tracing::error!(event = %retry.event_id, error = %e, "events: could not hold a delivery");
-            Delivered { failed_at: Some(record), ..Delivered::default() }
-        }
-    }
-}
-
-pub(super) fn from_shopify(error: ShopifyError) -> OutletError {
-    match error {
-        ShopifyError::Refused(detail) => OutletError::Refused(detail),
-        other => OutletError::Unavailable { detail: other.to_string(), retry_after: None },
-    }
-}
-
-/// Tries `send` up to `TRIES_NOW` times while the destination is unavailable, waiting as it asks (up to
-/// `LONGEST_WAIT`) or a little longer each time.
-pub(super) async fn with_tries<F, Fut>(mut send: F) -> Result<(), OutletError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), OutletError>>,
-{
-    let mut tries = 1;
-    loop {
-        match send().await {
-            Err(OutletError::Unavailable { retry_after, .. }) if tries < TRIES_NOW => {
-                let wait = retry_after.unwrap_or(Duration::from_millis(100 << tries)).min(LONGEST_WAIT);
-                tokio::time::sleep(wait).await;
-                tries += 1;
-            }
-            done => return done,
         }
     }
 }
@@ -219,50 +185,30 @@ async fn to_bus<S: Store + EventStore, H, B: EventBus>(deps: &Deps<S, H>, bus: &
             .iter()
             .map(|(_, e)| BusEntry { detail_type: e.name.as_str().to_string(), detail: batch.body(e) })
             .collect();
-        let answers = match bus.put(&entries).await {
-            Ok(answers) if answers.len() == entries.len() => answers,
-            Ok(_) => {
-                vec![Err(OutletError::Unavailable { detail: "answers lost".into(), retry_after: None }); chunk.len()]
-            }
-            Err(e) => vec![Err(e); chunk.len()],
+        let answers = match batch.cutoff.passed() {
+            true => vec![Err(Cutoff::out_of_time()); chunk.len()],
+            false => match bus.put(&entries).await {
+                Ok(answers) if answers.len() == entries.len() => answers,
+                Ok(_) => vec![Err(OutletError::Unknown("answers lost".into())); chunk.len()],
+                Err(e) => vec![Err(e); chunk.len()],
+            },
         };
-        for (((at, event), entry), answer) in chunk.iter().zip(entries).zip(answers) {
-            let outgoing = Outgoing::Bus { detail_type: entry.detail_type, detail: entry.detail };
+        for ((at, event), answer) in chunk.iter().zip(answers) {
             delivered.add(match answer {
-                Ok(()) => marked(&deps.store, domain, event, Destination::EventBridge, *at, batch.deps_now).await,
-                Err(e) => hold(&deps.store, batch.retry(Destination::EventBridge, &event.id, &outgoing), e, *at).await,
+                Ok(()) => marked(&deps.store, domain, event, Destination::EventBridge, batch.now).await,
+                Err(e) => {
+                    let detail_type = event.name.as_str().to_string();
+                    let outgoing = Outgoing::Bus {
+                        customer_id: event.customer_id.get(),
+                        detail_type,
+                        detail: batch.held_body(event),
+                    };
+                    hold(&deps.store, batch.retry(Destination::EventBridge, &event.id, &outgoing), e, *at).await
+                }
             });
         }
     }
     delivered
-}
-
-/// Marks the event taken by the destination.
-async fn marked<S: EventStore>(
-    store: &S,
-    domain: &ShopDomain,
-    event: &Event,
-    to: Destination,
-    record: usize,
-    now: tally_domain::Time,
-) -> Delivered {
-    match store.record_event_sent(domain, &event.id, to, now).await {
-        Ok(()) => Delivered { sent: 1, ..Delivered::default() },
-        Err(e) => {
-            tracing::error!(event = %event.id, %to, error = %e, "events: sent, but not marked");
-            Delivered { sent: 1, failed_at: Some(record), ..Delivered::default() }
-        }
-    }
-}
-
-fn klaviyo_event(event: &Event, facts: &CustomerFacts, body: String) -> Outgoing {
-    Outgoing::Klaviyo {
-        metric: wire::metric(event.name),
-        time: event.at,
-        email: facts.email.clone(),
-        phone: facts.phone.clone(),
-        properties: body,
-    }
 }
 
 async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, klaviyo: &K, batch: &Batch) -> Delivered {
@@ -270,17 +216,35 @@ async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, kla
     let sends = batch.events.iter().filter_map(|(at, event)| {
         let facts = batch.facts(event);
         // Klaviyo finds a profile by email or phone; a customer with neither has none to tell.
-        (facts.email.is_some() || facts.phone.is_some()).then(|| {
-            let outgoing = klaviyo_event(event, &facts, batch.body(event));
-            async move {
-                match super::retry::send_klaviyo(klaviyo, key, &event.id, &outgoing).await {
-                    Ok(()) => Delivered { sent: 1, ..Delivered::default() },
-                    Err(e) => hold(&deps.store, batch.retry(Destination::Klaviyo, &event.id, &outgoing), e, *at).await,
+        (facts.email.is_some() || facts.phone.is_some()).then(|| async move {
+            let sent = klaviyo_event(event, &facts, batch.body(event));
+            match with_tries(batch.cutoff, || klaviyo.create_event(key, &sent)).await {
+                Ok(()) => Delivered { sent: 1, ..Delivered::default() },
+                Err(e) => {
+                    let outgoing = Outgoing::Klaviyo {
+                        customer_id: event.customer_id.get(),
+                        metric: sent.metric,
+                        time: event.at,
+                        properties: batch.held_body(event),
+                    };
+                    hold(&deps.store, batch.retry(Destination::Klaviyo, &event.id, &outgoing), e, *at).await
                 }
             }
         })
     });
     all(sends).await
+}
+
+/// The event as Klaviyo takes it: its metric, the profile by the customer's email and phone.
+pub(super) fn klaviyo_event(event: &Event, facts: &CustomerFacts, properties: String) -> KlaviyoEvent {
+    KlaviyoEvent {
+        metric: wire::metric(event.name),
+        unique_id: event.id.clone(),
+        time: event.at,
+        email: facts.email.clone(),
+        phone: facts.phone.clone(),
+        properties,
+    }
 }
 
 async fn to_flow<S: Store + EventStore, H, T: ShopifyShop>(deps: &Deps<S, H>, shopify: &T, batch: &Batch) -> Delivered {
@@ -294,8 +258,9 @@ async fn to_flow<S: Store + EventStore, H, T: ShopifyShop>(deps: &Deps<S, H>, sh
                 Err(_) => return Delivered { failed_at: Some(*at), ..Delivered::default() },
             }
             let payload = wire::flow_payload(event).to_string();
-            match with_tries(|| async { shopify.flow_trigger(handle, &payload).await.map_err(from_shopify) }).await {
-                Ok(()) => marked(&deps.store, domain, event, Destination::Flow, *at, batch.deps_now).await,
+            let trigger = || async { shopify.flow_trigger(handle, &payload).await.map_err(from_shopify) };
+            match with_tries(batch.cutoff, trigger).await {
+                Ok(()) => marked(&deps.store, domain, event, Destination::Flow, batch.now).await,
                 Err(e) => {
                     let outgoing = Outgoing::Flow { handle: handle.to_string(), payload };
                     hold(&deps.store, batch.retry(Destination::Flow, &event.id, &outgoing), e, *at).await
@@ -312,7 +277,8 @@ async fn to_metafields<S: Store + EventStore, H, T: ShopifyShop>(
     batch: &Batch,
 ) -> Delivered {
     let writes = batch.standings.iter().map(|(at, standing)| async move {
-        match with_tries(|| async { standing::write(shopify, standing).await.map_err(from_shopify) }).await {
+        let write = || async { standing::write(shopify, standing).await.map_err(from_shopify) };
+        match with_tries(batch.cutoff, write).await {
             Ok(()) => Delivered { sent: 1, ..Delivered::default() },
             Err(e) => {
                 let outgoing = Outgoing::Metafield { customer_id: standing.customer_id.get() };
@@ -322,13 +288,4 @@ async fn to_metafields<S: Store + EventStore, H, T: ShopifyShop>(
         }
     });
     all(writes).await
-}
-
-/// Runs the deliveries, `IN_FLIGHT` at a time, and adds up what they came to.
-async fn all<F: std::future::Future<Output = Delivered>>(deliveries: impl Iterator<Item = F>) -> Delivered {
-    let results: Vec<Delivered> = futures::stream::iter(deliveries).buffer_unordered(IN_FLIGHT).collect().await;
-    results.into_iter().fold(Delivered::default(), |mut all, one| {
-        all.add(one);
-        all
-    })
 }

@@ -11,6 +11,7 @@
 
 mod deliver;
 mod notices;
+mod outcome;
 mod retry;
 mod standing;
 pub mod wire;
@@ -102,16 +103,17 @@ impl Delivered {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "camelCase")]
 pub enum Outgoing {
+    /// The event's JSON with the customer by id alone (`wire::with_customer` puts them back when sent).
     Bus {
+        customer_id: u64,
         detail_type: String,
         detail: String,
     },
     Klaviyo {
+        customer_id: u64,
         metric: String,
         #[serde(with = "time::serde::rfc3339")]
         time: Time,
-        email: Option<String>,
-        phone: Option<String>,
         properties: String,
     },
     Flow {

@@ -1,7 +1,8 @@
 //! Points about to expire: each customer with a lot ending within the shop's notice period
 //! (`ShopSettings::expiry_notice_days`) gets one notice per day of expiry, whose item the stream turns into
-//! `points.expiring_soon`. The shop keeps how far its notices have gone, so that each day's listing is read
-//! once, whenever the runs come.
+//! `points.expiring_soon`. Once a day, the window from tomorrow to the period's end is read again (so that
+//! points given or returned since are noticed too; a notice already given is not given twice), and the
+//! shop's mark keeps where a pass that ran out of time goes on.
 
 use std::time::Instant;
 
@@ -10,15 +11,15 @@ use tally_domain::shop::Shop;
 use tally_domain::Time;
 
 use crate::jobs;
-use crate::ports::events::EventStore;
+use crate::ports::events::{EventStore, NoticeMark};
 use crate::ports::store::{Created, Customers, Listings, StoreError};
 use crate::ports::Store;
 use crate::Deps;
 
 const PAGE: usize = 100;
 
-/// Notices the shop's points expiring by `at` plus its notice period; returns how many were new. Stops at
-/// `deadline` without moving its mark: the next run reads the same days again, and what was noticed stays.
+/// Notices the shop's points expiring after `at`'s day and within its notice period; returns how many
+/// notices were new. Stops when `deadline` is near, keeping its place for the next run.
 pub async fn notice_expiring<S: Store + EventStore, H>(
     deps: &Deps<S, H>,
     shop: &Shop,
@@ -26,21 +27,21 @@ pub async fn notice_expiring<S: Store + EventStore, H>(
     deadline: Option<Instant>,
 ) -> Result<usize, StoreError> {
     let days = shop.settings.expiry_notice_days;
-    if days == 0 {
+    let today = at.date();
+    let mark = deps.store.notice_mark(&shop.domain).await?;
+    if days == 0 || mark.as_ref().is_some_and(|m| m.day == today && m.done) {
         return Ok(0);
     }
-    let until = at.date().saturating_add(time::Duration::days(days.into()));
-    let since = deps.store.noticed_through(&shop.domain).await?.map_or(at.date(), |done| done.max(at.date()));
-    if since >= until {
-        return Ok(0);
-    }
+    let until = today.saturating_add(time::Duration::days(days.into()));
     let store = deps.store.shop(&shop.domain);
-    let (mut after, mut noticed) = (None, 0);
+    let mut after = mark.filter(|m| m.day == today).and_then(|m| m.after);
+    let mut noticed = 0;
     loop {
         if jobs::out_of_time(deadline) {
+            deps.store.set_notice_mark(&shop.domain, &NoticeMark { day: today, after, done: false }).await?;
             return Ok(noticed);
         }
-        let page = store.lots_due(Some(since), until, after.as_ref(), PAGE).await?;
+        let page = store.lots_due(Some(today), until, after.as_ref(), PAGE).await?;
         for (customer_id, day) in page.items {
             let Some(customer) = store.customer(customer_id).await? else { continue };
             let on_day = customer.lots.iter().filter(|l| l.expires_at.is_some_and(|e| e.date() == day));
@@ -56,6 +57,6 @@ pub async fn notice_expiring<S: Store + EventStore, H>(
             None => break,
         }
     }
-    deps.store.set_noticed_through(&shop.domain, until).await?;
+    deps.store.set_notice_mark(&shop.domain, &NoticeMark { day: today, after: None, done: true }).await?;
     Ok(noticed)
 }

@@ -5,7 +5,7 @@
 use tally_domain::events::Standing;
 
 use super::wire::{self, METAFIELD_KEY, METAFIELD_NAMESPACE};
-use crate::ports::shopify::{MetafieldSet, MetafieldWritten, ShopifyResult};
+use crate::ports::shopify::{MetafieldRead, MetafieldSet, MetafieldWritten, ShopifyResult};
 use crate::ports::{ShopifyError, ShopifyShop};
 
 /// How many times the metafield may change under a write before the write waits in the outbox.
@@ -15,7 +15,12 @@ const RACES: usize = 3;
 pub async fn write<T: ShopifyShop>(shopify: &T, standing: &Standing) -> ShopifyResult<()> {
     let value = wire::standing(standing);
     for _ in 0..RACES {
-        let stored = shopify.customer_metafield(standing.customer_id, METAFIELD_NAMESPACE, METAFIELD_KEY).await?;
+        let stored = match shopify.customer_metafield(standing.customer_id, METAFIELD_NAMESPACE, METAFIELD_KEY).await? {
+            // A customer Shopify no longer has has no metafield to keep.
+            MetafieldRead::NoCustomer => return Ok(()),
+            MetafieldRead::Absent => None,
+            MetafieldRead::Found(metafield) => Some(metafield),
+        };
         if !standing.replaces(stored.as_ref().and_then(|m| wire::standing_version(&m.value))) {
             return Ok(());
         }

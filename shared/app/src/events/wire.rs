@@ -30,6 +30,20 @@ impl CustomerFacts {
     }
 }
 
+/// Who a customer is, or their id alone when they are gone.
+pub fn facts(customer: Option<&Customer>, id: tally_domain::ids::CustomerId) -> CustomerFacts {
+    customer.map(CustomerFacts::of).unwrap_or(CustomerFacts { id: id.get(), ..CustomerFacts::default() })
+}
+
+/// An event's JSON (as the outbox keeps it) with the customer as they are now.
+pub fn with_customer(body: &str, customer: &CustomerFacts) -> String {
+    let mut body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if let Some(object) = body.as_object_mut() {
+        object.insert("customer".into(), json!(customer));
+    }
+    body.to_string()
+}
+
 /// The catalogue's JSON of an event.
 pub fn body(event: &Event, customer: &CustomerFacts) -> serde_json::Value {
     let reward = event.reward.as_ref().map(|r| {

@@ -9,7 +9,7 @@ use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
 use super::FakeStore;
-use crate::ports::events::{EventStore, Retry};
+use crate::ports::events::{EventStore, NoticeMark, Retry};
 use crate::ports::outlets::{BusEntry, EventBus, Klaviyo, KlaviyoEvent, OutletError, OutletResult};
 use crate::ports::store::{Created, StoreResult};
 
@@ -19,7 +19,7 @@ pub(super) struct EventsData {
     klaviyo_keys: BTreeMap<ShopDomain, String>,
     outbox: Vec<Retry>,
     notices: BTreeSet<(ShopDomain, CustomerId, time::Date)>,
-    noticed_through: BTreeMap<ShopDomain, time::Date>,
+    notice_marks: BTreeMap<ShopDomain, NoticeMark>,
 }
 
 impl EventStore for FakeStore {
@@ -82,12 +82,12 @@ impl EventStore for FakeStore {
         }
     }
 
-    async fn noticed_through(&self, shop: &ShopDomain) -> StoreResult<Option<time::Date>> {
-        Ok(self.world().events.noticed_through.get(shop).copied())
+    async fn notice_mark(&self, shop: &ShopDomain) -> StoreResult<Option<NoticeMark>> {
+        Ok(self.world().events.notice_marks.get(shop).cloned())
     }
 
-    async fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> StoreResult<()> {
-        self.world().events.noticed_through.insert(shop.clone(), day);
+    async fn set_notice_mark(&self, shop: &ShopDomain, mark: &NoticeMark) -> StoreResult<()> {
+        self.world().events.notice_marks.insert(shop.clone(), mark.clone());
         Ok(())
     }
 }

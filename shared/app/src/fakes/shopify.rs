@@ -14,7 +14,8 @@ use tally_domain::reward::{DiscountSpec, StoreCreditSpec};
 use tally_domain::shop::{Shop, ShopDomain};
 
 use crate::ports::shopify::{
-    Call, FetchedToken, FoundDiscount, Metafield, MetafieldSet, MetafieldWritten, OrderState, ShopifyResult,
+    Call, FetchedToken, FoundDiscount, Metafield, MetafieldRead, MetafieldSet, MetafieldWritten, OrderState,
+    ShopifyResult,
 };
 use crate::ports::{Shopify, ShopifyError, ShopifyShop, TokenSource};
 
@@ -323,10 +324,11 @@ impl ShopifyShop for FakeShopifyShop<'_> {
         customer: CustomerId,
         namespace: &str,
         key: &str,
-    ) -> ShopifyResult<Option<Metafield>> {
+    ) -> ShopifyResult<MetafieldRead> {
         self.call(false, |shop| {
             let found = shop.metafields.get(&(customer, namespace.into(), key.into()));
-            Ok(found.map(|(value, writes)| Metafield { value: value.clone(), digest: writes.to_string() }))
+            let found = found.map(|(value, writes)| Metafield { value: value.clone(), digest: writes.to_string() });
+            Ok(found.map_or(MetafieldRead::Absent, MetafieldRead::Found))
         })
         .await
     }

@@ -7,7 +7,7 @@ use tally_domain::ids::CustomerId;
 use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
-use super::store::{Created, Fut};
+use super::store::{Created, Fut, Position};
 
 /// A delivery to try again: the destination, the event and what is sent (the body that was to go, as
 /// JSON: `events::Outgoing`).
@@ -35,6 +35,14 @@ tally_domain::vocabulary! {
     }
 }
 
+/// How far a day's pass over the shop's expiring points went: done, or where the next run goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeMark {
+    pub day: time::Date,
+    pub after: Option<Position>,
+    pub done: bool,
+}
+
 pub trait EventStore: Send + Sync {
     /// Whether the destination took the event already.
     fn event_sent(&self, shop: &ShopDomain, event: &str, to: Destination) -> impl Fut<bool>;
@@ -59,7 +67,7 @@ pub trait EventStore: Send + Sync {
         expiring: Expiring,
         at: Time,
     ) -> impl Fut<Created>;
-    /// The last day whose expiring points were noticed, if any.
-    fn noticed_through(&self, shop: &ShopDomain) -> impl Fut<Option<time::Date>>;
-    fn set_noticed_through(&self, shop: &ShopDomain, day: time::Date) -> impl Fut<()>;
+    /// How far the shop's notices have gone today (or on the last day they ran).
+    fn notice_mark(&self, shop: &ShopDomain) -> impl Fut<Option<NoticeMark>>;
+    fn set_notice_mark(&self, shop: &ShopDomain, mark: &NoticeMark) -> impl Fut<()>;
 }

@@ -16,6 +16,9 @@ pub enum OutletError {
     /// it said when.
     #[error("unavailable: {detail}")]
     Unavailable { detail: String, retry_after: Option<Duration> },
+    /// Sent, and no answer came back: it may have taken effect. Tried again later, not at once.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
 }
 
 pub type OutletResult<T> = Result<T, OutletError>;

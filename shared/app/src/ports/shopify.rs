@@ -136,8 +136,8 @@ pub trait ShopifyShop: Send + Sync {
     fn credit_store_credit(&self, credit: &StoreCreditSpec) -> impl Call<String>;
     /// Fires the app's Flow trigger `handle` with `payload` (JSON, the trigger's fields by key).
     fn flow_trigger(&self, handle: &str, payload: &str) -> impl Call<()>;
-    /// The customer's metafield `namespace.key`, if set.
-    fn customer_metafield(&self, customer: CustomerId, namespace: &str, key: &str) -> impl Call<Option<Metafield>>;
+    /// The customer's metafield `namespace.key`, if set; or that the shop has no such customer.
+    fn customer_metafield(&self, customer: CustomerId, namespace: &str, key: &str) -> impl Call<MetafieldRead>;
     /// Sets the customer's metafield (type `json`) if it is still as read: `read` is the digest read, or
     /// `None` when it did not exist. `Stale` when it changed in between (nothing is written then).
     fn set_customer_metafield(&self, customer: CustomerId, set: &MetafieldSet<'_>) -> impl Call<MetafieldWritten>;
@@ -148,6 +148,15 @@ pub trait ShopifyShop: Send + Sync {
 pub struct Metafield {
     pub value: String,
     pub digest: String,
+}
+
+/// What reading a customer's metafield found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetafieldRead {
+    /// The shop has no such customer (deleted, or never in Shopify).
+    NoCustomer,
+    Absent,
+    Found(Metafield),
 }
 
 /// A write of a metafield, conditioned on what was read.

@@ -2,7 +2,8 @@
 //! and the expire job's notice of points about to expire.
 
 use serde::{Deserialize, Serialize};
-use tally_app::ports::events::{DeadReason, Retry};
+use tally_app::ports::events::{DeadReason, NoticeMark, Retry};
+use tally_app::ports::store::Position;
 use tally_domain::events::Destination;
 use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
@@ -81,10 +82,25 @@ pub struct NoticeRecord {
     pub expires_at: i64,
 }
 
-/// The last day whose expiring points the shop's customers were told of.
+/// How far the day's pass over the shop's expiring points went (`NoticeMark`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoticedRecord {
     pub day: time::Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    pub done: bool,
+}
+
+impl From<&NoticeMark> for NoticedRecord {
+    fn from(m: &NoticeMark) -> Self {
+        NoticedRecord { day: m.day, after: m.after.as_ref().map(|p| p.0.clone()), done: m.done }
+    }
+}
+
+impl From<NoticedRecord> for NoticeMark {
+    fn from(r: NoticedRecord) -> Self {
+        NoticeMark { day: r.day, after: r.after.map(Position), done: r.done }
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Unit tests of the use cases, over the in-memory fakes: milliseconds each, no DynamoDB, no HTTP.
 
+mod events;
 mod jobs;
 mod orders;
 mod people;

@@ -29,6 +29,19 @@ SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 DYNAMODB_ENDPOINT="http
   cat bench/scale.txt
 } >> bench/report.md
 rm -f bench/scale.txt
+# Events out: events a second through the events function, and the delay from commit to the bus.
+EVENTS_BENCH=2000 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
+  cargo test --release -p tally-tests --test tally events::events_a_second -- --nocapture 2>&1 |
+  sed -n 's/^EVENTS /- /p' > bench/events.txt
+{
+  echo
+  echo "## Events"
+  echo
+  echo "Over DynamoDB Local's stream, read as the event source mapping reads it, every destination the emulator's:"
+  echo
+  cat bench/events.txt
+} >> bench/report.md
+rm -f bench/events.txt
 # A shop moving in: 100,000 customers through `tally-cli import`.
 PROFILE=release REPORT=bench/report.md DYNAMODB_ENDPOINT="http://127.0.0.1:$port" scripts/import-bench.sh 100000
 tail -n 12 bench/report.md

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use futures::StreamExt;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use tally_app::events::wire::standing_version;
@@ -316,4 +318,87 @@ async fn a_delivery_klaviyo_refuses_is_a_dead_letter_the_operator_sees() {
     assert_eq!(stack.bus_events(&shop).await.len(), 1, "the bus had it all the same");
     let (ok, printed) = stack.cli(&["shop", "set", "--shop", &shop.domain, "--no-klaviyo"]).await;
     assert!(ok && printed.contains("\"klaviyo\": false"), "{printed}");
+}
+
+/// Milliseconds since the Unix epoch.
+fn epoch_ms() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
+}
+
+/// The benchmark's figures (`make bench` runs it with `EVENTS_BENCH=2000` and puts its `EVENTS` lines in
+/// bench/report.md; `make test` runs 200): events a second through the events function, every destination
+/// included, and the delay from a change's commit (its API answer) to the bus, at p50 and p99, polling
+/// the stream every 50 ms as the local runner does.
+#[tokio::test]
+async fn events_a_second_and_the_delay_from_commit_to_delivery() {
+    let count: usize = std::env::var("EVENTS_BENCH").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let (stack, shop, _) = setup("events-bench").await;
+    let events = stack.events();
+    let customers: Vec<u64> = (1..=20).map(|n| 90_000 + n).collect();
+    for id in &customers {
+        stack.customer(&shop, *id, 0).await;
+    }
+    events.pump().await.unwrap();
+    let before = stack.bus_events(&shop).await.len();
+
+    // Throughput: the changes first, then one pump over all of them.
+    let adds = (0..count).map(|n| {
+        let body = json!({"customerId": customers[n % customers.len()], "points": 1 + n, "reason": "bench"});
+        let stack = &stack;
+        let key = shop.key.clone();
+        async move { stack.post(&key, "/api/external/add-points", body).await.status }
+    });
+    let statuses: Vec<u16> = futures::stream::iter(adds).buffer_unordered(8).collect().await;
+    assert!(statuses.iter().all(|s| *s == 200));
+    let started = std::time::Instant::now();
+    events.pump().await.unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let delivered = stack.bus_events(&shop).await.len() - before;
+    assert_eq!(delivered, count, "every change's event, once");
+    println!("EVENTS throughput: {count} points.added events (each to the bus, Klaviyo, Flow and a metafield) in {took:.2} s: {:.0} events a second", count as f64 / took);
+
+    // Delay: changes at a steady rate while the stream is polled every 50 ms.
+    let delayed = (count / 2).max(20);
+    let answered = std::sync::Mutex::new(std::collections::HashMap::new());
+    let produce = async {
+        for n in 0..delayed {
+            let points = 100_000 + n as i64;
+            let body = json!({"customerId": customers[0], "points": points, "reason": "bench"});
+            assert_eq!(stack.post(&shop.key, "/api/external/add-points", body).await.status, 200);
+            answered.lock().unwrap().insert(points, epoch_ms());
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let consume = async {
+        let expected = before + count + delayed;
+        for _ in 0..2000 {
+            events.pump().await.unwrap();
+            if stack.bus_events(&shop).await.len() >= expected {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the events did not all arrive");
+    };
+    tokio::join!(produce, consume);
+    let all = stack.control("GET", "/__emulator/eventbridge/events", Value::Null).await;
+    let answered = answered.into_inner().unwrap();
+    let mut delays: Vec<u128> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let at = answered.get(&e["Detail"]["points"].as_i64()?)?;
+            Some(e["ReceivedAtMs"].as_u64()? as u128 - at.min(&(e["ReceivedAtMs"].as_u64()? as u128)))
+        })
+        .collect();
+    delays.sort();
+    assert_eq!(delays.len(), delayed);
+    let at = |q: f64| delays[((delays.len() as f64 * q) as usize).min(delays.len() - 1)];
+    println!(
+        "EVENTS delay from commit to the bus: p50 {} ms, p99 {} ms, max {} ms ({delayed} changes, each 20 ms after the last was answered; the stream polled every 50 ms)",
+        at(0.5),
+        at(0.99),
+        delays[delays.len() - 1]
+    );
 }

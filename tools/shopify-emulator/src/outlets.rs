@@ -41,6 +41,8 @@ struct BusEvent {
     /// The entry's `Detail`, read as JSON.
     detail: Value,
     event_bus_name: String,
+    /// When the emulator received it, in milliseconds since the Unix epoch (for the benchmark's delays).
+    received_at_ms: u128,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,7 +103,9 @@ pub async fn aws_json(State(emulator): State<Arc<Emulator>>, headers: HeaderMap,
                 json!({"ErrorCode": "InternalFailure", "ErrorMessage": "emulated failure of one entry"})
             }
             (Some(source), Some(detail_type), Some(detail), Some(event_bus_name)) => {
-                received.eventbridge.push(BusEvent { source, detail_type, detail, event_bus_name });
+                let received_at_ms =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+                received.eventbridge.push(BusEvent { source, detail_type, detail, event_bus_name, received_at_ms });
                 json!({"EventId": format!("11710aed-b79e-4468-a20b-{:012}", received.eventbridge.len() + n)})
             }
             (_, _, None, _) => json!({"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}),

@@ -2,31 +2,10 @@
 //! key)`, and `flowTriggerReceive`, with the checks Shopify makes (the `$app` namespace resolved for the
 //! app, JSON values, a trigger's handle and payload).
 
-use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::state::ShopState;
-
-/// A metafield as the emulator keeps it, and as the control API lists it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredMetafield {
-    pub owner_id: String,
-    pub namespace: String,
-    pub key: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub value: String,
-    pub compare_digest: String,
-}
-
-/// A Flow trigger received, as the control API lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FlowTrigger {
-    pub handle: String,
-    pub payload: Value,
-}
+use crate::state::{FlowTrigger, ShopState, StoredMetafield};
 
 /// Flow refuses a payload above this many bytes.
 const MAX_FLOW_PAYLOAD: usize = 50_000;

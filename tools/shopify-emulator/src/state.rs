@@ -34,13 +34,33 @@ pub struct ShopState {
     /// Where the storefront's `/apps/tally` goes, if the app has a proxy.
     pub app_proxy: Option<crate::storefront::AppProxy>,
     /// `metafieldsSet`'s metafields.
-    pub metafields: Vec<crate::metafields::StoredMetafield>,
+    pub metafields: Vec<StoredMetafield>,
     /// `flowTriggerReceive`'s triggers, in the order received.
-    pub flow_triggers: Vec<crate::metafields::FlowTrigger>,
+    pub flow_triggers: Vec<FlowTrigger>,
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,
     order_count: u64,
+}
+
+/// A metafield as the emulator keeps it, and as the control API lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMetafield {
+    pub owner_id: String,
+    pub namespace: String,
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+    pub compare_digest: String,
+}
+
+/// A Flow trigger received, as the control API lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowTrigger {
+    pub handle: String,
+    pub payload: Value,
 }
 
 /// Where a shop's webhooks go when no subscription names their topic, and how they are signed.

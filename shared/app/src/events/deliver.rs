@@ -216,7 +216,7 @@ async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, kla
     let sends = batch.events.iter().filter_map(|(at, event)| {
         let facts = batch.facts(event);
         // Klaviyo finds a profile by email or phone; a customer with neither has none to tell.
-        (facts.email.is_some() || facts.phone.is_some()).then(|| async move {
+        (facts.email.is_some() || facts.phone.is_some()).then_some(async move {
             let sent = klaviyo_event(event, &facts, batch.body(event));
             match with_tries(batch.cutoff, || klaviyo.create_event(key, &sent)).await {
                 Ok(()) => Delivered { sent: 1, ..Delivered::default() },

@@ -46,33 +46,71 @@ pub fn with_customer(body: &str, customer: &CustomerFacts) -> String {
 
 /// The catalogue's JSON of an event.
 pub fn body(event: &Event, customer: &CustomerFacts) -> serde_json::Value {
-    let reward = event.reward.as_ref().map(|r| {
-        json!({
-            "id": r.id.get(),
-            "ruleId": r.rule_id.get(),
-            "status": r.status.as_str(),
-            "discountType": r.discount_type.as_str(),
-            "code": r.code,
-            "amount": r.amount.map(money),
-            "currency": r.currency,
-            "points": r.points,
-            "expiresAt": r.expires_at.map(rfc3339),
-            "failureReason": r.failure_reason.map(|f| f.as_str()),
-        })
+    let reward = event.reward.as_ref().map(|r| RewardBody {
+        id: r.id.get(),
+        rule_id: r.rule_id.get(),
+        status: r.status.as_str(),
+        discount_type: r.discount_type.as_str(),
+        code: r.code.clone(),
+        amount: r.amount.map(money),
+        currency: r.currency.clone(),
+        points: r.points,
+        expires_at: r.expires_at.map(rfc3339),
+        failure_reason: r.failure_reason.map(|f| f.as_str()),
     });
-    json!({
-        "id": event.id,
-        "name": event.name.as_str(),
-        "shop": event.shop.as_str(),
-        "occurredAt": rfc3339(event.at),
-        "customer": customer,
-        "points": event.points,
-        "balanceAfter": event.balance_after,
-        "kind": event.kind.map(|k| k.as_str()),
-        "reward": reward,
-        "orderId": event.order_id.map(|o| o.get()),
-        "expiring": event.expiring.map(|e| json!({"points": e.points, "at": rfc3339(e.at)})),
-    })
+    let body = EventBody {
+        id: &event.id,
+        name: event.name.as_str(),
+        shop: event.shop.as_str(),
+        occurred_at: rfc3339(event.at),
+        customer,
+        points: event.points,
+        balance_after: event.balance_after,
+        kind: event.kind.map(|k| k.as_str()),
+        reward,
+        order_id: event.order_id.map(|o| o.get()),
+        expiring: event.expiring.map(|e| ExpiringBody { points: e.points, at: rfc3339(e.at) }),
+    };
+    serde_json::to_value(body).unwrap_or_default()
+}
+
+/// An event in the catalogue's words (docs/event-catalogue.json).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventBody<'a> {
+    id: &'a str,
+    name: &'static str,
+    shop: &'a str,
+    occurred_at: String,
+    customer: &'a CustomerFacts,
+    points: i64,
+    balance_after: Option<i64>,
+    kind: Option<&'static str>,
+    reward: Option<RewardBody>,
+    order_id: Option<u64>,
+    expiring: Option<ExpiringBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ExpiringBody {
+    points: i64,
+    at: String,
+}
+
+/// The reward an event is about, in the catalogue's words.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RewardBody {
+    id: u64,
+    rule_id: u64,
+    status: &'static str,
+    discount_type: &'static str,
+    code: Option<String>,
+    amount: Option<String>,
+    currency: String,
+    points: i64,
+    expires_at: Option<String>,
+    failure_reason: Option<&'static str>,
 }
 
 /// Amounts as text with their digits, as the API writes them in strings.
@@ -133,17 +171,26 @@ pub const METAFIELD_KEY: &str = "loyalty";
 
 /// The metafield's value.
 pub fn standing(standing: &Standing) -> String {
-    json!({
-        "balance": standing.balance,
-        "nextExpiry": standing.next_expiry.map(|e| json!({"points": e.points, "at": rfc3339(e.at)})),
-        "version": standing.version,
-    })
-    .to_string()
+    let value = StandingBody {
+        balance: standing.balance,
+        next_expiry: standing.next_expiry.map(|e| ExpiringBody { points: e.points, at: rfc3339(e.at) }),
+        version: Some(standing.version),
+    };
+    serde_json::to_string(&value).unwrap_or_default()
+}
+
+/// The metafield's value: what the theme and the extensions read.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StandingBody {
+    balance: i64,
+    next_expiry: Option<ExpiringBody>,
+    version: Option<u64>,
 }
 
 /// The version a stored metafield value was written at, if it is one of Tally's.
 pub fn standing_version(value: &str) -> Option<u64> {
-    serde_json::from_str::<serde_json::Value>(value).ok()?.get("version")?.as_u64()
+    serde_json::from_str::<StandingBody>(value).ok()?.version
 }
 
 #[cfg(test)]
@@ -158,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_stored_standing_tells_its_version_and_anything_else_none() {
-        assert_eq!(standing_version(r#"{"balance": 5, "version": 9}"#), Some(9));
+        assert_eq!(standing_version(r#"{"balance": 5, "nextExpiry": null, "version": 9}"#), Some(9));
         assert_eq!(standing_version("12"), None);
         assert_eq!(standing_version("not json"), None);
     }

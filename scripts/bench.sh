@@ -15,33 +15,23 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
 scripts/dynamodb-local.sh start "$port"
 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" RUST_LOG=warn "$(scripts/bin-dir.sh release)/bench"
+# A test's figures as a section of the report: its lines that begin with MARK, under a title and a sentence.
+section() {
+  local mark=$1 title=$2 intro=$3
+  shift 3
+  local lines
+  lines=$(DYNAMODB_ENDPOINT="http://127.0.0.1:$port" "$@" -- --test-threads=1 --nocapture 2>&1 | sed -n "s/^.*$mark /- /p")
+  printf '\n## %s\n\n%s\n\n%s\n' "$title" "$intro" "$lines" >> bench/report.md
+}
 # The jobs and a shop's deletion at a large shop's size (tests/tests/jobs_at_scale.rs), alone in their
-# process so that its peak memory is theirs; their figures join the report.
-SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
-  cargo test --release -p tally-tests --test tally jobs_at_scale -- --test-threads=1 --nocapture 2>&1 |
-  sed -n 's/^.*SCALE /- /p' > bench/scale.txt
-{
-  echo
-  echo "## Jobs and deletion at scale"
-  echo
-  echo "Over DynamoDB Local, as the state machines run them (every shop at once, slice after slice):"
-  echo
-  cat bench/scale.txt
-} >> bench/report.md
-rm -f bench/scale.txt
+# process so that its peak memory is theirs.
+SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 section SCALE "Jobs and deletion at scale" \
+  "Over DynamoDB Local, as the state machines run them (every shop at once, slice after slice):" \
+  cargo test --release -p tally-tests --test tally jobs_at_scale
 # Events out: events a second through the events function, and the delay from commit to the bus.
-EVENTS_BENCH=2000 DYNAMODB_ENDPOINT="http://127.0.0.1:$port" \
-  cargo test --release -p tally-tests --test tally events::events_a_second -- --nocapture 2>&1 |
-  sed -n 's/^EVENTS /- /p' > bench/events.txt
-{
-  echo
-  echo "## Events"
-  echo
-  echo "Over DynamoDB Local's stream, read as the event source mapping reads it, every destination the emulator's:"
-  echo
-  cat bench/events.txt
-} >> bench/report.md
-rm -f bench/events.txt
+EVENTS_BENCH=2000 section EVENTS "Events" \
+  "Over DynamoDB Local's stream, read as the event source mapping reads it, every destination the emulator's:" \
+  cargo test --release -p tally-tests --test tally events::events_a_second
 # A shop moving in: 100,000 customers through `tally-cli import`.
 PROFILE=release REPORT=bench/report.md DYNAMODB_ENDPOINT="http://127.0.0.1:$port" scripts/import-bench.sh 100000
 tail -n 12 bench/report.md

@@ -20,7 +20,7 @@ use tally_domain::ids::{hash_api_key, CustomerId, RewardId, RuleId};
 use tally_domain::shop::{Access, Shop, ShopDomain, ShopSecrets};
 use tally_domain::Time;
 use tally_shopify::ShopifyTimeouts;
-use tally_store::DynamoStore;
+use tally_store::{DynamoStore, Stream};
 
 /// Short Shopify timeouts, so that the emulator's held answers and retries finish quickly.
 pub const TEST_TIMEOUTS: ShopifyTimeouts =
@@ -105,17 +105,26 @@ pub fn dynamodb_endpoint() -> String {
         .expect("DYNAMODB_ENDPOINT must name a DynamoDB Local; run the tests with `make test`")
 }
 
-/// A store on a table of its own.
+/// A store on a table of its own, without the stream (`tally_store::Stream`).
 pub async fn fresh_store() -> DynamoStore {
+    fresh_store_with(Stream::Off).await
+}
+
+pub async fn fresh_store_with(stream: Stream) -> DynamoStore {
     let table = format!("test-{}", random_id());
     let store = DynamoStore::new(dynamodb_client(Some(&dynamodb_endpoint())).expect("a local client"), table);
-    store.create_table().await.expect("DynamoDB Local creates the table");
+    store.create_table_with(stream).await.expect("DynamoDB Local creates the table");
     store
 }
 
 impl Stack {
     pub async fn start() -> Stack {
-        let store = fresh_store().await;
+        Stack::start_with(Stream::Off).await
+    }
+
+    /// A stack whose table has its stream, for the events function to read.
+    pub async fn start_with(stream: Stream) -> Stack {
+        let store = fresh_store_with(stream).await;
         let emulator = shopify_emulator::Emulator::new();
         let emulator_addr = emulator.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("emulator starts");
         let config = Config {

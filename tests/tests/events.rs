@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tally_app::ports::events::EventStore;
 use tally_app::ports::store::ShopRecords;
 use tally_app::ports::Store;
+use tally_store::Stream;
 use tally_tests::{now, Stack, TestShop};
 
 const CUSTOMER: u64 = 8181;
@@ -19,7 +20,10 @@ const KLAVIYO_KEY: &str = "pk_test_klaviyo";
 
 async fn setup(name: &str) -> (Stack, TestShop, u64) {
     let rule = json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 500, "discountValue": "5.00"});
-    let (stack, shop, rule) = Stack::with_rule(name, rule, &[(CUSTOMER, 1200)]).await;
+    let stack = Stack::start_with(Stream::On).await;
+    let shop = stack.shop(name).await;
+    let rule = stack.rule(&shop, rule).await;
+    stack.customer(&shop, CUSTOMER, 1200).await;
     stack.deps.store.set_klaviyo_key(&shop.id, Some(KLAVIYO_KEY)).await.expect("key kept");
     (stack, shop, rule)
 }

@@ -103,7 +103,23 @@ fn every_document_and_every_discount_input_fits_the_schema() {
     for topic in tally_app::shops::TOPICS {
         check("SubscribeWebhook", document("SubscribeWebhook"), json!({"topic": topic, "subscription": subscription}));
     }
-    assert_eq!(DOCUMENTS.len(), 11, "every document is checked above");
+    let payload = json!({"customer_id": 7, "Event id": "s.myshopify.com/7/ledger/1/0", "Points": 5, "Balance": 5});
+    check(
+        "FlowTriggerReceive",
+        document("FlowTriggerReceive"),
+        json!({"handle": "tally-points-changed", "payload": payload}),
+    );
+    let namespace = tally_app::events::wire::METAFIELD_NAMESPACE;
+    let key = tally_app::events::wire::METAFIELD_KEY;
+    check(
+        "CustomerMetafield",
+        document("CustomerMetafield"),
+        json!({"id": "gid://shopify/Customer/7", "namespace": namespace, "key": key}),
+    );
+    let metafield = json!({"ownerId": "gid://shopify/Customer/7", "namespace": namespace, "key": key, "type": "json",
+        "value": "{\"balance\": 5}", "compareDigest": null});
+    check("SetMetafields", document("SetMetafields"), json!({"metafields": [metafield]}));
+    assert_eq!(DOCUMENTS.len(), 14, "every document is checked above");
 }
 
 #[test]

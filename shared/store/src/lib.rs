@@ -32,6 +32,7 @@ use tally_domain::shop::{Shop, ShopDomain};
 use tally_domain::Time;
 
 pub use migrations::PhoneClaims;
+pub use table::Stream;
 
 use errors::{failed, written, Written};
 use records::jobs::{JobLockRecord, LOCKED_UNTIL, TOKEN};

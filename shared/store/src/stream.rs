@@ -68,6 +68,41 @@ pub fn decode(image: StreamImage<'_>) -> Result<Option<Record>, StoreError> {
     Ok(Some(Record { shop, committed_at: image.committed_at, change }))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tally_domain::ledger::LedgerKind;
+
+    /// The sample batch of `events/` (`cargo lambda invoke events --data-file events/events-stream.json`).
+    #[test]
+    fn the_sample_batch_s_ledger_entry_reads_back_as_its_change() {
+        let batch: Value = serde_json::from_str(include_str!("../../../events/events-stream.json")).unwrap();
+        let record = &batch["Records"][0];
+        let image = StreamImage {
+            event_name: record["eventName"].as_str().unwrap(),
+            keys: &record["dynamodb"]["Keys"],
+            new_image: Some(&record["dynamodb"]["NewImage"]),
+            old_image: None,
+            committed_at: Time::UNIX_EPOCH,
+        };
+        let Some(Record { shop, change: Change::Ledger(entry), .. }) = decode(image).unwrap() else {
+            panic!("a ledger entry")
+        };
+        assert_eq!(
+            (shop.as_str(), entry.kind, entry.delta, entry.balance_after),
+            ("demo.myshopify.com", LedgerKind::Credit, 250, 2750)
+        );
+        let removed = StreamImage { event_name: "REMOVE", new_image: None, ..image };
+        assert_eq!(decode(removed).unwrap(), None, "a deletion is no event");
+        let other =
+            serde_json::json!({"PK": {"S": "SHOP#demo.myshopify.com#LOTS#01"}, "SK": {"S": "LOTS#2026-12-08#1001"}});
+        assert_eq!(decode(StreamImage { keys: &other, ..image }).unwrap(), None, "a listing is no event");
+        let broken = serde_json::json!({"PK": {"S": "SHOP#demo.myshopify.com#CUSTOMER#1001"}, "SK": {"S": "LEDGER#000000000003"}, "kind": {"S": "NOPE"}});
+        let poison = StreamImage { new_image: Some(&broken), ..image };
+        assert!(decode(poison).is_err(), "an entry of no shape is poison");
+    }
+}
+
 fn read<T: DeserializeOwned>(image: &Value) -> Result<T, StoreError> {
     let item: serde_dynamo::Item = serde_json::from_value(image.clone())
         .map_err(|e| StoreError(format!("a stream image that is not DynamoDB JSON: {e}")))?;

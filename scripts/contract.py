@@ -32,7 +32,7 @@ def template_of(spec, path):
 def main(spec_path, folder):
     spec = yaml.safe_load(open(spec_path))
     checked, problems, seen = 0, [], set()
-    for file in sorted(glob.glob(f"{folder}/*.jsonl")):
+    for file in sorted(glob.glob(f"{folder}/responses-*.jsonl")):
         for line in open(file):
             r = json.loads(line)
             path = template_of(spec, r["path"])

@@ -405,3 +405,31 @@ async fn events_a_second_and_the_delay_from_commit_to_delivery() {
         delays[delays.len() - 1]
     );
 }
+
+#[tokio::test]
+async fn a_removal_a_failed_reward_and_an_expired_one_are_events_too() {
+    let (stack, shop, _) = setup("events-rest").await;
+    let events = stack.events();
+    let short = json!({"name": "$2 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 200, "discountValue": "2.00", "expiresAfterDays": 1});
+    let rule = stack.rule(&shop, short).await;
+    let remove = json!({"customerId": CUSTOMER, "points": 100, "reason": "correction"});
+    assert_eq!(stack.post(&shop.key, "/api/external/remove-points", remove).await.status, 200);
+    // Shopify down for the whole redemption: the reward fails and its points come back.
+    stack.control("POST", "/__emulator/faults", json!({"mode": "error", "rate": 1.0, "shop": shop.domain})).await;
+    let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+    assert_eq!(stack.post(&shop.key, "/api/external/redeem-points", body.clone()).await.status, 503);
+    stack.control("DELETE", "/__emulator/faults", Value::Null).await;
+    // A reward that ends unused.
+    assert_eq!(stack.post(&shop.key, "/api/external/redeem-points", body).await.status, 200);
+    tally_app::expire::expire(&stack.deps, Some(&shop.id), now() + time::Duration::days(2), None).await.unwrap();
+    events.pump().await.unwrap();
+    let bus = stack.bus_events(&shop).await;
+    let named = names(&bus);
+    for name in ["points.removed", "reward.failed", "reward.expired"] {
+        assert_eq!(named.get(name), Some(&1), "{name}: {named:?}");
+    }
+    let failed = bus.iter().find(|e| e["name"] == "reward.failed").unwrap();
+    assert_eq!(failed["reward"]["failureReason"], "SHOPIFY_UNAVAILABLE");
+    let removed = bus.iter().find(|e| e["name"] == "points.removed").unwrap();
+    assert_eq!((removed["points"].as_i64(), removed["balanceAfter"].as_i64()), (Some(-100), Some(1100)));
+}

@@ -217,7 +217,7 @@ async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, kla
         let facts = batch.facts(event);
         // Klaviyo finds a profile by email or phone; a customer with neither has none to tell.
         (facts.email.is_some() || facts.phone.is_some()).then_some(async move {
-            let sent = klaviyo_event(event, &facts, batch.body(event));
+            let sent = klaviyo_event(&event.id, wire::metric(event.name), event.at, &facts, batch.body(event));
             match with_tries(batch.cutoff, || klaviyo.create_event(key, &sent)).await {
                 Ok(()) => Delivered { sent: 1, ..Delivered::default() },
                 Err(e) => {
@@ -235,12 +235,18 @@ async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, kla
     all(sends).await
 }
 
-/// The event as Klaviyo takes it: its metric, the profile by the customer's email and phone.
-pub(super) fn klaviyo_event(event: &Event, facts: &CustomerFacts, properties: String) -> KlaviyoEvent {
+/// An event as Klaviyo takes it: its metric, the profile by the customer's email and phone, its JSON.
+pub(super) fn klaviyo_event(
+    unique_id: &str,
+    metric: String,
+    time: Time,
+    facts: &CustomerFacts,
+    properties: String,
+) -> KlaviyoEvent {
     KlaviyoEvent {
-        metric: wire::metric(event.name),
-        unique_id: event.id.clone(),
-        time: event.at,
+        metric,
+        unique_id: unique_id.to_string(),
+        time,
         email: facts.email.clone(),
         phone: facts.phone.clone(),
         properties,

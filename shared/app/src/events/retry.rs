@@ -13,6 +13,7 @@ use tally_domain::ids::CustomerId;
 use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
+use super::deliver::klaviyo_event;
 use super::outcome::{from_shopify, with_tries, Cutoff};
 use super::{standing, wire, Outgoing};
 use crate::access;
@@ -170,7 +171,8 @@ where
             // The shop turned Klaviyo off since, or the customer is gone: nothing to send.
             let Some(key) = deps.store.klaviyo_key(domain).await? else { return Ok(Ok(())) };
             let Some(facts) = customer(deps, domain, *customer_id).await? else { return Ok(Ok(())) };
-            let event = held_klaviyo_event(&retry.event_id, metric, *time, &facts, properties);
+            let properties = wire::with_customer(properties, &facts);
+            let event = klaviyo_event(&retry.event_id, metric.clone(), *time, &facts, properties);
             with_tries(cutoff, || outlets.klaviyo.create_event(&key, &event)).await
         }
         Outgoing::Flow { handle, payload } => match deps.store.shop(domain).get().await? {
@@ -195,24 +197,6 @@ async fn customer<S: Store, H>(
 ) -> Result<Option<wire::CustomerFacts>, StoreError> {
     let Some(id) = CustomerId::new(id) else { return Ok(None) };
     Ok(deps.store.shop(domain).customer(id).await?.as_ref().map(wire::CustomerFacts::of))
-}
-
-/// A held Klaviyo delivery as Klaviyo takes it, the customer as they are now.
-fn held_klaviyo_event(
-    unique_id: &str,
-    metric: &str,
-    time: Time,
-    facts: &wire::CustomerFacts,
-    properties: &str,
-) -> crate::ports::outlets::KlaviyoEvent {
-    crate::ports::outlets::KlaviyoEvent {
-        metric: metric.to_string(),
-        unique_id: unique_id.to_string(),
-        time,
-        email: facts.email.clone(),
-        phone: facts.phone.clone(),
-        properties: wire::with_customer(properties, facts),
-    }
 }
 
 /// Writes the customer's standing as it is now (a customer or shop deleted since has none to write).

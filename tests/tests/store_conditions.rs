@@ -61,7 +61,7 @@ async fn current<S: Store>(deps: &Deps<S, FakeShopify>, shop: &Shop) -> Customer
 }
 
 fn pending(deps: &Deps<impl Store, FakeShopify>, shop: &Shop) -> Reward {
-    let rule = rule();
+    let (rule, at) = (rule(), now());
     Reward::pending(
         shop,
         id(),
@@ -69,8 +69,8 @@ fn pending(deps: &Deps<impl Store, FakeShopify>, shop: &Shop) -> Reward {
         &Priced::at_cost(&rule),
         None,
         DeductionMode::Immediate,
-        now(),
-        deps.draw_reward("T-", now()),
+        at,
+        deps.draw_reward("T-", at),
     )
 }
 
@@ -108,7 +108,8 @@ async fn a_code_or_an_id_in_use_is_never_given_twice_whatever_its_case<S: Store>
         table.commit(debit(&current(&deps, &shop).await, &same_code)).await.unwrap(),
         Committed::Rejected(Rejection::CodeTaken)
     );
-    let same_id = pending(&deps, &shop).with_id(first.id);
+    // The same id at the same time: where the first is kept (an id tells the second it was made).
+    let same_id = Reward { create_at: first.create_at, ..pending(&deps, &shop).with_id(first.id) };
     assert_eq!(
         table.commit(debit(&current(&deps, &shop).await, &same_id)).await.unwrap(),
         Committed::Rejected(Rejection::RewardIdTaken)

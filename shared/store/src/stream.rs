@@ -68,6 +68,12 @@ pub fn decode(image: StreamImage<'_>) -> Result<Option<Record>, StoreError> {
     Ok(Some(Record { shop, committed_at: image.committed_at, change }))
 }
 
+fn read<T: DeserializeOwned>(image: &Value) -> Result<T, StoreError> {
+    let item: serde_dynamo::Item = serde_json::from_value(image.clone())
+        .map_err(|e| StoreError(format!("a stream image that is not DynamoDB JSON: {e}")))?;
+    serde_dynamo::from_item(item).map_err(|e| StoreError(format!("a stream image not of its record's shape: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,10 +107,4 @@ mod tests {
         let poison = StreamImage { new_image: Some(&broken), ..image };
         assert!(decode(poison).is_err(), "an entry of no shape is poison");
     }
-}
-
-fn read<T: DeserializeOwned>(image: &Value) -> Result<T, StoreError> {
-    let item: serde_dynamo::Item = serde_json::from_value(image.clone())
-        .map_err(|e| StoreError(format!("a stream image that is not DynamoDB JSON: {e}")))?;
-    serde_dynamo::from_item(item).map_err(|e| StoreError(format!("a stream image not of its record's shape: {e}")))
 }

@@ -8,12 +8,12 @@ use tally_domain::ids::CustomerId;
 use tally_domain::shop::{Shop, ShopDomain, ShopStatus};
 use tally_domain::Time;
 
-use super::outcome::{all, from_shopify, hold, marked, with_tries, Cutoff};
+use super::outcome::{all, from_shopify, hold, klaviyo_event, marked, with_tries, Cutoff};
 use super::wire::{self, CustomerFacts};
 use super::{standing, Change, Delivered, Outgoing, Record};
 use crate::access;
 use crate::ports::events::{EventStore, Retry};
-use crate::ports::outlets::{BusEntry, EventBus, Klaviyo, KlaviyoEvent, OutletError, Outlets};
+use crate::ports::outlets::{BusEntry, EventBus, Klaviyo, OutletError, Outlets};
 use crate::ports::store::{Customers, ShopRecords, StoreResult};
 use crate::ports::{Shopify, ShopifyShop, Store};
 use crate::Deps;
@@ -233,24 +233,6 @@ async fn to_klaviyo<S: Store + EventStore, H, K: Klaviyo>(deps: &Deps<S, H>, kla
         })
     });
     all(sends).await
-}
-
-/// An event as Klaviyo takes it: its metric, the profile by the customer's email and phone, its JSON.
-pub(super) fn klaviyo_event(
-    unique_id: &str,
-    metric: String,
-    time: Time,
-    facts: &CustomerFacts,
-    properties: String,
-) -> KlaviyoEvent {
-    KlaviyoEvent {
-        metric,
-        unique_id: unique_id.to_string(),
-        time,
-        email: facts.email.clone(),
-        phone: facts.phone.clone(),
-        properties,
-    }
 }
 
 async fn to_flow<S: Store + EventStore, H, T: ShopifyShop>(deps: &Deps<S, H>, shopify: &T, batch: &Batch) -> Delivered {

@@ -9,9 +9,10 @@ use tally_domain::events::{Destination, Event};
 use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
+use super::wire::CustomerFacts;
 use super::Delivered;
 use crate::ports::events::{DeadReason, EventStore, Retry};
-use crate::ports::outlets::OutletError;
+use crate::ports::outlets::{KlaviyoEvent, OutletError};
 use crate::ports::ShopifyError;
 
 /// How many deliveries of one destination are in flight at once.
@@ -113,6 +114,24 @@ pub async fn marked<S: EventStore>(
         tracing::error!(event = %event.id, %to, error = %e, "events: sent, but not marked");
     }
     Delivered { sent: 1, ..Delivered::default() }
+}
+
+/// An event as Klaviyo takes it: its metric, the profile by the customer's email and phone, its JSON.
+pub fn klaviyo_event(
+    unique_id: &str,
+    metric: String,
+    time: Time,
+    facts: &CustomerFacts,
+    properties: String,
+) -> KlaviyoEvent {
+    KlaviyoEvent {
+        metric,
+        unique_id: unique_id.to_string(),
+        time,
+        email: facts.email.clone(),
+        phone: facts.phone.clone(),
+        properties,
+    }
 }
 
 /// Runs the deliveries, `IN_FLIGHT` at a time, and adds up what they came to.

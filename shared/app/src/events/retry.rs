@@ -13,8 +13,7 @@ use tally_domain::ids::CustomerId;
 use tally_domain::shop::ShopDomain;
 use tally_domain::Time;
 
-use super::deliver::klaviyo_event;
-use super::outcome::{from_shopify, with_tries, Cutoff};
+use super::outcome::{from_shopify, klaviyo_event, with_tries, Cutoff};
 use super::{standing, wire, Outgoing};
 use crate::access;
 use crate::jobs::{self, JobError};

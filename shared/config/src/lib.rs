@@ -105,7 +105,8 @@ impl Aws {
     }
 }
 
-fn https() -> aws_sdk_dynamodb::config::SharedHttpClient {
+/// The HTTPS client every AWS client here uses: rustls on ring, as reqwest's.
+pub fn https() -> aws_sdk_dynamodb::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }
 

@@ -54,11 +54,7 @@ pub struct StreamRunner {
 impl StreamRunner {
     pub fn new(deps: Arc<Deps>, outlets: Arc<Outlets>, endpoint: &str, table: &str) -> Result<StreamRunner, Error> {
         let dynamodb = tally_config::dynamodb_client(Some(endpoint))?;
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        let https = tally_config::https();
         let config = aws_sdk_dynamodbstreams::Config::builder()
             .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
             .endpoint_url(endpoint)

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use tally_domain::events::Expiring;
-use tally_domain::shop::Shop;
+use tally_domain::shop::{Shop, ShopStatus};
 use tally_domain::Time;
 
 use crate::jobs;
@@ -29,7 +29,9 @@ pub async fn notice_expiring<S: Store + EventStore, H>(
     let days = shop.settings.expiry_notice_days;
     let today = at.date();
     let mark = deps.store.notice_mark(&shop.domain).await?;
-    if days == 0 || mark.as_ref().is_some_and(|m| m.day == today && m.done) {
+    // An uninstalled app tells nobody anything, as the jobs pass its shop by.
+    let off = days == 0 || shop.status != ShopStatus::Active;
+    if off || mark.as_ref().is_some_and(|m| m.day == today && m.done) {
         return Ok(0);
     }
     let until = today.saturating_add(time::Duration::days(days.into()));

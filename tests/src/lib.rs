@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod events;
+pub mod extensions;
 mod records;
 pub mod scale;
 pub mod server;

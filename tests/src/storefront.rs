@@ -95,7 +95,7 @@ impl Stack {
     ) -> Reply {
         let mut params: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         if let Some(secret) = secret {
-            params.push(("signature".into(), tally_api::portal::sign(secret, &params)));
+            params.push(("signature".into(), tally_api::app_proxy::sign(secret, &params)));
         }
         let query = form_urlencoded_query(&params);
         let url = format!("{}/loyalty/cp/api/{path}?{query}", self.api);

@@ -12,6 +12,7 @@ mod codes_used_in_a_race;
 mod connect;
 mod crash;
 mod events;
+mod extensions;
 mod idempotency;
 mod identities;
 mod import;

@@ -130,7 +130,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
     let forged = |name: &str, value: &str| -> Vec<(&'static str, String)> {
         let mut query: Vec<(&str, String)> =
             valid.iter().map(|(k, v)| (*k, if *k == name { value.to_string() } else { v.clone() })).collect();
-        query.push(("signature", tally_api::portal::sign("secret", &valid)));
+        query.push(("signature", tally_api::app_proxy::sign("secret", &valid)));
         query
     };
 
@@ -174,7 +174,7 @@ async fn requests_without_a_valid_signature_are_refused_and_change_nothing() {
 
     // The shop's API key opens the external API, not the portal; a signature opens the portal, not the API.
     let query: String = valid.iter().map(|(k, v)| format!("{k}={}&", v.replace('/', "%2F"))).collect();
-    let signed = format!("{query}signature={}", tally_api::portal::sign("secret", &valid));
+    let signed = format!("{query}signature={}", tally_api::app_proxy::sign("secret", &valid));
     let url = format!("{}/loyalty/cp/api/redeem-points?{signed}", stack.api);
     let keyed = stack.http.post(url).header("X-API-Key", &shop.key).json(&json!({"redeemRuleId": 1}));
     let keyed: Value = keyed.send().await.unwrap().json().await.unwrap();
@@ -208,7 +208,7 @@ async fn a_cross_site_form_cannot_redeem_and_no_body_is_read_past_its_limit() {
     let url = format!(
         "{}/loyalty/cp/api/redeem-points?{encoded}signature={}",
         stack.api,
-        tally_api::portal::sign("secret", &query)
+        tally_api::app_proxy::sign("secret", &query)
     );
     // What a form on another site posts with the shopper's cookies.
     let form = stack.http.post(&url).header("Content-Type", "application/x-www-form-urlencoded").body("redeemRuleId=1");

@@ -173,7 +173,7 @@ async fn the_webhook_events_are_signed_as_shopify_signs_them() {
 fn fresh_portal_event(json: &str, shop: &str, secret: &str) -> Request {
     let mut event: Value = serde_json::from_str(json).expect("JSON");
     let mut query = tally_tests::storefront::proxy_query(shop, "1001", 0);
-    query.push(("signature", tally_api::portal::sign(secret, &query)));
+    query.push(("signature", tally_api::app_proxy::sign(secret, &query)));
     event["rawQueryString"] =
         json!(query.iter().map(|(k, v)| format!("{k}={}", v.replace('/', "%2F"))).collect::<Vec<_>>().join("&"));
     event["queryStringParameters"] = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();

@@ -102,6 +102,13 @@ pub enum Unauthorized {
     BadProxySignature,
     #[error("the customer portal is reached through the shop's App Proxy; API keys are not accepted here")]
     KeyOnPortal,
+    /// Whatever was wrong (signature, audience, shop, time), the caller is told only this.
+    #[error("the Authorization header, with a Shopify session token, is missing or not valid")]
+    BadSessionToken,
+    #[error(
+        "the extension routes take a Shopify session token; API keys and App Proxy signatures are not accepted here"
+    )]
+    NotASessionToken,
 }
 
 impl From<Unauthorized> for Problem {

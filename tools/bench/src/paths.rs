@@ -126,7 +126,7 @@ impl Bench {
             ("path_prefix", "/apps/tally".to_string()),
             ("timestamp", timestamp),
         ];
-        let signature = tally_api::portal::sign(crate::setup::SECRET, &query);
+        let signature = tally_api::app_proxy::sign(crate::setup::SECRET, &query);
         query.push(("signature", signature));
         // The values are a domain, digits, hex and a path: only the path's slashes need escaping.
         let written: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", v.replace('/', "%2F"))).collect();

@@ -87,6 +87,15 @@ pub const ROUTES: &[Route] = &[
     route!("POST", "/loyalty/cp/api/redeem-points", "PortalRedeemPointsFunction", portal_redeem_points),
     route!("GET", "/loyalty/cp/api/customer-loyalty", "PortalCustomerLoyaltyFunction", portal_customer_loyalty),
     route!("GET", "/loyalty/cp/api/point-redeem-rules", "PortalRedeemRulesFunction", portal_redeem_rules),
+    route!("GET", "/loyalty/cp/api/customer-activity", "PortalCustomerActivityFunction", portal_customer_activity),
+    route!("POST", "/api/extension/redeem-points", "PortalRedeemPointsFunction", portal_redeem_points),
+    route!("OPTIONS", "/api/extension/redeem-points", "PortalRedeemPointsFunction", portal_redeem_points),
+    route!("GET", "/api/extension/customer-loyalty", "PortalCustomerLoyaltyFunction", portal_customer_loyalty),
+    route!("OPTIONS", "/api/extension/customer-loyalty", "PortalCustomerLoyaltyFunction", portal_customer_loyalty),
+    route!("GET", "/api/extension/point-redeem-rules", "PortalRedeemRulesFunction", portal_redeem_rules),
+    route!("OPTIONS", "/api/extension/point-redeem-rules", "PortalRedeemRulesFunction", portal_redeem_rules),
+    route!("GET", "/api/extension/customer-activity", "PortalCustomerActivityFunction", portal_customer_activity),
+    route!("OPTIONS", "/api/extension/customer-activity", "PortalCustomerActivityFunction", portal_customer_activity),
     route!("POST", "/webhooks/shopify", "ShopifyWebhooksFunction", shopify_webhooks, WEBHOOK_TIMEOUT),
 ];
 

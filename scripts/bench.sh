@@ -32,6 +32,11 @@ SCALE_SHOPS=20 SCALE_BACKLOG=20000 SCALE_CUSTOMERS=10000 section SCALE "Jobs and
 EVENTS_BENCH=2000 section EVENTS "Events" \
   "Over DynamoDB Local's stream, read as the event source mapping reads it, every destination the emulator's:" \
   cargo test --release -p tally-tests --test tally events::events_a_second
+# The widget's cost to a storefront's Lighthouse performance score (tests/tests/lighthouse.rs).
+(cd shopify && npm run --silent build)
+LIGHTHOUSE_RUNS=3 section LIGHTHOUSE "Storefront performance" \
+  "Lighthouse's performance score of the emulator's storefront page, as customer 1001, with and without the widget:" \
+  cargo test --release -p tally-tests --test tally lighthouse
 # A shop moving in: 100,000 customers through `tally-cli import`.
 PROFILE=release REPORT=bench/report.md DYNAMODB_ENDPOINT="http://127.0.0.1:$port" scripts/import-bench.sh 100000
 tail -n 12 bench/report.md

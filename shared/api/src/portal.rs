@@ -1,7 +1,7 @@
 //! The customer portal: the logged-in customer's loyalty, options, activity and redemptions. Two doors lead
 //! to the same operations: the storefront's, through Shopify's App Proxy (`/loyalty/cp/api/…`, proved by its
 //! signature), and the UI extensions' in customer accounts and checkout (`/api/extension/…`, proved by a
-//! session token, with CORS for the extensions' sandbox). The customer is the one the door proves, never
+//! session token, readable by the extensions' sandbox). The customer is the one the door proves, never
 //! one a body names.
 
 use lambda_http::http::header::{HeaderValue, CACHE_CONTROL};
@@ -45,11 +45,11 @@ impl Door {
 
     /// The answer as the door gives it: never kept by a cache on the way; readable by the extensions'
     /// sandbox on theirs.
-    fn finish(self, req: &Request, response: Response<Body>) -> Response<Body> {
+    fn finish(self, response: Response<Body>) -> Response<Body> {
         let response = private(response);
         match self {
             Door::AppProxy => response,
-            Door::Extension => cors::allow(req, response),
+            Door::Extension => cors::allow(response),
         }
     }
 }
@@ -62,9 +62,9 @@ pub async fn read<S: Store, H: Shopify>(
 ) -> Response<Body> {
     let door = Door::of(req);
     if door == Door::Extension && req.method() == Method::OPTIONS {
-        return cors::preflight(req);
+        return cors::preflight();
     }
-    door.finish(req, read_as(door.shopper(deps, req).await, run).await)
+    door.finish(read_as(door.shopper(deps, req).await, run).await)
 }
 
 /// A write for the logged-in customer, honouring its `Idempotency-Key` as the external API does, with
@@ -78,14 +78,14 @@ pub async fn write<'d, S: Store, H: Shopify, C, P>(
 ) -> Response<Body> {
     let door = Door::of(req);
     if door == Door::Extension && req.method() == Method::OPTIONS {
-        return cors::preflight(req);
+        return cors::preflight();
     }
     // A form on another site can post to the App Proxy with the shopper's cookies, but not as JSON
     // without a CORS preflight the proxy never grants.
     if !request::declares_json(req) {
-        return door.finish(req, Problem::not_json().response());
+        return door.finish(Problem::not_json().response());
     }
-    door.finish(req, write_as(deps, req, door.shopper(deps, req).await, parse, prepare, run).await)
+    door.finish(write_as(deps, req, door.shopper(deps, req).await, parse, prepare, run).await)
 }
 
 /// One customer's answers are kept by no cache on the way.

@@ -38,6 +38,10 @@ pub enum TokenRefused {
     Algorithm,
     #[error("dest names no shop Tally knows")]
     UnknownShop,
+    #[error("the shop is connected with a static token, not as an app with a client id")]
+    NoApp,
+    #[error("the shop has no client secret")]
+    NoSecret,
     #[error("the signature is not the shop's client secret's")]
     Signature,
     #[error("aud is not the shop's app")]
@@ -110,7 +114,7 @@ impl<'t> Unverified<'t> {
             return Err(Audience);
         }
         let (now, leeway) = (now.unix_timestamp(), LEEWAY.as_secs() as i64);
-        if self.claims.exp.saturating_add(leeway) <= now {
+        if self.claims.exp.saturating_add(leeway) < now {
             return Err(Expired);
         }
         if self.claims.nbf.is_some_and(|nbf| nbf.saturating_sub(leeway) > now) {
@@ -133,10 +137,16 @@ pub async fn shopper<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
     if req.headers().contains_key("x-api-key") || signed_by_proxy {
         return Err(Unauthorized::NotASessionToken.into());
     }
-    let bearer = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = bearer.map(str::trim).filter(|t| !t.is_empty()) else { return Err(REFUSED.into()) };
+    let Some(token) = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer) else {
+        return Err(REFUSED.into());
+    };
     let refused = |why: TokenRefused, shop: Option<&ShopDomain>| {
-        tracing::info!(reason = %why, shop = shop.map(ShopDomain::as_str), "session token refused");
+        match why {
+            TokenRefused::NoSecret => {
+                tracing::error!(reason = %why, shop = shop.map(ShopDomain::as_str), "session token refused")
+            }
+            _ => tracing::info!(reason = %why, shop = shop.map(ShopDomain::as_str), "session token refused"),
+        }
         Problem::from(REFUSED)
     };
     let unverified = Unverified::parse(token).map_err(|why| refused(why, None))?;
@@ -145,13 +155,21 @@ pub async fn shopper<S: Store, H: Shopify>(deps: &Deps<S, H>, req: &Request) -> 
         return Err(refused(TokenRefused::UnknownShop, Some(&domain)));
     };
     // A shop connected with a static token has no app, so no client id a token could be for.
-    let (Some(secret), Access::ClientCredentials { client_id }) = (client_secret, &shop.access) else {
-        return Err(refused(TokenRefused::UnknownShop, Some(&domain)));
+    let Access::ClientCredentials { client_id } = &shop.access else {
+        return Err(refused(TokenRefused::NoApp, Some(&domain)));
     };
+    let Some(secret) = client_secret else { return Err(refused(TokenRefused::NoSecret, Some(&domain))) };
     let customer = unverified.verify(&secret, client_id, deps.now()).map_err(|why| refused(why, Some(&domain)))?;
     let Some(customer_id) = customer else { return Err(Problem::not_logged_in()) };
     tracing::Span::current().record("shop", shop.domain.as_str());
-    Ok(Shopper { shop, customer_id })
+    Ok(Shopper { shop, customer_id, proxied: false })
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC 9110).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// A token as Shopify signs one: for the tests, the bench and the emulator's stand-in pages.

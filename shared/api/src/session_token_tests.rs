@@ -36,6 +36,29 @@ fn a_token_as_shopify_signs_it_names_the_customer_and_the_shop() {
     assert_eq!(check(&token("secret", json!({"nbf": null}))), Ok(Some("1001".parse().unwrap())), "no nbf");
 }
 
+/// A token made apart from this module (Python's `hmac` and `base64`, with spaces in its JSON as Python writes
+/// it), secret `secret`, for customer 1001 of demo.myshopify.com, alive at `NOW`.
+const MADE_ELSEWHERE: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\
+    eyJpc3MiOiAiaHR0cHM6Ly9kZW1vLm15c2hvcGlmeS5jb20vYWRtaW4iLCAiZGVzdCI6ICJkZW1vLm15c2hvcGlmeS5jb20iLCAiYXVkIjogImNsaWVudCIsICJzdWIiOiAiZ2lkOi8vc2hvcGlmeS9DdXN0b21lci8xMDAxIiwgImV4cCI6IDE4MDAwMDAzMDAsICJuYmYiOiAxNzk5OTk5OTk1LCAiaWF0IjogMTc5OTk5OTk5NSwgImp0aSI6ICJmMWUyZDNjNCIsICJzaWQiOiAiczEifQ.\
+    nvDJbOmYGbPFuGX50sarQZUrI4OfALFiJy1JkvoKSbE";
+
+#[test]
+fn a_token_made_by_another_implementation_verifies() {
+    assert_eq!(check(MADE_ELSEWHERE), Ok(Some("1001".parse().unwrap())));
+    let tampered = MADE_ELSEWHERE.replace("nvDJ", "nvDK");
+    assert_eq!(check(&tampered), Err(TokenRefused::Signature));
+}
+
+#[test]
+fn the_bearer_scheme_is_read_in_any_case() {
+    assert_eq!(bearer("Bearer abc"), Some("abc"));
+    assert_eq!(bearer("bearer  abc "), Some("abc"));
+    assert_eq!(bearer("BEARER abc"), Some("abc"));
+    for refused in ["Basic abc", "Bearer", "Bearer ", "abc", ""] {
+        assert_eq!(bearer(refused), None, "{refused}");
+    }
+}
+
 #[test]
 fn a_guest_s_token_names_nobody() {
     assert_eq!(check(&token("secret", json!({"sub": null}))), Ok(None));
@@ -63,8 +86,10 @@ fn every_wrong_token_is_refused_for_its_reason() {
 
 #[test]
 fn the_leeway_is_ten_seconds_either_way() {
-    assert!(check(&token("secret", json!({"exp": NOW - 9}))).is_ok());
+    assert!(check(&token("secret", json!({"exp": NOW - 10}))).is_ok());
     assert!(check(&token("secret", json!({"nbf": NOW + 10}))).is_ok());
+    assert_eq!(check(&token("secret", json!({"exp": NOW - 11}))), Err(TokenRefused::Expired));
+    assert_eq!(check(&token("secret", json!({"nbf": NOW + 11}))), Err(TokenRefused::NotYetValid));
 }
 
 #[test]

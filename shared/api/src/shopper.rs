@@ -11,6 +11,8 @@ use crate::endpoint::Caller;
 pub struct Shopper {
     pub shop: Shop,
     pub customer_id: CustomerId,
+    /// Proved by the App Proxy, whose signature covers the query.
+    pub proxied: bool,
 }
 
 impl Caller for Shopper {
@@ -19,14 +21,16 @@ impl Caller for Shopper {
     }
 
     /// A shopper's keys are theirs alone: another customer's double click with the same key is not a replay
-    /// (the space keeps them apart from the external API's keys, which cannot hold one). The storefront and
-    /// the extensions share it: they are the same customer's.
+    /// (the space keeps them apart from the external API's keys, which cannot hold one). Both doors use the
+    /// customer's space; a key sent again through the other door is another request (its route differs), so
+    /// it is refused as reused rather than replayed.
     fn scope(&self, key: String) -> String {
         format!("portal {} {key}", self.customer_id)
     }
 
-    /// The storefront may give its key as `idempotency_key` in the query, which the App Proxy signs.
+    /// The storefront may give its key as `idempotency_key` in the query, which the App Proxy signs (and
+    /// forwards whatever it does with headers); an extension sends the header.
     fn key_in_query(&self) -> bool {
-        true
+        self.proxied
     }
 }

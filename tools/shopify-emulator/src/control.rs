@@ -39,10 +39,17 @@ pub struct NewShop {
     app_proxy_url: Option<String>,
 }
 
+/// `POST /__emulator/shops/{domain}/variants {"id", "price"}`, with the names the storefront shows for it
+/// if wanted (`"productTitle": "Mug", "title": "Blue"`).
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NewVariant {
     id: u64,
     price: Value,
+    #[serde(default)]
+    product_title: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -96,7 +103,11 @@ pub async fn add_variant(
         return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown shop"}))).into_response();
     };
     shop.variants.insert(variant.id, price);
-    (StatusCode::CREATED, Json(json!({"id": variant.id, "price": price.to_string()}))).into_response()
+    let names = crate::state::VariantNames { product_title: variant.product_title, title: variant.title };
+    let answer = json!({"id": variant.id, "price": price.to_string(), "productTitle": names.product_title,
+        "title": names.title});
+    shop.variant_names.insert(variant.id, names);
+    (StatusCode::CREATED, Json(answer)).into_response()
 }
 
 pub async fn shop_state(State(emulator): State<Arc<Emulator>>, Path(domain): Path<String>) -> Response {

@@ -4,13 +4,16 @@
 //! variables against the vendored 2026-10 schema (as Shopify would: errors in `errors[]`), executes the
 //! operations Tally uses against an in-memory state per shop, and fails on command. Its control API,
 //! under `/__emulator`, registers shops and variants, shows the state and sets faults. It also serves a
-//! storefront with Tally's widget and the App Proxy behind it (`storefront`), and stands in for the events'
+//! storefront with Tally's widget and the App Proxy behind it (`storefront`), customer accounts' and
+//! checkout's pages with Tally's UI extensions (`extensions`), and stands in for the events'
 //! other destinations (`outlets`): EventBridge's `PutEvents` (at `/`, as the AWS SDK calls it) and
 //! Klaviyo's Create Event (`/api/events`).
 
 mod control;
 mod execute;
+mod extensions;
 mod faults;
+mod liquid_filters;
 mod metafields;
 mod oauth;
 mod orders;
@@ -79,10 +82,20 @@ impl Emulator {
             .route("/__emulator/shops/{domain}/settings", post(control::set_behaviour))
             .route("/__emulator/shops/{domain}/orders", post(orders::place_order))
             .route("/shops/{domain}/storefront", get(storefront::page))
+            .route("/shops/{domain}/api/{version}/graphql.json", post(storefront::storefront_api))
             .route("/shops/{domain}/account/login", get(storefront::login))
             .route("/shops/{domain}/discount/{code}", get(storefront::discount))
             .route("/shops/{domain}/apps/tally/{*path}", any(storefront::proxy))
             .route("/cdn/extensions/loyalty/assets/{file}", get(storefront::asset))
+            .route("/shops/{domain}/account", get(extensions::account))
+            .route("/shops/{domain}/account/rewards", get(extensions::rewards))
+            .route("/shops/{domain}/account/orders/{order}", get(extensions::order_status))
+            .route("/shops/{domain}/checkout", get(extensions::checkout))
+            .route("/shops/{domain}/checkout/discount-codes", post(extensions::apply_code))
+            .route("/shops/{domain}/session-token", get(extensions::token))
+            .route("/shops/{domain}/thank-you/{order}", get(extensions::thank_you))
+            .route("/cdn/ui-extensions/{handle}/{file}", get(extensions::bundle))
+            .route("/__emulator/ui/{file}", get(extensions::host_script))
             .route("/__emulator/faults", post(control::set_faults))
             .route("/__emulator/faults", delete(control::clear_faults))
             .route("/__emulator/health", get(|| async { "ok" }))

@@ -27,6 +27,8 @@ pub struct ShopState {
     pub tokens_issued: u64,
     pub discounts: Vec<Discount>,
     pub variants: BTreeMap<u64, Decimal>,
+    /// The names the storefront shows for variants registered with them.
+    pub variant_names: BTreeMap<u64, VariantNames>,
     /// Store credit accounts by customer GID: one per currency.
     pub store_credit: BTreeMap<String, Vec<CreditAccount>>,
     /// Where the shop's webhooks go, if anywhere.
@@ -37,6 +39,8 @@ pub struct ShopState {
     pub metafields: Vec<StoredMetafield>,
     /// `flowTriggerReceive`'s triggers, in the order received.
     pub flow_triggers: Vec<FlowTrigger>,
+    /// The codes checkout extensions applied with `applyDiscountCodeChange`.
+    pub applied_codes: Vec<String>,
     /// How long Shopify takes to count a code's use (`asyncUsageCount` lags real usage).
     pub usage_lag: std::time::Duration,
     next_id: u64,
@@ -54,6 +58,13 @@ pub struct StoredMetafield {
     pub kind: String,
     pub value: String,
     pub compare_digest: String,
+}
+
+/// What the storefront calls a variant: its product's title (`Mug`) and its own (`Blue`).
+#[derive(Debug, Clone, Default)]
+pub struct VariantNames {
+    pub product_title: Option<String>,
+    pub title: Option<String>,
 }
 
 /// A Flow trigger received, as the control API lists it.
@@ -197,6 +208,18 @@ impl ShopState {
         (450_789_468 + self.order_count, 1000 + self.order_count)
     }
 
+    /// A variant as the Storefront API's `nodes(ids:)` gives it, if the shop has it. Unnamed, it is the only
+    /// variant (Shopify's `Default Title`) of a product named after its id.
+    pub fn variant_node(&self, id: u64) -> Option<Value> {
+        let names =
+            self.variants.contains_key(&id).then(|| self.variant_names.get(&id).cloned().unwrap_or_default())?;
+        Some(serde_json::json!({
+            "id": format!("gid://shopify/ProductVariant/{id}"),
+            "title": names.title.unwrap_or_else(|| "Default Title".into()),
+            "product": {"title": names.product_title.unwrap_or_else(|| format!("Product {id}"))},
+        }))
+    }
+
     pub fn discount_by_code(&self, code: &str) -> Option<&Discount> {
         self.discounts.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
@@ -204,10 +227,18 @@ impl ShopState {
     /// The state as the control API shows it.
     pub fn to_json(&self) -> Value {
         let credit: Vec<&CreditAccount> = self.store_credit.values().flatten().collect();
-        let variants: Vec<Value> =
-            self.variants.iter().map(|(id, price)| serde_json::json!({"id": id, "price": price.to_string()})).collect();
+        let variants: Vec<Value> = self
+            .variants
+            .iter()
+            .map(|(id, price)| {
+                let names = self.variant_names.get(id).cloned().unwrap_or_default();
+                serde_json::json!({"id": id, "price": price.to_string(), "productTitle": names.product_title,
+                    "title": names.title})
+            })
+            .collect();
         serde_json::json!({"discounts": self.discounts, "storeCredit": credit, "variants": variants,
             "webhookSubscriptions": self.subscriptions, "orders": self.orders.values().collect::<Vec<_>>(),
-            "tokensIssued": self.tokens_issued, "metafields": self.metafields, "flowTriggers": self.flow_triggers})
+            "tokensIssued": self.tokens_issued, "metafields": self.metafields, "flowTriggers": self.flow_triggers,
+            "appliedCodes": self.applied_codes})
     }
 }

@@ -1,7 +1,9 @@
 //! The online store, as far as Tally's widget meets it: a theme page with the app block of the theme app
 //! extension in `shopify/extensions/loyalty/`, rendered by a real Liquid implementation from the files in
-//! the repository (edit them and reload), the extension's assets, a login page, and the App Proxy, which
-//! forwards `/shops/{domain}/apps/tally/*` to the app's proxy URL with the query signed as Shopify signs it.
+//! the repository (edit them and reload) in the language `?locale=` asks for, in a theme with or without a
+//! colour scheme (`?scheme=`), the extension's assets, a login page, the Storefront API as far as the widget
+//! asks it (its variants' names), and the App Proxy, which forwards `/shops/{domain}/apps/tally/*` to the
+//! app's proxy URL with the query signed as Shopify signs it.
 //!
 //! Who is logged in is the storefront's business: `?customer=ID` logs that customer in (a cookie, as
 //! Shopify's session is), the storefront without it logs out. The proxy reads the cookie, strips it, and
@@ -16,14 +18,12 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use liquid_core::{Display_filter, Filter, FilterReflection, ParseFilter, Runtime, Value, ValueView};
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::liquid_filters::{render_block, Translations, EXTENSION};
 use crate::Emulator;
 
-/// The theme app extension, read from the repository on every request.
-const EXTENSION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shopify/extensions/loyalty");
 /// Where the proxy is reached on the storefront: `prefix = "apps"`, `subpath = "tally"` in shopify.app.toml.
 pub const PATH_PREFIX: &str = "/apps/tally";
 const SESSION_COOKIE: &str = "storefront_customer";
@@ -51,10 +51,23 @@ pub struct AppProxy {
 #[derive(serde::Deserialize)]
 pub struct StorefrontQuery {
     customer: Option<String>,
+    /// The shopper's language (`fr`): the extension's `locales/{locale}.json`, English without it.
+    locale: Option<String>,
+    /// `light` or `dark`: the theme declares a colour scheme as Dawn does (CSS variables); without it, none.
+    scheme: Option<String>,
+    /// `off`: the page without the app block, to measure what the widget costs it.
+    widget: Option<String>,
 }
 
-/// `GET /shops/{domain}/storefront?customer={id}`: the theme page with the widget, for that customer logged
-/// in, or logged out without `customer`.
+/// Dawn's colour scheme variables, light (its first scheme) and dark (its dark scheme).
+const LIGHT_SCHEME: &str = "html { --color-foreground: 18, 18, 18; --color-background: 255, 255, 255; \
+    --color-button: 18, 18, 18; --color-button-text: 255, 255, 255; }";
+const DARK_SCHEME: &str = "html { color-scheme: dark; --color-foreground: 255, 255, 255; \
+    --color-background: 36, 40, 51; --color-button: 255, 255, 255; --color-button-text: 0, 0, 0; }";
+
+/// `GET /shops/{domain}/storefront?customer={id}&locale={language}&scheme={light|dark}`: the theme page with
+/// the widget, for that customer logged in (logged out without `customer`), in that language (`&widget=off`
+/// leaves the widget out).
 pub async fn page(
     State(emulator): State<Arc<Emulator>>,
     Path(domain): Path<String>,
@@ -69,8 +82,17 @@ pub async fn page(
         Some(Err(_)) => return (StatusCode::BAD_REQUEST, "customer must be a customer id").into_response(),
         None => None,
     };
-    let block = match render_block(&domain, customer) {
-        Ok(html) => html,
+    let scheme = match query.scheme.as_deref().unwrap_or_default() {
+        "" => "",
+        "light" => LIGHT_SCHEME,
+        "dark" => DARK_SCHEME,
+        _ => return (StatusCode::BAD_REQUEST, "scheme is light or dark").into_response(),
+    };
+    let rendered = Translations::load(query.locale.as_deref().unwrap_or("en"))
+        .and_then(|translations| render_block(&domain, customer, translations));
+    let (block, lang) = match rendered {
+        Ok((_, lang)) if query.widget.as_deref() == Some("off") => (String::new(), lang),
+        Ok(rendered) => rendered,
         Err(e) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, format!("the app block does not render: {e}")).into_response()
         }
@@ -81,19 +103,22 @@ pub async fn page(
     };
     let html = format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Rewards – {domain}</title>
 <style>
+  {scheme}
   /* As themes do: the scrollbar's room kept, so the page does not move sideways when it grows past the window
      while it is still arriving (that shift is the theme's, not the widget's). */
   html {{ scrollbar-gutter: stable; }}
-  body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f2937; background: #fafafa; }}
-  header, footer {{ display: flex; justify-content: space-between; padding: 1rem 2rem; background: #fff;
-    border-bottom: 1px solid #e5e7eb; }}
-  footer {{ border: 0; border-top: 1px solid #e5e7eb; color: #6b7280; font-size: .875rem; }}
+  body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; color: rgb(var(--color-foreground, 31, 41, 55));
+    background: rgb(var(--color-background, 250, 250, 250)); }}
+  header, footer {{ display: flex; justify-content: space-between; padding: 1rem 2rem;
+    background: rgba(var(--color-foreground, 31, 41, 55), .04);
+    border-bottom: 1px solid rgba(var(--color-foreground, 31, 41, 55), .12); }}
+  footer {{ border: 0; border-top: 1px solid rgba(var(--color-foreground, 31, 41, 55), .12); font-size: .875rem; }}
   main {{ max-width: 48rem; margin: 0 auto; padding: 1rem 2rem 3rem; }}
   a {{ color: inherit; }}
 </style>
@@ -116,51 +141,6 @@ pub async fn page(
         None => format!("{SESSION_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax"),
     };
     ([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".into())], Html(html)).into_response()
-}
-
-/// The app block as Shopify renders it: the Liquid before `{% schema %}`, with the schema's setting defaults
-/// as `block.settings`, `customer` (nil when logged out), and this shop's `routes`.
-fn render_block(domain: &str, customer: Option<u64>) -> Result<String, String> {
-    let source = std::fs::read_to_string(format!("{EXTENSION}/blocks/loyalty.liquid")).map_err(|e| e.to_string())?;
-    let (liquid, schema) = source.split_once("{% schema %}").ok_or("the block has no {% schema %}")?;
-    let schema = schema.split_once("{% endschema %}").ok_or("the schema is not closed")?.0;
-    let schema: serde_json::Value = serde_json::from_str(schema).map_err(|e| format!("schema: {e}"))?;
-    let settings: serde_json::Map<String, serde_json::Value> = schema["settings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["default"].clone())))
-        .collect();
-    let globals = json!({
-        "block": {"id": "loyalty-1", "settings": settings},
-        "customer": customer.map(|id| json!({"id": id})),
-        "routes": {"root_url": format!("/shops/{domain}"), "account_login_url": format!("/shops/{domain}/account/login")},
-        "shop": {"permanent_domain": domain},
-    });
-    let parser = liquid::ParserBuilder::with_stdlib().filter(AssetUrl).build().map_err(|e| e.to_string())?;
-    let template = parser.parse(liquid).map_err(|e| e.to_string())?;
-    let globals = liquid::to_object(&globals).map_err(|e| e.to_string())?;
-    template.render(&globals).map_err(|e| e.to_string())
-}
-
-/// Shopify's `asset_url` filter for a theme app extension: the asset's URL on the CDN, versioned.
-#[derive(Clone, ParseFilter, FilterReflection)]
-#[filter(name = "asset_url", description = "The URL of an asset of the extension.", parsed(AssetUrlFilter))]
-struct AssetUrl;
-
-#[derive(Debug, Default, Display_filter)]
-#[name = "asset_url"]
-struct AssetUrlFilter;
-
-impl Filter for AssetUrlFilter {
-    fn evaluate(&self, input: &dyn ValueView, _runtime: &dyn Runtime) -> liquid_core::Result<Value> {
-        let name = input.to_kstr().to_string();
-        let version = std::fs::metadata(format!("{EXTENSION}/assets/{name}"))
-            .and_then(|m| m.modified())
-            .map(|t| t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs())
-            .unwrap_or_default();
-        Ok(Value::scalar(format!("/cdn/extensions/loyalty/assets/{name}?v={version}")))
-    }
 }
 
 /// `GET /cdn/extensions/loyalty/assets/{file}`: the extension's JS and CSS, as the CDN serves them.
@@ -208,6 +188,29 @@ pub async fn discount(State(emulator): State<Arc<Emulator>>, Path((domain, code)
 applied at checkout.</p><p><a href="/shops/{domain}/storefront">Back to the store</a></p></body></html>"#
     ))
     .into_response()
+}
+
+/// `POST /shops/{domain}/api/{version}/graphql.json`: the Storefront API, tokenless as a theme's script calls
+/// it, as far as the widget asks it: `nodes(ids: $ids)` of product variants, with their title and their
+/// product's (`@inContext` is taken, and the names are the ones registered). An id the shop lacks is null.
+pub async fn storefront_api(
+    State(emulator): State<Arc<Emulator>>,
+    Path((domain, _version)): Path<(String, String)>,
+    axum::Json(request): axum::Json<Value>,
+) -> Response {
+    let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(shop) = state.shops.get(&domain.to_lowercase()) else { return StatusCode::NOT_FOUND.into_response() };
+    let (query, ids) = (request["query"].as_str().unwrap_or_default(), request["variables"]["ids"].as_array());
+    let Some(ids) = ids.filter(|_| query.contains("nodes(ids: $ids)")) else {
+        let message = "the emulator's Storefront API answers nodes(ids: $ids) with the ids in variables only";
+        return axum::Json(json!({"errors": [{"message": message}]})).into_response();
+    };
+    let variant = |id: &Value| {
+        let id = id.as_str()?.strip_prefix("gid://shopify/ProductVariant/")?.parse().ok()?;
+        shop.variant_node(id)
+    };
+    let nodes: Vec<Value> = ids.iter().map(|id| variant(id).unwrap_or(Value::Null)).collect();
+    axum::Json(json!({"data": {"nodes": nodes}})).into_response()
 }
 
 /// `/shops/{domain}/apps/tally/{*path}`: the App Proxy. The request goes to `{proxy url}/{path}` with the
@@ -320,19 +323,36 @@ mod tests {
         assert_eq!(sign("hush", &params), "4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb");
     }
 
-    #[test]
-    fn the_block_renders_for_a_customer_and_for_nobody() {
-        let logged_in = render_block("demo.myshopify.com", Some(1001)).unwrap();
-        assert!(logged_in.contains(r#"data-customer="1001""#), "{logged_in}");
-        assert!(logged_in.contains(r#"data-proxy="/shops/demo.myshopify.com/apps/tally""#), "{logged_in}");
-        assert!(logged_in.contains("<script src=\"/cdn/extensions/loyalty/assets/loyalty.js?v="), "{logged_in}");
-        assert!(logged_in.contains(" defer></script>"), "the widget's script does not hold the page up");
-        assert!(!logged_in.contains("schema"), "the schema is not rendered");
-        let logged_out = render_block("demo.myshopify.com", None).unwrap();
-        assert!(
-            logged_out.contains(r#"href="/shops/demo.myshopify.com/account/login">Log in to redeem</a>"#),
-            "{logged_out}"
+    #[tokio::test]
+    async fn the_storefront_api_names_the_shop_s_variants() {
+        let emulator = Emulator::new();
+        {
+            let mut state = emulator.state.lock().unwrap();
+            let mut shop = crate::state::ShopState::new(Some("token".into()), None);
+            shop.variants.insert(40001, "24.00".parse().unwrap());
+            shop.variants.insert(40002, "32.00".parse().unwrap());
+            let names = crate::state::VariantNames { product_title: Some("Mug".into()), title: Some("Blue".into()) };
+            shop.variant_names.insert(40001, names);
+            state.shops.insert("demo.myshopify.com".into(), shop);
+        }
+        let ids = [
+            "gid://shopify/ProductVariant/40001",
+            "gid://shopify/ProductVariant/40002",
+            "gid://shopify/ProductVariant/9",
+        ];
+        let request =
+            json!({"query": "query Names($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": {"ids": ids}});
+        let path = Path(("demo.myshopify.com".to_string(), "2026-10".to_string()));
+        let answer = storefront_api(State(emulator), path, axum::Json(request)).await;
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16).await.unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body["data"]["nodes"],
+            json!([
+                {"id": ids[0], "title": "Blue", "product": {"title": "Mug"}},
+                {"id": ids[1], "title": "Default Title", "product": {"title": "Product 40002"}},
+                null
+            ])
         );
-        assert!(!logged_out.contains("data-customer"));
     }
 }

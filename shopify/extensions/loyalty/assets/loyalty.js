@@ -2,42 +2,33 @@
  * Tally's loyalty widget. Everything goes through the shop's app proxy (data-proxy, /apps/tally), which
  * Shopify signs and forwards to Tally as the logged-in customer; nothing here names a customer. A redemption
  * carries an Idempotency-Key that is kept until Tally gives a final answer, so a double click, or a retry
- * after a lost answer, redeems once.
+ * after a lost answer, redeems once. Its words come from the block (data-strings), in the shopper's language;
+ * numbers and dates are written by Intl in the page's language.
  */
 (function () {
   'use strict';
 
-  var MESSAGES = {
-    INSUFFICIENT_POINTS: "You don't have enough points for this reward.",
-    SHOPIFY_UNAVAILABLE: 'No points were taken. Please try again.',
-    TRY_AGAIN: 'The store is busy. No points were taken. Please try again.',
-    REQUEST_IN_PROGRESS: 'Your last request is still being processed. Please wait a moment.',
-    RULE_INACTIVE: 'This reward is no longer available.',
-    RULE_NOT_FOUND: 'This reward is no longer available.',
-    TIER_RESTRICTED: 'This reward is reserved for members of another tier.',
-    CUSTOMER_EXCLUDED: "Your account can't redeem points. Please contact the store.",
-    CUSTOMER_NOT_ENROLLED: "You're not a member of the rewards program yet.",
-    CUSTOMER_NOT_FOUND: "You're not a member of the rewards program yet.",
-    VARIANT_REQUIRED: 'Please choose a product first.',
-    VARIANT_NOT_FOUND: 'That product is no longer available.',
-    NOT_LOGGED_IN: 'Please log in to redeem your points.',
-    UNAUTHORIZED: 'Your session has expired. Please reload the page.',
-    SHOP_UNINSTALLED: 'Rewards are not available in this store right now.',
-    IDEMPOTENCY_KEY_REUSED: 'Please try again.',
-    INVALID_REQUEST: 'Something went wrong. Please reload the page and try again.',
-    SERVICE_UNAVAILABLE: 'Something went wrong on our side. Please try again in a moment.',
-    NETWORK: "We couldn't reach the store. Check your connection and try again."
+  // Tally's error codes, and the locale's sentence for each (errors.* in the block's strings).
+  var ERRORS = {
+    INSUFFICIENT_POINTS: 'insufficient_points', SHOPIFY_UNAVAILABLE: 'shopify_unavailable', TRY_AGAIN: 'try_again',
+    REQUEST_IN_PROGRESS: 'in_progress', RULE_INACTIVE: 'reward_unavailable', RULE_NOT_FOUND: 'reward_unavailable',
+    TIER_RESTRICTED: 'tier_restricted', CUSTOMER_EXCLUDED: 'excluded', CUSTOMER_NOT_ENROLLED: 'not_member',
+    CUSTOMER_NOT_FOUND: 'not_member', VARIANT_REQUIRED: 'variant_required', VARIANT_NOT_FOUND: 'variant_not_found',
+    INVALID_POINTS: 'invalid_points', NOT_LOGGED_IN: 'not_logged_in', UNAUTHORIZED: 'session_expired',
+    SHOP_UNINSTALLED: 'shop_uninstalled', IDEMPOTENCY_KEY_REUSED: 'retry', INVALID_REQUEST: 'invalid_request',
+    SERVICE_UNAVAILABLE: 'service_unavailable', NETWORK: 'network'
   };
+  // Why an option is out of reach, by Tally's unavailableReason.
   var REASONS = {
-    INSUFFICIENT_POINTS: function (o) { return 'You need ' + number(o.pointsNeeded) + ' more points'; },
-    TIER_RESTRICTED: function (o) { return 'For ' + o.vipTier + ' members'; },
-    CUSTOMER_EXCLUDED: function () { return 'Not available for your account'; },
-    CUSTOMER_NOT_ENROLLED: function () { return 'Join the program to redeem'; }
+    INSUFFICIENT_POINTS: function (w, o) { return w.count('reasons.need_more', o.pointsNeeded); },
+    TIER_RESTRICTED: function (w, o) { return w.text('reasons.tier', { tier: o.vipTier }); },
+    CUSTOMER_EXCLUDED: function (w) { return w.text('reasons.excluded'); },
+    CUSTOMER_NOT_ENROLLED: function (w) { return w.text('reasons.not_enrolled'); }
   };
-  var STATUSES = {
-    UNUSED: 'Ready to use', USED: 'Used', REFUNDED: 'Cancelled, points returned', EXPIRED: 'Expired',
-    PENDING: 'Being created', FAILED: 'Not created, points returned'
-  };
+  // The variants' product names, from the Storefront API (tokenless, as a theme's script may call it), in the
+  // page's language.
+  var PRODUCT_NAMES = 'query TallyRewardProducts($ids: [ID!]!, $language: LanguageCode) @inContext(language: $language) ' +
+    '{ nodes(ids: $ids) { ... on ProductVariant { id title product { title } } } }';
   // Whether a redemption's outcome is known: done (200), or refused by Tally with nothing taken (a 4xx with
   // its code, or SHOPIFY_UNAVAILABLE). Anything else (no answer, a timeout on the way, a page that is not
   // Tally's, 202, REQUEST_IN_PROGRESS, TRY_AGAIN) leaves it open, and the retry carries the same key.
@@ -48,6 +39,7 @@
     return code === 'SHOPIFY_UNAVAILABLE';
   }
   var lang = document.documentElement.lang || undefined;
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
 
   function number(n) { return new Intl.NumberFormat(lang).format(n); }
   function date(iso) { return new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(new Date(iso)); }
@@ -57,6 +49,15 @@
   }
   function key() {
     return window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + '-' + Math.random().toString(36).slice(2);
+  }
+  // The block's texts (blocks/loyalty.liquid). Shopify's `t` escapes them for HTML and the widget writes text,
+  // so each is read back through an element that decodes the entities.
+  function strings(root) {
+    var node = root.querySelector('script[data-strings]'), decoder = document.createElement('textarea'), texts = {};
+    var raw = {};
+    try { raw = JSON.parse(node.textContent); } catch (e) { /* the names show instead of the texts */ }
+    Object.keys(raw).forEach(function (name) { decoder.innerHTML = raw[name]; texts[name] = decoder.value; });
+    return texts;
   }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -73,9 +74,28 @@
     this.root = root;
     this.proxy = root.getAttribute('data-proxy');
     this.find = function (name) { return root.querySelector('[data-' + name + ']'); };
+    this.strings = strings(root);
+    this.products = {}; // variant id: its product's name, or null once asked for in vain
     this.busy = false;
     this.attempt = null; // { body, key } of a redemption whose outcome is not known yet
   }
+
+  // The text `name` with its [placeholders] filled from `values`.
+  Widget.prototype.text = function (name, values) {
+    var text = this.strings[name];
+    if (text == null) return name;
+    return text.replace(/\[(\w+)\]/g, function (whole, field) {
+      return values && values[field] != null ? String(values[field]) : whole;
+    });
+  };
+
+  // A text about `n` points ([points]), in the plural form the page's language takes (name_one, name_other).
+  Widget.prototype.count = function (name, n, values) {
+    var form = name + '_' + (plurals ? plurals.select(n) : n === 1 ? 'one' : 'other');
+    var filled = { points: number(n) };
+    Object.keys(values || {}).forEach(function (field) { filled[field] = values[field]; });
+    return this.text(this.strings[form] != null ? form : name + '_other', filled);
+  };
 
   Widget.prototype.call = function (method, path, body, idempotencyKey) {
     var headers = { Accept: 'application/json' };
@@ -94,6 +114,35 @@
     }, function () { return { status: 0, body: { error: { code: 'NETWORK' } } }; });
   };
 
+  // The product names of the variants the choosers offer, asked for once a page. A variant left unnamed (no
+  // answer within 3 seconds, or none for it) shows a numbered label instead.
+  Widget.prototype.names = function (options) {
+    var self = this, api = this.root.getAttribute('data-storefront-api'), ids = [];
+    options.forEach(function (option) {
+      if (!option.available || (option.variantIds || []).length < 2) return;
+      option.variantIds.forEach(function (id) { if (!(id in self.products) && ids.indexOf(id) < 0) ids.push(id); });
+    });
+    if (!api || !ids.length || !window.fetch) return Promise.resolve();
+    ids.forEach(function (id) { self.products[id] = null; });
+    var request = {
+      query: PRODUCT_NAMES,
+      variables: {
+        ids: ids.map(function (id) { return 'gid://shopify/ProductVariant/' + id; }),
+        language: (lang || 'en').split('-')[0].toUpperCase()
+      }
+    };
+    var asked = fetch(api, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(request)
+    }).then(function (response) { return response.json(); }).then(function (answer) {
+      ((answer.data && answer.data.nodes) || []).forEach(function (node) {
+        if (!node || !node.product) return;
+        var variant = node.title && node.title !== 'Default Title' ? ' – ' + node.title : '';
+        self.products[String(node.id).split('/').pop()] = node.product.title + variant;
+      });
+    }).catch(function () { /* the numbered labels stay */ });
+    return Promise.race([asked, new Promise(function (resolve) { setTimeout(resolve, 3000); })]);
+  };
+
   Widget.prototype.say = function (text, isError) {
     var status = this.find('status');
     status.classList.toggle('tally__status--error', !!isError);
@@ -102,42 +151,50 @@
 
   Widget.prototype.error = function (answer) {
     var error = (answer.body && answer.body.error) || {};
-    var text = MESSAGES[error.code] || (error.code === 'INVALID_POINTS' && error.detail) || MESSAGES.SERVICE_UNAVAILABLE;
-    this.say(text, true);
+    this.say(this.text('errors.' + (ERRORS[error.code] || 'service_unavailable')), true);
   };
 
   Widget.prototype.load = function () {
-    var self = this;
+    var self = this, body = this.root.querySelector('.tally__body');
     return Promise.all([this.call('GET', 'customer-loyalty'), this.call('GET', 'point-redeem-rules')]).then(function (answers) {
-      self.root.querySelector('.tally__body').removeAttribute('aria-busy');
       if (answers[0].status !== 200) {
+        body.removeAttribute('aria-busy');
         self.find('options').textContent = '';
         return self.error(answers[0]);
       }
       self.loyalty(answers[0].body);
-      if (answers[1].status !== 200) return self.error(answers[1]);
-      self.options(answers[1].body);
+      if (answers[1].status !== 200) {
+        body.removeAttribute('aria-busy');
+        return self.error(answers[1]);
+      }
+      // The options are drawn once their products have names, in the rows kept for them meanwhile.
+      return self.names(answers[1].body).then(function () {
+        body.removeAttribute('aria-busy');
+        self.options(answers[1].body);
+      });
     });
   };
 
   Widget.prototype.loyalty = function (loyalty) {
+    var self = this;
     this.currency = loyalty.currency;
-    this.find('points').textContent = number(loyalty.availablePoints) + ' points';
+    this.find('points').textContent = this.count('widget.points', loyalty.availablePoints);
     var expiry = this.find('expiry');
     expiry.textContent = loyalty.pointsExpireAt && loyalty.expiringPointsAmount
-      ? number(loyalty.expiringPointsAmount) + ' points expire on ' + date(loyalty.pointsExpireAt)
+      ? this.count('widget.expiring', loyalty.expiringPointsAmount, { date: date(loyalty.pointsExpireAt) })
       : '\u00a0';
     var list = this.find('rewards');
     list.textContent = '';
     (loyalty.rewards || []).forEach(function (reward) {
       // A code Shopify never created is not shown.
       var what = reward.discountCode && reward.status !== 'FAILED' ? el('code', { text: reward.discountCode }) : null;
+      var status = self.strings['statuses.' + reward.status.toLowerCase()] || reward.status;
       list.appendChild(el('li', { 'class': 'tally__reward tally__reward--' + reward.status.toLowerCase() }, [
         what,
-        el('span', { text: ' ' + reward.description + ' · ' + (STATUSES[reward.status] || reward.status) + ' · ' + date(reward.createAt) })
+        el('span', { text: ' ' + reward.description + ' · ' + status + ' · ' + date(reward.createAt) })
       ]));
     });
-    if (!list.children.length) list.appendChild(el('li', { text: 'No rewards yet.' }));
+    if (!list.children.length) list.appendChild(el('li', { text: this.text('widget.no_rewards') }));
   };
 
   // Drawn again after every redemption; the option that had the focus keeps it.
@@ -145,7 +202,7 @@
     var self = this, list = this.find('options'), focused = document.activeElement;
     var had = list.contains(focused) && focused.closest('[data-option]').getAttribute('data-option');
     list.textContent = '';
-    if (!options.length) list.appendChild(el('li', { 'class': 'tally__option', text: 'No rewards are offered right now.' }));
+    if (!options.length) list.appendChild(el('li', { 'class': 'tally__option', text: this.text('widget.no_options') }));
     options.forEach(function (option) { list.appendChild(self.option(option)); });
     var again = had && list.querySelector('[data-option="' + had + '"] button');
     if (again) again.focus();
@@ -154,22 +211,26 @@
   Widget.prototype.option = function (option) {
     var self = this, id = this.root.id + '-option-' + option.id, chooser = null, reason = null;
     var unavailable = !option.available || (option.rewardType === 'FREE_PRODUCT' && !(option.variantIds || []).length);
-    if (!option.available) reason = (REASONS[option.unavailableReason] || function () { return 'Not available'; })(option);
-    else if (unavailable) reason = 'Available from the product page';
+    if (!option.available) {
+      var why = REASONS[option.unavailableReason];
+      reason = why ? why(this, option) : this.text('widget.not_available');
+    } else if (unavailable) reason = this.text('widget.from_product_page');
     if (option.variable && option.available) {
       var v = option.variable;
       chooser = el('input', { type: 'number', 'class': 'tally__points-input', min: v.minPoints, max: v.maxPoints,
-        step: v.pointsStep, value: v.minPoints, 'aria-label': 'Points to redeem for ' + option.name });
+        step: v.pointsStep, value: v.minPoints, 'aria-label': this.text('widget.points_input_label', { reward: option.name }) });
     } else if ((option.variantIds || []).length > 1 && option.available) {
-      chooser = el('select', { 'class': 'tally__variant', 'aria-label': 'Product for ' + option.name },
-        option.variantIds.map(function (variant) { return el('option', { value: variant, text: 'Product ' + variant }); }));
+      chooser = el('select', { 'class': 'tally__variant', 'aria-label': this.text('widget.product_label', { reward: option.name }) },
+        option.variantIds.map(function (variant) {
+          return el('option', { value: variant, text: self.products[variant] || self.text('widget.product_fallback', { id: variant }) });
+        }));
     }
     var cost = option.variable
-      ? number(option.variable.minPoints) + '–' + number(option.variable.maxPoints) + ' points'
-      : number(option.pointsCost) + ' points';
+      ? this.text('widget.points_range', { min: number(option.variable.minPoints), max: number(option.variable.maxPoints) })
+      : this.count('widget.points', option.pointsCost);
     var button = el('button', {
       type: 'button', 'class': 'tally__button', 'aria-disabled': unavailable ? 'true' : null,
-      'aria-describedby': reason ? id + '-reason' : null, text: 'Redeem',
+      'aria-describedby': reason ? id + '-reason' : null, text: this.text('widget.redeem'),
       onclick: function () {
         if (unavailable) return self.say(reason, true);
         var body = { redeemRuleId: option.id };
@@ -197,45 +258,47 @@
     if (!same) this.attempt = { body: body, key: key() };
     this.busy = true;
     this.root.classList.add('tally--busy');
-    button.textContent = 'Redeeming…';
-    this.say('Redeeming…');
+    button.textContent = this.text('widget.redeeming');
+    this.say(this.text('widget.redeeming'));
     var done = function () {
       self.busy = false;
       self.root.classList.remove('tally--busy');
-      button.textContent = 'Redeem';
+      button.textContent = self.text('widget.redeem');
     };
     this.call('POST', 'redeem-points', body, this.attempt.key).then(function (answer) {
       if (settled(answer)) self.attempt = null;
       if (answer.status === 200) self.redeemed(answer.body);
-      else if (answer.status === 202) self.say('Your reward is being created. It will appear in your rewards shortly.');
+      else if (answer.status === 202) self.say(self.text('widget.pending'));
       else self.error(answer);
       // The balance and options as they are now, whatever happened (an error leaves the message shown).
       return answer.status ? self.load() : null;
     }).then(done, function () {
       done();
-      self.say(MESSAGES.SERVICE_UNAVAILABLE, true);
+      self.say(self.text('errors.service_unavailable'), true);
     });
   };
 
   Widget.prototype.redeemed = function (answer) {
-    var reward = answer.reward, result = this.find('result'), code = reward.discountCode;
-    var points = number(reward.pointsRedeemed) + ' points';
+    var self = this, reward = answer.reward, result = this.find('result'), code = reward.discountCode;
+    var points = this.count('widget.points', reward.pointsRedeemed);
+    var left = this.count('widget.points_left', answer.availablePoints);
     result.textContent = '';
     if (code) {
-      var copy = el('button', { type: 'button', 'class': 'tally__button tally__button--secondary', text: 'Copy',
+      var copy = el('button', { type: 'button', 'class': 'tally__button tally__button--secondary', text: this.text('widget.copy'),
         onclick: function () {
-          var done = function () { copy.textContent = 'Copied'; };
+          var done = function () { copy.textContent = self.text('widget.copied'); };
           navigator.clipboard ? navigator.clipboard.writeText(code).then(done, done) : done();
         } });
-      result.appendChild(el('p', { text: 'Your code for ' + reward.description + ':' }));
+      result.appendChild(el('p', { text: this.text('widget.code_for', { reward: reward.description }) }));
       result.appendChild(el('p', { 'class': 'tally__code-line' }, [
         el('code', { 'class': 'tally__code', text: code }), copy,
-        el('a', { 'class': 'tally__button', href: this.root.getAttribute('data-discount') + encodeURIComponent(code), text: 'Apply at checkout' })
+        el('a', { 'class': 'tally__button', href: this.root.getAttribute('data-discount') + encodeURIComponent(code),
+          text: this.text('widget.apply') })
       ]));
-      this.say('You redeemed ' + points + '. Your code is ' + code + '. ' + number(answer.availablePoints) + ' points left.');
+      this.say(this.text('widget.redeemed_code', { points: points, code: code }) + ' ' + left);
     } else {
-      result.appendChild(el('p', { text: money(reward.amount, reward.currency) + ' was added to your store credit.' }));
-      this.say('You redeemed ' + points + ' for store credit. ' + number(answer.availablePoints) + ' points left.');
+      result.appendChild(el('p', { text: this.text('widget.credit_added', { amount: money(reward.amount, reward.currency) }) }));
+      this.say(this.text('widget.redeemed_credit', { points: points }) + ' ' + left);
     }
     this.loyalty(answer);
   };

@@ -27,6 +27,26 @@ pub fn token(shop: &TestShop, customer: Option<u64>) -> String {
 }
 
 impl Stack {
+    /// Writes the metafield Tally's events keep on a customer of the demo shop (`$app:tally.loyalty`), as the
+    /// demo app: what the extensions and the widget paint first.
+    pub async fn keep_standing(&self, shop: &TestShop, customer: u64, balance: i64) {
+        let base = format!("{}/shops/{}/admin", self.emulator, shop.domain);
+        let form = "grant_type=client_credentials&client_id=demo_client_id&client_secret=secret";
+        let granted = self.http.post(format!("{base}/oauth/access_token")).body(form);
+        let granted = granted.header("Content-Type", "application/x-www-form-urlencoded").send().await.unwrap();
+        let token: Value = granted.json().await.unwrap();
+        let set =
+            "mutation Set($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }";
+        let standing = json!({"balance": balance, "nextExpiry": null, "version": 3}).to_string();
+        let metafield = json!({"ownerId": format!("gid://shopify/Customer/{customer}"), "namespace": "$app:tally",
+            "key": "loyalty", "type": "json", "value": standing});
+        let call = self.http.post(format!("{base}/api/2026-10/graphql.json"));
+        let call = call.header("X-Shopify-Access-Token", token["access_token"].as_str().expect("a token"));
+        let body = json!({"query": set, "variables": {"m": [metafield]}});
+        let answer: Value = call.json(&body).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["data"]["metafieldsSet"]["userErrors"], json!([]), "{answer}");
+    }
+
     /// An extension's call to `/api/extension/{path}` with `token` as its bearer; `body` makes it a POST,
     /// with `idempotency_key` if given.
     pub async fn extension(

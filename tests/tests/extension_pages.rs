@@ -43,18 +43,6 @@ async fn settled(browser: &Browser) -> u64 {
         .await
 }
 
-/// An Admin API call with a token of the demo app's client credentials.
-async fn as_the_app(stack: &Stack, shop: &TestShop, query: &str, variables: Value) -> Value {
-    let base = format!("{}/shops/{}/admin", stack.emulator, shop.domain);
-    let form = "grant_type=client_credentials&client_id=demo_client_id&client_secret=secret";
-    let granted = stack.http.post(format!("{base}/oauth/access_token")).body(form);
-    let granted = granted.header("Content-Type", "application/x-www-form-urlencoded").send().await.unwrap();
-    let token: Value = granted.json().await.unwrap();
-    let call = stack.http.post(format!("{base}/api/2026-10/graphql.json"));
-    let call = call.header("X-Shopify-Access-Token", token["access_token"].as_str().expect("a token"));
-    call.json(&json!({"query": query, "variables": variables})).send().await.unwrap().json().await.unwrap()
-}
-
 fn code_in(text: &str) -> String {
     let start = text.find("DEMO-").unwrap_or_else(|| panic!("a code on the page: {text}"));
     text[start..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().unwrap().to_string()
@@ -115,12 +103,7 @@ async fn in_checkout_a_shopper_redeems_and_the_code_is_applied_and_the_thank_you
     let browser = Browser::start().await;
 
     // The balance Tally's events keep on the customer: checkout's first paint takes it from there.
-    let standing = json!({"balance": 2500, "nextExpiry": null, "version": 3}).to_string();
-    let set = "mutation Set($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { userErrors { message } } }";
-    let metafield = json!({"ownerId": "gid://shopify/Customer/1001", "namespace": "$app:tally", "key": "loyalty",
-        "type": "json", "value": standing});
-    let answer = as_the_app(&stack, &shop, set, json!({"m": [metafield]})).await;
-    assert_eq!(answer["data"]["metafieldsSet"]["userErrors"], json!([]), "{answer}");
+    stack.keep_standing(&shop, 1001, 2500).await;
 
     browser.goto(&page(&stack, &shop, "checkout?customer=1001&subtotal=40.00")).await;
     let offered = rendered(&browser, |t| t.contains("Use 500 points: $5 off")).await;

@@ -254,3 +254,24 @@ async fn the_widget_s_text_meets_wcag_aa_contrast_in_light_and_dark_themes() {
     }
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn the_first_paint_shows_the_balance_the_metafield_keeps_and_the_answer_takes_its_place() {
+    let stack = Stack::start().await;
+    let shop = stack.demo_shop().await;
+    let page = |customer| stack.http.get(stack.storefront(&shop, Some(customer))).send();
+    let before: String = page(1001).await.unwrap().text().await.unwrap();
+    let points = |html: &str| {
+        let start = html.find("data-points>").map(|i| i + "data-points>".len()).unwrap_or(0);
+        html[start..].split('<').next().unwrap_or_default().trim().to_string()
+    };
+    assert_eq!(points(&before), "&nbsp;", "no metafield yet: the line is kept, empty");
+    stack.keep_standing(&shop, 1001, 2500).await;
+    let html: String = page(1001).await.unwrap().text().await.unwrap();
+    assert_eq!(points(&html), "2500 points", "painted by the theme, before any call");
+
+    let browser = Browser::start().await;
+    browser.goto(&stack.storefront(&shop, Some(1001))).await;
+    browser.text_of("section.tally [data-points]", "the balance from Tally", |t| t == "2,500 points").await;
+    browser.quit().await;
+}

@@ -241,7 +241,7 @@ mod tests {
             "YotpoCreateRedemption",
         ];
         assert_eq!(readers("TOKEN#*"), shopify_callers);
-        let verifiers = ["PortalCustomerLoyalty", "PortalRedeemRules"];
+        let verifiers = ["PortalCustomerActivity", "PortalCustomerLoyalty", "PortalRedeemRules"];
         let mut secret_readers = [&shopify_callers[..], &verifiers[..]].concat();
         secret_readers.sort();
         assert_eq!(readers("SECRET#*"), secret_readers);

@@ -12,11 +12,12 @@ use serde_json::{json, Value as Json};
 pub const EXTENSION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shopify/extensions/loyalty");
 
 /// The app block as Shopify renders it, and the language it is in: the Liquid before `{% schema %}`, with the
-/// schema's setting defaults as `block.settings`, `customer` (nil when logged out), this shop's `routes`,
+/// schema's setting defaults as `block.settings`, `customer` (nil when logged out; its `id`, and the
+/// `metafields` the app keeps on it, by namespace and key, each with its `value`), this shop's `routes`,
 /// `request.origin` (where the shop's root is, which for the emulator is a path) and `request.locale`.
 pub fn render_block(
     domain: &str,
-    customer: Option<u64>,
+    customer: Option<Json>,
     translations: Translations,
 ) -> Result<(String, String), String> {
     let source = std::fs::read_to_string(format!("{EXTENSION}/blocks/loyalty.liquid")).map_err(|e| e.to_string())?;
@@ -32,7 +33,7 @@ pub fn render_block(
     let language = translations.language.clone();
     let globals = json!({
         "block": {"id": "loyalty-1", "settings": settings},
-        "customer": customer.map(|id| json!({"id": id})),
+        "customer": customer,
         "routes": {"root_url": format!("/shops/{domain}"), "account_login_url": format!("/shops/{domain}/account/login")},
         "request": {"origin": format!("/shops/{domain}"), "locale": {"iso_code": language}},
         "shop": {"permanent_domain": domain},
@@ -200,6 +201,7 @@ mod tests {
     use super::*;
 
     fn block(customer: Option<u64>, language: &str) -> (String, String) {
+        let customer = customer.map(|id| json!({"id": id}));
         render_block("demo.myshopify.com", customer, Translations::load(language).unwrap()).unwrap()
     }
 

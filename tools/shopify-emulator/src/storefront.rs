@@ -88,8 +88,9 @@ pub async fn page(
         "dark" => DARK_SCHEME,
         _ => return (StatusCode::BAD_REQUEST, "scheme is light or dark").into_response(),
     };
+    let liquid_customer = customer.map(|id| liquid_customer(&emulator, &domain, id));
     let rendered = Translations::load(query.locale.as_deref().unwrap_or("en"))
-        .and_then(|translations| render_block(&domain, customer, translations));
+        .and_then(|translations| render_block(&domain, liquid_customer, translations));
     let (block, lang) = match rendered {
         Ok((_, lang)) if query.widget.as_deref() == Some("off") => (String::new(), lang),
         Ok(rendered) => rendered,
@@ -188,6 +189,36 @@ pub async fn discount(State(emulator): State<Arc<Emulator>>, Path((domain, code)
 applied at checkout.</p><p><a href="/shops/{domain}/storefront">Back to the store</a></p></body></html>"#
     ))
     .into_response()
+}
+
+/// The `customer` Liquid sees: its id, and the app's metafields on it (`customer.metafields['$app:tally']
+/// .loyalty.value`, JSON ones parsed), as `metafieldsSet` left them.
+fn liquid_customer(emulator: &Emulator, domain: &str, id: u64) -> Value {
+    let owner = format!("gid://shopify/Customer/{id}");
+    let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut metafields = serde_json::Map::new();
+    let Some(shop) = state.shops.get(domain) else { return json!({"id": id}) };
+    // The app's own namespaces (`app--{client id}--tally`) are read by its extension as `$app:tally`.
+    let own = shop.client.as_ref().map(|c| format!("app--{}--", c.id)).unwrap_or_default();
+    for field in shop.metafields.iter().filter(|m| m.owner_id == owner) {
+        let value = match field.kind.as_str() {
+            "json" => serde_json::from_str(&field.value).unwrap_or(Value::Null),
+            _ => Value::String(field.value.clone()),
+        };
+        let name = match field.namespace.strip_prefix(&own) {
+            Some(rest) if !own.is_empty() => format!("$app:{rest}"),
+            _ => field.namespace.clone(),
+        };
+        let namespace = metafields.entry(name).or_insert_with(|| json!({}));
+        namespace[&field.key] = json!({"value": value, "type": field.kind});
+    }
+    // Shopify's Liquid reads a missing metafield as nil; the emulator's refuses an unknown index, so the
+    // block's one metafield is there with nothing in it until Tally writes it.
+    let tally = metafields.entry("$app:tally".to_string()).or_insert_with(|| json!({}));
+    if tally.get("loyalty").is_none() {
+        tally["loyalty"] = json!({"value": {"balance": null}});
+    }
+    json!({"id": id, "metafields": metafields})
 }
 
 /// `POST /shops/{domain}/api/{version}/graphql.json`: the Storefront API, tokenless as a theme's script calls

@@ -8,7 +8,10 @@ import * as tally from './tally.ts';
 export interface Host {
   settings: { value: Record<string, unknown> };
   sessionToken: { get(): Promise<string> };
-  i18n: { translate(key: string, options?: Record<string, string | number>): string | unknown[] };
+  i18n: {
+    translate(key: string, options?: Record<string, string | number>): string | unknown[];
+    formatNumber(n: number): string;
+  };
   appMetafields?: { value: { target: { type: string }; metafield: { namespace: string; key: string; value: unknown } }[] };
 }
 
@@ -34,8 +37,15 @@ export function useLoaded<T>(load: () => Promise<T>, when = true): T | tally.Pro
   return value;
 }
 
-/** The shopper's words for a problem, from the extension's locale. */
+/** The shopper's words for a problem, from the extension's locale (which has every code `tally.SHOPPER_ERRORS` names). */
 export function errorText(host: Host, problem: tally.Problem): string {
-  const known = String(host.i18n.translate(`errors.${problem.code}`));
-  return known && !known.startsWith('errors.') ? known : String(host.i18n.translate('errors.other'));
+  return String(host.i18n.translate(`errors.${tally.errorKey(problem)}`));
+}
+
+/**
+ * A counted phrase (`{one, other}` in the locale, chosen by `count` as Shopify's translate does), with the
+ * number formatted in the shopper's language as `points`.
+ */
+export function plural(host: Host, key: string, count: number, values: Record<string, string | number> = {}): string {
+  return String(host.i18n.translate(key, { count, points: host.i18n.formatNumber(count), ...values }));
 }

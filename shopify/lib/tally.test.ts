@@ -99,7 +99,7 @@ test('a variable option offers its steps up to the balance', () => {
 test('an unavailable option says why', () => {
   assert.equal(tally.unavailable(option({})), null);
   const short = option({ available: false, unavailableReason: 'INSUFFICIENT_POINTS', pointsNeeded: 100 });
-  assert.deepEqual(tally.unavailable(short), { key: 'reasons.insufficient', values: { points: 100 } });
+  assert.deepEqual(tally.unavailable(short), { key: 'reasons.insufficient', values: {}, count: 100 });
   const tier = option({ available: false, unavailableReason: 'TIER_RESTRICTED', vipTier: 'Platinum' });
   assert.deepEqual(tally.unavailable(tier), { key: 'reasons.tier', values: { tier: 'Platinum' } });
 });
@@ -142,4 +142,28 @@ test('ids come out of GIDs and nothing else', () => {
   assert.equal(tally.idOf('gid://shopify/Order/5'), 5);
   assert.equal(tally.idOf('gid://shopify/Order/x'), null);
   assert.equal(tally.idOf(undefined), null);
+});
+
+test('every UI extension locale has words for every problem and the same keys in every language', async () => {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const root = new URL('../extensions/', import.meta.url);
+  const keys = (node: unknown, prefix = ''): string[] =>
+    node && typeof node === 'object'
+      ? Object.entries(node).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
+      : [prefix];
+  for (const handle of await readdir(root)) {
+    if (!handle.startsWith('tally-')) continue;
+    const folder = new URL(`${handle}/locales/`, root);
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (names.length === 0) continue;
+    const locales = await Promise.all(names.map(async (n) => JSON.parse(await readFile(new URL(n, folder), 'utf8'))));
+    for (const [i, locale] of locales.entries()) {
+      for (const code of [...tally.SHOPPER_ERRORS, 'other']) {
+        assert.equal(typeof locale.errors?.[code], 'string', `${handle}/${names[i]}: errors.${code}`);
+      }
+      assert.deepEqual(keys(locale).sort(), keys(locales[0]).sort(), `${handle}: ${names[i]} and ${names[0]}`);
+    }
+  }
+  assert.equal(tally.errorKey({ code: 'SOMETHING_NEW' }), 'other');
+  assert.equal(tally.errorKey({ code: 'NETWORK' }), 'NETWORK');
 });

@@ -49,6 +49,34 @@ export interface Redeemed extends Loyalty {
   reward: Reward;
 }
 
+/** The codes the extensions have words for (`errors.<code>` in each locale); any other is `errors.other`. */
+export const SHOPPER_ERRORS = [
+  'INSUFFICIENT_POINTS',
+  'INVALID_POINTS',
+  'SHOPIFY_UNAVAILABLE',
+  'TRY_AGAIN',
+  'SERVICE_UNAVAILABLE',
+  'REQUEST_IN_PROGRESS',
+  'IDEMPOTENCY_KEY_REUSED',
+  'RULE_INACTIVE',
+  'RULE_NOT_FOUND',
+  'TIER_RESTRICTED',
+  'CUSTOMER_EXCLUDED',
+  'CUSTOMER_NOT_ENROLLED',
+  'CUSTOMER_NOT_FOUND',
+  'VARIANT_REQUIRED',
+  'VARIANT_NOT_FOUND',
+  'SHOP_UNINSTALLED',
+  'NOT_LOGGED_IN',
+  'UNAUTHORIZED',
+  'NETWORK',
+] as const;
+
+/** The locale key of a problem's words: its code when the extensions have words for it. */
+export function errorKey(problem: { code: string }): string {
+  return (SHOPPER_ERRORS as readonly string[]).includes(problem.code) ? problem.code : 'other';
+}
+
 /** A refusal or failure as the shopper is told: a key into the extension's locale (`errors.<code>`). */
 export class Problem extends Error {
   code: string;
@@ -171,11 +199,13 @@ export function pointChoices(option: Option, balance: number): number[] {
 }
 
 /** Why an option cannot be taken now, as a locale key and its values; `null` when it can. */
-export function unavailable(option: Option): { key: string; values: Record<string, string | number> } | null {
+export function unavailable(
+  option: Option,
+): { key: string; values: Record<string, string | number>; count?: number } | null {
   if (option.available) return null;
   switch (option.unavailableReason) {
     case 'INSUFFICIENT_POINTS':
-      return { key: 'reasons.insufficient', values: { points: option.pointsNeeded ?? 0 } };
+      return { key: 'reasons.insufficient', values: {}, count: option.pointsNeeded ?? 0 };
     case 'TIER_RESTRICTED':
       return { key: 'reasons.tier', values: { tier: option.vipTier ?? '' } };
     case 'CUSTOMER_EXCLUDED':

@@ -30,7 +30,7 @@ async fn rendered(browser: &Browser, wanted: impl Fn(&str) -> bool) -> String {
 /// Waits until the extension has run and every call it made to Tally has an answer; returns how many it made.
 async fn settled(browser: &Browser) -> u64 {
     let script = "const c = window.hostCalls; return document.documentElement.dataset.extensionReady === 'true' \
-        && c.started === c.settled ? c.started : null";
+        && c.started === c.settled ? c.tally : null";
     // Settled, and still so after a quiet while: an extension's effects start their calls after its first
     // paint, and a call starts only once its session token is in hand.
     browser
@@ -107,7 +107,7 @@ async fn in_checkout_a_shopper_redeems_and_the_code_is_applied_and_the_thank_you
 
     browser.goto(&page(&stack, &shop, "checkout?customer=1001&subtotal=40.00")).await;
     let offered = rendered(&browser, |t| t.contains("Use 500 points: $5 off")).await;
-    let calls = browser.run("return window.hostCalls.started", json!([])).await;
+    let calls = browser.run("return window.hostCalls.tally", json!([])).await;
     assert_eq!(calls, json!(1), "one call at load: the options (the balance is the metafield's)");
     assert!(offered.contains("You have 2,500 points"), "from the metafield: {offered}");
     assert!(

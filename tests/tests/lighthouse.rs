@@ -1,7 +1,9 @@
 //! Lighthouse (from shopify/package.json, on the system Chromium) on the emulator's storefront page with and
 //! without the widget, logged in as customer 1001 of the demo shop: the widget may cost at most 2 of the page's
-//! performance points (Built for Shopify allows 10). Lighthouse takes a while: `make bench` runs it
-//! (`LIGHTHOUSE_RUNS=3`) and puts the figures in bench/report.md; `make test` runs it once.
+//! performance points (Built for Shopify allows 10). A score is a speed figure, moved by whatever else the
+//! machine runs: `make bench` takes the median of three, alone (`LIGHTHOUSE_RUNS=3`), holds it to the two
+//! points and puts the figures in bench/report.md; `make test` runs it once beside the other tests, and
+//! holds it only to Lighthouse scoring both pages.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,5 +43,9 @@ async fn the_widget_costs_the_storefront_at_most_two_performance_points() {
     let (bare, widget) =
         tokio::task::spawn_blocking(move || (performance(&without, runs), performance(&with, runs))).await.unwrap();
     println!("LIGHTHOUSE storefront performance without the widget {bare:.0}, with it {widget:.0} (median of {runs})");
-    assert!(bare - widget <= 2.0, "the widget costs {:.0} points: {bare:.0} without, {widget:.0} with", bare - widget);
+    assert!(bare > 0.0 && widget > 0.0, "Lighthouse scored both pages");
+    if runs >= 3 {
+        let cost = bare - widget;
+        assert!(cost <= 2.0, "the widget costs {cost:.0} points: {bare:.0} without, {widget:.0} with");
+    }
 }

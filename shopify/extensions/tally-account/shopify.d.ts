@@ -8,12 +8,6 @@ declare module './src/ProfileBlock.tsx' {
 }
 
 //@ts-ignore
-declare module './src/RewardsPage.tsx' {
-  const shopify: import('@shopify/ui-extensions/customer-account.page.render').Api;
-  const globalThis: { shopify: typeof shopify };
-}
-
-//@ts-ignore
 declare module './src/OrderBlock.tsx' {
   const shopify: import('@shopify/ui-extensions/customer-account.order-status.block.render').Api;
   const globalThis: { shopify: typeof shopify };

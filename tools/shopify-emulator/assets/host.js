@@ -10,16 +10,22 @@ window.addEventListener('unhandledrejection', (event) => window.hostErrors.push(
 
 const config = JSON.parse(document.getElementById('host-config').textContent);
 
-// The extension's calls to Tally, counted: the tests wait for them to settle and count them (a guest's
-// checkout makes none; checkout's reductions make one at load).
-window.hostCalls = { started: 0, settled: 0 };
+const can = (capability) => config.capabilities.includes(capability);
+
+// The extension's calls to Tally, counted from the session token it asks for: the tests wait for them to
+// settle and count them (a guest's checkout makes none; checkout's reductions make one at load). Without
+// `network_access` a fetch fails, as in Shopify's sandbox.
+window.hostCalls = { started: 0, settled: 0, tally: 0 };
 const pageFetch = globalThis.fetch.bind(globalThis);
+const counted = (work) => {
+  window.hostCalls.started += 1;
+  return work.finally(() => { window.hostCalls.settled += 1; });
+};
 globalThis.fetch = (input, init) => {
-  const counted = String(input).startsWith(config.settings.api_url);
-  if (counted) window.hostCalls.started += 1;
-  const call = pageFetch(input, init);
-  if (counted) call.finally(() => { window.hostCalls.settled += 1; }).catch(() => {});
-  return call;
+  if (!can('network_access')) return Promise.reject(new TypeError('network_access is not granted'));
+  if (!String(input).startsWith(config.settings.api_url)) return pageFetch(input, init);
+  window.hostCalls.tally += 1;
+  return counted(pageFetch(input, init));
 };
 const signal = (value) => ({ value, subscribe: () => () => {} });
 
@@ -28,8 +34,12 @@ function lookup(key) {
 }
 
 const i18n = {
+  // Shopify's translate: `{one, other}` entries chosen by `count` (the language's plural rules).
   translate(key, options = {}) {
-    const text = lookup(key);
+    let text = lookup(key);
+    if (text && typeof text === 'object' && 'count' in options) {
+      text = text[new Intl.PluralRules(config.locale).select(Number(options.count))] ?? text.other;
+    }
     if (typeof text !== 'string') return key;
     return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name) => (name in options ? String(options[name]) : ''));
   },
@@ -43,11 +53,12 @@ const shopify = {
   settings: signal(config.settings),
   // A fresh token each time, as Shopify's `get()` gives one that has not expired.
   sessionToken: {
-    get: async () => (await (await pageFetch(config.tokenUrl)).json()).token,
+    get: () => counted(pageFetch(config.tokenUrl).then((answer) => answer.json()).then((body) => body.token)),
   },
   i18n,
   localization: { language: signal({ isoCode: config.locale }) },
-  appMetafields: signal(config.metafields),
+  // Customer accounts give metafields to order-status targets only; checkout to every target.
+  ...(/order-status|^purchase\./.test(config.target) ? { appMetafields: signal(config.metafields) } : {}),
   buyerIdentity: { customer: signal(config.customer ? { id: config.customer } : undefined) },
   instructions: signal({ discounts: { canUpdateDiscountCodes: true } }),
   cost: { subtotalAmount: signal({ amount: Number(config.subtotal), currencyCode: config.currency }) },
@@ -57,6 +68,7 @@ const shopify = {
   navigation: { navigate: (url) => { window.location.href = url.startsWith('extension:') ? config.fullPage : url; } },
   // The Storefront API (`api_access`), the emulator's.
   async query(query, { variables } = {}) {
+    if (!can('api_access')) throw new Error('api_access is not granted');
     const answer = await pageFetch(config.storefrontApi, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query, variables }),
     });

@@ -43,35 +43,51 @@ pub struct PageQuery {
     subtotal: Option<String>,
 }
 
-/// One stand-in page: which target of which extension, and what its page knows.
+/// One stand-in page: which target of which extension.
 struct Target {
     title: &'static str,
     handle: &'static str,
     module: &'static str,
     target: &'static str,
-    order: Option<u64>,
 }
 
+const PROFILE: Target = Target {
+    title: "Profile",
+    handle: "tally-account",
+    module: "ProfileBlock",
+    target: "customer-account.profile.block.render",
+};
+const REWARDS: Target = Target {
+    title: "Rewards",
+    handle: "tally-rewards-page",
+    module: "RewardsPage",
+    target: "customer-account.page.render",
+};
+const ORDER_STATUS: Target = Target {
+    title: "Order",
+    handle: "tally-account",
+    module: "OrderBlock",
+    target: "customer-account.order-status.block.render",
+};
+const REDUCTIONS: Target = Target {
+    title: "Checkout",
+    handle: "tally-checkout",
+    module: "Reductions",
+    target: "purchase.checkout.reductions.render-after",
+};
+const THANK_YOU: Target = Target {
+    title: "Thank you",
+    handle: "tally-checkout",
+    module: "ThankYou",
+    target: "purchase.thank-you.block.render",
+};
+
 pub async fn account(emulator: State<Arc<Emulator>>, Path(domain): Path<String>, query: Query<PageQuery>) -> Response {
-    let target = Target {
-        title: "Profile",
-        handle: "tally-account",
-        module: "ProfileBlock",
-        target: "customer-account.profile.block.render",
-        order: None,
-    };
-    host(emulator, domain, query, target)
+    host(emulator, domain, query, PROFILE, None)
 }
 
 pub async fn rewards(emulator: State<Arc<Emulator>>, Path(domain): Path<String>, query: Query<PageQuery>) -> Response {
-    let target = Target {
-        title: "Rewards",
-        handle: "tally-account",
-        module: "RewardsPage",
-        target: "customer-account.page.render",
-        order: None,
-    };
-    host(emulator, domain, query, target)
+    host(emulator, domain, query, REWARDS, None)
 }
 
 pub async fn order_status(
@@ -79,25 +95,11 @@ pub async fn order_status(
     Path((domain, order)): Path<(String, u64)>,
     query: Query<PageQuery>,
 ) -> Response {
-    let target = Target {
-        title: "Order",
-        handle: "tally-account",
-        module: "OrderBlock",
-        target: "customer-account.order-status.block.render",
-        order: Some(order),
-    };
-    host(emulator, domain, query, target)
+    host(emulator, domain, query, ORDER_STATUS, Some(order))
 }
 
 pub async fn checkout(emulator: State<Arc<Emulator>>, Path(domain): Path<String>, query: Query<PageQuery>) -> Response {
-    let target = Target {
-        title: "Checkout",
-        handle: "tally-checkout",
-        module: "Reductions",
-        target: "purchase.checkout.reductions.render-after",
-        order: None,
-    };
-    host(emulator, domain, query, target)
+    host(emulator, domain, query, REDUCTIONS, None)
 }
 
 pub async fn thank_you(
@@ -105,14 +107,7 @@ pub async fn thank_you(
     Path((domain, order)): Path<(String, u64)>,
     query: Query<PageQuery>,
 ) -> Response {
-    let target = Target {
-        title: "Thank you",
-        handle: "tally-checkout",
-        module: "ThankYou",
-        target: "purchase.thank-you.block.render",
-        order: Some(order),
-    };
-    host(emulator, domain, query, target)
+    host(emulator, domain, query, THANK_YOU, Some(order))
 }
 
 /// `POST /shops/{d}/checkout/discount-codes`: what `applyDiscountCodeChange` does to the checkout, kept in the
@@ -191,6 +186,7 @@ fn host(
     domain: String,
     Query(query): Query<PageQuery>,
     page: Target,
+    order: Option<u64>,
 ) -> Response {
     let domain = domain.to_lowercase();
     let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -211,16 +207,16 @@ fn host(
             "metafield": {"namespace": m.namespace, "key": m.key, "value": m.value, "type": m.kind}})
         })
         .collect();
-    let order = page.order.map(|id| json!({"id": format!("gid://shopify/Order/{id}")}));
-    let codes: Vec<Value> = page
-        .order
+    let order_gid = order.map(|id| json!({"id": format!("gid://shopify/Order/{id}")}));
+    let codes: Vec<Value> = order
         .and_then(|id| shop.orders.get(&id))
         .map(|o| o.codes.iter().map(|c| json!({"code": c})).collect())
         .unwrap_or_else(|| shop.applied_codes.iter().map(|c| json!({"code": c})).collect());
-    let capabilities = match query.network.as_deref() {
-        Some("off") => json!(["api_access"]),
-        _ => json!(["api_access", "network_access"]),
-    };
+    // What the extension's toml grants, less `network_access` with `network=off`.
+    let capabilities: Vec<&str> = capabilities(page.handle)
+        .into_iter()
+        .filter(|c| *c != "network_access" || query.network.as_deref() != Some("off"))
+        .collect();
     let config = json!({
         "target": page.target,
         "module": format!("/cdn/ui-extensions/{}/{}.js", page.handle, page.module),
@@ -233,7 +229,7 @@ fn host(
         "capabilities": capabilities,
         "metafields": metafields,
         "storefrontApi": format!("/shops/{domain}/api/2026-10/graphql.json"),
-        "order": order,
+        "order": order_gid,
         "discountCodes": codes,
         "subtotal": query.subtotal.unwrap_or_else(|| "40.00".into()),
         "currency": "USD",
@@ -264,6 +260,12 @@ fn host(
         target = page.target,
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// The capabilities an extension's toml grants (`network_access = true`, `api_access = true`).
+fn capabilities(handle: &str) -> Vec<&'static str> {
+    let toml = std::fs::read_to_string(format!("{EXTENSIONS}/{handle}/shopify.extension.toml")).unwrap_or_default();
+    ["network_access", "api_access"].into_iter().filter(|c| toml.contains(&format!("{c} = true"))).collect()
 }
 
 /// The extension's strings in `locale`, or its default locale's.

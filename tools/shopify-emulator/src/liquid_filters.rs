@@ -30,6 +30,15 @@ pub fn render_block(
         .flatten()
         .filter_map(|s| Some((s["id"].as_str()?.to_string(), s["default"].clone())))
         .collect();
+    // Shopify's Liquid reads a missing metafield as nil; this Liquid refuses an unknown index, so the block's
+    // one metafield is there with nothing in it until Tally writes it.
+    let customer = customer.map(|mut customer| {
+        let tally = &mut customer["metafields"]["$app:tally"];
+        if tally.get("loyalty").is_none() {
+            tally["loyalty"] = json!({"value": {"balance": null}});
+        }
+        customer
+    });
     let language = translations.language.clone();
     let globals = json!({
         "block": {"id": "loyalty-1", "settings": settings},

@@ -212,12 +212,6 @@ fn liquid_customer(emulator: &Emulator, domain: &str, id: u64) -> Value {
         let namespace = metafields.entry(name).or_insert_with(|| json!({}));
         namespace[&field.key] = json!({"value": value, "type": field.kind});
     }
-    // Shopify's Liquid reads a missing metafield as nil; the emulator's refuses an unknown index, so the
-    // block's one metafield is there with nothing in it until Tally writes it.
-    let tally = metafields.entry("$app:tally".to_string()).or_insert_with(|| json!({}));
-    if tally.get("loyalty").is_none() {
-        tally["loyalty"] = json!({"value": {"balance": null}});
-    }
     json!({"id": id, "metafields": metafields})
 }
 

@@ -4,7 +4,7 @@ import '@shopify/ui-extensions/preact';
 import { render } from 'preact';
 
 import * as tally from '../../../lib/tally.ts';
-import { door, useLoaded } from '../../../lib/hooks.ts';
+import { door, plural, useLoaded } from '../../../lib/hooks.ts';
 
 export default async () => {
   render(<OrderBlock />, document.body);
@@ -20,14 +20,14 @@ function OrderBlock() {
   return (
     <s-section heading={i18n.translate('order.heading')}>
       <s-stack gap="small-200">
-        <s-text>{i18n.translate('order.spent', { points: i18n.formatNumber(spent.points) })}</s-text>
+        <s-text>{plural(shopify, 'order.spent', spent.points)}</s-text>
         {spent.rewards.map((reward) => (
           <s-text key={reward.id} color="subdued">
             {reward.description}
             {reward.discountCode ? ` · ${reward.discountCode}` : ''}
           </s-text>
         ))}
-        <s-text type="strong">{i18n.translate('order.left', { points: i18n.formatNumber(loaded.availablePoints) })}</s-text>
+        <s-text type="strong">{plural(shopify, 'order.left', loaded.availablePoints)}</s-text>
       </s-stack>
     </s-section>
   );

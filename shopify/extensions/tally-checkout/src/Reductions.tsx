@@ -5,7 +5,7 @@ import { render } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 
 import * as tally from '../../../lib/tally.ts';
-import { door, errorText, metafieldBalance, useLoaded } from '../../../lib/hooks.ts';
+import { door, errorText, metafieldBalance, plural, useLoaded } from '../../../lib/hooks.ts';
 
 export default async () => {
   render(<Reductions />, document.body);
@@ -60,7 +60,7 @@ function Reductions() {
   return (
     <s-stack gap="small-200">
       {shown !== undefined && (
-        <s-text type="strong">{t('reductions.balance', { points: i18n.formatNumber(shown) })}</s-text>
+        <s-text type="strong">{plural(shopify, 'reductions.balance', shown)}</s-text>
       )}
       {problem && <s-banner tone="critical">{errorText(shopify, problem)}</s-banner>}
       {pending && <s-banner tone="info">{t('reductions.pending')}</s-banner>}
@@ -79,7 +79,7 @@ function Reductions() {
             loading={busy === option.id}
             onClick={() => redeem(option)}
           >
-            {t('reductions.redeem', { points: i18n.formatNumber(option.pointsCost), name: option.name })}
+            {plural(shopify, 'reductions.redeem', option.pointsCost, { name: option.name })}
           </s-button>
         ))}
     </s-stack>

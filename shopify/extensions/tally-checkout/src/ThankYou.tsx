@@ -4,7 +4,7 @@ import '@shopify/ui-extensions/preact';
 import { render } from 'preact';
 
 import * as tally from '../../../lib/tally.ts';
-import { door, useLoaded } from '../../../lib/hooks.ts';
+import { door, plural, useLoaded } from '../../../lib/hooks.ts';
 
 export default async () => {
   render(<ThankYou />, document.body);
@@ -24,8 +24,8 @@ function ThankYou() {
   return (
     <s-section heading={t('thankYou.heading')}>
       <s-stack gap="small-200">
-        <s-text>{t('thankYou.spent', { points: i18n.formatNumber(spent.points) })}</s-text>
-        <s-text type="strong">{t('thankYou.left', { points: i18n.formatNumber(loaded.availablePoints) })}</s-text>
+        <s-text>{plural(shopify, 'thankYou.spent', spent.points)}</s-text>
+        <s-text type="strong">{plural(shopify, 'thankYou.left', loaded.availablePoints)}</s-text>
       </s-stack>
     </s-section>
   );

@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
 import * as tally from '../../../lib/tally.ts';
-import { door, errorText, metafieldBalance } from '../../../lib/hooks.ts';
+import { door, errorText, plural } from '../../../lib/hooks.ts';
 
 export default async () => {
   render(<RewardsPage />, document.body);
@@ -45,7 +45,6 @@ async function loadAll(): Promise<Loaded> {
 function RewardsPage() {
   const { i18n } = shopify;
   const t = i18n.translate;
-  const first = metafieldBalance(shopify);
   const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
   const [problem, setProblem] = useState<tally.Problem | null>(null);
   const [names, setNames] = useState<Record<number, string>>({});
@@ -94,20 +93,16 @@ function RewardsPage() {
     }
   }
 
-  const balance = loaded?.loyalty.availablePoints ?? first?.balance;
+  const balance = loaded?.loyalty.availablePoints;
   return (
     <s-page heading={t('page.title')}>
       <s-stack gap="base">
         <s-section>
-          {balance === undefined ? (
-            <s-text>{t('page.loading')}</s-text>
-          ) : (
-            <s-heading>{t('page.balance', { points: i18n.formatNumber(balance) })}</s-heading>
-          )}
+          {balance !== undefined && <s-heading>{plural(shopify, 'page.balance', balance)}</s-heading>}
+          {balance === undefined && !problem && <s-text>{t('page.loading')}</s-text>}
           {loaded?.loyalty.pointsExpireAt && loaded.loyalty.expiringPointsAmount ? (
             <s-text color="subdued">
-              {t('page.expiring', {
-                points: i18n.formatNumber(loaded.loyalty.expiringPointsAmount),
+              {plural(shopify, 'page.expiring', loaded.loyalty.expiringPointsAmount, {
                 date: i18n.formatDate(new Date(loaded.loyalty.pointsExpireAt), { dateStyle: 'medium' }),
               })}
             </s-text>
@@ -158,13 +153,13 @@ function OptionRow({ option, balance, names, choice, choose, busy, redeem }: Row
   const steps = tally.pointChoices(option, balance);
   const cost = option.variable
     ? t('options.range', { min: i18n.formatNumber(option.variable.minPoints), max: i18n.formatNumber(option.variable.maxPoints) })
-    : t('options.cost', { points: i18n.formatNumber(option.pointsCost) });
+    : plural(shopify, 'options.cost', option.pointsCost);
   return (
     <s-box id={`option-${option.id}`} padding="base" border="base" borderRadius="base">
       <s-stack gap="small-200">
         <s-text type="strong">{option.name}</s-text>
         <s-text color="subdued">{cost}</s-text>
-        {why && <s-text tone="critical">{t(why.key, why.values)}</s-text>}
+        {why && <s-text tone="critical">{why.count === undefined ? t(why.key, why.values) : plural(shopify, why.key, why.count)}</s-text>}
         {!why && steps.length > 0 && (
           <s-select
             label={t('options.points')}

@@ -6,7 +6,7 @@
 // module's `shopify` global as that target's (which the type-check then holds the code to).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,7 @@ for (const handle of await readdir(extensions)) {
     entries[`${handle}/${basename(module).replace(/\.tsx?$/, '')}`] = join(extensions, handle, module);
   }
 }
+await rm(join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: entries,
   outdir: join(root, 'dist'),

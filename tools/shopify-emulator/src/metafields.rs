@@ -12,7 +12,7 @@ const MAX_FLOW_PAYLOAD: usize = 50_000;
 
 /// `$app` is the app's own namespace, `app--{client id}`; `$app:tally` is `app--{client id}--tally`.
 fn resolve_namespace(shop: &ShopState, namespace: &str) -> String {
-    let app = format!("app--{}", shop.client.as_ref().map_or("0", |c| c.id.as_str()));
+    let app = shop.app_namespace();
     match namespace.strip_prefix("$app") {
         Some("") => app,
         Some(rest) => match rest.strip_prefix(':') {
@@ -131,4 +131,20 @@ pub fn trigger(shop: &mut ShopState, handle: &Value, payload: &Value) -> Value {
     }
     shop.flow_triggers.push(FlowTrigger { handle: handle.into(), payload: payload.clone() });
     json!({"userErrors": []})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reserved_form_reads_back_what_the_app_s_namespaces_resolve_to() {
+        let client =
+            crate::state::Client { id: "demo".into(), secret: "s".into(), token_ttl: std::time::Duration::ZERO };
+        let shop = ShopState::new(None, Some(client));
+        for namespace in ["$app", "$app:tally", "custom", "app--other--tally"] {
+            assert_eq!(shop.reserved_form(&resolve_namespace(&shop, namespace)), namespace);
+        }
+        assert_eq!(shop.reserved_form("app--demoX--tally"), "app--demoX--tally", "another app's, not ours");
+    }
 }

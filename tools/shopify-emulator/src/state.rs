@@ -163,6 +163,21 @@ impl ShopState {
         ShopState { access_token, client, next_id: 1000, ..ShopState::default() }
     }
 
+    /// The app's own metafield namespace: `app--{client id}` (`$app` resolves to it).
+    pub fn app_namespace(&self) -> String {
+        format!("app--{}", self.client.as_ref().map_or("0", |c| c.id.as_str()))
+    }
+
+    /// A namespace as stored, as Liquid and extensions name it: `app--{client id}--tally` is `$app:tally`,
+    /// `app--{client id}` is `$app`; any other as it is.
+    pub fn reserved_form(&self, stored: &str) -> String {
+        match stored.strip_prefix(&self.app_namespace()) {
+            Some("") => "$app".into(),
+            Some(rest) => rest.strip_prefix("--").map_or_else(|| stored.to_string(), |sub| format!("$app:{sub}")),
+            None => stored.to_string(),
+        }
+    }
+
     /// Whether a request with this token may call the Admin API: the static token, or an issued one that
     /// has not expired (nor been revoked).
     pub fn accepts(&self, token: &str) -> bool {

@@ -198,18 +198,13 @@ fn liquid_customer(emulator: &Emulator, domain: &str, id: u64) -> Value {
     let state = emulator.state.lock().unwrap_or_else(|e| e.into_inner());
     let mut metafields = serde_json::Map::new();
     let Some(shop) = state.shops.get(domain) else { return json!({"id": id}) };
-    // The app's own namespaces (`app--{client id}--tally`) are read by its extension as `$app:tally`.
-    let own = shop.client.as_ref().map(|c| format!("app--{}--", c.id)).unwrap_or_default();
     for field in shop.metafields.iter().filter(|m| m.owner_id == owner) {
         let value = match field.kind.as_str() {
             "json" => serde_json::from_str(&field.value).unwrap_or(Value::Null),
             _ => Value::String(field.value.clone()),
         };
-        let name = match field.namespace.strip_prefix(&own) {
-            Some(rest) if !own.is_empty() => format!("$app:{rest}"),
-            _ => field.namespace.clone(),
-        };
-        let namespace = metafields.entry(name).or_insert_with(|| json!({}));
+        // The app's own namespaces (`app--{client id}--tally`) are read by its extension as `$app:tally`.
+        let namespace = metafields.entry(shop.reserved_form(&field.namespace)).or_insert_with(|| json!({}));
         namespace[&field.key] = json!({"value": value, "type": field.kind});
     }
     json!({"id": id, "metafields": metafields})

@@ -4,11 +4,11 @@ use serde_json::{json, Value};
 use tally_tests::{Stack, TestShop};
 
 /// Customers of the demo shop: id, points added, points added that expire, tier.
-const CUSTOMERS: [(u64, i64, i64, Option<&str>); 4] =
+pub(crate) const CUSTOMERS: [(u64, i64, i64, Option<&str>); 4] =
     [(2001, 500, 0, Some("Gold")), (2002, 40, 100, None), (2003, 0, 0, None), (2004, 1200, 300, Some("Silver"))];
 
 /// The demo shop: rules of each kind, customers with balances, lots that expire and tiers.
-async fn demo(stack: &Stack) -> TestShop {
+pub(crate) async fn demo(stack: &Stack) -> TestShop {
     let shop = stack.shop("import-source").await;
     for rule in [
         json!({"name": "$5 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "5.00",
@@ -35,7 +35,7 @@ async fn demo(stack: &Stack) -> TestShop {
 }
 
 /// The demo shop in Appstle's shapes: its rule objects, and each customer's loyalty object with their ids.
-async fn export(stack: &Stack, shop: &TestShop, dir: &std::path::Path) -> (String, String) {
+pub(crate) async fn export(stack: &Stack, shop: &TestShop, dir: &std::path::Path) -> (String, String) {
     let rules = stack.get(&shop.key, "/api/external/point-redeem-rules").await.body;
     let rules: Vec<String> = rules.as_array().unwrap().iter().map(Value::to_string).collect();
     let mut customers = vec![];
@@ -63,13 +63,13 @@ fn carried(loyalty: &Value) -> Value {
 }
 
 /// A folder of the test's own for the files it imports.
-fn scratch(name: &str) -> std::path::PathBuf {
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("tally-import-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn report(printed: &str) -> Value {
+pub(crate) fn report(printed: &str) -> Value {
     let start = printed.find('{').unwrap_or(0);
     serde_json::from_str(&printed[start..]).unwrap_or_else(|e| panic!("{e}: {printed}"))
 }

@@ -17,6 +17,7 @@ mod extensions;
 mod idempotency;
 mod identities;
 mod import;
+mod import_rewards;
 mod jobs;
 mod jobs_at_scale;
 mod lighthouse;

@@ -3,7 +3,7 @@
 //! same thing about the same write.
 
 use tally_app::fakes::{FakeShopify, FakeStore};
-use tally_app::ports::store::{Answer, Begin, Customers, Idempotency, Rewards, ShopRecords, Taking, Writes};
+use tally_app::ports::store::{Answer, Begin, Customers, Idempotency, Rewards, Rules, ShopRecords, Taking, Writes};
 use tally_app::ports::write::{IdentityWrite, NewCode, RuleWrite};
 use tally_app::ports::{Claim, Committed, CustomerWrite, Rejection, RewardWrite, Store, Write};
 use tally_app::Deps;
@@ -12,7 +12,7 @@ use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, RuleId};
 use tally_domain::ledger::BalanceChange;
 use tally_domain::reward::{DeductionMode, FailureReason, Reward};
-use tally_domain::rule::{CombinesWith, Priced, RedeemRule, RewardType, RuleStatus};
+use tally_domain::rule::{CombinesWith, Priced, RedeemRule, RewardType, RuleAlias, RuleStatus};
 use tally_domain::shop::{Access, Shop, ShopSecrets};
 use tally_tests::{fresh_store, now};
 
@@ -206,6 +206,31 @@ async fn an_effect_is_recorded_only_under_the_claim_that_holds_the_key<S: Store>
     assert_eq!(table.begin("k", "f", "fourth", now()).await.unwrap(), Begin::Replay(answer));
 }
 
+/// An imported rule takes neither a deleted rule's id nor another rule's alias; a deleted rule's id is
+/// remembered, and an alias leads to its rule.
+async fn an_import_takes_no_deleted_id_and_no_alias_twice<S: Store>(store: S) {
+    let (deps, shop) = setup(store, 0).await;
+    let table = deps.store.shop(&shop.domain);
+    let write = |rule: RuleWrite| Write { rule: Some(rule), ..Write::default() };
+    let alias = RuleAlias::parse("reward_abc").unwrap();
+    let second = RedeemRule { id: RuleId::new(2).unwrap(), ..rule() };
+    assert_eq!(table.commit(write(RuleWrite::Create(rule()))).await.unwrap(), Committed::Done);
+    assert!(!table.rule_deleted(RuleId::FIRST).await.unwrap());
+    assert_eq!(table.commit(write(RuleWrite::Delete(RuleId::FIRST))).await.unwrap(), Committed::Done);
+    assert!(table.rule_deleted(RuleId::FIRST).await.unwrap());
+    let reborn = RuleWrite::Import { rule: rule(), alias: None };
+    assert_eq!(table.commit(write(reborn)).await.unwrap(), Committed::Rejected(Rejection::RuleDeleted));
+    assert_eq!(table.rule(RuleId::FIRST).await.unwrap(), None, "nothing written");
+    let named = RuleWrite::Import { rule: second.clone(), alias: Some(alias.clone()) };
+    assert_eq!(table.commit(write(named)).await.unwrap(), Committed::Done);
+    assert_eq!(table.rule_by_alias(&alias).await.unwrap(), Some(second.id));
+    let third = RedeemRule { id: RuleId::new(3).unwrap(), ..rule() };
+    let same_alias = RuleWrite::Import { rule: third.clone(), alias: Some(alias.clone()) };
+    assert_eq!(table.commit(write(same_alias)).await.unwrap(), Committed::Rejected(Rejection::RuleAlias));
+    assert_eq!(table.rule(third.id).await.unwrap(), None, "nothing written");
+    assert_eq!(table.rules().await.unwrap(), vec![second], "the alias and the deleted id are not rules");
+}
+
 /// Runs a scenario over DynamoDB Local and over the fake store: the two must agree.
 macro_rules! over_both {
     ($($scenario:ident),+) => {
@@ -229,5 +254,6 @@ over_both!(
     a_code_or_an_id_in_use_is_never_given_twice_whatever_its_case,
     a_reward_changes_once_from_the_version_it_was_decided_on,
     an_identifier_belongs_to_one_customer_and_a_released_one_is_free,
-    an_effect_is_recorded_only_under_the_claim_that_holds_the_key
+    an_effect_is_recorded_only_under_the_claim_that_holds_the_key,
+    an_import_takes_no_deleted_id_and_no_alias_twice
 );

@@ -152,7 +152,7 @@ impl From<Missing> for Problem {
     fn from(e: Missing) -> Self {
         let (code, message) = match &e {
             Missing::Customer(_) => ("CUSTOMER_NOT_FOUND", "Customer not found"),
-            Missing::Rule(_) => ("RULE_NOT_FOUND", "Redemption rule not found"),
+            Missing::Rule(_) | Missing::RuleAlias(_) => ("RULE_NOT_FOUND", "Redemption rule not found"),
             Missing::Reward(_) => ("REWARD_NOT_FOUND", "Reward not found"),
             Missing::Variant(_) => ("VARIANT_NOT_FOUND", "Variant not found"),
             Missing::Shop(_) => ("NOT_FOUND", "Not found"),

@@ -14,7 +14,7 @@ use tally_domain::customer::{CustomerRef, CustomerStatus, Email, Identity};
 use tally_domain::ids::{CustomerId, RuleId};
 use tally_domain::loyalty::Loyalty;
 use tally_domain::redemption::RedeemCommand;
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::shop::Shop;
 use tally_domain::{rfc3339, Time};
 
@@ -61,7 +61,15 @@ pub async fn purchase<'d, S: Store, H: Shopify, P>(
     run: impl AsyncFnOnce(&Shop, RedeemCommand, P, &Attempt) -> Result<Reply<'d>, Problem>,
 ) -> Response<Body> {
     let who = caller(deps, req).await;
-    let answer = write_as(deps, req, who, purchase_command, prepare, run).await;
+    // A reward named by the text id Mage gave it is the rule the importer kept that id for.
+    let named = match (&who, alias_in_path(req)) {
+        (Ok(shop), Some(alias)) => match tally_app::rules::by_alias(deps, shop, alias).await {
+            Ok(id) => Some(id),
+            Err(e) => return in_mage_s_words(Problem::from(e).response(), |status, body| (status, body)),
+        },
+        _ => None,
+    };
+    let answer = write_as(deps, req, who, |req| purchase_command(req, named), prepare, run).await;
     // A reward Shopify has not confirmed in time stays 202, as on Tally's call: its code may never work.
     let created = |status: u16| if status == 202 { 202 } else { 201 };
     in_mage_s_words(answer, |status, redeemed| (created(status), json!({"data": history_entry(&redeemed)})))
@@ -74,10 +82,17 @@ struct PurchaseBody {
     customer_identifier: Value,
 }
 
-fn purchase_command(req: &Request) -> Result<RedeemCommand, Invalid> {
+/// The reward's id in the path when it is text (an alias), not a number.
+fn alias_in_path(req: &Request) -> Option<RuleAlias> {
+    RuleAlias::parse(request::path_text(req, "id")?).ok()
+}
+
+/// The purchase, of the rule the path names: by its id, or by the alias `named` was found for.
+fn purchase_command(req: &Request, named: Option<RuleId>) -> Result<RedeemCommand, Invalid> {
     let body: PurchaseBody = request::json(req)?;
     let customer = identifier(&body.customer_identifier).ok_or(Invalid::CustomerIdentifier)?;
-    let redeem_rule_id = request::path_id::<u64>(req, "id").ok().and_then(RuleId::new).ok_or(Invalid::PathId("id"))?;
+    let by_id = request::path_id::<u64>(req, "id").ok().and_then(RuleId::new);
+    let redeem_rule_id = by_id.or(named).ok_or(Invalid::PathId("id"))?;
     Ok(RedeemCommand { customer, redeem_rule_id, points: None, variant_id: None, delay_points_deduction: false })
 }
 

@@ -145,7 +145,12 @@ pub fn limit(req: &Request) -> Result<usize, Invalid> {
 
 /// A positive integer id from the path (`/…/{name}/…`).
 pub fn path_id<T: std::str::FromStr>(req: &Request, name: &'static str) -> Result<T, Invalid> {
-    req.path_parameters_ref().and_then(|p| p.first(name)).and_then(|id| id.parse().ok()).ok_or(Invalid::PathId(name))
+    path_text(req, name).and_then(|id| id.parse().ok()).ok_or(Invalid::PathId(name))
+}
+
+/// A path parameter as sent.
+pub fn path_text<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.path_parameters_ref().and_then(|p| p.first(name))
 }
 
 /// A JSON number as sent, for the domain to judge (`100` and `100.0` are both 100 points).

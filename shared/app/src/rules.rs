@@ -5,7 +5,7 @@ use tally_domain::effect::Effect;
 use tally_domain::error::Missing;
 use tally_domain::ids::{CustomerId, RuleId};
 use tally_domain::redemption::{self, RedeemOption};
-use tally_domain::rule::{RedeemRule, RuleDraft, RuleError, RuleStatus};
+use tally_domain::rule::{RedeemRule, RuleAlias, RuleDraft, RuleError, RuleStatus};
 use tally_domain::shop::Shop;
 
 use crate::error::{unavailable_into, ReadError, Unavailable};
@@ -26,6 +26,12 @@ pub enum RulesError {
 }
 
 unavailable_into!(RulesError);
+
+/// The rule an import gave `alias` (another program's id for it, such as Mage's `reward_abc`).
+pub async fn by_alias<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, alias: RuleAlias) -> Result<RuleId, RulesError> {
+    let found = deps.store.shop(&shop.domain).rule_by_alias(&alias).await?;
+    found.ok_or(RulesError::Missing(Missing::RuleAlias(alias)))
+}
 
 /// Creates a rule under the shop's next id (ids are integers, as in Appstle).
 pub async fn create<S: Store, H>(

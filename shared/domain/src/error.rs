@@ -15,6 +15,9 @@ pub enum Missing {
     Customer(CustomerRef),
     #[error("No redemption rule has id {0}")]
     Rule(RuleId),
+    /// Named by the id another program gave it (an import's alias).
+    #[error("No redemption rule has id {0}")]
+    RuleAlias(crate::rule::RuleAlias),
     #[error("No reward has id {0} for this customer")]
     Reward(RewardId),
     #[error("Variant {0} does not exist in the shop")]

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use tally_app::ports::store::{Claim, StoreResult, Taking, Writes};
-use tally_app::ports::write::{IdentityWrite, RuleWrite};
+use tally_app::ports::write::IdentityWrite;
 use tally_app::ports::{Committed, CustomerWrite, Rejection, RewardWrite, StoreError, Write};
 use tally_domain::customer::Customer;
 use tally_domain::effect::Effect;
@@ -18,13 +18,13 @@ use crate::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VE
 use crate::records::idempotency::{IdempotencyRecord, KeyStatus, EFFECT, LOCK_TOKEN};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord, STATUS};
-use crate::records::rule::RuleRecord;
 use crate::records::{from_item, listed, number, text, to_item, Item, EXPIRES_AT, PK, SK};
 use crate::transaction::{self, Cancellation, Part, TxError};
 use crate::{keys, ShopTable};
 
-const NEW: &str = "attribute_not_exists(#pk)";
-const EXISTS: &str = "attribute_exists(#pk)";
+pub(crate) const NEW: &str = "attribute_not_exists(#pk)";
+pub(crate) const EXISTS: &str = "attribute_exists(#pk)";
+
 const AT_VERSION: &str = "#version = :version";
 const FREE_OR_MINE: &str = "attribute_not_exists(#pk) OR #customer = :customer";
 const CLAIM_STILL_MINE_WITHOUT_EFFECT: &str = "#lockToken = :token AND attribute_not_exists(#effect)";
@@ -76,6 +76,8 @@ fn rejection(write: &Write, cancellation: &Cancellation) -> StoreResult<Rejectio
             }
         },
         Part::Rule => Rejection::Rule,
+        Part::RuleDeleted => Rejection::RuleDeleted,
+        Part::RuleAlias => Rejection::RuleAlias,
         Part::CustomerListing | Part::LotListing(_) | Part::Unlisted | Part::Key | Part::Other => Rejection::Contention,
     })
 }
@@ -148,7 +150,7 @@ impl ShopTable<'_> {
             items.push((Part::Identity(n), self.identity(identity)?));
         }
         if let Some(rule) = &write.rule {
-            items.push((Part::Rule, self.rule(rule)?));
+            items.extend(self.rule_items(rule)?);
         }
         if let Some((customer, day)) = write.unlist_lots {
             // Where it is kept, and where it may have been kept before listings were spread.
@@ -284,20 +286,8 @@ impl ShopTable<'_> {
         })
     }
 
-    fn rule(&self, write: &RuleWrite) -> StoreResult<TransactWriteItem> {
-        let item =
-            |rule: &tally_domain::rule::RedeemRule| to_item(&RuleRecord::from(rule), keys::rule(self.domain, rule.id));
-        Ok(match write {
-            RuleWrite::Create(rule) => TransactWriteItem::builder().put(self.put(item(rule)?, Some(NEW))?).build(),
-            RuleWrite::Replace(rule) => TransactWriteItem::builder().put(self.put(item(rule)?, Some(EXISTS))?).build(),
-            RuleWrite::Delete(id) => {
-                TransactWriteItem::builder().delete(self.delete(keys::rule(self.domain, *id), Some(EXISTS))?).build()
-            }
-        })
-    }
-
     /// A put of `item`, under a condition on its key's existence.
-    fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<Put> {
+    pub(crate) fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<Put> {
         let put = Put::builder().table_name(self.table()).set_item(Some(item));
         let put = match condition {
             Some(condition) => put.condition_expression(condition).expression_attribute_names("#pk", PK.name()),
@@ -306,7 +296,7 @@ impl ShopTable<'_> {
         put.build().map_err(unbuilt)
     }
 
-    fn delete(&self, (pk, sk): keys::Key, condition: Option<&str>) -> StoreResult<Delete> {
+    pub(crate) fn delete(&self, (pk, sk): keys::Key, condition: Option<&str>) -> StoreResult<Delete> {
         let delete = Delete::builder().table_name(self.table()).key(PK.name(), text(pk)).key(SK.name(), text(sk));
         let delete = match condition {
             Some(condition) => delete.condition_expression(condition).expression_attribute_names("#pk", PK.name()),

@@ -6,6 +6,7 @@ use tally_domain::customer::Identity;
 use tally_domain::events::Destination;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::reward::{Listing, Reward};
+use tally_domain::rule::RuleAlias;
 use tally_domain::shop::ShopDomain;
 use tally_domain::{rfc3339, Time};
 
@@ -70,6 +71,16 @@ pub fn rules(domain: &ShopDomain) -> (String, &'static str) {
 }
 
 const RULE_PREFIX: &str = "RULE#";
+
+/// The item that makes an alias one rule's (not under `RULE#`, so that listing the rules passes it by).
+pub fn rule_alias(domain: &ShopDomain, alias: &RuleAlias) -> Key {
+    (shop_partition(domain), format!("RULEALIAS#{alias}"))
+}
+
+/// The item that remembers a deleted rule's id.
+pub fn deleted_rule(domain: &ShopDomain, id: RuleId) -> Key {
+    (shop_partition(domain), format!("RULEDELETED#{:012}", id.get()))
+}
 
 /// A customer's partition: the profile, its rewards and its ledger live together, so that the loyalty
 /// view is one query and a shop's load spreads over as many partitions as it has customers.

@@ -16,6 +16,7 @@ mod migrations;
 mod pages;
 mod reads;
 pub mod records;
+mod rule_writes;
 mod shops;
 pub mod stream;
 mod table;

@@ -5,7 +5,7 @@ use tally_domain::customer::{Customer, Identity};
 use tally_domain::ids::{CustomerId, RewardId, RuleId};
 use tally_domain::ledger::LedgerEntry;
 use tally_domain::reward::Reward;
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::Time;
 
 use crate::errors::failed;
@@ -13,7 +13,7 @@ use crate::pages::{self, Range};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord};
-use crate::records::rule::RuleRecord;
+use crate::records::rule::{RuleIdRecord, RuleRecord};
 use crate::records::{corrupt, from_item, sort_key, text, Item, PK, SK};
 use crate::{keys, ShopTable, SortKey};
 
@@ -165,6 +165,15 @@ impl Rules for ShopTable<'_> {
         let (pk, prefix) = keys::rules(self.domain);
         let items = self.store.query(pk, SortKey::Prefix(prefix)).await?;
         items.into_iter().map(|item| from_item::<RuleRecord>(item).and_then(RedeemRule::try_from)).collect()
+    }
+
+    async fn rule_by_alias(&self, alias: &RuleAlias) -> StoreResult<Option<RuleId>> {
+        let record: Option<RuleIdRecord> = self.store.get(keys::rule_alias(self.domain, alias)).await?;
+        record.map(|r| r.rule_id()).transpose()
+    }
+
+    async fn rule_deleted(&self, id: RuleId) -> StoreResult<bool> {
+        Ok(self.store.get::<RuleIdRecord>(keys::deleted_rule(self.domain, id)).await?.is_some())
     }
 }
 

@@ -29,6 +29,10 @@ pub(crate) enum Part {
     /// The item that makes the `n`th identifier of the write the customer's.
     Identity(usize),
     Rule,
+    /// The check that an imported rule's id was never a deleted rule's.
+    RuleDeleted,
+    /// The item that makes an imported rule's alias its own.
+    RuleAlias,
     /// A day's lot listing, let go.
     Unlisted,
     /// An API key's item, which must open this shop or none.

@@ -17,7 +17,7 @@ use tally_domain::customer::{Customer, Identity};
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId, VariantId};
 use tally_domain::ledger::LedgerEntry;
 use tally_domain::reward::{DiscountSpec, Reward, StoreCreditSpec};
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
@@ -222,6 +222,8 @@ through_the_plan! {
     Rules {
         fn rule(&self, id: RuleId) -> Option<RedeemRule>;
         fn rules(&self) -> Vec<RedeemRule>;
+        fn rule_by_alias(&self, alias: &RuleAlias) -> Option<RuleId>;
+        fn rule_deleted(&self, id: RuleId) -> bool;
     }
     Listings {
         fn pending(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;

@@ -34,7 +34,10 @@ pub struct ImportArgs {
     /// `externalId`, `vipTier`, `status`, `points` and `expiresAt`, a row per lot.
     #[arg(long)]
     customers: Option<PathBuf>,
-    /// Outstanding rewards: not imported yet (their codes keep working in Shopify).
+    /// Unused rewards whose codes exist in Shopify: Appstle's reward objects with the customer's
+    /// `customerId` beside, one per line (appstle); or a CSV with `customerId`, `discountCode`,
+    /// `pointRedeemRuleId`, `discountType`, `discountValue`, `pointsRedeemed`, `status`, `createAt`,
+    /// `expireDate` and `description`. Imported after the customers.
     #[arg(long)]
     rewards: Option<PathBuf>,
     /// Reads and checks everything, writes nothing.
@@ -108,11 +111,6 @@ impl From<Result<Imported, tally_app::error::Unavailable>> for Outcome {
 }
 
 pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
-    if args.rewards.is_some() {
-        return Err("--rewards: importing outstanding rewards is not built yet; their codes keep working in Shopify, \
-                    and the customers and rules import without them"
-            .into());
-    }
     let domain = tally_domain::shop::ShopDomain::parse(&args.shop).map_err(|e| e.to_string())?;
     let shop = deps.store.shop(&domain).get().await.map_err(|e| e.to_string())?;
     let shop = shop.ok_or_else(|| format!("{domain} is not connected to Tally: connect it first"))?;
@@ -125,20 +123,25 @@ pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
         Some(path) => import_customers(deps, &shop, &args, read(path, args.format)?).await,
         None => Tally::default(),
     };
+    let rewards = match &args.rewards {
+        Some(path) => import_rewards(deps, &shop, &args, read(path, args.format)?).await,
+        None => Tally::default(),
+    };
+    let all = [&rules, &customers, &rewards];
     if let Some(path) = &args.refusals {
-        let lines: Vec<String> = rules.every.iter().chain(&customers.every).map(Value::to_string).collect();
+        let lines: Vec<String> = all.iter().flat_map(|t| &t.every).map(Value::to_string).collect();
         std::fs::write(path, lines.join("\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let handled = (rules.imported + rules.already_there + customers.imported + customers.already_there) as f64;
+    let handled = all.iter().map(|t| t.imported + t.already_there).sum::<usize>() as f64;
     let report = json!({"shop": domain.as_str(), "dryRun": args.dry_run, "rules": rules.report(),
-        "customers": customers.report(), "seconds": (seconds * 10.0).round() / 10.0,
+        "customers": customers.report(), "rewards": rewards.report(), "seconds": (seconds * 10.0).round() / 10.0,
         "recordsPerSecond": (handled / seconds.max(0.001)).round()});
     println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-    if rules.failed + customers.failed > 0 {
-        eprintln!("tally-cli: some records could not be written this time (the store was busy): run the import again");
+    if all.iter().any(|t| t.failed > 0) {
+        eprintln!("tally-cli: some records could not be written this time (the store or Shopify was busy): run the import again");
     }
-    let clean = rules.refused + customers.refused + rules.failed + customers.failed == 0;
+    let clean = all.iter().all(|t| t.refused + t.failed == 0);
     Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -219,13 +222,20 @@ async fn import_rules(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Re
     for (record, line) in lines {
         let object = line.map(|o| if args.format == Format::Csv { records::csv_rule(o) } else { o });
         let outcome = match object.and_then(|object| records::rule(object).map_err(|e| e.to_string())) {
-            Ok(rule) if !ids.insert(rule.id) => Outcome::Unreadable(format!("rule {} is in the file already", rule.id)),
+            Ok(rule) if !ids.insert(rule_name(&rule)) => {
+                Outcome::Unreadable(format!("rule {} is in the file already", rule_name(&rule)))
+            }
             Ok(rule) => import::rule(deps, shop, rule, args.dry_run).await.into(),
             Err(reason) => Outcome::Unreadable(reason),
         };
         tally.count(record, outcome);
     }
     tally
+}
+
+/// A rule's id in the file: its alias, or its number.
+fn rule_name(imported: &import::ImportedRule) -> String {
+    imported.alias.as_ref().map_or_else(|| imported.rule.id.to_string(), ToString::to_string)
 }
 
 async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl Iterator<Item = Record>) -> Tally {
@@ -256,20 +266,51 @@ async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, file: imp
         });
         (record, customer)
     });
-    stream::iter(customers)
-        .map(|(record, customer)| async move {
-            let outcome = match customer {
-                Ok(customer) => import::customer(deps, shop, customer, args.dry_run).await.into(),
+    each(customers, args.concurrency, async |customer| import::customer(deps, shop, customer, args.dry_run).await).await
+}
+
+/// Imports each record that could be read, `concurrency` at once, and tallies what became of each.
+async fn each<T>(
+    records: impl Iterator<Item = (String, Result<T, String>)>,
+    concurrency: usize,
+    import: impl AsyncFn(T) -> Result<Imported, tally_app::error::Unavailable>,
+) -> Tally {
+    let import = &import;
+    stream::iter(records)
+        .map(|(record, read)| async move {
+            let outcome = match read {
+                Ok(read) => import(read).await.into(),
                 Err(reason) => Outcome::Unreadable(reason),
             };
             (record, outcome)
         })
-        .buffer_unordered(args.concurrency.max(1))
+        .buffer_unordered(concurrency.max(1))
         .fold(Tally::default(), |mut tally, (record, outcome)| async move {
             tally.count(record, outcome);
             tally
         })
         .await
+}
+
+async fn import_rewards(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl Iterator<Item = Record>) -> Tally {
+    let now = deps.now();
+    let csv = args.format == Format::Csv;
+    // A code the file gave already is refused here, so that the first in the file is the one imported.
+    let mut seen = HashMap::new();
+    let rewards = file.map(move |(record, object)| {
+        let reward = object
+            .and_then(|o| if csv { records::csv_reward(o).map_err(|e| e.to_string()) } else { Ok(o) })
+            .and_then(|o| records::reward(&o, now).map_err(|e| e.to_string()))
+            .and_then(|reward| {
+                let first = seen.entry(reward.code.trim().to_uppercase()).or_insert_with(|| record.clone());
+                match *first == record {
+                    true => Ok(reward),
+                    false => Err(format!("the same code as {first}")),
+                }
+            });
+        (record, reward)
+    });
+    each(rewards, args.concurrency, async |reward| import::reward(deps, shop, reward, args.dry_run).await).await
 }
 
 /// A CSV's rows grouped by `customerId`: a customer's rows follow one another (a customer whose rows come

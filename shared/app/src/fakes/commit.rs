@@ -79,12 +79,19 @@ fn refused(data: &ShopData, write: &Write) -> Option<Rejection> {
         }
     }
     let rule_ok = match &write.rule {
-        Some(RuleWrite::Create(rule)) => !data.rules.contains_key(&rule.id),
+        Some(RuleWrite::Create(rule) | RuleWrite::Import { rule, .. }) => !data.rules.contains_key(&rule.id),
         Some(RuleWrite::Replace(rule)) => data.rules.contains_key(&rule.id),
         Some(RuleWrite::Delete(id)) => data.rules.contains_key(id),
         None => true,
     };
-    (!rule_ok).then_some(Rejection::Rule)
+    if !rule_ok {
+        return Some(Rejection::Rule);
+    }
+    let Some(RuleWrite::Import { rule, alias }) = &write.rule else { return None };
+    if data.deleted_rules.contains(&rule.id) {
+        return Some(Rejection::RuleDeleted);
+    }
+    alias.as_ref().filter(|alias| data.rule_aliases.contains_key(alias)).map(|_| Rejection::RuleAlias)
 }
 
 fn apply(data: &mut ShopData, write: Write) {
@@ -151,8 +158,15 @@ fn apply(data: &mut ShopData, write: Write) {
         Some(RuleWrite::Create(rule) | RuleWrite::Replace(rule)) => {
             data.rules.insert(rule.id, rule);
         }
+        Some(RuleWrite::Import { rule, alias }) => {
+            if let Some(alias) = alias {
+                data.rule_aliases.insert(alias, rule.id);
+            }
+            data.rules.insert(rule.id, rule);
+        }
         Some(RuleWrite::Delete(id)) => {
             data.rules.remove(&id);
+            data.deleted_rules.insert(id);
         }
         None => {}
     }

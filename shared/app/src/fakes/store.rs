@@ -8,7 +8,7 @@ use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::ledger::LedgerEntry;
 use tally_domain::reward::Reward;
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
@@ -45,6 +45,8 @@ pub(super) struct ShopData {
     pub codes: BTreeMap<String, (CustomerId, RewardId)>,
     pub ledgers: BTreeMap<CustomerId, BTreeMap<u64, LedgerEntry>>,
     pub rules: BTreeMap<RuleId, RedeemRule>,
+    pub rule_aliases: BTreeMap<RuleAlias, RuleId>,
+    pub deleted_rules: BTreeSet<RuleId>,
     pub lot_listings: BTreeSet<(time::Date, CustomerId)>,
     pub keys_in_use: BTreeMap<String, KeyRecord>,
     pub cancelled_orders: BTreeSet<OrderId>,
@@ -339,5 +341,13 @@ impl Rules for FakeShopStore<'_> {
 
     async fn rules(&self) -> StoreResult<Vec<RedeemRule>> {
         Ok(self.with(|data| data.rules.values().cloned().collect()))
+    }
+
+    async fn rule_by_alias(&self, alias: &RuleAlias) -> StoreResult<Option<RuleId>> {
+        Ok(self.with(|data| data.rule_aliases.get(alias).copied()))
+    }
+
+    async fn rule_deleted(&self, id: RuleId) -> StoreResult<bool> {
+        Ok(self.with(|data| data.deleted_rules.contains(&id)))
     }
 }

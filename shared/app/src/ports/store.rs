@@ -9,7 +9,7 @@ use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
 use tally_domain::ledger::LedgerEntry;
 use tally_domain::reward::Reward;
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
@@ -192,6 +192,10 @@ pub trait Rules: Send + Sync {
     fn rule(&self, id: RuleId) -> impl Fut<Option<RedeemRule>>;
     /// Every rule of the shop, oldest first.
     fn rules(&self) -> impl Fut<Vec<RedeemRule>>;
+    /// The rule an import gave this alias, if one did.
+    fn rule_by_alias(&self, alias: &RuleAlias) -> impl Fut<Option<RuleId>>;
+    /// Whether a rule with this id was deleted.
+    fn rule_deleted(&self, id: RuleId) -> impl Fut<bool>;
 }
 
 /// Where a paged read stopped: the listing position of the last item it gave, to go on after it. Opaque to

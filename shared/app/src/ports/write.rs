@@ -7,7 +7,7 @@ use tally_domain::customer::{Applied, Customer, Identity, IdentityKind};
 use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, RewardId, RuleId};
 use tally_domain::reward::{Reward, RewardChange};
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::{RedeemRule, RuleAlias};
 
 #[derive(Debug, Clone, Default)]
 pub struct Write {
@@ -70,9 +70,13 @@ pub enum IdentityWrite {
 pub enum RuleWrite {
     /// A new rule, if none has its id.
     Create(RedeemRule),
+    /// A rule moved in from another program under the id it had there: created if no rule has the id and
+    /// none with it was ever deleted, with its alias (the other program's id as text) made its, if no rule
+    /// has that alias.
+    Import { rule: RedeemRule, alias: Option<RuleAlias> },
     /// A rule that exists, replaced.
     Replace(RedeemRule),
-    /// A rule that exists, deleted.
+    /// A rule that exists, deleted; its id is remembered as deleted, so that no import takes it again.
     Delete(RuleId),
 }
 
@@ -104,6 +108,10 @@ pub enum Rejection {
     Identity(IdentityKind),
     /// The rule to create exists, or the rule to replace or delete does not.
     Rule,
+    /// The rule to import has the id of a rule that was deleted.
+    RuleDeleted,
+    /// The rule to import has an alias another rule has.
+    RuleAlias,
     /// Another write held an item at the same moment: nothing was written; the same write may be tried again.
     Contention,
 }

@@ -90,6 +90,14 @@ impl Customer {
         Customer { status, vip_tier, version: self.version + 1, updated_at: at, ..self.clone() }
     }
 
+    /// The customer holding an imported reward too (`reward::RewardImport`): counted among their rewards,
+    /// its points among those they spent. The next version; `None` past what the counts hold.
+    pub fn with_imported_reward(&self, reward: &crate::reward::Reward, at: Time) -> Option<Customer> {
+        let spent_points = self.spent_points.checked_add(reward.points_redeemed)?;
+        let rewards = self.rewards.map(|tally| RewardTally { count: tally.count + 1, ..tally });
+        Some(Customer { spent_points, rewards, version: self.version + 1, updated_at: at, ..self.clone() })
+    }
+
     pub fn identity(&self, kind: IdentityKind) -> Option<Identity> {
         match kind {
             IdentityKind::Email => self.email.clone().map(Identity::Email),

@@ -3,10 +3,12 @@
 //! from which states it may happen, what the reward becomes, and what it does to the balance.
 
 mod change;
+mod imported;
 mod issuance;
 mod state;
 
 pub use change::{CancelReason, NotApplicable, RefundRefused, RewardChange};
+pub use imported::{NotImportable, RewardImport};
 pub use issuance::{DiscountSpec, DiscountValue, Issuance, StoreCreditSpec};
 pub use state::{FailureReason, Refund, RefundRequest, ReviewReason, RewardState, RewardStatus, Usage};
 

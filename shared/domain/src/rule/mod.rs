@@ -1,5 +1,9 @@
 //! Redemption rules: what a number of points buys.
 
+mod alias;
+
+pub use alias::{NotAnAlias, RuleAlias, MAX_ALIAS_LENGTH};
+
 use rust_decimal::Decimal;
 
 use super::ids::{RuleId, VariantId};

@@ -126,3 +126,17 @@ impl TryFrom<RuleRecord> for RedeemRule {
         })
     }
 }
+
+/// The item that keeps a rule's id under another name: an import's alias (the other program's id), or the
+/// id of a rule that was deleted, which no import takes again.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleIdRecord {
+    pub rule_id: u64,
+}
+
+impl RuleIdRecord {
+    pub fn rule_id(&self) -> Result<RuleId, StoreError> {
+        RuleId::new(self.rule_id).ok_or_else(|| corrupt("an alias of rule 0"))
+    }
+}

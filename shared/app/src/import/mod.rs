@@ -7,15 +7,21 @@
 use tally_domain::customer::{Customer, CustomerStatus, Enrollment, IdentityKind};
 use tally_domain::error::Refused;
 use tally_domain::ledger::{BalanceChange, LedgerKind};
-use tally_domain::rule::RedeemRule;
+use tally_domain::rule::RuleAlias;
 use tally_domain::shop::Shop;
 use tally_domain::Time;
 
 use crate::error::Unavailable;
-use crate::ports::store::{Customers, Ledgers, Rules, ShopRecords, Writes};
-use crate::ports::write::{IdentityWrite, RuleWrite};
+use crate::ports::store::{Customers, Ledgers, Writes};
+use crate::ports::write::IdentityWrite;
 use crate::ports::{Committed, CustomerWrite, Rejection, Store, Write};
 use crate::Deps;
+
+mod rewards;
+mod rules;
+
+pub use rewards::{reward, RewardRefused};
+pub use rules::{rule, ImportedRule};
 
 /// The reason an imported balance's ledger entries give; how a later run knows them for its own.
 pub const IMPORT_REASON: &str = "imported";
@@ -49,6 +55,10 @@ pub enum Imported {
 pub enum ImportRefused {
     #[error("rule {0} exists with other terms")]
     RuleIdTaken(u64),
+    #[error("rule {0} was deleted in Tally, and its id is not given again")]
+    RuleIdDeleted(u64),
+    #[error("{0} was imported as rule {1}, which now has other terms or was deleted")]
+    AliasTaken(RuleAlias, u64),
     #[error("the customer is in Tally already, with points of their own")]
     HistoryOfItsOwn,
     #[error("another customer has this {}", word(*.0))]
@@ -57,6 +67,8 @@ pub enum ImportRefused {
     Balance(Refused),
     #[error("the shop is not connected to Tally")]
     NoShop,
+    #[error("{0}")]
+    Reward(RewardRefused),
 }
 
 fn word(kind: IdentityKind) -> &'static str {
@@ -64,35 +76,6 @@ fn word(kind: IdentityKind) -> &'static str {
         IdentityKind::Email => "email",
         IdentityKind::Phone => "phone",
         IdentityKind::ExternalId => "external id",
-    }
-}
-
-/// Imports a rule under its own id; the shop's next rules get ids past it.
-pub async fn rule<S: Store, H>(
-    deps: &Deps<S, H>,
-    shop: &Shop,
-    rule: RedeemRule,
-    dry_run: bool,
-) -> Result<Imported, Unavailable> {
-    let store = deps.store.shop(&shop.domain);
-    match store.rule(rule.id).await? {
-        Some(existing) if existing == rule => return Ok(Imported::AlreadyThere),
-        Some(_) => return Ok(Imported::Refused(ImportRefused::RuleIdTaken(rule.id.get()))),
-        None if dry_run => return Ok(Imported::Done),
-        None => {}
-    }
-    // The counter first: a rule the API creates meanwhile never takes the id.
-    if !store.rule_id_taken(rule.id).await? {
-        return Ok(Imported::Refused(ImportRefused::NoShop));
-    }
-    let id = rule.id;
-    match store.commit(Write { rule: Some(RuleWrite::Create(rule.clone())), ..Write::default() }).await? {
-        Committed::Done => Ok(Imported::Done),
-        // Created meanwhile: by an earlier run racing this one, or by someone else.
-        Committed::Rejected(_) => match store.rule(id).await? {
-            Some(existing) if existing == rule => Ok(Imported::AlreadyThere),
-            _ => Ok(Imported::Refused(ImportRefused::RuleIdTaken(id.get()))),
-        },
     }
 }
 

@@ -7,12 +7,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 
-use tally_app::import::{ImportedCustomer, ImportedLot};
+use tally_app::import::{ImportedCustomer, ImportedLot, ImportedRule};
 use tally_domain::customer::{CustomerStatus, Enrollment, EnrollmentError};
 use tally_domain::ids::RuleId;
 use tally_domain::points::MAX_SAFE_INTEGER;
-use tally_domain::rule::{RedeemRule, RuleError};
+use tally_domain::rule::{NotAnAlias, RuleAlias, RuleError};
 use tally_domain::Time;
+
+mod rewards;
+
+pub use rewards::{csv_reward, reward, RewardRecordRefused, REWARD_COLUMNS};
 
 use crate::money::Amount;
 use crate::request::Invalid;
@@ -25,6 +29,8 @@ pub enum RecordRefused {
     Shape(String),
     #[error("a rule to import needs its id")]
     RuleWithoutId,
+    #[error("{0}")]
+    Alias(#[from] NotAnAlias),
     #[error("{0}")]
     Rule(#[from] Invalid),
     #[error("{0}")]
@@ -45,6 +51,8 @@ pub enum RecordRefused {
     ExpiryMissing,
     #[error("the CSV has a column Tally does not read: {0}")]
     UnknownColumn(String),
+    #[error("{0}")]
+    Reward(#[from] RewardRecordRefused),
 }
 
 /// The columns of a customers CSV.
@@ -74,11 +82,19 @@ pub fn csv_rule(row: Value) -> Value {
     Value::Object(typed.collect())
 }
 
-/// A rule object, Appstle's or Tally's, under the id it had.
-pub fn rule(object: Value) -> Result<RedeemRule, RecordRefused> {
-    let id = object.get("id").and_then(Value::as_u64).and_then(RuleId::new).ok_or(RecordRefused::RuleWithoutId)?;
+/// A rule object, Appstle's or Tally's, under the id it had: a number is kept as the rule's id; text
+/// (Mage's `reward_abc`) becomes the alias of the id the import gives it.
+pub fn rule(mut object: Value) -> Result<ImportedRule, RecordRefused> {
+    let (id, alias) = match object.as_object_mut().and_then(|o| o.remove("id")) {
+        Some(Value::Number(n)) => (n.as_u64().and_then(RuleId::new).ok_or(RecordRefused::RuleWithoutId)?, None),
+        Some(Value::String(text)) => match text.trim().parse::<u64>() {
+            Ok(n) => (RuleId::new(n).ok_or(RecordRefused::RuleWithoutId)?, None),
+            Err(_) => (RuleId::FIRST, Some(RuleAlias::parse(&text)?)),
+        },
+        _ => return Err(RecordRefused::RuleWithoutId),
+    };
     let body: RuleBody = serde_json::from_value(object).map_err(|e| RecordRefused::Shape(e.to_string()))?;
-    Ok(body.rule_for(id)?.into_rule(id)?)
+    Ok(ImportedRule { rule: body.rule_for(id)?.into_rule(id)?, alias })
 }
 
 /// A customer's identifiers, as an export writes them beside Appstle's loyalty information or as a CSV's

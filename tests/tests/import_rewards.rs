@@ -60,7 +60,12 @@ async fn unused_rewards_move_in_with_their_codes_and_a_second_run_changes_nothin
         "discountValue": 5, "status": "UNUSED", "pointsRedeemed": 100, "pointRedeemRuleId": rules[0]["id"]});
     let used = json!({"customerId": 2001, "discountCode": "SPENT", "discountType": "FIXED", "status": "USED",
         "pointsRedeemed": 100, "pointRedeemRuleId": rules[0]["id"]});
-    lines.extend([ghost.to_string(), used.to_string()]);
+    // A reward from before Tally's reward ids told their time (2024), for a rule the import did not bring.
+    code_in_shopify(&stack, &target, "APPSTLE-2023", 2001).await;
+    let old = json!({"customerId": 2001, "discountCode": "APPSTLE-2023", "discountType": "PERCENTAGE",
+        "discountValue": 10, "status": "UNUSED", "pointsRedeemed": 300, "pointRedeemRuleId": 99,
+        "createAt": "2023-05-01T00:00:00Z"});
+    lines.extend([ghost.to_string(), used.to_string(), old.to_string()]);
     let rewards_file = dir.join("rewards.jsonl");
     std::fs::write(&rewards_file, lines.join("\n")).unwrap();
     let rewards_file = rewards_file.display().to_string();
@@ -78,10 +83,17 @@ async fn unused_rewards_move_in_with_their_codes_and_a_second_run_changes_nothin
         &rewards_file,
     ];
 
+    // A dry run of the first import checks each reward against Shopify, counting the customers it brings.
+    let dry: Vec<&str> = args.iter().copied().chain(["--dry-run"]).collect();
+    let (_, printed) = stack.cli(&dry).await;
+    let checked = report(&printed);
+    assert_eq!((&checked["rewards"]["imported"], &checked["rewards"]["refused"]), (&json!(2), &json!(2)), "{printed}");
+    assert_eq!(stack.get(&target.key, "/api/external/point-redeem-rules").await.body, json!([]), "nothing written");
+
     let (ok, printed) = stack.cli(&args).await;
     assert!(!ok, "two refused: {printed}");
     let first = report(&printed);
-    assert_eq!((&first["rewards"]["imported"], &first["rewards"]["refused"]), (&json!(1), &json!(2)), "{printed}");
+    assert_eq!((&first["rewards"]["imported"], &first["rewards"]["refused"]), (&json!(2), &json!(2)), "{printed}");
     let reasons = first["rewards"]["refusals"].to_string();
     for reason in ["Shopify has no discount with this code", "status USED: only UNUSED rewards"] {
         assert!(reasons.contains(reason), "{reason}: {reasons}");
@@ -91,10 +103,21 @@ async fn unused_rewards_move_in_with_their_codes_and_a_second_run_changes_nothin
     assert_eq!(shown(&to["rewards"][0]), shown(&from["rewards"][0]));
     assert_eq!((&to["availablePoints"], &to["spentPoints"]), (&from["availablePoints"], &from["spentPoints"]));
 
+    let older = stack.loyalty(&target, 2001).await;
+    assert_eq!(
+        older["rewards"][0]["discountCode"], "APPSTLE-2023",
+        "shown, though its id cannot tell its time: {older}"
+    );
+    assert_eq!((&older["rewards"][0]["description"], &older["spentPoints"]), (&json!("APPSTLE-2023"), &json!(300)));
+    let newest = stack.rule(&target, json!({"name": "Ship", "rewardType": "FREE_SHIPPING", "pointsCost": 50})).await;
+    assert!(newest > 99, "rule 99, which the reward names, is kept from new rules: {newest}");
+    let (audited, says) = stack.cli(&["audit", "--shop", &target.domain]).await;
+    assert!(audited, "imported rewards owe no ledger entry: {says}");
+
     // A second run finds the reward there and changes nothing.
     let (_, printed) = stack.cli(&args).await;
     let again = report(&printed);
-    assert_eq!((&again["rewards"]["imported"], &again["rewards"]["alreadyThere"]), (&json!(0), &json!(1)));
+    assert_eq!((&again["rewards"]["imported"], &again["rewards"]["alreadyThere"]), (&json!(0), &json!(2)));
     assert_eq!(stack.loyalty(&target, 2004).await, to);
 
     // The imported reward is Tally's like any other: refunded, its points come back and its code stops.

@@ -144,8 +144,9 @@ pub fn check_reward(reward: &Reward, ledger: &[LedgerEntry], report: &mut AuditR
     let retaken = usize::from(taken_late.is_some_and(|points| points > 0));
     let status = reward.status();
     let expected = match reward.deduction_mode {
+        // A reward moved in was paid for in the program it came from.
         DeductionMode::Immediate => vec![
-            (LedgerKind::Redeem, 1),
+            (LedgerKind::Redeem, usize::from(!reward.imported)),
             (LedgerKind::RedeemReversed, usize::from(late) + usize::from(reward.points_returned())),
             (LedgerKind::LateUse, retaken),
         ],

@@ -96,13 +96,22 @@ async fn write<S: Store, H>(
     refused: RulesError,
 ) -> Result<(), RulesError> {
     let write = Write { rule: Some(rule), ..Write::default() }.with_effect(attempt.claim.as_ref(), effect);
-    match deps.store.shop(&shop.domain).commit(write).await? {
-        Committed::Done => Ok(()),
-        Committed::Rejected(Rejection::Rule) => Err(refused),
-        Committed::Rejected(Rejection::ClaimLost) => Err(Unavailable::InProgress.into()),
-        Committed::Rejected(_) => Err(Unavailable::Busy.into()),
+    // A write that met another on the same items at the same moment (two deletes of one rule) is made
+    // again, to be told how it now stands.
+    for _ in 0..CONTENDED_TRIES {
+        match deps.store.shop(&shop.domain).commit(write.clone()).await? {
+            Committed::Done => return Ok(()),
+            Committed::Rejected(Rejection::Rule) => return Err(refused),
+            Committed::Rejected(Rejection::ClaimLost) => return Err(Unavailable::InProgress.into()),
+            Committed::Rejected(Rejection::Contention) => continue,
+            Committed::Rejected(_) => return Err(Unavailable::Busy.into()),
+        }
     }
+    Err(Unavailable::Busy.into())
 }
+
+/// How often a rule's write is made when other writes keep meeting it.
+const CONTENDED_TRIES: usize = 3;
 
 /// The rules a customer may redeem: the active ones, oldest first.
 pub async fn active<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<RedeemRule>, Unavailable> {

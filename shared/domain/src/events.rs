@@ -121,7 +121,8 @@ pub fn of_ledger(shop: &ShopDomain, entry: &LedgerEntry) -> Option<Event> {
 /// status reached, never the same status written again. `at` is when the change committed.
 pub fn of_reward(before: Option<RewardStatus>, after: &Reward, at: Time) -> Option<Event> {
     let status = after.status();
-    if before == Some(status) {
+    // A reward moved in was issued elsewhere, long since: its arrival is no news.
+    if before == Some(status) || (before.is_none() && after.imported) {
         return None;
     }
     let name = match status {

@@ -135,6 +135,7 @@ impl ShopifyShop for ShopifyClient<'_> {
             // A scheduled discount works once its time comes: it is ended like an active one.
             active: matches!(node.code_discount.status.as_str(), "ACTIVE" | "SCHEDULED"),
             uses: node.code_discount.async_usage_count,
+            codes: node.code_discount.codes_count.map_or(1, |c| c.count),
         }))
     }
 

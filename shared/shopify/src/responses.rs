@@ -115,12 +115,20 @@ pub(crate) struct CodeDiscountNode {
     pub code_discount: CodeDiscount,
 }
 
-/// The discount behind a code: Tally makes only basic and free-shipping ones, which both have these.
+/// The discount behind a code (each kind of code discount has these; Tally makes basic and free-shipping
+/// ones, and an import may bring any).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CodeDiscount {
     pub status: String,
     pub async_usage_count: u64,
+    #[serde(default)]
+    pub codes_count: Option<Count>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Count {
+    pub count: u64,
 }
 
 /// `CreditStoreCredit`.

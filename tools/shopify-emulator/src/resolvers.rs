@@ -147,7 +147,7 @@ fn discount_node(discount: &Discount) -> Value {
     json!({"__typename": "DiscountCodeNode", "id": discount.id,
         "codeDiscount": {"__typename": typename, "title": discount.title, "status": discount.status,
             "asyncUsageCount": discount.counted_uses(),
-            "codes": {"nodes": [{"code": discount.code}]},
+            "codes": {"nodes": [{"code": discount.code}]}, "codesCount": {"count": 1, "precision": "EXACT"},
             "endsAt": discount.ends_at, "usageLimit": discount.usage_limit}})
 }
 

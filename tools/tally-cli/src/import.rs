@@ -1,7 +1,7 @@
 //! `tally-cli import`: a live program moved in from Appstle's exports or a CSV, record by record, several at
 //! once, with a report of what it took, what was there already, and what it refused and why.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +15,8 @@ use tally_app::import::{self, Imported};
 use tally_app::ports::store::ShopRecords;
 use tally_app::ports::Store;
 use tally_config::Deps;
+use tally_domain::ids::CustomerId;
+use tally_domain::reward::RewardImport;
 use tally_domain::shop::Shop;
 
 /// Refusals listed in the report; the rest are counted.
@@ -66,10 +68,12 @@ struct Tally {
     imported: usize,
     already_there: usize,
     refused: usize,
-    /// Records the store could not take this time (throttled, busy): run the import again.
+    /// Records the store or Shopify could not take this time (throttled, busy): run the import again.
     failed: usize,
     listed: Vec<Value>,
     every: Vec<Value>,
+    /// The first records that failed, and why.
+    failures: Vec<Value>,
 }
 
 impl Tally {
@@ -79,7 +83,13 @@ impl Tally {
             Outcome::Imported(Imported::AlreadyThere) => return self.already_there += 1,
             Outcome::Imported(Imported::Refused(refused)) => refused.to_string(),
             Outcome::Unreadable(reason) => reason,
-            Outcome::Failed => return self.failed += 1,
+            Outcome::Failed(reason) => {
+                self.failed += 1;
+                if self.failures.len() < LISTED {
+                    self.failures.push(json!({"record": record, "reason": reason}));
+                }
+                return;
+            }
         };
         self.refused += 1;
         let refusal = json!({"record": record, "reason": reason});
@@ -91,7 +101,7 @@ impl Tally {
 
     fn report(&self) -> Value {
         json!({"imported": self.imported, "alreadyThere": self.already_there, "refused": self.refused,
-            "failed": self.failed, "refusals": self.listed})
+            "failed": self.failed, "refusals": self.listed, "failures": self.failures})
     }
 }
 
@@ -100,13 +110,13 @@ enum Outcome {
     Imported(Imported),
     /// The record says what Tally cannot take, in the parser's words.
     Unreadable(String),
-    /// The store did not take it this time.
-    Failed,
+    /// The store or Shopify did not take it this time, and why.
+    Failed(String),
 }
 
 impl From<Result<Imported, tally_app::error::Unavailable>> for Outcome {
     fn from(result: Result<Imported, tally_app::error::Unavailable>) -> Self {
-        result.map_or(Outcome::Failed, Outcome::Imported)
+        result.map_or_else(|e| Outcome::Failed(e.to_string()), Outcome::Imported)
     }
 }
 
@@ -119,12 +129,12 @@ pub async fn run(deps: &Deps, args: ImportArgs) -> Result<ExitCode, String> {
         Some(path) => import_rules(deps, &shop, &args, read(path, args.format)?.collect()).await,
         None => Tally::default(),
     };
-    let customers = match &args.customers {
+    let (customers, coming) = match &args.customers {
         Some(path) => import_customers(deps, &shop, &args, read(path, args.format)?).await,
-        None => Tally::default(),
+        None => Default::default(),
     };
     let rewards = match &args.rewards {
-        Some(path) => import_rewards(deps, &shop, &args, read(path, args.format)?).await,
+        Some(path) => import_rewards(deps, &shop, &args, read(path, args.format)?, &coming).await,
         None => Tally::default(),
     };
     let all = [&rules, &customers, &rewards];
@@ -217,11 +227,19 @@ impl<L: Iterator<Item = (usize, std::io::Result<String>)>> Iterator for CsvRows<
 
 async fn import_rules(deps: &Deps, shop: &Shop, args: &ImportArgs, lines: Vec<Record>) -> Tally {
     let mut tally = Tally::default();
-    let mut ids = std::collections::HashSet::new();
-    // One at a time: a shop has few rules, and the counter of rule ids is raised by each.
-    for (record, line) in lines {
+    let mut ids = HashSet::new();
+    let read = lines.into_iter().map(|(record, line)| {
         let object = line.map(|o| if args.format == Format::Csv { records::csv_rule(o) } else { o });
-        let outcome = match object.and_then(|object| records::rule(object).map_err(|e| e.to_string())) {
+        (record, object.and_then(|object| records::rule(object).map_err(|e| e.to_string())))
+    });
+    // Rules under their own ids first, then those whose text ids take the next ids, so that none takes an
+    // id a rule of the file keeps.
+    let (mut rules, aliased): (Vec<_>, Vec<_>) =
+        read.partition(|(_, rule)| rule.as_ref().map_or(true, |rule| rule.alias.is_none()));
+    rules.extend(aliased);
+    // One at a time: a shop has few rules, and the counter of rule ids is raised by each.
+    for (record, rule) in rules {
+        let outcome = match rule {
             Ok(rule) if !ids.insert(rule_name(&rule)) => {
                 Outcome::Unreadable(format!("rule {} is in the file already", rule_name(&rule)))
             }
@@ -238,7 +256,13 @@ fn rule_name(imported: &import::ImportedRule) -> String {
     imported.alias.as_ref().map_or_else(|| imported.rule.id.to_string(), ToString::to_string)
 }
 
-async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl Iterator<Item = Record>) -> Tally {
+/// Imports the customers; gives, for a dry run, the ids of those it would import (for their rewards).
+async fn import_customers(
+    deps: &Deps,
+    shop: &Shop,
+    args: &ImportArgs,
+    file: impl Iterator<Item = Record>,
+) -> (Tally, HashSet<CustomerId>) {
     let now = deps.now();
     let customers: Box<dyn Iterator<Item = (String, Result<_, String>)>> = match args.format {
         Format::Appstle => Box::new(file.map(move |(record, line)| {
@@ -266,7 +290,17 @@ async fn import_customers(deps: &Deps, shop: &Shop, args: &ImportArgs, file: imp
         });
         (record, customer)
     });
-    each(customers, args.concurrency, async |customer| import::customer(deps, shop, customer, args.dry_run).await).await
+    let coming = std::sync::Mutex::new(HashSet::new());
+    let tally = each(customers, args.concurrency, async |customer: import::ImportedCustomer| {
+        let id = customer.enrollment.customer_id;
+        let outcome = import::customer(deps, shop, customer, args.dry_run).await;
+        if args.dry_run && matches!(outcome, Ok(Imported::Done)) {
+            coming.lock().map(|mut coming| coming.insert(id)).unwrap_or_default();
+        }
+        outcome
+    })
+    .await;
+    (tally, coming.into_inner().unwrap_or_default())
 }
 
 /// Imports each record that could be read, `concurrency` at once, and tallies what became of each.
@@ -292,7 +326,14 @@ async fn each<T>(
         .await
 }
 
-async fn import_rewards(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl Iterator<Item = Record>) -> Tally {
+/// Imports the unused rewards; in a dry run, the customers `coming` count as there.
+async fn import_rewards(
+    deps: &Deps,
+    shop: &Shop,
+    args: &ImportArgs,
+    file: impl Iterator<Item = Record>,
+    coming: &HashSet<CustomerId>,
+) -> Tally {
     let now = deps.now();
     let csv = args.format == Format::Csv;
     // A code the file gave already is refused here, so that the first in the file is the one imported.
@@ -310,7 +351,11 @@ async fn import_rewards(deps: &Deps, shop: &Shop, args: &ImportArgs, file: impl 
             });
         (record, reward)
     });
-    each(rewards, args.concurrency, async |reward| import::reward(deps, shop, reward, args.dry_run).await).await
+    each(rewards, args.concurrency, async |reward: RewardImport| {
+        let in_this_run = coming.contains(&reward.customer_id);
+        import::reward(deps, shop, reward, args.dry_run, in_this_run).await
+    })
+    .await
 }
 
 /// A CSV's rows grouped by `customerId`: a customer's rows follow one another (a customer whose rows come

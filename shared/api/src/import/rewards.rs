@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use tally_domain::ids::{CustomerId, RuleId};
-use tally_domain::reward::RewardImport;
-use tally_domain::rule::RewardType;
+use tally_domain::reward::{RewardImport, RuleNamed};
+use tally_domain::rule::{RewardType, RuleAlias};
 use tally_domain::Time;
 
 use super::{read, time, whole, Id, RecordRefused};
@@ -63,7 +63,7 @@ pub enum RewardRecordRefused {
     NotUnused(String),
     #[error("discountType {0:?} is not one Tally knows (FIXED, PERCENTAGE, FREE_SHIPPING, FREE_PRODUCT)")]
     DiscountType(String),
-    #[error("{0} must be a Shopify id, a whole number")]
+    #[error("{0} must be a whole number (or, for a rule, another program's id)")]
     Id(&'static str),
 }
 
@@ -77,16 +77,22 @@ pub fn reward(object: &Value, now: Time) -> Result<RewardImport, RecordRefused> 
     }
     let customer_id = id(r.customer_id.ok_or(missing("customerId"))?, "customerId")
         .and_then(|id| CustomerId::new(id).ok_or(RewardRecordRefused::Id("customerId").into()))?;
-    let rule_id = id(r.point_redeem_rule_id.ok_or(missing("pointRedeemRuleId"))?, "pointRedeemRuleId")
-        .and_then(|id| RuleId::new(id).ok_or(RewardRecordRefused::Id("pointRedeemRuleId").into()))?;
+    let rule = match r.point_redeem_rule_id.ok_or(missing("pointRedeemRuleId"))? {
+        Id::Number(id) => RuleId::new(id).map(RuleNamed::Id).ok_or(RewardRecordRefused::Id("pointRedeemRuleId"))?,
+        Id::Text(text) => match text.trim().parse::<u64>() {
+            Ok(id) => RuleId::new(id).map(RuleNamed::Id).ok_or(RewardRecordRefused::Id("pointRedeemRuleId"))?,
+            Err(_) => RuleNamed::Alias(RuleAlias::parse(&text)?),
+        },
+    };
     let discount_type = r.discount_type.ok_or(missing("discountType"))?;
+    let points = r.points_redeemed.ok_or(missing("pointsRedeemed"))?;
     Ok(RewardImport {
         customer_id,
-        rule_id,
+        rule,
         code: r.discount_code.filter(|c| !c.trim().is_empty()).ok_or(missing("discountCode"))?,
         discount_type: discount_kind(&discount_type)?,
         discount_value: r.discount_value.map(|a| a.0),
-        points_redeemed: whole(r.points_redeemed)?,
+        points_redeemed: whole(Some(points))?,
         created_at: time("createAt", r.create_at)?.unwrap_or(now),
         expires_at: time("expireDate", r.expire_date.or(r.expiry_date))?,
         description: r.description.map(|d| d.trim().to_string()).filter(|d| !d.is_empty()),
@@ -137,7 +143,8 @@ mod tests {
             "discountValue": 15, "status": "UNUSED", "expiryDate": "2027-06-30T23:59:59Z", "pointsRedeemed": 100,
             "createAt": "2025-01-29T10:30:00Z", "pointRedeemRuleId": 7, "usedAt": null});
         let read = reward(&object, now()).unwrap();
-        assert_eq!((read.customer_id.get(), read.rule_id.get(), read.code.as_str()), (5, 7, "LOYALTY15OFF"));
+        assert_eq!((read.customer_id.get(), read.code.as_str()), (5, "LOYALTY15OFF"));
+        assert_eq!(read.rule, RuleNamed::Id(RuleId::new(7).unwrap()));
         assert_eq!((read.discount_type, read.points_redeemed), (RewardType::Percentage, 100));
         assert_eq!(read.expires_at.map(|t| t.year()), Some(2027));
         assert_eq!(read.created_at.year(), 2025);
@@ -147,6 +154,7 @@ mod tests {
             (json!({"pointsRedeemed": 1.5}), "fractional"),
             (json!({"discountCode": " "}), "discountCode is required"),
             (json!({"customerId": "x9"}), "customerId must be"),
+            (json!({"pointsRedeemed": null}), "pointsRedeemed is required"),
             (json!({"expireDate": "soon"}), "RFC 3339"),
         ] {
             let mut bad = object.clone();
@@ -163,9 +171,13 @@ mod tests {
     fn a_rewards_csv_row_reads_as_the_same_object() {
         let row = json!({"customerId": "5", "discountCode": "ABC", "pointRedeemRuleId": "7", "discountType": "FIXED",
             "discountValue": "5.00", "pointsRedeemed": "500"});
-        let read = reward(&csv_reward(row).unwrap(), now()).unwrap();
+        let read = reward(&csv_reward(row.clone()).unwrap(), now()).unwrap();
         assert_eq!((read.discount_value.map(|v| v.to_string()), read.points_redeemed), (Some("5.00".into()), 500));
         assert_eq!(read.created_at, now(), "no time of its own: made now");
+        let mut mage = row;
+        mage["pointRedeemRuleId"] = json!("reward_abc");
+        let read = reward(&csv_reward(mage).unwrap(), now()).unwrap();
+        assert_eq!(read.rule, RuleNamed::Alias(RuleAlias::parse("reward_abc").unwrap()), "Mage's id, for its alias");
         let unknown = csv_reward(json!({"customerId": "5", "colour": "red"})).unwrap_err();
         assert!(unknown.to_string().contains("colour"));
     }

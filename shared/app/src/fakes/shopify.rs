@@ -251,7 +251,7 @@ impl ShopifyShop for FakeShopifyShop<'_> {
 
     async fn find_discount(&self, code: &str) -> ShopifyResult<Option<FoundDiscount>> {
         self.call(false, |shop| {
-            Ok(shop.by_code(code).map(|d| FoundDiscount { id: d.id.clone(), active: d.active, uses: d.uses }))
+            Ok(shop.by_code(code).map(|d| FoundDiscount { id: d.id.clone(), active: d.active, uses: d.uses, codes: 1 }))
         })
         .await
     }

@@ -45,6 +45,8 @@ pub struct FoundDiscount {
     /// How many orders used it, as Shopify counts them: asynchronously, so a very recent order may not be
     /// counted yet.
     pub uses: u64,
+    /// How many codes the discount has (Tally's have one; a discount of many codes is ended for all).
+    pub codes: u64,
 }
 
 /// An order as far as Tally asks about it.

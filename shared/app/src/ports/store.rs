@@ -171,7 +171,7 @@ pub trait Rewards: Send + Sync {
         limit: usize,
     ) -> impl Fut<(Vec<Reward>, bool)>;
     /// The customer's rewards made before rewards were kept in order (in no order): as many as their
-    /// `RewardTally::unordered` says, a number that never grows.
+    /// `RewardTally::unordered` says, a number that grows only by rewards imported from before then.
     fn unordered_rewards(&self, customer: CustomerId) -> impl Fut<Vec<Reward>>;
 }
 

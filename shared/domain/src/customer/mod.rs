@@ -91,10 +91,15 @@ impl Customer {
     }
 
     /// The customer holding an imported reward too (`reward::RewardImport`): counted among their rewards,
-    /// its points among those they spent. The next version; `None` past what the counts hold.
+    /// its points among those they spent (a reward whose id cannot tell its time, made before ids told
+    /// it, counted among those read whole). The next version; `None` past what the counts hold.
     pub fn with_imported_reward(&self, reward: &crate::reward::Reward, at: Time) -> Option<Customer> {
-        let spent_points = self.spent_points.checked_add(reward.points_redeemed)?;
-        let rewards = self.rewards.map(|tally| RewardTally { count: tally.count + 1, ..tally });
+        let spent_points = self
+            .spent_points
+            .checked_add(reward.points_redeemed)
+            .filter(|spent| *spent <= crate::points::MAX_SAFE_INTEGER)?;
+        let unordered = u64::from(!reward.id.tells(reward.create_at));
+        let rewards = self.rewards.map(|t| RewardTally { count: t.count + 1, unordered: t.unordered + unordered, ..t });
         Some(Customer { spent_points, rewards, version: self.version + 1, updated_at: at, ..self.clone() })
     }
 

@@ -8,7 +8,7 @@ mod issuance;
 mod state;
 
 pub use change::{CancelReason, NotApplicable, RefundRefused, RewardChange};
-pub use imported::{NotImportable, RewardImport};
+pub use imported::{NotImportable, RewardImport, RuleNamed};
 pub use issuance::{DiscountSpec, DiscountValue, Issuance, StoreCreditSpec};
 pub use state::{FailureReason, Refund, RefundRequest, ReviewReason, RewardState, RewardStatus, Usage};
 
@@ -67,6 +67,9 @@ pub struct Reward {
     pub state: RewardState,
     /// The jobs could not settle it and come back no sooner than this (see `Reward::put_off`).
     pub put_off: Option<PutOff>,
+    /// Moved in from another program (`RewardImport`): its points were spent there, so no ledger entry of
+    /// Tally's paid for it, and its arrival is no event.
+    pub imported: bool,
 }
 
 /// A job's visit put off: the reward is listed again at `until`, after `attempts` visits that could not
@@ -159,6 +162,7 @@ impl Reward {
             version: 0,
             state: RewardState::Pending { review: None },
             put_off: None,
+            imported: false,
         }
     }
 

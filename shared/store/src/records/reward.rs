@@ -81,6 +81,9 @@ pub struct RewardRecord {
     pub put_off_until: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub put_off_attempts: Option<u32>,
+    /// Moved in from another program by `tally-cli import`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 fn immediate() -> DeductionMode {
@@ -146,6 +149,7 @@ impl From<&Reward> for RewardRecord {
             version: r.version,
             put_off_until: r.put_off.map(|put_off| put_off.until),
             put_off_attempts: r.put_off.map(|put_off| put_off.attempts),
+            imported: r.imported,
         }
     }
 }
@@ -223,6 +227,7 @@ impl TryFrom<RewardRecord> for Reward {
             version: r.version,
             state,
             put_off: r.put_off_until.map(|until| PutOff { until, attempts: r.put_off_attempts.unwrap_or(1) }),
+            imported: r.imported,
         })
     }
 }

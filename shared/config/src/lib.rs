@@ -105,7 +105,7 @@ impl Aws {
     }
 }
 
-/// The HTTPS client every AWS client here uses: rustls on ring, as reqwest's.
+/// The HTTPS client every AWS client here uses: rustls on ring, as tally-http's.
 pub fn https() -> aws_sdk_dynamodb::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }

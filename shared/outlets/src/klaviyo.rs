@@ -8,19 +8,20 @@ use tally_app::ports::outlets::{Klaviyo, KlaviyoEvent, OutletError, OutletResult
 
 /// Klaviyo's API, unless `KLAVIYO_URL` points elsewhere (the emulator).
 pub const KLAVIYO_URL: &str = "https://a.klaviyo.com";
+/// The longest a call to Klaviyo may take, answer read.
+const TIMEOUT: Duration = Duration::from_secs(5);
 /// The API revision Tally's requests are written for.
 pub const KLAVIYO_REVISION: &str = "2026-10-15";
 
 #[derive(Debug, Clone)]
 pub struct KlaviyoHttp {
-    http: reqwest::Client,
+    http: tally_http::Https,
     base: String,
 }
 
 impl KlaviyoHttp {
-    pub fn new(base: &str) -> Result<KlaviyoHttp, reqwest::Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+    pub fn new(base: &str) -> Result<KlaviyoHttp, tally_http::HttpError> {
+        let http = tally_http::Https::new(Duration::from_secs(2), concat!("tally/", env!("CARGO_PKG_VERSION")))?;
         Ok(KlaviyoHttp { http, base: base.trim_end_matches('/').to_string() })
     }
 }
@@ -48,33 +49,32 @@ pub fn body(event: &KlaviyoEvent) -> serde_json::Value {
 
 impl Klaviyo for KlaviyoHttp {
     async fn create_event(&self, key: &str, event: &KlaviyoEvent) -> OutletResult<()> {
-        let answer = self
-            .http
-            .post(format!("{}/api/events", self.base))
-            .header("authorization", format!("Klaviyo-API-Key {key}"))
-            .header("revision", KLAVIYO_REVISION)
-            .header("accept", "application/vnd.api+json")
-            .header("content-type", "application/vnd.api+json")
-            .body(body(event).to_string())
-            .send()
-            .await
-            // Unreachable, or sent and unanswered: Klaviyo keeps one event per unique_id, so either is sent again.
-            .map_err(|e| OutletError::Unavailable {
-                detail: format!("Klaviyo did not answer: {e}"),
-                retry_after: None,
-            })?;
-        let status = answer.status();
-        if status.is_success() {
+        let url = format!("{}/api/events", self.base);
+        let authorization = format!("Klaviyo-API-Key {key}");
+        let headers = [
+            ("authorization", authorization.as_str()),
+            ("revision", KLAVIYO_REVISION),
+            ("accept", "application/vnd.api+json"),
+        ];
+        let sent =
+            self.http.post(&url, "application/vnd.api+json", &headers, body(event).to_string().into_bytes(), TIMEOUT);
+        // Unreachable, or sent and unanswered: Klaviyo keeps one event per unique_id, so either is sent again.
+        let answer = sent.await.map_err(|e| OutletError::Unavailable {
+            detail: format!("Klaviyo did not answer: {e}"),
+            retry_after: None,
+        })?;
+        let status = answer.status;
+        if (200..300).contains(&status) {
             return Ok(());
         }
         let retry_after = answer
-            .headers()
+            .headers
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_secs);
-        let detail = format!("Klaviyo answered HTTP {}", status.as_u16());
-        match status.as_u16() {
+        let detail = format!("Klaviyo answered HTTP {status}");
+        match status {
             429 | 500..=599 => Err(OutletError::Unavailable { detail, retry_after }),
             _ => Err(OutletError::Refused(detail)),
         }

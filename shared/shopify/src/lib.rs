@@ -1,4 +1,4 @@
-//! The Shopify adapter: the Admin GraphQL client behind the app's Shopify port. One `reqwest::Client` for
+//! The Shopify adapter: the Admin GraphQL client behind the app's Shopify port. One HTTPS client (`tally_http`) for
 //! the process, one pinned API version, documents checked against the vendored schema by the tests, and a
 //! typed answer per operation (`responses`).
 
@@ -47,7 +47,7 @@ impl Default for ShopifyTimeouts {
 pub struct ShopifyHttp {
     /// Built on first use: building it loads the system's TLS roots, a few milliseconds of start-up that the
     /// functions which never call Shopify need not pay.
-    http: OnceLock<reqwest::Client>,
+    http: OnceLock<tally_http::Https>,
     timeouts: ShopifyTimeouts,
 }
 
@@ -56,17 +56,12 @@ impl ShopifyHttp {
         ShopifyHttp { http: OnceLock::new(), timeouts }
     }
 
-    pub(crate) fn client(&self) -> Result<&reqwest::Client, reqwest::Error> {
+    pub(crate) fn client(&self) -> Result<&tally_http::Https, tally_http::HttpError> {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        // TLS on ring, the crypto the DynamoDB client uses too: one provider in the binary, the smaller one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2).min(self.timeouts.request))
-            .timeout(self.timeouts.request)
-            .user_agent(concat!("tally/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let connect = Duration::from_secs(2).min(self.timeouts.request);
+        let client = tally_http::Https::new(connect, concat!("tally/", env!("CARGO_PKG_VERSION")))?;
         Ok(self.http.get_or_init(|| client))
     }
 }

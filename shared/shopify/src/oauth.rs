@@ -6,7 +6,6 @@ use serde::Deserialize;
 use tally_app::ports::shopify::FetchedToken;
 use tally_app::ports::ShopifyError;
 
-use crate::transport::without_url;
 use crate::ShopifyHttp;
 
 /// Shopify's answer. The token itself is never logged.
@@ -33,24 +32,21 @@ impl ShopifyHttp {
             .append_pair("client_id", client_id)
             .append_pair("client_secret", client_secret)
             .finish();
+        let form = form.into_bytes();
+        let timeout = self.timeouts.request;
         let response = client
-            .post(url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
+            .post(&url, "application/x-www-form-urlencoded", &[], form, timeout)
             .await
-            .map_err(|e| ShopifyError::Unavailable(without_url(e)))?;
-        let status = response.status().as_u16();
+            .map_err(|e| ShopifyError::Unavailable(e.to_string()))?;
+        let status = response.status;
         if matches!(status, 400..=499) && status != 429 {
             return Err(ShopifyError::Refused(format!("HTTP {status}: the client id or secret was not accepted")));
         }
         if !(200..300).contains(&status) {
             return Err(ShopifyError::Unavailable(format!("HTTP {status}")));
         }
-        let granted: Granted = response
-            .json()
-            .await
-            .map_err(|e| ShopifyError::Unavailable(format!("an unreadable token answer: {}", without_url(e))))?;
+        let granted: Granted = serde_json::from_slice(&response.body)
+            .map_err(|e| ShopifyError::Unavailable(format!("an unreadable token answer: {e}")))?;
         Ok(FetchedToken { access_token: granted.access_token, scope: granted.scope, expires_in: granted.expires_in })
     }
 }

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use tally_app::ports::{ShopifyError, ShopifyShop};
+use tally_http::HttpError;
 
 use crate::responses::Envelope;
 use crate::{ShopifyClient, LAST_CALL};
@@ -77,28 +78,23 @@ impl ShopifyClient<'_> {
             Ok(client) => client,
             Err(e) => return Attempt::Failed(ShopifyError::Unavailable(format!("no HTTP client: {e}"))),
         };
-        let response = client
-            .post(&self.endpoint)
-            .header("X-Shopify-Access-Token", token)
-            .timeout(left.min(self.http.timeouts.request))
-            .json(&json!({"query": document, "variables": variables}))
-            .send()
-            .await;
-        let response = match response {
+        let request = json!({"query": document, "variables": variables}).to_string().into_bytes();
+        let headers = [("X-Shopify-Access-Token", token)];
+        let timeout = left.min(self.http.timeouts.request);
+        let response = match client.post(&self.endpoint, "application/json", &headers, request, timeout).await {
             Ok(response) => response,
-            Err(e) if e.is_connect() => {
-                return Attempt::Retry { after: Duration::from_millis(200), reason: e.to_string(), maybe_done: false }
+            Err(HttpError::Connect(reason)) => {
+                return Attempt::Retry { after: Duration::from_millis(200), reason, maybe_done: false }
             }
-            Err(e) => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
+            Err(e) => return Attempt::Failed(ShopifyError::Unknown(e.to_string())),
         };
-        let status = response.status().as_u16();
+        let status = response.status;
         if status == 401 {
             return Attempt::Unauthorized;
         }
-        let retry_after = header_seconds(&response).unwrap_or(Duration::from_secs(1));
-        let body: Envelope = match response.json().await {
+        let retry_after = header_seconds(&response.headers).unwrap_or(Duration::from_secs(1));
+        let body: Envelope = match serde_json::from_slice(&response.body) {
             Ok(body) => body,
-            Err(e) if e.is_timeout() => return Attempt::Failed(ShopifyError::Unknown(without_url(e))),
             Err(_) if status == 429 || status == 503 => {
                 return Attempt::Retry {
                     after: retry_after,
@@ -178,8 +174,8 @@ fn throttle_wait(body: &Envelope) -> Duration {
     Duration::from_secs_f64(((requested - available) / rate).clamp(0.05, 5.0))
 }
 
-fn header_seconds(response: &reqwest::Response) -> Option<Duration> {
-    let value = response.headers().get("retry-after")?.to_str().ok()?;
+fn header_seconds(headers: &tally_http::HeaderMap) -> Option<Duration> {
+    let value = headers.get("retry-after")?.to_str().ok()?;
     // Any number Shopify sends is taken, up to a minute: a wait past that is no wait a request can make.
     value
         .trim()
@@ -191,12 +187,6 @@ fn header_seconds(response: &reqwest::Response) -> Option<Duration> {
 
 fn first_error(body: &Envelope) -> String {
     body.errors.first().map_or_else(|| "no message".to_string(), |e| e.message.clone())
-}
-
-/// reqwest's messages include the URL; the shop's endpoint is not secret, but keep logs short.
-pub(crate) fn without_url(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() { "timed out" } else { "connection failed" };
-    format!("{kind}: {}", e.without_url())
 }
 
 #[cfg(test)]

@@ -1,0 +1,105 @@
+//! One HTTPS client for the services Tally calls besides AWS (Shopify's Admin API and its token
+//! endpoint, Klaviyo): hyper's client on rustls with ring and the system's roots, the same hyper and
+//! rustls the AWS client carries, so that a function holds one HTTP stack rather than two. It sends a
+//! request with a body and reads the whole answer within a time limit; what a failure means for the
+//! request (never sent, or perhaps carried out) is told by `HttpError`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use hyper::{Method, Request};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+pub use hyper::HeaderMap;
+
+/// How a request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// No connection was made: nothing was sent.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// No whole answer within the time given: the request may have been carried out.
+    #[error("timed out")]
+    Timeout,
+    /// The request was sent (or may have been) and no answer could be read.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
+    /// The request could not be made (a URL or header that is not one).
+    #[error("not a request: {0}")]
+    Request(String),
+    /// The system's TLS roots could not be loaded.
+    #[error("no TLS roots: {0}")]
+    Tls(String),
+}
+
+/// A whole answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// The client: cheap to clone (its connections are shared).
+#[derive(Debug, Clone)]
+pub struct Https {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    user_agent: HeaderValue,
+}
+
+impl Https {
+    /// A client that gives up connecting after `connect_timeout`. It speaks HTTPS, and plain HTTP to the
+    /// local stand-ins.
+    pub fn new(connect_timeout: Duration, user_agent: &'static str) -> Result<Https, HttpError> {
+        // Ring, the crypto the DynamoDB client uses too: one provider in the binary, the smaller one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(connect_timeout));
+        http.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| HttpError::Tls(e.to_string()))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(https);
+        Ok(Https { client, user_agent: HeaderValue::from_static(user_agent) })
+    }
+
+    /// POSTs `body` as `content_type` with `headers`, and reads the whole answer, all within `timeout`.
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Answer, HttpError> {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(url)
+            .header(CONTENT_TYPE, content_type)
+            .header(USER_AGENT, self.user_agent.clone());
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| HttpError::Request(e.to_string()))?;
+            let value = HeaderValue::from_str(value).map_err(|e| HttpError::Request(e.to_string()))?;
+            request = request.header(name, value);
+        }
+        let request = request.body(Full::new(Bytes::from(body))).map_err(|e| HttpError::Request(e.to_string()))?;
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| match e.is_connect() {
+                true => HttpError::Connect(e.to_string()),
+                false => HttpError::NoAnswer(e.to_string()),
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
+            Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body })
+        };
+        tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout))
+    }
+}

@@ -67,8 +67,8 @@ pub(crate) async fn change_balance<S: Writes + Customers>(
 /// How a change of a reward ended.
 #[derive(Debug)]
 pub(crate) enum RewardCommitted {
-    /// Made: the reward as it now is.
-    Done(Reward),
+    /// Made: the reward as it now is, and the customer as the write left them when it changed their balance.
+    Done(Reward, Option<Box<Customer>>),
     /// The reward changed first: as it now is, to decide again.
     Changed(Reward),
     /// Its balance change is refused for the customer as they now are (their balance shrank meanwhile).
@@ -87,7 +87,7 @@ pub(crate) async fn commit_reward<S: Writes + Customers + Rewards>(
     let after = change.reward.clone();
     let Some(balance) = change.balance.clone() else {
         return match store.commit(effect(Write::reward(RewardWrite::Changed(change)))).await? {
-            Committed::Done => Ok(RewardCommitted::Done(after)),
+            Committed::Done => Ok(RewardCommitted::Done(after, None)),
             Committed::Rejected(Rejection::Reward(current)) => changed(store, &after, current).await,
             Committed::Rejected(Rejection::Contention) => changed(store, &after, None).await,
             Committed::Rejected(_) => Err(Unavailable::InProgress),
@@ -102,7 +102,7 @@ pub(crate) async fn commit_reward<S: Writes + Customers + Rewards>(
     };
     let with = |_: &Applied| effect(Write::reward(RewardWrite::Changed(change.clone())));
     match change_balance(store, customer, &balance, at, with).await {
-        Ok(_) => Ok(RewardCommitted::Done(after)),
+        Ok(applied) => Ok(RewardCommitted::Done(after, Some(Box::new(applied.customer)))),
         Err(BalanceFailed::Refused(_)) => Ok(RewardCommitted::Refused),
         Err(BalanceFailed::Rejected(Rejection::Reward(current))) => changed(store, &after, current).await,
         Err(BalanceFailed::Rejected(_)) => Err(Unavailable::InProgress),
@@ -137,18 +137,31 @@ pub(crate) enum Decided<E> {
 /// time another write changed it first. `decide` says why the change does not apply, when it does not.
 pub(crate) async fn change_reward<S: Writes + Customers + Rewards, E>(
     store: &S,
-    mut reward: Reward,
+    reward: Reward,
     at: Time,
     effect: impl Fn(Write) -> Write + Copy,
     decide: impl Fn(&Reward) -> Result<RewardChange, E>,
 ) -> Result<Decided<E>, Unavailable> {
+    Ok(change_reward_on(store, reward, None, at, effect, decide).await?.0)
+}
+
+/// The same, its balance change decided first on `customer` as the request read them (read otherwise);
+/// with the customer as the write left them, when it changed their balance.
+pub(crate) async fn change_reward_on<S: Writes + Customers + Rewards, E>(
+    store: &S,
+    mut reward: Reward,
+    mut customer: Option<Customer>,
+    at: Time,
+    effect: impl Fn(Write) -> Write + Copy,
+    decide: impl Fn(&Reward) -> Result<RewardChange, E>,
+) -> Result<(Decided<E>, Option<Customer>), Unavailable> {
     for _ in 0..MAX_ATTEMPTS {
         let change = match decide(&reward) {
             Ok(change) => change,
-            Err(why) => return Ok(Decided::Declined { current: reward, why }),
+            Err(why) => return Ok((Decided::Declined { current: reward, why }, None)),
         };
-        match commit_reward(store, change, None, effect, at).await? {
-            RewardCommitted::Done(after) => return Ok(Decided::Done(after)),
+        match commit_reward(store, change, customer.take(), effect, at).await? {
+            RewardCommitted::Done(after, customer) => return Ok((Decided::Done(after), customer.map(|c| *c))),
             RewardCommitted::Changed(current) => reward = current,
             // Only a change that takes points can be refused, and none of those is decided here.
             RewardCommitted::Refused => return Err(Unavailable::Busy),

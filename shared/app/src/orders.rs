@@ -27,9 +27,30 @@ const ATTEMPTS: usize = 4;
 
 /// Marks the rewards whose codes the order used `USED`; pays their reservations.
 pub async fn created<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, order: &Order) -> Result<OrderOutcome, Unavailable> {
+    let rewards = rewards_of(&deps.store.shop(&shop.domain), order).await;
+    created_prepared(deps, shop, order, rewards).await
+}
+
+/// The shop's rewards among the order's codes, read before the order is handled (while its delivery is
+/// checked).
+pub async fn prepare_created<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    order: &Order,
+) -> Result<Vec<Reward>, Unavailable> {
+    rewards_of(&deps.store.shop(&shop.domain), order).await
+}
+
+/// The same as `created`, from the rewards `prepare_created` read.
+pub async fn created_prepared<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+    order: &Order,
+    rewards: Result<Vec<Reward>, Unavailable>,
+) -> Result<OrderOutcome, Unavailable> {
     let store = deps.store.shop(&shop.domain);
     let mut used = 0;
-    for reward in rewards_of(&store, order).await? {
+    for reward in rewards? {
         if use_reward(deps, &store, reward, order).await? {
             used += 1;
             crash_point("mid-order");
@@ -68,7 +89,7 @@ async fn use_reward<S, H>(
         let Ok(change) = reward.used_by(order, now, available) else { return Ok(false) };
         let late = change.balance.as_ref().is_some_and(|b| b.needs() > 0);
         match commit_reward(store, change, customer, plain, now).await? {
-            RewardCommitted::Done(used) => {
+            RewardCommitted::Done(used, _) => {
                 match late {
                     true => {
                         tracing::warn!(reward_id = %used.id, order_id = %order.id, "a code was used after its points went back")

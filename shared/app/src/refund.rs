@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
-use tally_domain::customer::CustomerRef;
+use tally_domain::customer::{Customer, CustomerRef};
 use tally_domain::effect::Effect;
 use tally_domain::error::Missing;
 use tally_domain::ids::RewardId;
+use tally_domain::loyalty::{Loyalty, LATEST_REWARDS};
 use tally_domain::reward::{NotRefundable, RefundRefused, Reward};
 use tally_domain::shop::Shop;
 
-use crate::balance::{change_reward, plain, Decided};
+use crate::balance::{change_reward, change_reward_on, plain, Decided};
 use crate::codes::{self, Code};
 use crate::error::{unavailable_into, ReadError, ShopifyDown, Unavailable};
 use crate::idempotency::Attempt;
@@ -61,30 +62,37 @@ impl From<ReadError> for RefundError {
     }
 }
 
-/// What a refund reads before it decides: the reward (its customer's, when the command names them by id:
-/// both are read at once).
+/// What a refund reads before it decides, all at once: the reward, its customer and their newest rewards
+/// (for the answer).
 #[derive(Debug)]
-pub struct Prepared(Result<Reward, RefundError>);
+pub struct Prepared(Result<Read, RefundError>);
 
-/// Reads the customer and the reward the command names (at the same time as the endpoint reads the
-/// request's idempotency key).
+#[derive(Debug)]
+struct Read {
+    reward: Reward,
+    customer: Customer,
+    newest: Vec<Reward>,
+}
+
+/// Reads the reward the command names, its customer and their newest rewards (at the same time as the
+/// endpoint reads the request's idempotency key; a customer named by an identifier is found first).
 pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &RefundCommand) -> Prepared {
     let store = deps.store.shop(&shop.domain);
     let reward_id = command.reward_id;
     let read = async {
-        let (customer, reward) = match &command.customer {
-            CustomerRef::Id(id) => {
-                let (customer, reward) = tokio::try_join!(store.customer(*id), store.reward(*id, reward_id))?;
-                (customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?, reward)
-            }
-            who => {
-                let customer = loyalty::customer(&store, who).await?;
-                let reward = store.reward(customer.customer_id, reward_id).await?;
-                (customer, reward)
-            }
+        let missing = || Missing::Customer(command.customer.clone());
+        let id = match &command.customer {
+            CustomerRef::Id(id) => *id,
+            CustomerRef::Identity(identity) => store.owner(identity).await?.ok_or_else(missing)?,
         };
-        let reward = reward.filter(|r| r.customer_id == customer.customer_id);
-        Ok(reward.ok_or(Missing::Reward(reward_id))?)
+        let (customer, (newest, _), reward) = tokio::try_join!(
+            store.customer(id),
+            store.newest_rewards(id, None, LATEST_REWARDS),
+            store.reward(id, reward_id)
+        )?;
+        let customer = customer.ok_or_else(missing)?;
+        let reward = reward.ok_or(Missing::Reward(reward_id))?;
+        Ok(Read { reward, customer, newest })
     };
     Prepared(read.await)
 }
@@ -108,23 +116,26 @@ pub async fn refund_prepared<S: Store, H: Shopify>(
     prepared: Prepared,
     attempt: &Attempt,
 ) -> Result<Redeemed, RefundError> {
-    let reward = match attempt.resume {
-        Some(Effect::Refund { customer_id, reward_id }) => {
-            let found = deps.store.shop(&shop.domain).reward(customer_id, reward_id).await?;
-            found.ok_or(Missing::Reward(reward_id))?
-        }
-        _ => take_back(deps, shop, command, prepared.0?, attempt).await?,
-    };
-    Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward })
+    if let Some(Effect::Refund { customer_id, reward_id }) = attempt.resume {
+        let found = deps.store.shop(&shop.domain).reward(customer_id, reward_id).await?;
+        let reward = found.ok_or(Missing::Reward(reward_id))?;
+        return Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward });
+    }
+    let (reward, after, mut rewards) = take_back(deps, shop, command, prepared.0?, attempt).await?;
+    // Answered from what the refund wrote, and the rewards read with the customer.
+    rewards.retain(|r| r.id != reward.id);
+    rewards.push(reward.clone());
+    Ok(Redeemed { loyalty: Loyalty::new(after, rewards, &shop.currency, deps.now()), reward })
 }
 
+/// Takes the reward back: the reward, and the customer, as it left them, with the rewards the answer shows.
 async fn take_back<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
     command: &RefundCommand,
-    reward: Reward,
+    Read { reward, customer, newest }: Read,
     attempt: &Attempt,
-) -> Result<Reward, RefundError> {
+) -> Result<(Reward, Customer, Vec<Reward>), RefundError> {
     let store = deps.store.shop(&shop.domain);
     let reward_id = command.reward_id;
     let refused = |why| RefundError::NotRefundable { reward_id, why };
@@ -142,29 +153,41 @@ async fn take_back<S: Store, H: Shopify>(
         Decided::Declined { why: RefundRefused::NotRefundable(why), .. } => return Err(refused(why)),
         Decided::Declined { why: RefundRefused::InProgress, .. } => return Err(Unavailable::Busy.into()),
     };
-    if let Code::Unused { id, active: true } = &code {
-        if let Err(e) = shopify.deactivate_discount(id).await {
-            // Shopify surely did nothing: the request is taken back. Its answer was lost: Shopify may have
-            // deactivated the code, so reconciliation decides from what Shopify holds.
-            if !matches!(e, ShopifyError::Unknown(_)) {
-                let abandoned = change_reward(&store, begun, deps.now(), plain, |r| r.refund_abandoned(now)).await;
-                if let Err(abandon) = abandoned {
-                    tracing::warn!(%reward_id, error = %abandon, "could not take the refund back; reconcile will");
-                }
-            }
-            return Err(not_reverted(&e));
+    // Older rewards the answer shows, where the customer's record needs them, are read while Shopify works.
+    let deactivated = async {
+        match &code {
+            Code::Unused { id, active: true } => shopify.deactivate_discount(id).await,
+            _ => Ok(()),
         }
+    };
+    let (deactivated, rewards) = tokio::join!(deactivated, loyalty::latest(&store, &customer, newest));
+    let rewards = rewards.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the customer's older rewards could not be read; answered without them");
+        vec![]
+    });
+    if let Err(e) = deactivated {
+        // Shopify surely did nothing: the request is taken back. Its answer was lost: Shopify may have
+        // deactivated the code, so reconciliation decides from what Shopify holds.
+        if !matches!(e, ShopifyError::Unknown(_)) {
+            let abandoned = change_reward(&store, begun, deps.now(), plain, |r| r.refund_abandoned(now)).await;
+            if let Err(abandon) = abandoned {
+                tracing::warn!(%reward_id, error = %abandon, "could not take the refund back; reconcile will");
+            }
+        }
+        return Err(not_reverted(&e));
     }
     crash_point("refund-after-shopify");
     let effect = Effect::Refund { customer_id: begun.customer_id, reward_id };
-    let finished =
-        change_reward(&store, begun, deps.now(), attempt.recording(effect), |r| r.refund_finished(now, DEFAULT_REASON));
+    // Decided on the customer as read; read again only if another write changed them since.
+    let recording = attempt.recording(effect);
+    let finishing = |r: &Reward| r.refund_finished(now, DEFAULT_REASON);
+    let finished = change_reward_on(&store, begun, Some(customer.clone()), deps.now(), recording, finishing);
     match finished.await? {
-        Decided::Done(refunded) => {
+        (Decided::Done(refunded), after) => {
             tracing::info!(customer_id = %refunded.customer_id, %reward_id, points = refunded.points_redeemed, "reward refunded");
-            Ok(refunded)
+            Ok((refunded, after.unwrap_or(customer), rewards))
         }
-        Decided::Declined { why, .. } => Err(refused(why)),
+        (Decided::Declined { why, .. }, _) => Err(refused(why)),
     }
 }
 

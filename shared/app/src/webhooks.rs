@@ -149,12 +149,23 @@ pub async fn receive<S: Store, H: Shopify>(
         return Ok(Handled::Ignored(Ignored::Stale));
     }
     let store = deps.store.shop(&shop.domain);
-    if store.delivery_handled(delivery).await? {
+    // An order's rewards are read while the delivery is checked: a duplicate only wastes the reads.
+    let order_rewards = async {
+        match &event {
+            Ok(Event::OrderCreated(order)) => Some(orders::prepare_created(deps, shop, order).await),
+            _ => None,
+        }
+    };
+    let (handled_before, order_rewards) = tokio::join!(store.delivery_handled(delivery), order_rewards);
+    if handled_before? {
         return Ok(Handled::Duplicate);
     }
-    let handled = match event {
-        Ok(event) => dispatch(deps, shop, event, deadline).await?,
-        Err(malformed) => {
+    let handled = match (event, order_rewards) {
+        (Ok(Event::OrderCreated(order)), Some(rewards)) => {
+            Handled::OrderCreated(orders::created_prepared(deps, shop, &order, rewards).await?)
+        }
+        (Ok(event), _) => dispatch(deps, shop, event, deadline).await?,
+        (Err(malformed), _) => {
             store.record_delivery(delivery, deps.now()).await?;
             return Err(malformed.into());
         }

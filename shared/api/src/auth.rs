@@ -1,7 +1,7 @@
 //! Who is calling: a shop by its API key, or Shopify by its webhook signature.
 
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::Request;
 use sha2::Sha256;
 

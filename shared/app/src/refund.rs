@@ -121,21 +121,27 @@ pub async fn refund_prepared<S: Store, H: Shopify>(
         let reward = found.ok_or(Missing::Reward(reward_id))?;
         return Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward });
     }
-    let (reward, after, mut rewards) = take_back(deps, shop, command, prepared.0?, attempt).await?;
-    // Answered from what the refund wrote, and the rewards read with the customer.
+    let (reward, after, rewards) = take_back(deps, shop, command, prepared.0?, attempt).await?;
+    // Answered from what the refund wrote, and the rewards read with the customer (read afresh if the older
+    // ones could not be read).
+    let Some(mut rewards) = rewards else {
+        return Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward });
+    };
     rewards.retain(|r| r.id != reward.id);
     rewards.push(reward.clone());
     Ok(Redeemed { loyalty: Loyalty::new(after, rewards, &shop.currency, deps.now()), reward })
 }
 
-/// Takes the reward back: the reward, and the customer, as it left them, with the rewards the answer shows.
+/// Takes the reward back: the reward, and the customer, as it left them, with the rewards the answer shows
+/// (as read before Shopify was asked: a reward another request changed meanwhile shows as it was read),
+/// `None` when they could not all be read.
 async fn take_back<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
     shop: &Shop,
     command: &RefundCommand,
     Read { reward, customer, newest }: Read,
     attempt: &Attempt,
-) -> Result<(Reward, Customer, Vec<Reward>), RefundError> {
+) -> Result<(Reward, Customer, Option<Vec<Reward>>), RefundError> {
     let store = deps.store.shop(&shop.domain);
     let reward_id = command.reward_id;
     let refused = |why| RefundError::NotRefundable { reward_id, why };
@@ -161,10 +167,8 @@ async fn take_back<S: Store, H: Shopify>(
         }
     };
     let (deactivated, rewards) = tokio::join!(deactivated, loyalty::latest(&store, &customer, newest));
-    let rewards = rewards.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "the customer's older rewards could not be read; answered without them");
-        vec![]
-    });
+    let rewards =
+        rewards.inspect_err(|e| tracing::warn!(error = %e, "the customer's older rewards could not be read")).ok();
     if let Err(e) = deactivated {
         // Shopify surely did nothing: the request is taken back. Its answer was lost: Shopify may have
         // deactivated the code, so reconciliation decides from what Shopify holds.

@@ -4,16 +4,20 @@
 //! request with a body and reads the whole answer within a time limit; what a failure means for the
 //! request (never sent, or perhaps carried out) is told by `HttpError`.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
-use hyper::{Method, Request};
+use hyper::{Method, Request, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use tower_service::Service;
 
 pub use hyper::HeaderMap;
 
@@ -48,7 +52,7 @@ pub struct Answer {
 /// The client: cheap to clone (its connections are shared).
 #[derive(Debug, Clone)]
 pub struct Https {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<Bounded, Full<Bytes>>,
     user_agent: HeaderValue,
 }
 
@@ -59,15 +63,16 @@ impl Https {
         // Ring, the crypto the DynamoDB client uses too: one provider in the binary, the smaller one.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(connect_timeout));
         http.enforce_http(false);
+        http.set_nodelay(true);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .map_err(|e| HttpError::Tls(e.to_string()))?
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(https);
+        let connector = Bounded { inner: https, limit: connect_timeout };
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector);
         Ok(Https { client, user_agent: HeaderValue::from_static(user_agent) })
     }
 
@@ -93,8 +98,8 @@ impl Https {
         let request = request.body(Full::new(Bytes::from(body))).map_err(|e| HttpError::Request(e.to_string()))?;
         let exchange = async {
             let response = self.client.request(request).await.map_err(|e| match e.is_connect() {
-                true => HttpError::Connect(e.to_string()),
-                false => HttpError::NoAnswer(e.to_string()),
+                true => HttpError::Connect(chain(&e)),
+                false => HttpError::NoAnswer(chain(&e)),
             })?;
             let (parts, body) = response.into_parts();
             let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
@@ -102,4 +107,46 @@ impl Https {
         };
         tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout))
     }
+}
+
+/// The connector, bounded as a whole (the name looked up, the TCP connection and the TLS handshake) by
+/// `limit`: a connection not made in time is a connect error, so nothing was sent.
+#[derive(Debug, Clone)]
+struct Bounded {
+    inner: HttpsConnector<HttpConnector>,
+    limit: Duration,
+}
+
+type Connecting = <HttpsConnector<HttpConnector> as Service<Uri>>::Response;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Service<Uri> for Bounded {
+    type Response = Connecting;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Connecting, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let (connecting, limit) = (self.inner.call(uri), self.limit);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(connected) => connected,
+                Err(_) => Err("no connection within the connect timeout".into()),
+            }
+        })
+    }
+}
+
+/// An error with its causes, for the logs (hyper's own words name only the stage).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }

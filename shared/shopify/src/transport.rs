@@ -86,6 +86,10 @@ impl ShopifyClient<'_> {
             Err(HttpError::Connect(reason)) => {
                 return Attempt::Retry { after: Duration::from_millis(200), reason, maybe_done: false }
             }
+            // Nothing was sent.
+            Err(e @ (HttpError::Request(_) | HttpError::Tls(_))) => {
+                return Attempt::Failed(ShopifyError::Unavailable(e.to_string()))
+            }
             Err(e) => return Attempt::Failed(ShopifyError::Unknown(e.to_string())),
         };
         let status = response.status;

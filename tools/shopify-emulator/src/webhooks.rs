@@ -2,7 +2,7 @@
 //! URL), signed with the app's client secret, with Shopify's headers.
 
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 

@@ -150,3 +150,66 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A local server that answers each connection with `answer` once it has read what came (or never, for
+    /// `None`).
+    async fn server(answer: Option<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    match answer {
+                        Some(answer) => drop(socket.write_all(answer.as_bytes()).await),
+                        None => tokio::time::sleep(Duration::from_secs(30)).await,
+                    }
+                });
+            }
+        });
+        address.to_string()
+    }
+
+    async fn post(url: &str, headers: &[(&str, &str)], timeout: Duration) -> Result<Answer, HttpError> {
+        let client = Https::new(Duration::from_millis(300), "tally/test").unwrap();
+        client.post(url, "application/json", headers, b"{}".to_vec(), timeout).await
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_read_whole_with_its_status_and_headers() {
+        let at = server(Some("HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\nretry-after: 3\r\n\r\nno")).await;
+        let answer = post(&format!("http://{at}/x"), &[("a", "b")], Duration::from_secs(2)).await.unwrap();
+        assert_eq!((answer.status, &answer.body[..]), (429, &b"no"[..]));
+        assert_eq!(answer.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("3"));
+    }
+
+    #[tokio::test]
+    async fn a_handshake_that_stalls_is_a_connection_never_made() {
+        // The server reads and says nothing: TLS never completes, within the connect timeout.
+        let at = server(None).await;
+        let started = std::time::Instant::now();
+        let sent = post(&format!("https://{at}/x"), &[], Duration::from_secs(5)).await;
+        assert!(matches!(sent, Err(HttpError::Connect(_))), "{sent:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "bounded by the connect timeout");
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_never_comes_is_a_time_out_whose_outcome_is_unknown() {
+        let at = server(None).await;
+        let sent = post(&format!("http://{at}/x"), &[], Duration::from_millis(500)).await;
+        assert_eq!(sent.unwrap_err(), HttpError::Timeout);
+    }
+
+    #[tokio::test]
+    async fn a_header_that_is_not_one_is_refused_before_anything_is_sent() {
+        let sent = post("http://127.0.0.1:9/x", &[("bad\n", "x")], Duration::from_secs(1)).await;
+        assert!(matches!(sent, Err(HttpError::Request(_))), "{sent:?}");
+    }
+}

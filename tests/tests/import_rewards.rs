@@ -179,6 +179,12 @@ async fn an_id_tally_deleted_is_not_taken_again_and_text_ids_become_aliases_mage
     assert_eq!(bought.status, 201, "{:?}", bought.body);
     let entry = &bought.body["data"]["attributes"];
     assert_eq!((&entry["reward_name"], &entry["points_spent"]), (&json!("£5 off"), &json!(500)));
+    assert_eq!(entry["reward_id"], "reward_abc", "named as the client named it");
+    // Mage's list names them by Mage's ids too.
+    let listed =
+        stack.send(stack.http.get(format!("{}/v1/rewards", stack.api)).header("Authorization", &shop.key)).await;
+    let names: Vec<&str> = listed.body["data"].as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(names, vec!["reward_abc", "reward_xyz"], "{:?}", listed.body);
     let unknown = purchase("reward_nope").await;
     assert_eq!((unknown.status, &unknown.body["errors"][0]["code"]), (404, &json!("RULE_NOT_FOUND")));
     let short = purchase("reward_xyz").await;

@@ -1,5 +1,5 @@
 //! `GET /v1/rewards?page[number]=…&page[size]=…`, Mage's rewards: the shop's active rules, a page of them,
-//! with Mage's `meta`.
+//! with Mage's `meta`; a rule imported under Mage's text id (`reward_abc`) is named by it.
 
 use lambda_http::{Body, Error, Request, Response};
 use tally_api::mage::{self, RewardsPage};
@@ -11,7 +11,7 @@ use tally_config::Deps;
 pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error> {
     Ok(mage::read(deps, &req, async |shop| {
         let page = mage::page(&req)?;
-        Reply::json(200, &RewardsPage::of(rules::active(deps, shop).await?, page))
+        Reply::json(200, &RewardsPage::of(rules::active_with_aliases(deps, shop).await?, page))
     })
     .await)
 }

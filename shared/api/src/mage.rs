@@ -72,7 +72,8 @@ pub async fn purchase<'d, S: Store, H: Shopify, P>(
     let answer = write_as(deps, req, who, |req| purchase_command(req, named), prepare, run).await;
     // A reward Shopify has not confirmed in time stays 202, as on Tally's call: its code may never work.
     let created = |status: u16| if status == 202 { 202 } else { 201 };
-    in_mage_s_words(answer, |status, redeemed| (created(status), json!({"data": history_entry(&redeemed)})))
+    let alias = alias_in_path(req).filter(|_| named.is_some());
+    in_mage_s_words(answer, |status, redeemed| (created(status), json!({"data": history_entry(&redeemed, alias)})))
 }
 
 /// Mage's purchase body: `{"customer_identifier": "6789012345"}`, a Shopify customer id or an email.
@@ -109,15 +110,16 @@ pub fn identifier(given: &Value) -> Option<CustomerRef> {
     }
 }
 
-/// Tally's redemption answer as Mage's `reward_history_entry`.
-fn history_entry(redeemed: &Value) -> Value {
+/// Tally's redemption answer as Mage's `reward_history_entry`; the reward named by `alias` when the client
+/// named it so.
+fn history_entry(redeemed: &Value, alias: Option<RuleAlias>) -> Value {
     let reward = &redeemed["reward"];
     let status = reward["status"].as_str().unwrap_or_default();
     json!({
         "type": "reward_history_entry",
         "id": reward["id"].to_string(),
         "attributes": {
-            "reward_id": reward["pointRedeemRuleId"].to_string(),
+            "reward_id": alias.map_or_else(|| reward["pointRedeemRuleId"].to_string(), |a| a.to_string()),
             "reward_name": reward["description"],
             "reward_discount_type": discount_type(reward["discountType"].as_str().unwrap_or_default()),
             "points_spent": reward["pointsRedeemed"],
@@ -222,8 +224,8 @@ struct RewardAttributes {
 }
 
 impl RewardsPage {
-    /// Page `number` of `size` of the rules.
-    pub fn of(rules: Vec<RedeemRule>, (number, size): (usize, usize)) -> RewardsPage {
+    /// Page `number` of `size` of the rules, each named by its alias where it has one.
+    pub fn of(rules: Vec<(RedeemRule, Option<RuleAlias>)>, (number, size): (usize, usize)) -> RewardsPage {
         let total = rules.len();
         let skip = number.saturating_sub(1).saturating_mul(size);
         let data = rules.into_iter().skip(skip).take(size).map(reward).collect();
@@ -231,7 +233,8 @@ impl RewardsPage {
     }
 }
 
-fn reward(rule: RedeemRule) -> Resource<RewardAttributes> {
+fn reward((rule, alias): (RedeemRule, Option<RuleAlias>)) -> Resource<RewardAttributes> {
+    let id = alias.map_or_else(|| rule.id.to_string(), |alias| alias.to_string());
     let attributes = RewardAttributes {
         name: rule.name,
         description: None,
@@ -246,7 +249,7 @@ fn reward(rule: RedeemRule) -> Resource<RewardAttributes> {
         created_at: None,
         updated_at: None,
     };
-    Resource { kind: "reward", id: rule.id.to_string(), attributes }
+    Resource { kind: "reward", id, attributes }
 }
 
 /// `GET /v1/customers/{identifier}`: Mage's customer object. What Tally does not keep (names, birthday,

@@ -66,7 +66,7 @@ pub struct RuleBody(Fields);
 impl<'de> Deserialize<'de> for RuleBody {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Each field's own text, so that amounts keep their digits.
-        let mut fields = BTreeMap::<String, Box<RawValue>>::deserialize(deserializer)?;
+        let Distinct(mut fields) = Distinct::deserialize(deserializer)?;
         fields.retain(|key, _| !IGNORED.contains(&key.as_str()));
         let value = |raw: Box<RawValue>| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
         for key in UNSUPPORTED {
@@ -87,6 +87,33 @@ impl<'de> Deserialize<'de> for RuleBody {
         }
         let text = serde_json::to_string(&fields).map_err(D::Error::custom)?;
         serde_json::from_str(&text).map(RuleBody).map_err(D::Error::custom)
+    }
+}
+
+/// A JSON object's fields, each once: a field given twice is refused rather than one of them kept.
+struct Distinct(BTreeMap<String, Box<RawValue>>);
+
+impl<'de> Deserialize<'de> for Distinct {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Distinct;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Distinct, A::Error> {
+                let mut fields = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    if fields.insert(key.clone(), value).is_some() {
+                        return Err(A::Error::custom(format!("{key} is given twice")));
+                    }
+                }
+                Ok(Distinct(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -386,6 +413,10 @@ mod tests {
             .contains("pointsCost must be a whole number"));
         assert!(rule(json!({"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "color": "red"})).is_err());
         assert!(rule(json!({"name": "r", "rewardType": "FREE", "pointsCost": 10})).is_err());
+        // A field given twice is refused, not read as one of its values.
+        let twice = br#"{"name": "r", "rewardType": "FREE_SHIPPING", "pointsCost": 10, "pointsCost": 1}"#;
+        let refused = parse_json::<RuleBody>(twice).map(|_| ()).unwrap_err().to_string();
+        assert!(refused.contains("pointsCost is given twice"), "{refused}");
     }
 
     #[test]

@@ -120,6 +120,18 @@ pub async fn active<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<R
     Ok(rules)
 }
 
+/// The shop's active rules, each with the alias an import gave it (another program's id for it), if any.
+pub async fn active_with_aliases<S: Store, H>(
+    deps: &Deps<S, H>,
+    shop: &Shop,
+) -> Result<Vec<(RedeemRule, Option<RuleAlias>)>, Unavailable> {
+    let (rules, aliases) = tokio::try_join!(active(deps, shop), async {
+        Ok::<_, Unavailable>(deps.store.shop(&shop.domain).rule_aliases().await?)
+    })?;
+    let alias_of = |id| aliases.iter().find(|(_, named)| *named == id).map(|(alias, _)| alias.clone());
+    Ok(rules.into_iter().map(|rule| (rule.clone(), alias_of(rule.id))).collect())
+}
+
 /// The shop's active rules as options for nobody in particular: none blocked.
 pub async fn everyone_s_options<S: Store, H>(deps: &Deps<S, H>, shop: &Shop) -> Result<Vec<RedeemOption>, Unavailable> {
     Ok(active(deps, shop).await?.into_iter().map(|rule| RedeemOption { rule, blocked: None }).collect())

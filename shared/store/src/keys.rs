@@ -74,8 +74,15 @@ const RULE_PREFIX: &str = "RULE#";
 
 /// The item that makes an alias one rule's (not under `RULE#`, so that listing the rules passes it by).
 pub fn rule_alias(domain: &ShopDomain, alias: &RuleAlias) -> Key {
-    (shop_partition(domain), format!("RULEALIAS#{alias}"))
+    (shop_partition(domain), format!("{RULE_ALIAS_PREFIX}{alias}"))
 }
+
+/// The shop's partition and the sort-key prefix of its rules' aliases.
+pub fn rule_aliases(domain: &ShopDomain) -> (String, &'static str) {
+    (shop_partition(domain), RULE_ALIAS_PREFIX)
+}
+
+const RULE_ALIAS_PREFIX: &str = "RULEALIAS#";
 
 /// The item that remembers a deleted rule's id.
 pub fn deleted_rule(domain: &ShopDomain, id: RuleId) -> Key {

@@ -172,6 +172,17 @@ impl Rules for ShopTable<'_> {
         record.map(|r| r.rule_id()).transpose()
     }
 
+    async fn rule_aliases(&self) -> StoreResult<Vec<(RuleAlias, RuleId)>> {
+        let (pk, prefix) = keys::rule_aliases(self.domain);
+        let items = self.store.query(pk, SortKey::Prefix(prefix)).await?;
+        let named = |item| -> StoreResult<(RuleAlias, RuleId)> {
+            let record = from_item::<RuleIdRecord>(item)?;
+            let alias = record.alias.as_deref().and_then(|a| RuleAlias::parse(a).ok());
+            Ok((alias.ok_or_else(|| corrupt("an alias's item without its alias"))?, record.rule_id()?))
+        };
+        items.into_iter().map(named).collect()
+    }
+
     async fn rule_deleted(&self, id: RuleId) -> StoreResult<bool> {
         Ok(self.store.get::<RuleIdRecord>(keys::deleted_rule(self.domain, id)).await?.is_some())
     }

@@ -223,6 +223,7 @@ through_the_plan! {
         fn rule(&self, id: RuleId) -> Option<RedeemRule>;
         fn rules(&self) -> Vec<RedeemRule>;
         fn rule_by_alias(&self, alias: &RuleAlias) -> Option<RuleId>;
+        fn rule_aliases(&self) -> Vec<(RuleAlias, RuleId)>;
         fn rule_deleted(&self, id: RuleId) -> bool;
     }
     Listings {

@@ -347,6 +347,10 @@ impl Rules for FakeShopStore<'_> {
         Ok(self.with(|data| data.rule_aliases.get(alias).copied()))
     }
 
+    async fn rule_aliases(&self) -> StoreResult<Vec<(RuleAlias, RuleId)>> {
+        Ok(self.with(|data| data.rule_aliases.iter().map(|(alias, id)| (alias.clone(), *id)).collect()))
+    }
+
     async fn rule_deleted(&self, id: RuleId) -> StoreResult<bool> {
         Ok(self.with(|data| data.deleted_rules.contains(&id)))
     }

@@ -194,6 +194,8 @@ pub trait Rules: Send + Sync {
     fn rules(&self) -> impl Fut<Vec<RedeemRule>>;
     /// The rule an import gave this alias, if one did.
     fn rule_by_alias(&self, alias: &RuleAlias) -> impl Fut<Option<RuleId>>;
+    /// Every alias imports gave the shop's rules (one read: a shop has few rules).
+    fn rule_aliases(&self) -> impl Fut<Vec<(RuleAlias, RuleId)>>;
     /// Whether a rule with this id was deleted.
     fn rule_deleted(&self, id: RuleId) -> impl Fut<bool>;
 }

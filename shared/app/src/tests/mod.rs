@@ -1,6 +1,7 @@
 //! Unit tests of the use cases, over the in-memory fakes: milliseconds each, no DynamoDB, no HTTP.
 
 mod events;
+mod import;
 mod jobs;
 mod orders;
 mod people;

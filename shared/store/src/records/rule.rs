@@ -129,10 +129,13 @@ impl TryFrom<RuleRecord> for RedeemRule {
 
 /// The item that keeps a rule's id under another name: an import's alias (the other program's id), or the
 /// id of a rule that was deleted, which no import takes again.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleIdRecord {
     pub rule_id: u64,
+    /// The alias, on an alias's item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 impl RuleIdRecord {

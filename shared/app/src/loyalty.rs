@@ -75,6 +75,20 @@ pub(crate) async fn answer<S: Rewards>(
     Ok(Loyalty::new(customer, rewards, &shop.currency, at))
 }
 
+/// The loyalty information as a change left it: the customer after it, and the rewards read with them,
+/// `changed` among them as it now is.
+pub(crate) fn after_change(
+    shop: &Shop,
+    customer: Customer,
+    mut rewards: Vec<Reward>,
+    changed: &Reward,
+    at: tally_domain::Time,
+) -> Loyalty {
+    rewards.retain(|r| r.id != changed.id);
+    rewards.push(changed.clone());
+    Loyalty::new(customer, rewards, &shop.currency, at)
+}
+
 /// The rewards the loyalty information shows, from the newest kept in order (`newest`, as read): topped up
 /// with the older ones when they are fewer than it shows, or every reward for a record that keeps no tally.
 pub(crate) async fn latest<S: Rewards>(

@@ -271,12 +271,10 @@ fn answer_from<S, H>(
     shop: &Shop,
     reward: Reward,
     after: Customer,
-    mut rewards: Vec<Reward>,
+    rewards: Vec<Reward>,
 ) -> Result<Redeemed, RedeemError> {
     if let RewardState::Failed { reason } = reward.state {
         return Err(RedeemError::NotIssued(reason));
     }
-    rewards.retain(|r| r.id != reward.id);
-    rewards.push(reward.clone());
-    Ok(Redeemed { loyalty: Loyalty::new(after, rewards, &shop.currency, deps.now()), reward })
+    Ok(Redeemed { loyalty: loyalty::after_change(shop, after, rewards, &reward, deps.now()), reward })
 }

@@ -8,7 +8,7 @@ use tally_domain::customer::{Customer, CustomerRef};
 use tally_domain::effect::Effect;
 use tally_domain::error::Missing;
 use tally_domain::ids::RewardId;
-use tally_domain::loyalty::{Loyalty, LATEST_REWARDS};
+use tally_domain::loyalty::LATEST_REWARDS;
 use tally_domain::reward::{NotRefundable, RefundRefused, Reward};
 use tally_domain::shop::Shop;
 
@@ -124,12 +124,10 @@ pub async fn refund_prepared<S: Store, H: Shopify>(
     let (reward, after, rewards) = take_back(deps, shop, command, prepared.0?, attempt).await?;
     // Answered from what the refund wrote, and the rewards read with the customer (read afresh if the older
     // ones could not be read).
-    let Some(mut rewards) = rewards else {
+    let Some(rewards) = rewards else {
         return Ok(Redeemed { loyalty: loyalty::of(deps, shop, reward.customer_id).await?, reward });
     };
-    rewards.retain(|r| r.id != reward.id);
-    rewards.push(reward.clone());
-    Ok(Redeemed { loyalty: Loyalty::new(after, rewards, &shop.currency, deps.now()), reward })
+    Ok(Redeemed { loyalty: loyalty::after_change(shop, after, rewards, &reward, deps.now()), reward })
 }
 
 /// Takes the reward back: the reward, and the customer, as it left them, with the rewards the answer shows

@@ -224,6 +224,7 @@ async fn an_import_takes_no_deleted_id_and_no_alias_twice<S: Store>(store: S) {
     let named = RuleWrite::Import { rule: second.clone(), alias: Some(alias.clone()) };
     assert_eq!(table.commit(write(named)).await.unwrap(), Committed::Done);
     assert_eq!(table.rule_by_alias(&alias).await.unwrap(), Some(second.id));
+    assert_eq!(table.rule_aliases().await.unwrap(), vec![(alias.clone(), second.id)]);
     let third = RedeemRule { id: RuleId::new(3).unwrap(), ..rule() };
     let same_alias = RuleWrite::Import { rule: third.clone(), alias: Some(alias.clone()) };
     assert_eq!(table.commit(write(same_alias)).await.unwrap(), Committed::Rejected(Rejection::RuleAlias));

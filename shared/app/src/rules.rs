@@ -129,7 +129,11 @@ pub async fn active_with_aliases<S: Store, H>(
         Ok::<_, Unavailable>(deps.store.shop(&shop.domain).rule_aliases().await?)
     })?;
     let alias_of = |id| aliases.iter().find(|(_, named)| *named == id).map(|(alias, _)| alias.clone());
-    Ok(rules.into_iter().map(|rule| (rule.clone(), alias_of(rule.id))).collect())
+    let named = |rule: RedeemRule| {
+        let alias = alias_of(rule.id);
+        (rule, alias)
+    };
+    Ok(rules.into_iter().map(named).collect())
 }
 
 /// The shop's active rules as options for nobody in particular: none blocked.

@@ -175,12 +175,14 @@ impl Rules for ShopTable<'_> {
     async fn rule_aliases(&self) -> StoreResult<Vec<(RuleAlias, RuleId)>> {
         let (pk, prefix) = keys::rule_aliases(self.domain);
         let items = self.store.query(pk, SortKey::Prefix(prefix)).await?;
-        let named = |item| -> StoreResult<(RuleAlias, RuleId)> {
-            let record = from_item::<RuleIdRecord>(item)?;
-            let alias = record.alias.as_deref().and_then(|a| RuleAlias::parse(a).ok());
-            Ok((alias.ok_or_else(|| corrupt("an alias's item without its alias"))?, record.rule_id()?))
+        // The alias is its item's key (written from a parsed alias); an item that cannot be read is passed
+        // by, naming its rule by number rather than failing the list.
+        let named = |item: Item| -> StoreResult<(RuleAlias, RuleId)> {
+            let alias = sort_key(&item).and_then(|sk| sk.strip_prefix(prefix)).and_then(|a| RuleAlias::parse(a).ok());
+            let alias = alias.ok_or_else(|| corrupt("an alias's item whose key is not an alias"))?;
+            Ok((alias, from_item::<RuleIdRecord>(item)?.rule_id()?))
         };
-        items.into_iter().map(named).collect()
+        Ok(items.into_iter().filter_map(|item| named(item).ok()).collect())
     }
 
     async fn rule_deleted(&self, id: RuleId) -> StoreResult<bool> {

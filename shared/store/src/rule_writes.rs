@@ -36,15 +36,13 @@ impl ShopTable<'_> {
                     (Part::RuleDeleted, TransactWriteItem::builder().condition_check(never_deleted).build()),
                 ];
                 if let Some(alias) = alias {
-                    let record = RuleIdRecord { rule_id: rule.id.get(), alias: Some(alias.to_string()) };
-                    let named = to_item(&record, keys::rule_alias(domain, alias))?;
+                    let named = to_item(&RuleIdRecord { rule_id: rule.id.get() }, keys::rule_alias(domain, alias))?;
                     items.push((Part::RuleAlias, put(self.put(named, Some(NEW))?)));
                 }
                 items
             }
             RuleWrite::Delete(id) => {
-                let remembered =
-                    to_item(&RuleIdRecord { rule_id: id.get(), alias: None }, keys::deleted_rule(domain, *id))?;
+                let remembered = to_item(&RuleIdRecord { rule_id: id.get() }, keys::deleted_rule(domain, *id))?;
                 vec![
                     (
                         Part::Rule,

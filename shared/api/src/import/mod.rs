@@ -236,6 +236,10 @@ fn time(field: &'static str, value: Option<String>) -> Result<Option<Time>, Reco
 pub fn csv_objects(text: &str) -> Result<Vec<Value>, RecordRefused> {
     let mut rows = csv_rows(text)?.into_iter();
     let header = rows.next().unwrap_or_default();
+    let mut names = std::collections::HashSet::new();
+    if let Some(twice) = header.iter().map(|name| name.trim()).find(|name| !names.insert(*name)) {
+        return Err(RecordRefused::Shape(format!("the CSV's header names {twice} twice")));
+    }
     Ok(rows
         .filter(|row| row.iter().any(|cell| !cell.is_empty()))
         .map(|row| {
@@ -298,6 +302,7 @@ mod tests {
             vec![json!({"id": "1", "name": "Five, off", "note": "say \"hi\"\nthere"}), json!({"id": "2", "note": "x"})]
         );
         assert!(csv_objects("a\n\"open").unwrap_err().to_string().contains("inside a quoted cell"));
+        assert!(csv_objects("id,pointsCost,pointsCost\n1,5,6").unwrap_err().to_string().contains("pointsCost twice"));
         let rule = csv_rule(json!({"id": "7", "name": "10", "pointsCost": "500", "variantIds": "41;42", "x": "true"}));
         assert_eq!(rule, json!({"id": 7, "name": "10", "pointsCost": 500, "variantIds": [41, 42], "x": true}));
     }

@@ -133,9 +133,6 @@ impl TryFrom<RuleRecord> for RedeemRule {
 #[serde(rename_all = "camelCase")]
 pub struct RuleIdRecord {
     pub rule_id: u64,
-    /// The alias, on an alias's item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<String>,
 }
 
 impl RuleIdRecord {

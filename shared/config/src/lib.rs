@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::Provider;
 use tally_shopify::{ShopifyHttp, ShopifyTimeouts};
 use tally_store::DynamoStore;
 use tracing_subscriber::filter::LevelFilter;
+
+mod aws_http;
 
 /// What the functions run with: the use cases' dependencies over the real adapters.
 pub type Deps = tally_app::Deps<DynamoStore, ShopifyHttp>;
@@ -75,7 +75,7 @@ pub fn dynamodb_client(endpoint: Option<&str>) -> Result<aws_sdk_dynamodb::Clien
         .behavior_version(BehaviorVersion::latest())
         .region(aws.region)
         .credentials_provider(aws.credentials)
-        .http_client(https());
+        .http_client(https()?);
     builder.set_endpoint_url(aws.endpoint);
     Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
 }
@@ -105,9 +105,9 @@ impl Aws {
     }
 }
 
-/// The HTTPS client every AWS client here uses: rustls on ring, as tally-http's.
-pub fn https() -> aws_sdk_dynamodb::config::SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+/// The HTTPS client every AWS client here uses: tally-http's, the one Shopify's and Klaviyo's calls use.
+pub fn https() -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
+    aws_http::client().map_err(|_| ConfigError::Missing("the system's TLS roots"))
 }
 
 /// The events function's destinations besides Shopify: the bus `EVENT_BUS_NAME` (EventBridge, or its stand-in
@@ -130,7 +130,7 @@ pub fn outlets_at(
         .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
         .region(aws.region)
         .credentials_provider(aws.credentials)
-        .http_client(https());
+        .http_client(https()?);
     builder.set_endpoint_url(aws.endpoint);
     let bus = tally_outlets::EventBridge::new(aws_sdk_eventbridge::Client::from_conf(builder.build()), bus);
     let klaviyo = tally_outlets::KlaviyoHttp::new(klaviyo_url).map_err(|_| ConfigError::Missing("an HTTP client"))?;

@@ -1,8 +1,9 @@
-//! One HTTPS client for the services Tally calls besides AWS (Shopify's Admin API and its token
-//! endpoint, Klaviyo): hyper's client on rustls with ring and the system's roots, the same hyper and
-//! rustls the AWS client carries, so that a function holds one HTTP stack rather than two. It sends a
-//! request with a body and reads the whole answer within a time limit; what a failure means for the
-//! request (never sent, or perhaps carried out) is told by `HttpError`.
+//! The one HTTPS client of every function: hyper's HTTP/1.1 client on rustls with ring and the system's
+//! roots. Shopify's Admin API and its token endpoint and Klaviyo are called through `post`; the AWS clients
+//! (DynamoDB, EventBridge) through `send`, behind the SDK's connector (tally-config), so that a function
+//! holds one HTTP stack, without the HTTP/2 none of these services needs. It sends a request with a body
+//! and reads the whole answer; what a failure means for the request (never sent, or perhaps carried out)
+//! is told by `HttpError`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,7 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tower_service::Service;
 
-pub use hyper::HeaderMap;
+pub use hyper::{HeaderMap, Request as HttpRequest, Response as HttpResponse};
 
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,7 @@ pub struct Answer {
 #[derive(Debug, Clone)]
 pub struct Https {
     client: Client<Bounded, Full<Bytes>>,
+    tls: HttpsConnector<HttpConnector>,
     user_agent: HeaderValue,
 }
 
@@ -71,9 +73,17 @@ impl Https {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let connector = Bounded { inner: https, limit: connect_timeout };
-        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector);
-        Ok(Https { client, user_agent: HeaderValue::from_static(user_agent) })
+        Ok(Https {
+            client: pooled(&https, connect_timeout),
+            tls: https,
+            user_agent: HeaderValue::from_static(user_agent),
+        })
+    }
+
+    /// The same client with another connect timeout: its own connections, the same TLS set-up (the
+    /// roots are not read again).
+    pub fn with_connect_timeout(&self, connect_timeout: Duration) -> Https {
+        Https { client: pooled(&self.tls, connect_timeout), ..self.clone() }
     }
 
     /// POSTs `body` as `content_type` with `headers`, and reads the whole answer, all within `timeout`.
@@ -95,18 +105,31 @@ impl Https {
             let value = HeaderValue::from_str(value).map_err(|e| HttpError::Request(e.to_string()))?;
             request = request.header(name, value);
         }
-        let request = request.body(Full::new(Bytes::from(body))).map_err(|e| HttpError::Request(e.to_string()))?;
+        let request = request.body(Bytes::from(body)).map_err(|e| HttpError::Request(e.to_string()))?;
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| match e.is_connect() {
-                true => HttpError::Connect(chain(&e)),
-                false => HttpError::NoAnswer(chain(&e)),
-            })?;
-            let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
+            let (parts, body) = self.send(request).await?.into_parts();
             Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body })
         };
         tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout))
     }
+
+    /// Sends `request` as it is made and reads the whole answer, with no time limit but the connect
+    /// timeout's: the caller bounds the rest.
+    pub async fn send(&self, request: HttpRequest<Bytes>) -> Result<HttpResponse<Bytes>, HttpError> {
+        let response = self.client.request(request.map(Full::new)).await.map_err(|e| match e.is_connect() {
+            true => HttpError::Connect(chain(&e)),
+            false => HttpError::NoAnswer(chain(&e)),
+        })?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
+        Ok(HttpResponse::from_parts(parts, body))
+    }
+}
+
+/// A pool of connections made through `tls`, each within `limit`.
+fn pooled(tls: &HttpsConnector<HttpConnector>, limit: Duration) -> Client<Bounded, Full<Bytes>> {
+    let connector = Bounded { inner: tls.clone(), limit };
+    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector)
 }
 
 /// The connector, bounded as a whole (the name looked up, the TCP connection and the TLS handshake) by

@@ -54,7 +54,7 @@ pub struct StreamRunner {
 impl StreamRunner {
     pub fn new(deps: Arc<Deps>, outlets: Arc<Outlets>, endpoint: &str, table: &str) -> Result<StreamRunner, Error> {
         let dynamodb = tally_config::dynamodb_client(Some(endpoint))?;
-        let https = tally_config::https();
+        let https = tally_config::https()?;
         let config = aws_sdk_dynamodbstreams::Config::builder()
             .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
             .endpoint_url(endpoint)

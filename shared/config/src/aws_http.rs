@@ -1,11 +1,13 @@
 //! The AWS clients' HTTP: tally-http's client behind the SDK's `HttpClient`, so that a function carries
 //! one HTTP stack (hyper's HTTP/1.1 on rustls with ring), not a second one with HTTP/2, which neither
-//! DynamoDB nor EventBridge needs. The SDK's connect and read timeouts are applied as it asks; its retries
-//! read a failure as the SDK's own client reports it: nothing sent, or no answer, both worth another try.
+//! DynamoDB nor EventBridge needs. The SDK's connect and read timeouts (the read timeout up to the answer's
+//! head) are applied as it asks, its stalled-answer watch reads the body, it may close a connection after a
+//! transient error, and its retries read a failure as the SDK's own client reports it.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use aws_smithy_runtime_api::client::connection::{CaptureSmithyConnection, ConnectionMetadata};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
@@ -13,7 +15,8 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
-use tally_http::{HttpError, Https};
+use http_body_util::BodyExt;
+use tally_http::{Connection, HttpError, HttpRequest as HttpRequest1x, Https};
 
 /// A connection not made within this long, when the SDK names no connect timeout, is none.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
@@ -59,19 +62,30 @@ impl HttpConnector for Connector {
             Ok(request) => request,
             Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
         };
-        // The AWS requests Tally makes are JSON documents, held whole.
-        let Some(body) = request.body().bytes().map(bytes::Bytes::copy_from_slice) else {
-            return HttpConnectorFuture::ready(Err(ConnectorError::user("a streamed request body".into())));
-        };
         let (https, read_timeout) = (self.https.clone(), self.read_timeout);
         HttpConnectorFuture::new(async move {
-            let exchange = https.send(request.map(|_| body));
+            // The AWS requests Tally makes are JSON documents, held whole: read to their end here, which also
+            // tells the SDK's watch on uploads that this one is done.
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await.map_err(ConnectorError::user)?.to_bytes();
+            let mut request = HttpRequest1x::from_parts(parts, body);
+            // The SDK closes a connection that brought a transient error, so that its retry goes out on another.
+            let connection = Connection::of(&mut request);
+            if let Some(capture) = request.extensions().get::<CaptureSmithyConnection>() {
+                capture.set_connection_retriever(move || {
+                    let closing = connection.clone();
+                    let metadata = ConnectionMetadata::builder().proxied(false).poison_fn(move || closing.close());
+                    connection.made().then(|| metadata.build())
+                });
+            }
+            let exchange = https.send(request);
             let answer = match read_timeout {
                 Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or(Err(HttpError::Timeout)),
                 None => exchange.await,
             };
-            let response = answer.map_err(failed)?;
-            HttpResponse::try_from(response.map(SdkBody::from)).map_err(|e| ConnectorError::other(e.into(), None))
+            // The body is read by the SDK, under its own watch for an answer that stalls.
+            let response = answer.map_err(failed)?.map(SdkBody::from_body_1_x);
+            HttpResponse::try_from(response).map_err(|e| ConnectorError::other(e.into(), None))
         })
     }
 }
@@ -87,81 +101,4 @@ fn failed(e: HttpError) -> ConnectorError {
 }
 
 #[cfg(test)]
-mod tests {
-    use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    use aws_sdk_dynamodb::error::SdkError;
-    use aws_sdk_dynamodb::operation::get_item::GetItemError;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
-
-    use super::*;
-
-    /// A stand-in for DynamoDB that answers each request with `answer`, or never (`None`), and counts them.
-    async fn dynamodb(answer: Option<String>) -> (String, Arc<AtomicUsize>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let calls = Arc::new(AtomicUsize::new(0));
-        let counted = calls.clone();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let (counted, answer) = (counted.clone(), answer.clone());
-                tokio::spawn(async move {
-                    let mut request = [0u8; 8192];
-                    let _ = socket.read(&mut request).await;
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    match answer {
-                        Some(answer) => drop(socket.write_all(answer.as_bytes()).await),
-                        None => tokio::time::sleep(Duration::from_secs(30)).await,
-                    }
-                });
-            }
-        });
-        (url, calls)
-    }
-
-    fn client(url: &str, attempts: u32) -> aws_sdk_dynamodb::Client {
-        let mut builder = crate::dynamodb_client(Some(url)).unwrap().config().to_builder();
-        builder.set_retry_config(Some(RetryConfig::standard().with_max_attempts(attempts)));
-        builder.set_timeout_config(Some(TimeoutConfig::builder().read_timeout(Duration::from_millis(300)).build()));
-        aws_sdk_dynamodb::Client::from_conf(builder.build())
-    }
-
-    async fn get(client: &aws_sdk_dynamodb::Client) -> Result<bool, SdkError<GetItemError, HttpResponse>> {
-        let key = aws_sdk_dynamodb::types::AttributeValue::S("k".into());
-        client.get_item().table_name("t").key("PK", key).send().await.map(|read| read.item().is_some())
-    }
-
-    #[tokio::test]
-    async fn dynamodb_s_answer_reaches_the_sdk() {
-        let body = r#"{"Item":{"PK":{"S":"k"}}}"#;
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        let (url, _) = dynamodb(Some(answer)).await;
-        assert!(get(&client(&url, 1)).await.unwrap(), "the item read");
-    }
-
-    #[tokio::test]
-    async fn an_answer_past_the_read_timeout_is_a_time_out_the_sdk_tries_again() {
-        let (url, calls) = dynamodb(None).await;
-        let failed = get(&client(&url, 2)).await.unwrap_err();
-        let SdkError::DispatchFailure(failure) = &failed else { panic!("{failed:?}") };
-        assert!(failure.is_timeout(), "{failed:?}");
-        assert_eq!(calls.load(Ordering::SeqCst), 2, "tried again");
-    }
-
-    #[tokio::test]
-    async fn no_connection_is_an_io_failure() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        drop(listener);
-        let failed = get(&client(&url, 1)).await.unwrap_err();
-        let SdkError::DispatchFailure(failure) = &failed else { panic!("{failed:?}") };
-        assert!(failure.is_io(), "{failed:?}");
-    }
-}
+mod tests;

@@ -6,6 +6,7 @@
 //! is told by `HttpError`.
 
 use std::future::Future;
+use std::iter::successors;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -15,11 +16,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request, Uri};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection, HttpConnector};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower_service::Service;
 
+pub use hyper::body::Incoming;
 pub use hyper::{HeaderMap, Request as HttpRequest, Response as HttpResponse};
 
 /// How a request failed.
@@ -108,28 +110,61 @@ impl Https {
         let request = request.body(Bytes::from(body)).map_err(|e| HttpError::Request(e.to_string()))?;
         let exchange = async {
             let (parts, body) = self.send(request).await?.into_parts();
+            let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
             Ok(Answer { status: parts.status.as_u16(), headers: parts.headers, body })
         };
         tokio::time::timeout(timeout, exchange).await.unwrap_or(Err(HttpError::Timeout))
     }
 
-    /// Sends `request` as it is made and reads the whole answer, with no time limit but the connect
-    /// timeout's: the caller bounds the rest.
-    pub async fn send(&self, request: HttpRequest<Bytes>) -> Result<HttpResponse<Bytes>, HttpError> {
-        let response = self.client.request(request.map(Full::new)).await.map_err(|e| match e.is_connect() {
-            true => HttpError::Connect(chain(&e)),
-            false => HttpError::NoAnswer(chain(&e)),
-        })?;
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|e| HttpError::NoAnswer(e.to_string()))?.to_bytes();
-        Ok(HttpResponse::from_parts(parts, body))
+    /// Sends `request` as it is made, and answers once the answer's head has come, with its body to read:
+    /// no time limit but the connect timeout's, the caller bounds the rest.
+    pub async fn send(&self, request: HttpRequest<Bytes>) -> Result<HttpResponse<Incoming>, HttpError> {
+        self.client.request(request.map(Full::new)).await.map_err(|e| {
+            let refused = successors(Some(&e as &(dyn std::error::Error + 'static)), |e| e.source())
+                .filter_map(|e| e.downcast_ref::<hyper::Error>())
+                .any(|e| e.is_user());
+            match (e.is_connect(), refused) {
+                (true, _) => HttpError::Connect(chain(&e)),
+                // A request hyper would not send.
+                (false, true) => HttpError::Request(chain(&e)),
+                (false, false) => HttpError::NoAnswer(chain(&e)),
+            }
+        })
+    }
+}
+
+/// The connection a request goes out on, caught as it is made, so that it can be closed after its answer
+/// (the next request then gets a new one).
+#[derive(Debug, Clone)]
+pub struct Connection(CaptureConnection);
+
+impl Connection {
+    /// Catches the connection `request` will be sent on.
+    pub fn of<B>(request: &mut HttpRequest<B>) -> Connection {
+        Connection(capture_connection(request))
+    }
+
+    /// Whether the request has its connection yet.
+    pub fn made(&self) -> bool {
+        self.0.connection_metadata().is_some()
+    }
+
+    /// Keeps the connection out of the pool once its answer has been read.
+    pub fn close(&self) {
+        if let Some(connected) = self.0.connection_metadata().as_ref() {
+            connected.poison();
+        }
     }
 }
 
 /// A pool of connections made through `tls`, each within `limit`.
 fn pooled(tls: &HttpsConnector<HttpConnector>, limit: Duration) -> Client<Bounded, Full<Bytes>> {
     let connector = Bounded { inner: tls.clone(), limit };
-    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(60)).build(connector)
+    // The timer lets the pool drop connections idle past the timeout.
+    Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector)
 }
 
 /// The connector, bounded as a whole (the name looked up, the TCP connection and the TLS handshake) by

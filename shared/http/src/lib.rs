@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::iter::successors;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -64,14 +65,11 @@ impl Https {
     /// A client that gives up connecting after `connect_timeout`. It speaks HTTPS, and plain HTTP to the
     /// local stand-ins.
     pub fn new(connect_timeout: Duration, user_agent: &'static str) -> Result<Https, HttpError> {
-        // Ring, the crypto the DynamoDB client uses too: one provider in the binary, the smaller one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| HttpError::Tls(e.to_string()))?
+            .with_tls_config(tls()?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
@@ -155,6 +153,22 @@ impl Connection {
             connected.poison();
         }
     }
+}
+
+/// The TLS set-up every client of the process shares: ring (one crypto provider in the binary, the smaller
+/// one) and the system's roots, read once (a few milliseconds each time) however many clients are made.
+fn tls() -> Result<rustls::ClientConfig, HttpError> {
+    static TLS: OnceLock<Result<rustls::ClientConfig, HttpError>> = OnceLock::new();
+    let made = TLS.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut roots = rustls::RootCertStore::empty();
+        let (taken, _) = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        match taken {
+            0 => Err(HttpError::Tls("no usable root certificate in the system's store".into())),
+            _ => Ok(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth()),
+        }
+    });
+    made.clone()
 }
 
 /// A pool of connections made through `tls`, each within `limit`.

@@ -78,7 +78,8 @@ impl HttpConnector for Connector {
                     connection.made().then(|| metadata.build())
                 });
             }
-            let exchange = https.send(request);
+            // On the heap: hyper's future is deep, and an unoptimised build's callers' stacks are not.
+            let exchange = Box::pin(https.send(request));
             let answer = match read_timeout {
                 Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or(Err(HttpError::Timeout)),
                 None => exchange.await,

@@ -77,7 +77,8 @@ async fn get(client: &aws_sdk_dynamodb::Client) -> Result<bool, SdkError<GetItem
 
 #[tokio::test]
 async fn a_slow_answer_is_waited_for_when_no_read_timeout_is_set() {
-    // Longer than the SDK's stalled-stream grace (5 s): the upload it watches is not ours to report.
+    // Past the SDK's upload watch (a 1 s window, then 5 s of grace), which ends an attempt whose request
+    // body it never sees read to its end.
     let (url, seen) = dynamodb(vec![(200, Some(Duration::from_secs(7)))]).await;
     assert!(get(&client(&url, 1, None)).await.unwrap(), "the item read");
     assert_eq!(seen.requests.load(Ordering::SeqCst), 1);

@@ -4,10 +4,13 @@
 pub mod browser;
 pub mod events;
 pub mod extensions;
+mod large_stack;
 mod records;
 pub mod scale;
 pub mod server;
 pub mod storefront;
+
+pub use large_stack::on_a_large_stack;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

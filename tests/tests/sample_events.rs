@@ -2,7 +2,7 @@
 
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
-use tally_tests::Stack;
+use tally_tests::{on_a_large_stack, Stack};
 
 /// The key the events carry: the demo key of `make dev`.
 const EVENT_KEY: &str = "tly_demo_local_development_key";
@@ -18,17 +18,10 @@ fn json_body(response: &lambda_http::Response<Body>) -> Value {
     }
 }
 
-/// Every handler, one after another in one future: unoptimised, its frames outgrow a test thread's 2 MiB, so
-/// it runs on a thread of its own with room for them (as the lockstep simulation does).
+/// Every handler, one after another in one future: unoptimised, its frames outgrow a test thread's stack.
 #[test]
 fn every_function_answers_its_sample_event() {
-    let thread = std::thread::Builder::new().stack_size(16 << 20).spawn(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        runtime.block_on(every_function_answers())
-    });
-    if let Err(panic) = thread.expect("a thread").join() {
-        std::panic::resume_unwind(panic)
-    }
+    on_a_large_stack(every_function_answers)
 }
 
 async fn every_function_answers() {

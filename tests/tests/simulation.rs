@@ -4,7 +4,7 @@
 //! failure on every machine; it prints the command that replays it.
 
 use tally_sim::{lockstep, numbered, over_fakes, replay_command};
-use tally_tests::dynamodb_endpoint;
+use tally_tests::{dynamodb_endpoint, on_a_large_stack};
 
 /// Operations per seed over the fakes: short schedules, many seeds.
 const FAKE_OPS: usize = 400;
@@ -47,16 +47,9 @@ async fn a_hundred_thousand_simulated_operations_over_the_fakes_break_no_invaria
 /// Operations per seed in lockstep.
 const LOCKSTEP_OPS: usize = 500;
 
-/// Runs the lockstep on a thread of its own with room for the SDK's deep futures (unoptimised, they
-/// outgrow a test thread's 2 MiB), on a runtime of its own.
+/// Runs the lockstep with room for the SDK's deep futures (unoptimised, they outgrow a test thread's 2 MiB).
 fn in_lockstep(seeds: std::ops::Range<u64>) {
-    let thread = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        runtime.block_on(lockstep_seeds(seeds))
-    });
-    if let Err(panic) = thread.expect("a thread").join() {
-        std::panic::resume_unwind(panic)
-    }
+    on_a_large_stack(move || lockstep_seeds(seeds))
 }
 
 async fn lockstep_seeds(seeds: std::ops::Range<u64>) {

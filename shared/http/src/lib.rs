@@ -162,13 +162,28 @@ fn tls() -> Result<rustls::ClientConfig, HttpError> {
     let made = TLS.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut roots = rustls::RootCertStore::empty();
-        let (taken, _) = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        let (taken, _) = roots.add_parsable_certificates(system_roots());
         match taken {
             0 => Err(HttpError::Tls("no usable root certificate in the system's store".into())),
             _ => Ok(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth()),
         }
     });
     made.clone()
+}
+
+/// The system's root certificates: its bundle alone where it has one (`SSL_CERT_FILE` when that names a
+/// file, else Debian's `ca-certificates.crt`, Amazon Linux's `tls-ca-bundle.pem`, …), otherwise every
+/// certificate of its folders as rustls-native-certs finds them. The folder beside a bundle holds the same
+/// roots one file each (OpenSSL reads it lazily, by hash), and reading both took half a function's start-up.
+fn system_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    let bundled = openssl_probe::probe()
+        .cert_file
+        .map(|bundle| rustls_native_certs::load_certs_from_paths(Some(&bundle), None).certs)
+        .unwrap_or_default();
+    match bundled.is_empty() {
+        true => rustls_native_certs::load_native_certs().certs,
+        false => bundled,
+    }
 }
 
 /// A pool of connections made through `tls`, each within `limit`.
@@ -252,6 +267,30 @@ mod tests {
     async fn post(url: &str, headers: &[(&str, &str)], timeout: Duration) -> Result<Answer, HttpError> {
         let client = Https::new(Duration::from_millis(300), "tally/test").unwrap();
         client.post(url, "application/json", headers, b"{}".to_vec(), timeout).await
+    }
+
+    /// Debian's trusted roots are the links of `/etc/ssl/certs` into its certificate packages; the folder
+    /// also holds certificates nobody trusts as roots (the `ssl-cert` package's self-signed one), which its
+    /// bundle leaves out, as `system_roots` now does.
+    #[test]
+    fn the_system_bundle_alone_holds_every_root_the_system_trusts() {
+        let ours: std::collections::HashSet<_> = system_roots().into_iter().collect();
+        assert!(!ours.is_empty(), "no root certificate found");
+        let trusted = ["/usr/share/ca-certificates/", "/usr/local/share/ca-certificates/"];
+        let linked: Vec<_> = std::fs::read_dir("/etc/ssl/certs")
+            .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+            .unwrap_or_default();
+        let linked: Vec<_> = linked
+            .into_iter()
+            .filter(|path| path.is_symlink())
+            .filter(|path| std::fs::canonicalize(path).is_ok_and(|to| trusted.iter().any(|t| to.starts_with(t))))
+            .collect();
+        for path in &linked {
+            for root in rustls_native_certs::load_certs_from_paths(Some(path), None).certs {
+                assert!(ours.contains(&root), "{} is trusted and not read", path.display());
+            }
+        }
+        eprintln!("{} roots read; {} trusted links checked", ours.len(), linked.len());
     }
 
     #[tokio::test]

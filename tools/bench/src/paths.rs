@@ -13,7 +13,9 @@ use crate::{Bench, Error, DOMAIN, KEY};
 /// Operations of each path metered, to average over.
 pub(crate) const PER_PATH: usize = 10;
 /// The paths metered, in the report's order.
-pub(crate) const PATHS: usize = 8;
+pub(crate) const PATHS: usize = 9;
+/// Rewards a customer has before the path that measures what they cost a keyed redemption.
+const EARLIER_REWARDS: usize = 50;
 
 /// What one operation of a path took, on average.
 pub(crate) struct PathFigures {
@@ -36,6 +38,7 @@ const FLOORS: [(&str, &str); PATHS] = [
     ("refund, with a key", "4: one read (the reward and the customer, with the key), the write that begins it, Shopify's deactivation, the transaction that ends it, with the answer kept at once"),
     ("portal redemption, with a key", "3: as a redemption (the shop and its secret held by the Lambda)"),
     ("orders/create webhook using a reward's code", "4: the delivery's marker with the code, the reward it names, the write that marks it used, the cancellation's marker read with the delivery recorded"),
+    ("redemption, immediate, with a key, by a customer with 50 rewards", "3: as with a key (the answer, which lists the newest 50 rewards, is what grows)"),
 ];
 
 impl Bench {
@@ -74,6 +77,13 @@ impl Bench {
                 let reply = self.post(&self.api, "/api/external/redeem-points", body, None).await?;
                 Ok(reply["reward"].clone())
             }
+            8 => {
+                for _ in 0..EARLIER_REWARDS {
+                    let body = json!({"customerId": customer, "redeemRuleId": self.rule});
+                    self.post(&self.api, "/api/external/redeem-points", body, None).await?;
+                }
+                Ok(Value::Null)
+            }
             _ => Ok(Value::Null),
         }
     }
@@ -85,7 +95,7 @@ impl Bench {
         let adjust = json!({"customerId": customer, "points": 5, "reason": "bench"});
         match path {
             0 => self.post(api, "/api/external/redeem-points", redeem, None).await?,
-            1 => self.post(api, "/api/external/redeem-points", redeem, key).await?,
+            1 | 8 => self.post(api, "/api/external/redeem-points", redeem, key).await?,
             2 => {
                 let delayed = json!({"customerId": customer, "redeemRuleId": self.rule, "delayPointsDeduction": true});
                 self.post(api, "/api/external/redeem-points", delayed, key).await?
@@ -97,7 +107,8 @@ impl Bench {
                 self.post(api, &path, json!({"customerId": customer}), key).await?
             }
             6 => self.portal_redeem(customer, key).await?,
-            _ => self.order(customer, ready["discountCode"].as_str().ok_or("no code")?).await?,
+            7 => self.order(customer, ready["discountCode"].as_str().ok_or("no code")?).await?,
+            _ => return Err(format!("no path {path}").into()),
         };
         Ok(())
     }

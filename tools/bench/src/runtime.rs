@@ -56,7 +56,7 @@ async fn answered(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, 
 }
 
 /// Starts `binary` against a fresh runtime API; returns the time from exec to its first `next` request,
-/// and, when `invocations` > 0, its peak resident memory after serving them.
+/// and its peak resident memory once it has served `invocations` (at start-up when none).
 pub async fn start(
     binary: &std::path::Path,
     env: &[(&str, String)],
@@ -105,7 +105,7 @@ pub async fn start(
             std::io::Error::other(format!("the function stopped answering after {answered} of {invocations}"))
         })?;
     }
-    Ok(Started { startup, peak_rss_kib: (invocations > 0).then(|| peak_rss(child.0.id())).flatten() })
+    Ok(Started { startup, peak_rss_kib: peak_rss(child.0.id()) })
 }
 
 /// The process's high-water mark of resident memory (`VmHWM`), in KiB.

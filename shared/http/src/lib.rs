@@ -171,11 +171,15 @@ fn tls() -> Result<rustls::ClientConfig, HttpError> {
     made.clone()
 }
 
-/// The system's root certificates: its bundle alone where it has one (`SSL_CERT_FILE` when that names a
-/// file, else Debian's `ca-certificates.crt`, Amazon Linux's `tls-ca-bundle.pem`, …), otherwise every
-/// certificate of its folders as rustls-native-certs finds them. The folder beside a bundle holds the same
-/// roots one file each (OpenSSL reads it lazily, by hash), and reading both took half a function's start-up.
+/// The system's root certificates. Its bundle alone where it has one (`SSL_CERT_FILE` when that names a
+/// file, else Debian's `ca-certificates.crt`, Amazon Linux's `tls-ca-bundle.pem`, …): the folder beside a
+/// bundle holds the same roots one file each (OpenSSL reads it lazily, by hash), and reading both took half a
+/// function's start-up. A folder named by `SSL_CERT_DIR` is read whole, with the file, as rustls-native-certs
+/// reads them; so is every folder where the system has no bundle.
 fn system_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    if std::env::var_os("SSL_CERT_DIR").is_some_and(|dirs| !dirs.is_empty()) {
+        return rustls_native_certs::load_native_certs().certs;
+    }
     let bundled = openssl_probe::probe()
         .cert_file
         .map(|bundle| rustls_native_certs::load_certs_from_paths(Some(&bundle), None).certs)

@@ -89,6 +89,9 @@ pub async fn start(
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .env("RUST_LOG", "warn")
+        // Lambda names no certificate file or folder: the system's bundle is read, as there.
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .stdout(Stdio::null())
         .stderr(if std::env::var_os("BENCH_FUNCTION_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() });
     for (name, value) in env {

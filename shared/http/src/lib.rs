@@ -282,7 +282,7 @@ mod tests {
 
     /// Debian's trusted roots are the links of `/etc/ssl/certs` into its certificate packages; the folder
     /// also holds certificates nobody trusts as roots (the `ssl-cert` package's self-signed one), which its
-    /// bundle leaves out, as `system_roots` now does.
+    /// bundle leaves out, as `system_bundle` does.
     #[test]
     fn the_system_bundle_alone_holds_every_root_the_system_trusts() {
         let ours: std::collections::HashSet<_> = system_bundle().into_iter().collect();

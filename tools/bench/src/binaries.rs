@@ -7,12 +7,7 @@ use crate::{runtime, Error, KEY};
 /// Each function's start-up to its first request for work (the median of 5); it reads no table, and the
 /// events function sends nothing.
 pub(crate) async fn startups(endpoint: &str) -> Result<Vec<Duration>, Error> {
-    let env = [
-        ("TABLE_NAME", "unused".to_string()),
-        ("DYNAMODB_ENDPOINT", endpoint.to_string()),
-        ("EVENT_BUS_NAME", "unused".to_string()),
-        ("EVENTBRIDGE_ENDPOINT", endpoint.to_string()),
-    ];
+    let env = environment("unused", endpoint);
     let mut medians = Vec::new();
     for name in functions()? {
         let mut startups = Vec::new();
@@ -36,12 +31,7 @@ pub(crate) async fn binaries(
     table: &str,
     startups: Vec<Duration>,
 ) -> Result<Vec<(String, u64, Duration, Option<u64>)>, Error> {
-    let env = [
-        ("TABLE_NAME", table.to_string()),
-        ("DYNAMODB_ENDPOINT", endpoint.to_string()),
-        ("EVENT_BUS_NAME", "unused".to_string()),
-        ("EVENTBRIDGE_ENDPOINT", endpoint.to_string()),
-    ];
+    let env = environment(table, endpoint);
     let mut rows = Vec::new();
     for (name, startup) in functions()?.into_iter().zip(startups) {
         let binary = binary(&name)?;
@@ -68,6 +58,17 @@ pub(crate) async fn binaries(
         rows.push((name, size, startup, peak));
     }
     Ok(rows)
+}
+
+/// What every function is started with: its table, DynamoDB Local, and a bus the events function is named
+/// (and sends nothing to here) with DynamoDB Local standing in for EventBridge's address.
+fn environment(table: &str, endpoint: &str) -> [(&'static str, String); 4] {
+    [
+        ("TABLE_NAME", table.to_string()),
+        ("DYNAMODB_ENDPOINT", endpoint.to_string()),
+        ("EVENT_BUS_NAME", "unused".to_string()),
+        ("EVENTBRIDGE_ENDPOINT", endpoint.to_string()),
+    ]
 }
 
 /// Each function's arm64 bootstrap as `make release` left it (`target/lambda/{name}/bootstrap`, wherever

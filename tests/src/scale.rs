@@ -53,6 +53,8 @@ pub async fn seed_rewards(stack: &Stack, shop: &TestShop, template: u64, custome
             id: RewardId::new(1_000_000 + i).expect("an id"),
             discount_code: Some(format!("SCALE-{i}")),
             expire_date: Some(ended()),
+            // Listed where it stands, as the journal's job leaves a reward.
+            journaled: false,
             ..template.clone()
         })
         .collect();

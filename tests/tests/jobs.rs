@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use tally_app::expire::{expire, expire_slice};
 use tally_app::ports::store::Held;
 use tally_app::ports::Store;
+use tally_app::reconcile::reconcile;
 use tally_tests::now;
 use tally_tests::{dynamodb_endpoint, Stack, TestShop};
 
@@ -166,26 +167,36 @@ async fn a_code_used_whose_order_never_came_is_settled_with_the_order_shopify_na
     stack.assert_audit_clean(&shop).await;
 }
 
-/// The shop's reward listings are spread over its shards by reward, and one listed where listings were kept
-/// before (the shop's own index partition) is still found, then moved into its shard by its next change.
+/// A redemption lists its reward only in the journal, on the ledger entry that paid for it (so that its
+/// outcome rewrites no index entry); reconciliation lists it where it stands, in its shard by reward. One
+/// listed where listings were kept before (the shop's own index partition) is still found, then moved into
+/// its shard by its next change.
 #[tokio::test]
 async fn listings_are_spread_over_shards_and_the_old_partition_is_still_read() {
     let stack = Stack::start().await;
     let shop = shop_with_expiring_reward(&stack, "jobs-shards").await;
     let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
-    let listed = client
-        .scan()
-        .table_name(stack.store.table())
-        .filter_expression("begins_with(GSI1SK, :expires)")
-        .expression_attribute_values(":expires", AttributeValue::S("EXPIRES#".into()))
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap_or_default();
+    let indexed = |prefix: &'static str| {
+        let client = client.clone();
+        let table = stack.store.table().to_string();
+        async move {
+            let scan = client.scan().table_name(table).filter_expression("begins_with(GSI1PK, :shop)");
+            let scan = scan.expression_attribute_values(":shop", AttributeValue::S(prefix.into()));
+            scan.send().await.unwrap().items.unwrap_or_default()
+        }
+    };
+    let in_index = indexed("SHOP#").await;
+    let [entry] = in_index.as_slice() else { panic!("one index entry after the redemption: {in_index:?}") };
+    let id: u64 = entry["rewardId"].as_n().unwrap().parse().unwrap();
+    assert!(entry["SK"].as_s().unwrap().starts_with("LEDGER#"), "the ledger entry that paid: {entry:?}");
+    assert_eq!(entry["GSI1PK"].as_s().unwrap(), &format!("SHOP#{}#JOURNAL#{:02}", shop.domain, id % 16));
+    let report = reconcile(&stack.deps, Some(&shop.id), Duration::ZERO, now(), None).await.unwrap();
+    assert_eq!((report.pending, report.errors), (0, 0), "{report:?}");
+    let listed: Vec<_> =
+        indexed("SHOP#").await.into_iter().filter(|item| item["SK"].as_s().unwrap().starts_with("REWARD#")).collect();
     let [reward] = listed.as_slice() else { panic!("one reward listed: {listed:?}") };
+    assert!(reward["GSI1SK"].as_s().unwrap().starts_with("EXPIRES#"), "by its end: {reward:?}");
     let partition = reward["GSI1PK"].as_s().unwrap().clone();
-    let id: u64 = reward["id"].as_n().unwrap().parse().unwrap();
     assert_eq!(partition, format!("SHOP#{}#LISTED#{:02}", shop.domain, id % 16), "listed in its shard");
     // Listed as before shards: in the shop's own partition.
     client

@@ -19,8 +19,10 @@ use crate::balance::{change_reward, plain, Decided};
 use crate::codes::{self, Code};
 use crate::error::Unavailable;
 use crate::jobs::{self, Cursor, JobError, Report, Slice, PAGE, SHOPIFY_FAILURES};
+use crate::journal;
 use crate::ports::store::Listings;
 use crate::ports::{Committed, CustomerWrite, Rejection, ShopStore, Shopify, ShopifyShop, Store, Write};
+use crate::settle::DEFAULT_GRACE;
 use crate::{access, orders, Deps};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -107,9 +109,9 @@ pub async fn expire_slice<S: Store, H: Shopify>(
     .await
 }
 
-/// The phases of a shop's expiry.
-const REWARDS: u8 = 0;
-const LOTS: u8 = 1;
+/// The phases of a shop's expiry, after the journal's (`journal::JOURNAL`).
+const REWARDS: u8 = 1;
+const LOTS: u8 = 2;
 
 async fn expire_pages<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
@@ -124,6 +126,11 @@ async fn expire_pages<S: Store, H: Shopify>(
         report.unfinished = 1;
         Ok(Slice { report, next: Some(cursor) })
     };
+    // The rewards of redemptions surely over, listed first, so that those already at their end are read.
+    let until = at.checked_sub(time::Duration::try_from(DEFAULT_GRACE).unwrap_or_default()).unwrap_or(at);
+    if !journal::list_all(&store, until, &mut cursor, deps.now(), deadline).await? {
+        return unfinished(report, cursor);
+    }
     let mut failures = 0;
     while cursor.phase == REWARDS {
         if jobs::out_of_time(deadline) {

@@ -34,6 +34,7 @@ pub mod webhooks;
 mod balance;
 mod codes;
 mod issue;
+mod journal;
 
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;

@@ -11,6 +11,7 @@ use crate::balance::{change_reward, plain, Decided};
 use crate::codes::{self, Code};
 use crate::error::Unavailable;
 use crate::jobs::{self, Cursor, JobError, Report, Slice, PAGE, SHOPIFY_FAILURES};
+use crate::journal;
 use crate::ports::store::Listings;
 use crate::ports::{Shopify, Store};
 use crate::refund::{DEFAULT_REASON, IN_FLIGHT};
@@ -113,9 +114,9 @@ pub async fn reconcile_slice<S: Store, H: Shopify>(
     .await
 }
 
-/// The phases of a shop's reconciliation.
-const PENDING: u8 = 0;
-const REFUNDING: u8 = 1;
+/// The phases of a shop's reconciliation, after the journal's (`journal::JOURNAL`).
+const PENDING: u8 = 1;
+const REFUNDING: u8 = 2;
 
 /// How long a reward Shopify could not settle waits before the next visit, doubled each time (at most a
 /// day): the time between two scheduled runs.
@@ -131,6 +132,11 @@ async fn reconcile_pages<S: Store, H: Shopify>(
     let store = deps.store.shop(&shop.domain);
     let mut report = ReconcileReport::default();
     let mut failures = 0;
+    // The rewards of redemptions past their grace, listed first, so that those still pending are read.
+    if !journal::list_all(&store, pending_cutoff, &mut cursor, deps.now(), deadline).await? {
+        report.unfinished = 1;
+        return Ok(Slice { report, next: Some(cursor) });
+    }
     while cursor.phase <= REFUNDING {
         if jobs::out_of_time(deadline) {
             report.unfinished = 1;

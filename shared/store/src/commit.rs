@@ -101,7 +101,14 @@ impl ShopTable<'_> {
                 let next = &applied.customer;
                 items.push(put(Part::Profile, self.profile(next, Some(applied.read_version))?));
                 for (n, entry) in applied.entries.iter().enumerate() {
-                    let item = to_item(&LedgerRecord::from(entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
+                    let mut item =
+                        to_item(&LedgerRecord::from(entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
+                    // The entry that paid for a redemption's reward is the reward's place in the journal.
+                    if let Some(RewardWrite::New(reward)) = &write.reward {
+                        if reward.journaled && entry.reward_id == Some(reward.id) {
+                            item = listed(item, keys::journal_entry(domain, reward.create_at, reward.id));
+                        }
+                    }
                     items.push(put(Part::Ledger(n), self.put(item, Some(NEW))?));
                 }
                 for (n, day) in applied.new_days.iter().enumerate() {

@@ -11,10 +11,11 @@ use tally_domain::Time;
 use crate::errors::failed;
 use crate::pages::{self, Range};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
+use crate::records::jobs::JournalReadRecord;
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord};
 use crate::records::rule::{RuleIdRecord, RuleRecord};
-use crate::records::{corrupt, from_item, sort_key, text, Item, PK, SK};
+use crate::records::{corrupt, from_item, sort_key, text, to_item, Item, PK, SK};
 use crate::{keys, ShopTable, SortKey};
 
 fn rewards(items: Vec<Item>) -> StoreResult<Vec<Reward>> {
@@ -255,5 +256,33 @@ impl Listings for ShopTable<'_> {
         let (pk, low) = (keys::customers(self.domain), keys::CUSTOMER_LISTING_PREFIX);
         let range = Range { index: false, pk, low, high: &high };
         pages::read(self.store.page(range, after, limit).await?, |item| from_item::<CustomerIdRecord>(item)?.id())
+    }
+
+    async fn journal(
+        &self,
+        since: Option<Time>,
+        until: Time,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<Page<(CustomerId, RewardId)>> {
+        let (low, high) = keys::journal_between(since, until);
+        let partitions = keys::journals(self.domain);
+        let page = self.store.sharded_page(&partitions, true, (&low, &high), after, limit).await?;
+        pages::read(page, |item| {
+            let entry = from_item::<LedgerRecord>(item)?;
+            let reward = entry.reward_id.and_then(RewardId::new);
+            CustomerId::new(entry.customer_id).zip(reward).ok_or_else(|| corrupt("a journal entry of no reward"))
+        })
+    }
+
+    async fn journal_read_to(&self) -> StoreResult<Option<Time>> {
+        Ok(self.store.get::<JournalReadRecord>(keys::journal_read(self.domain)).await?.map(|read| read.read_to))
+    }
+
+    async fn set_journal_read_to(&self, to: Time) -> StoreResult<()> {
+        let item = to_item(&JournalReadRecord { read_to: to }, keys::journal_read(self.domain))?;
+        let put = self.store.client.put_item().table_name(&self.store.table).set_item(Some(item));
+        put.send().await.map_err(failed)?;
+        Ok(())
     }
 }

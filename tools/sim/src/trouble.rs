@@ -233,6 +233,9 @@ through_the_plan! {
         fn refunding(&self, before: Time, after: Option<&Position>, limit: usize) -> Page<Reward>;
         fn lots_due(&self, since: Option<time::Date>, day: time::Date, after: Option<&Position>, limit: usize) -> Page<(CustomerId, time::Date)>;
         fn customers_page(&self, after: Option<&Position>, limit: usize) -> Page<CustomerId>;
+        fn journal(&self, since: Option<Time>, until: Time, after: Option<&Position>, limit: usize) -> Page<(CustomerId, RewardId)>;
+        fn journal_read_to(&self) -> Option<Time>;
+        fn set_journal_read_to(&self, to: Time) -> ();
     }
     Idempotency {
         fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;

@@ -118,6 +118,9 @@ fn apply(data: &mut ShopData, write: Write) {
     }
     match write.reward {
         Some(RewardWrite::New(reward)) => {
+            if reward.journaled {
+                data.journal.insert((reward.create_at, reward.customer_id, reward.id));
+            }
             data.rewards.insert((reward.customer_id, reward.id), reward);
         }
         Some(RewardWrite::Changed(change)) => {

@@ -1,7 +1,7 @@
 //! The fake store's listings: what the jobs visit, a page at a time, in the order the DynamoDB store pages
 //! them (a partition at a time, each by the listing's time and the id).
 
-use tally_domain::ids::CustomerId;
+use tally_domain::ids::{CustomerId, RewardId};
 use tally_domain::reward::{Listing, Reward};
 use tally_domain::{rfc3339, Time};
 
@@ -71,6 +71,30 @@ impl Listings for FakeShopStore<'_> {
     async fn customers_page(&self, after: Option<&Position>, limit: usize) -> StoreResult<Page<CustomerId>> {
         let found = self.with(|data| data.customer_list.iter().map(|c| (format!("{:020}", c.get()), *c)).collect());
         Ok(page(found, after, limit))
+    }
+
+    async fn journal(
+        &self,
+        since: Option<Time>,
+        until: Time,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> StoreResult<Page<(CustomerId, RewardId)>> {
+        let found = self.with(|data| {
+            let made = data.journal.iter().filter(|(at, _, _)| *at <= until && since.is_none_or(|since| *at > since));
+            let position = |at: &Time, id: &RewardId| format!("{}#{:020}", at.unix_timestamp_nanos(), id.get());
+            made.map(|(at, c, r)| (1 + listing_shard(r.get()) as usize, position(at, r), (*c, *r))).collect()
+        });
+        Ok(sharded_page(found, after, limit))
+    }
+
+    async fn journal_read_to(&self) -> StoreResult<Option<Time>> {
+        Ok(self.with(|data| data.journal_read_to))
+    }
+
+    async fn set_journal_read_to(&self, to: Time) -> StoreResult<()> {
+        self.with(|data| data.journal_read_to = data.journal_read_to.max(Some(to)));
+        Ok(())
     }
 }
 

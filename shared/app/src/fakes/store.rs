@@ -48,6 +48,9 @@ pub(super) struct ShopData {
     pub rule_aliases: BTreeMap<RuleAlias, RuleId>,
     pub deleted_rules: BTreeSet<RuleId>,
     pub lot_listings: BTreeSet<(time::Date, CustomerId)>,
+    /// The redemptions' journal (`Reward::journaled`), and how far it was read.
+    pub journal: BTreeSet<(Time, CustomerId, RewardId)>,
+    pub journal_read_to: Option<Time>,
     pub keys_in_use: BTreeMap<String, KeyRecord>,
     pub cancelled_orders: BTreeSet<OrderId>,
     pub deliveries: BTreeSet<String>,

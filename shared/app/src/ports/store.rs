@@ -264,6 +264,19 @@ pub trait Listings: Send + Sync {
     ) -> impl Fut<Page<(CustomerId, time::Date)>>;
     /// The shop's customers, in the order of their ids as text.
     fn customers_page(&self, after: Option<&Position>, limit: usize) -> impl Fut<Page<CustomerId>>;
+    /// The rewards redemptions made (`Reward::journaled`), listed where they stand or not: those made after
+    /// `since` (from the first when `None`) and at or before `until`, by when they were made.
+    fn journal(
+        &self,
+        since: Option<Time>,
+        until: Time,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> impl Fut<Page<(CustomerId, RewardId)>>;
+    /// How far the journal was read: every reward in it made at or before then is listed where it stands.
+    fn journal_read_to(&self) -> impl Fut<Option<Time>>;
+    /// That the journal was read to `to`; a mark further on already is kept.
+    fn set_journal_read_to(&self, to: Time) -> impl Fut<()>;
 }
 
 /// An answer as its client received it, kept under the key for the retries.

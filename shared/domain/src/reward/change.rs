@@ -200,4 +200,14 @@ impl Reward {
         change.reward.put_off = Some(PutOff { until, attempts });
         Ok(change)
     }
+
+    /// A reward found in its redemption's journal, listed where it stands (whatever that is), its visits
+    /// put off as they were; one listed already is left as it is.
+    pub fn listed(&self) -> Result<RewardChange, NotApplicable> {
+        if !self.journaled {
+            return Err(NotApplicable(self.status()));
+        }
+        let reward = Reward { journaled: false, version: self.version + 1, ..self.clone() };
+        Ok(RewardChange { reward, read_version: self.version, from: RewardStatus::ALL, balance: None })
+    }
 }

@@ -124,6 +124,7 @@ impl RewardImport {
             state: RewardState::Unused { refund: None },
             put_off: None,
             imported: true,
+            journaled: false,
         })
     }
 }

@@ -70,6 +70,10 @@ pub struct Reward {
     /// Moved in from another program (`RewardImport`): its points were spent there, so no ledger entry of
     /// Tally's paid for it, and its arrival is no event.
     pub imported: bool,
+    /// Made by a redemption, which lists it only in its journal (an index entry that is never moved, on the
+    /// ledger entry that paid for it), so that the redemption writes the fewest index entries: unlisted
+    /// (`listing` is none) until a job lists it where it stands (`Reward::listed`), once past its grace.
+    pub journaled: bool,
 }
 
 /// A job's visit put off: the reward is listed again at `until`, after `attempts` visits that could not
@@ -163,6 +167,7 @@ impl Reward {
             state: RewardState::Pending { review: None },
             put_off: None,
             imported: false,
+            journaled: true,
         }
     }
 
@@ -209,8 +214,12 @@ impl Reward {
     }
 
     /// Where the reward is listed for the jobs, given where it stands: a visit put off lists it at the
-    /// time it was put off to, so that it no longer holds the head of its listing.
+    /// time it was put off to, so that it no longer holds the head of its listing. A reward still in its
+    /// redemption's journal is not listed yet.
     pub fn listing(&self) -> Option<Listing> {
+        if self.journaled {
+            return None;
+        }
         let later = |at: Time| self.put_off.map_or(at, |put_off| at.max(put_off.until));
         match (&self.state, self.expire_date) {
             (RewardState::Pending { review: None }, _) => Some(Listing::Pending(later(self.create_at))),

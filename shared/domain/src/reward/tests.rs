@@ -33,6 +33,8 @@ fn reward_of(kind: RewardType, mode: DeductionMode) -> Reward {
     let customer = CustomerId::new(1).unwrap();
     let mut reward = Reward::pending(&shop, customer, &rule, &Priced::at_cost(&rule), None, mode, AT, drawn);
     reward.lots = vec![Lot { points: 100, expires_at: None }];
+    // Listed, as the journal's job leaves it (`a_redeemed_reward_is_listed_only_once_its_journal_is_read`).
+    reward.journaled = false;
     reward
 }
 
@@ -62,6 +64,28 @@ fn a_new_reward_is_pending_listed_for_reconciliation_and_costs_its_rule() {
     assert_eq!(reward(DeductionMode::OnOrder).payment().kind, LedgerKind::Reserve);
     let credit = reward_of(RewardType::StoreCredit, DeductionMode::Immediate);
     assert_eq!((credit.discount_code, credit.reward_type), (None, RewardKind::StoreCredit));
+}
+
+#[test]
+fn a_redeemed_reward_is_listed_only_once_its_journal_is_read() {
+    let shop = Shop::new("s.myshopify.com", Access::StaticToken, AT).unwrap();
+    let rule = rule(RewardType::FixedAmount, Some(Decimal::new(500, 2)));
+    let drawn = (RewardId::from_entropy(77), "TALLY-ABCDEFGHJK".to_string());
+    let customer = CustomerId::new(1).unwrap();
+    let new =
+        Reward::pending(&shop, customer, &rule, &Priced::at_cost(&rule), None, DeductionMode::Immediate, AT, drawn);
+    assert!(new.journaled);
+    assert_eq!(new.listing(), None, "a redemption writes no listing");
+    let issued = after(new.issued("gid://shopify/DiscountCodeNode/1", AT));
+    assert_eq!((issued.status(), issued.listing()), (RewardStatus::Unused, None), "nor does its outcome");
+    let put_off = after(issued.put_off(datetime!(2026-12-01 0:00 UTC), time::Duration::HOUR));
+    let listed = after(put_off.listed());
+    assert_eq!((listed.journaled, listed.version, &listed.state), (false, put_off.version + 1, &put_off.state));
+    let end = datetime!(2026-12-01 1:00 UTC);
+    assert_eq!(listed.listing(), Some(Listing::Expiring(end)), "by its end, its visit still put off");
+    assert_eq!(listed.listed(), Err(NotApplicable(RewardStatus::Unused)), "listed once");
+    let used = after(issued.used_by(&order(9), AT, 0));
+    assert_eq!(after(used.listed()).listing(), None, "a used reward is listed nowhere");
 }
 
 #[test]

@@ -17,6 +17,14 @@ pub struct JobLockRecord {
     pub expires_at: i64,
 }
 
+/// How far a shop's journal of redemptions was read (`Listings::journal_read_to`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalReadRecord {
+    #[serde(with = "time::serde::rfc3339")]
+    pub read_to: tally_domain::Time,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,9 @@ pub struct RewardRecord {
     /// Moved in from another program by `tally-cli import`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
+    /// Listed only in its redemption's journal, not yet where it stands (`Reward::journaled`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub journaled: bool,
 }
 
 fn immediate() -> DeductionMode {
@@ -150,6 +153,7 @@ impl From<&Reward> for RewardRecord {
             put_off_until: r.put_off.map(|put_off| put_off.until),
             put_off_attempts: r.put_off.map(|put_off| put_off.attempts),
             imported: r.imported,
+            journaled: r.journaled,
         }
     }
 }
@@ -228,6 +232,7 @@ impl TryFrom<RewardRecord> for Reward {
             state,
             put_off: r.put_off_until.map(|until| PutOff { until, attempts: r.put_off_attempts.unwrap_or(1) }),
             imported: r.imported,
+            journaled: r.journaled,
         })
     }
 }

@@ -5,7 +5,7 @@ use tally_app::ports::store::{listing_shard, LISTING_SHARDS};
 use tally_domain::customer::Identity;
 use tally_domain::events::Destination;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId};
-use tally_domain::reward::{Listing, Reward};
+use tally_domain::reward::Reward;
 use tally_domain::rule::RuleAlias;
 use tally_domain::shop::ShopDomain;
 use tally_domain::{rfc3339, Time};
@@ -16,11 +16,14 @@ pub const GSI1: &str = "GSI1";
 
 pub type Key = (String, String);
 
+mod listings;
+pub use listings::*;
+
 pub fn shop(domain: &ShopDomain) -> Key {
     (shop_partition(domain), "SHOP".into())
 }
 
-fn shop_partition(domain: &ShopDomain) -> String {
+pub(crate) fn shop_partition(domain: &ShopDomain) -> String {
     format!("SHOP#{domain}")
 }
 
@@ -199,60 +202,6 @@ pub fn customers(domain: &ShopDomain) -> String {
 
 pub const CUSTOMER_LISTING_PREFIX: &str = "CUSTOMER#";
 
-/// The index partition a reward is listed in: one of the shop's `LISTING_SHARDS`, by the reward's id, so
-/// that a large shop's listings spread over as many partitions.
-fn listed_in(domain: &ShopDomain, reward_id: RewardId) -> String {
-    format!("SHOP#{domain}#LISTED#{:02}", listing_shard(reward_id.get()))
-}
-
-/// The index partitions of the shop's reward listings, in the order they are read (`LISTING_PARTITIONS`):
-/// the shop's own, where they were kept before they were spread, then each shard.
-pub fn listings(domain: &ShopDomain) -> Vec<String> {
-    let shards = (0..LISTING_SHARDS).map(|shard| format!("SHOP#{domain}#LISTED#{shard:02}"));
-    std::iter::once(shop_partition(domain)).chain(shards).collect()
-}
-
-/// A shop's rewards waiting for Shopify, oldest first, for reconciliation.
-pub fn pending_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
-    (listed_in(domain, reward_id), format!("{PENDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
-}
-
-/// A shop's rewards whose outcome in Shopify an operator must decide.
-pub fn review_listing(domain: &ShopDomain, created_at: Time, reward_id: RewardId) -> Key {
-    (listed_in(domain, reward_id), format!("{REVIEW_LISTING_PREFIX}{}#{reward_id}", rfc3339(created_at)))
-}
-
-/// A shop's unused rewards by expiry date, for the expiry job.
-pub fn expiring_listing(domain: &ShopDomain, expire_date: Time, reward_id: RewardId) -> Key {
-    (listed_in(domain, reward_id), format!("{EXPIRING_LISTING_PREFIX}{}#{reward_id}", rfc3339(expire_date)))
-}
-
-/// A shop's refunds begun and not finished, for reconciliation.
-pub fn refunding_listing(domain: &ShopDomain, requested_at: Time, reward_id: RewardId) -> Key {
-    (listed_in(domain, reward_id), format!("{REFUNDING_LISTING_PREFIX}{}#{reward_id}", rfc3339(requested_at)))
-}
-
-/// The sort-key range, in each listing partition, of refunds begun at or before `before`.
-pub fn refunding_until(before: Time) -> (String, String) {
-    (REFUNDING_LISTING_PREFIX.into(), format!("{REFUNDING_LISTING_PREFIX}{}#~", rfc3339(before)))
-}
-
-const REFUNDING_LISTING_PREFIX: &str = "REFUNDING#";
-const PENDING_LISTING_PREFIX: &str = "PENDING#";
-pub const REVIEW_LISTING_PREFIX: &str = "REVIEW#";
-const EXPIRING_LISTING_PREFIX: &str = "EXPIRES#";
-
-/// The sort-key range, in each listing partition, of pending rewards created at or before `before`. `~`
-/// sorts after every reward id, so the rewards of the cutoff's own second are included.
-pub fn pending_until(before: Time) -> (String, String) {
-    (PENDING_LISTING_PREFIX.into(), format!("{PENDING_LISTING_PREFIX}{}#~", rfc3339(before)))
-}
-
-/// The same for unused rewards ending at or before `before`.
-pub fn expiring_until(before: Time) -> (String, String) {
-    (EXPIRING_LISTING_PREFIX.into(), format!("{EXPIRING_LISTING_PREFIX}{}#~", rfc3339(before)))
-}
-
 /// An idempotency key of a shop.
 pub fn idempotency(domain: &ShopDomain, key: &str) -> Key {
     (format!("SHOP#{domain}#IDEMPOTENCY#{key}"), "IDEMPOTENCY".into())
@@ -314,16 +263,6 @@ pub fn identity(domain: &ShopDomain, identity: &Identity) -> Key {
         Identity::Email(v) => email(domain, v.as_str()),
         Identity::Phone(v) => phone(domain, v.as_str()),
         Identity::ExternalId(v) => external_id(domain, v.as_str()),
-    }
-}
-
-/// Where a reward is listed in `GSI1`, given where it stands.
-pub fn listing(domain: &ShopDomain, listing: Listing, reward_id: RewardId) -> Key {
-    match listing {
-        Listing::Pending(at) => pending_listing(domain, at, reward_id),
-        Listing::Review(at) => review_listing(domain, at, reward_id),
-        Listing::Expiring(at) => expiring_listing(domain, at, reward_id),
-        Listing::Refunding(at) => refunding_listing(domain, at, reward_id),
     }
 }
 

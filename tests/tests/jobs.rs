@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use tally_app::expire::{expire, expire_slice};
-use tally_app::ports::store::Held;
+use tally_app::ports::store::{Held, Listings};
 use tally_app::ports::Store;
 use tally_app::reconcile::reconcile;
 use tally_tests::now;
@@ -198,6 +198,9 @@ async fn listings_are_spread_over_shards_and_the_old_partition_is_still_read() {
     assert!(reward["GSI1SK"].as_s().unwrap().starts_with("EXPIRES#"), "by its end: {reward:?}");
     let partition = reward["GSI1PK"].as_s().unwrap().clone();
     assert_eq!(partition, format!("SHOP#{}#LISTED#{:02}", shop.domain, id % 16), "listed in its shard");
+    let mark = stack.store.shop(&shop.id).journal_read_to().await.unwrap().expect("the journal marked read");
+    let minute = time::Duration::minutes(1);
+    assert!(mark <= now() - minute && mark > now() - minute * 2, "read to a minute ago, no closer: {mark}");
     // Listed as before shards: in the shop's own partition.
     client
         .update_item()

@@ -6,7 +6,7 @@ use tally_domain::reward::RewardStatus;
 use super::*;
 use crate::expire::expire;
 use crate::fakes::ShopifyFault;
-use crate::ports::store::{Ledgers, Rules, Writes};
+use crate::ports::store::{Ledgers, Listings, Rules, Writes};
 use crate::ports::{Committed, CustomerWrite, RewardWrite, Write};
 use crate::reconcile::reconcile;
 use crate::settle::DEFAULT_GRACE;
@@ -113,4 +113,45 @@ async fn a_grace_past_the_calendar_settles_nothing_and_does_not_panic() {
     let grace = std::time::Duration::from_secs(u64::MAX);
     let report = reconcile(&world.deps, None, grace, world.deps.now(), None).await.unwrap();
     assert_eq!((report.pending, report.errors), (0, 0));
+}
+
+/// Every reward listed by its end at or before `end`, over every partition of the listing.
+async fn all_expiring(world: &World, end: tally_domain::Time) -> Vec<tally_domain::ids::RewardId> {
+    let store = world.deps.store.shop(&world.shop.domain);
+    let (mut found, mut after) = (Vec::new(), None);
+    loop {
+        let page = store.expiring(end, after.as_ref(), 100).await.unwrap();
+        found.extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return found,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redemption_s_reward_is_listed_from_its_journal_once_past_its_grace_and_the_journal_read_once() {
+    let world = World::new().await;
+    let reward = world.redeem(1).await.unwrap().reward;
+    let end = reward.expire_date.unwrap();
+    assert!(world.reward(&reward).await.journaled);
+    assert!(all_expiring(&world, end).await.is_empty(), "the redemption listed it nowhere but its journal");
+    reconcile(&world.deps, None, DEFAULT_GRACE, world.deps.now(), None).await.unwrap();
+    assert!(all_expiring(&world, end).await.is_empty(), "not within its redemption's grace");
+    world.clock.advance(time::Duration::minutes(3));
+    let now = world.deps.now();
+    let report = reconcile(&world.deps, None, DEFAULT_GRACE, now, None).await.unwrap();
+    assert_eq!((report.pending, report.errors), (0, 0), "{report:?}");
+    assert_eq!(all_expiring(&world, end).await, vec![reward.id], "listed by its end");
+    let listed = world.reward(&reward).await;
+    assert_eq!((listed.journaled, listed.status(), listed.version), (false, RewardStatus::Unused, reward.version + 1));
+    let store = world.deps.store.shop(&world.shop.domain);
+    let mark = store.journal_read_to().await.unwrap();
+    assert_eq!(mark, Some(now - time::Duration::seconds(120)), "read to where the grace begins");
+    let unread = store.journal(mark, now, None, 100).await.unwrap();
+    assert!(unread.items.is_empty() && unread.next.is_some(), "the next run reads on from there");
+    world.clock.advance(time::Duration::days(31));
+    let expired = expire(&world.deps, None, world.deps.now(), None).await.unwrap();
+    assert_eq!((expired.expired, expired.errors), (1, 0), "{expired:?}");
+    world.assert_clean().await;
 }

@@ -116,3 +116,23 @@ fn journal_time(t: Time) -> String {
 pub fn journal_read(domain: &ShopDomain) -> Key {
     (shop_partition(domain), "JOURNAL".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn the_journal_sorts_by_time_to_the_microsecond_and_reads_after_its_mark() {
+        let shop = ShopDomain::parse("s.myshopify.com").unwrap();
+        let id = RewardId::new(7).unwrap();
+        let whole = journal_entry(&shop, datetime!(2026-12-07 12:00:05 UTC), id).1;
+        let half = journal_entry(&shop, datetime!(2026-12-07 12:00:05.5 UTC), id).1;
+        let next = journal_entry(&shop, datetime!(2026-12-07 12:00:06 UTC), id).1;
+        assert!(whole < half && half < next, "{whole} {half} {next}");
+        let (low, high) = journal_between(Some(datetime!(2026-12-07 12:00:05 UTC)), datetime!(2026-12-07 12:00:06 UTC));
+        assert!(low > whole && low < half && next < high, "after the mark, up to and with `until`");
+        assert!(journal_between(None, datetime!(2026-12-07 12:00:06 UTC)).0 < whole, "from the first");
+    }
+}

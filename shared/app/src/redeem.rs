@@ -2,11 +2,11 @@
 //! then record the outcome. If Shopify does not issue it, the points go back and the reward is `FAILED`.
 //! A reward whose outcome is not known stays `PENDING` until it is settled (`settle`).
 
-use tally_domain::customer::Customer;
+use tally_domain::customer::{Customer, CustomerRef};
 use tally_domain::effect::Effect;
 use tally_domain::error::{Missing, Refused};
 use tally_domain::ids::{CustomerId, RewardId};
-use tally_domain::loyalty::Loyalty;
+use tally_domain::loyalty::{Loyalty, LATEST_REWARDS};
 use tally_domain::redemption::{check, RedeemCommand};
 use tally_domain::reward::{DeductionMode, FailureReason, Reward, RewardState};
 use tally_domain::rule::RedeemRule;
@@ -16,9 +16,9 @@ use crate::balance::{change_balance, BalanceFailed};
 use crate::error::{unavailable_into, ReadError, Unavailable};
 use crate::idempotency::Attempt;
 use crate::issue::{issue, record, Issue};
-use crate::loyalty::lookup_with_newest;
-use crate::ports::store::{Idempotency, Rewards, Rules};
+use crate::ports::store::{Customers, Idempotency, Rewards, Rules};
 use crate::ports::write::NewCode;
+use crate::ports::StoreError;
 use crate::ports::{Rejection, RewardWrite, ShopStore, Shopify, ShopifyShop, Store, Write};
 use crate::settle::{past_grace, settle_pending};
 use crate::{access, crash_point, loyalty, Deps};
@@ -62,15 +62,30 @@ const MAX_DRAWS: usize = 5;
 #[derive(Debug)]
 pub struct Prepared(Result<(RedeemRule, Customer, Vec<Reward>), RedeemError>);
 
-/// Reads the rule and the customer the command names, with the customer's newest rewards for the answer (at
-/// the same time as the endpoint reads the request's idempotency key).
+/// Reads the rule and the customer the command names in one call, with the customer's newest rewards for
+/// the answer at the same time (and the endpoint the request's idempotency key). A customer named by an
+/// identifier is found first.
 pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &RedeemCommand) -> Prepared {
     let store = deps.store.shop(&shop.domain);
     let read = async {
-        let (rule, customer) =
-            tokio::try_join!(store.rule(command.redeem_rule_id), lookup_with_newest(&store, &command.customer))?;
+        let id = match &command.customer {
+            CustomerRef::Id(id) => Some(*id),
+            CustomerRef::Identity(identity) => store.owner(identity).await?,
+        };
+        let read = async {
+            let Some(id) = id else { return Ok(None) };
+            let ((customer, rule), (newest, _)) = tokio::try_join!(
+                store.customer_and_rule(id, command.redeem_rule_id),
+                store.newest_rewards(id, None, LATEST_REWARDS)
+            )?;
+            Ok::<_, StoreError>(Some((customer, rule, newest)))
+        };
+        let (customer, rule, newest) = match read.await? {
+            Some(read) => read,
+            None => (None, store.rule(command.redeem_rule_id).await?, vec![]),
+        };
         let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;
-        let (customer, newest) = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
+        let customer = customer.ok_or_else(|| Missing::Customer(command.customer.clone()))?;
         Ok((rule, customer, newest))
     };
     Prepared(read.await)

@@ -1,7 +1,8 @@
 //! Writes of many items at once (`BatchWriteItem`, 25 a call): a shop's deletion, and seeding a large shop
-//! for benchmarks and scale tests. Nothing here is conditioned: never for balances a request changes.
+//! for benchmarks and scale tests. Nothing here is conditioned: never for balances a request changes. And
+//! reads of a few items at once (`BatchGetItem`), consistent, for a request that needs them together.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use tally_app::ports::store::StoreResult;
 use tally_app::ports::StoreError;
 use tally_domain::customer::Customer;
@@ -10,7 +11,7 @@ use tally_domain::reward::Reward;
 use crate::errors::{failed, unbuilt};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
 use crate::records::reward::{CodeOwnerRecord, RewardRecord};
-use crate::records::{listed, to_item, Item};
+use crate::records::{listed, to_item, Item, PK, SK};
 use crate::{keys, DynamoStore, ShopTable};
 
 /// DynamoDB's most items in one `BatchWriteItem`.
@@ -39,6 +40,34 @@ impl DynamoStore {
             }
         }
         Ok(())
+    }
+}
+
+impl DynamoStore {
+    /// The items under `keys` (at most 100), read consistently in one call, retrying what DynamoDB leaves
+    /// unprocessed; in no order, and without the keys that hold none.
+    pub(crate) async fn get_many(&self, keys: Vec<keys::Key>) -> StoreResult<Vec<Item>> {
+        let key = |(pk, sk): keys::Key| {
+            Item::from([(PK.name().into(), AttributeValue::S(pk)), (SK.name().into(), AttributeValue::S(sk))])
+        };
+        let keys = keys.into_iter().map(key).collect();
+        let mut wanted =
+            Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(unbuilt)?);
+        let mut found = Vec::new();
+        for attempt in 0..ATTEMPTS {
+            let Some(request) = wanted.take() else { return Ok(found) };
+            let output =
+                self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(failed)?;
+            found.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
+            wanted = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys.is_empty());
+            if wanted.is_some() {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(5))).await;
+            }
+        }
+        match wanted {
+            None => Ok(found),
+            Some(_) => Err(StoreError("DynamoDB kept leaving reads unprocessed".into())),
+        }
     }
 }
 

@@ -42,6 +42,25 @@ impl Customers for ShopTable<'_> {
             self.store.query(keys::customers(self.domain), SortKey::Prefix(keys::CUSTOMER_LISTING_PREFIX)).await?;
         items.into_iter().map(|item| from_item::<CustomerIdRecord>(item)?.id()).collect()
     }
+
+    async fn customer_and_rule(
+        &self,
+        customer: CustomerId,
+        rule: RuleId,
+    ) -> StoreResult<(Option<Customer>, Option<RedeemRule>)> {
+        let (customer_key, rule_key) = (keys::customer(self.domain, customer), keys::rule(self.domain, rule));
+        let items = self.store.get_many(vec![customer_key.clone(), rule_key]).await?;
+        let (mut found_customer, mut found_rule) = (None, None);
+        for item in items {
+            let is_customer = item.get(PK.name()).and_then(|pk| pk.as_s().ok()) == Some(&customer_key.0)
+                && sort_key(&item) == Some(customer_key.1.as_str());
+            match is_customer {
+                true => found_customer = Some(Customer::try_from(from_item::<CustomerRecord>(item)?)?),
+                false => found_rule = Some(RedeemRule::try_from(from_item::<RuleRecord>(item)?)?),
+            }
+        }
+        Ok((found_customer, found_rule))
+    }
 }
 
 impl Rewards for ShopTable<'_> {

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::operation::{
+    batch_get_item::{BatchGetItemInput, BatchGetItemOutput},
     delete_item::{DeleteItemInput, DeleteItemOutput},
     get_item::{GetItemInput, GetItemOutput},
     put_item::{PutItemInput, PutItemOutput},
@@ -60,7 +61,7 @@ impl Meter {
 
     /// Adds a call's capacity; where DynamoDB gives only a total, it is reads for a read and writes for a write.
     fn add(&self, operation: &'static str, capacity: &[ConsumedCapacity]) {
-        let reading = matches!(operation, "GetItem" | "Query");
+        let reading = matches!(operation, "GetItem" | "BatchGetItem" | "Query");
         let mut usage = self.0.lock().expect("the meter's lock");
         let entry = usage.entry(operation).or_default();
         entry.calls += 1.0;
@@ -146,6 +147,7 @@ impl Intercept for Meter {
             |_name, typed| { typed.return_consumed_capacity = Some(ReturnConsumedCapacity::Indexes) },
             [
                 ("GetItem", GetItemInput),
+                ("BatchGetItem", BatchGetItemInput),
                 ("Query", QueryInput),
                 ("PutItem", PutItemInput),
                 ("UpdateItem", UpdateItemInput),
@@ -162,6 +164,9 @@ impl Intercept for Meter {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let Ok(output) = context.output_or_error() else { return Ok(()) };
+        if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
+            self.add("BatchGetItem", batch.consumed_capacity.as_deref().unwrap_or_default());
+        }
         each_operation!(
             output,
             downcast_ref,

@@ -207,6 +207,7 @@ through_the_plan! {
         fn customer(&self, id: CustomerId) -> Option<Customer>;
         fn owner(&self, identity: &Identity) -> Option<CustomerId>;
         fn customer_ids(&self) -> Vec<CustomerId>;
+        fn customer_and_rule(&self, customer: CustomerId, rule: RuleId) -> (Option<Customer>, Option<RedeemRule>);
     }
     Rewards {
         fn reward(&self, customer: CustomerId, id: RewardId) -> Option<Reward>;

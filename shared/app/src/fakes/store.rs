@@ -265,6 +265,14 @@ impl Customers for FakeShopStore<'_> {
     async fn customer_ids(&self) -> StoreResult<Vec<CustomerId>> {
         Ok(self.with(|data| data.customer_list.iter().copied().collect()))
     }
+
+    async fn customer_and_rule(
+        &self,
+        customer: CustomerId,
+        rule: RuleId,
+    ) -> StoreResult<(Option<Customer>, Option<RedeemRule>)> {
+        Ok((self.customer(customer).await?, self.rule(rule).await?))
+    }
 }
 
 impl Rewards for FakeShopStore<'_> {

@@ -153,6 +153,9 @@ pub trait Customers: Send + Sync {
     fn owner(&self, identity: &Identity) -> impl Fut<Option<CustomerId>>;
     /// Every customer ever enrolled in the shop.
     fn customer_ids(&self) -> impl Fut<Vec<CustomerId>>;
+    /// A customer and a rule of the shop, read together in one call: what a redemption decides on.
+    fn customer_and_rule(&self, customer: CustomerId, rule: RuleId)
+        -> impl Fut<(Option<Customer>, Option<RedeemRule>)>;
 }
 
 pub trait Rewards: Send + Sync {

@@ -104,14 +104,14 @@ pub async fn expire_slice<S: Store, H: Shopify>(
     deadline: Option<Instant>,
 ) -> Result<Slice<ExpireReport>, JobError> {
     jobs::slice(deps, "expire", domain, deadline, |shop| async move {
-        Box::pin(expire_pages(deps, &shop, at, cursor.unwrap_or_default(), deadline)).await
+        Box::pin(expire_pages(deps, &shop, at, cursor.unwrap_or_else(journal::start), deadline)).await
     })
     .await
 }
 
 /// The phases of a shop's expiry, after the journal's (`journal::JOURNAL`).
-const REWARDS: u8 = 1;
-const LOTS: u8 = 2;
+const REWARDS: u8 = 0;
+const LOTS: u8 = 1;
 
 async fn expire_pages<S: Store, H: Shopify>(
     deps: &Deps<S, H>,
@@ -128,7 +128,7 @@ async fn expire_pages<S: Store, H: Shopify>(
     };
     // The rewards of redemptions surely over, listed first, so that those already at their end are read.
     let until = at.checked_sub(time::Duration::try_from(DEFAULT_GRACE).unwrap_or_default()).unwrap_or(at);
-    if !journal::list_all(&store, until, &mut cursor, deps.now(), deadline).await? {
+    if !journal::list_all(&store, (until, REWARDS), &mut cursor, (deps.now(), deadline), &mut report.errors).await? {
         return unfinished(report, cursor);
     }
     let mut failures = 0;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tally_domain::error::Missing;
 use tally_domain::shop::{Shop, ShopDomain, ShopStatus};
+use tally_domain::Time;
 
 use crate::error::Unavailable;
 use crate::ports::store::{Held, Position, ShopRecords};
@@ -50,12 +51,27 @@ pub struct Cursor {
     pub phase: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Position>,
+    /// The walk of the journal under way (`journal::list_all`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk: Option<Walk>,
+}
+
+/// A walk of the journal, kept from slice to slice: the time it reads to, fixed when it began, so that
+/// every partition is read to the same time; and whether a reward could not be listed, which leaves the
+/// journal's mark where it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Walk {
+    #[serde(with = "time::serde::rfc3339")]
+    pub until: Time,
+    #[serde(default)]
+    pub failed: bool,
 }
 
 impl Cursor {
     /// The start of the phase after this one.
     pub fn next_phase(&self) -> Cursor {
-        Cursor { phase: self.phase.saturating_add(1), after: None }
+        Cursor { phase: self.phase.saturating_add(1), after: None, walk: None }
     }
 }
 

@@ -7,78 +7,90 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use tally_domain::ids::{CustomerId, RewardId};
+use tally_domain::reward::Reward;
 use tally_domain::Time;
 
 use crate::balance::{change_reward, plain};
 use crate::error::Unavailable;
-use crate::jobs::{self, Cursor, PAGE};
+use crate::jobs::{self, Cursor, Walk, PAGE};
 use crate::ports::store::Position;
 use crate::ports::ShopStore;
 
 /// A journal entry is in the index within this long of the time it names: the transaction that writes it
 /// runs within its function's timeout (15 s), and the index follows in well under a second. The journal
 /// is marked read no closer to now than this, so that no entry can appear behind the mark.
-pub const SETTLED: Duration = Duration::from_secs(60);
+pub const JOURNAL_LAG: Duration = Duration::from_secs(60);
 
-/// How many of a page's rewards are listed at once.
-const AT_ONCE: usize = 16;
+/// How many of a page's rewards are written at once.
+const AT_ONCE: usize = 32;
 
-/// The jobs' first phase.
-pub(crate) const JOURNAL: u8 = 0;
+/// The phase a run of either job begins with (a cursor of none). Its number is past theirs, so that the
+/// cursor of a run begun before the journal goes on in the phase it names.
+pub(crate) const JOURNAL: u8 = 100;
 
-/// The jobs' first phase, from `cursor`: the journal's rewards made at or before `until` listed, a page at a
-/// time while `deadline` allows. Whether it is done (`cursor` then at the next phase).
+/// Where a run of either job begins: with the journal.
+pub(crate) fn start() -> Cursor {
+    Cursor { phase: JOURNAL, after: None, walk: None }
+}
+
+/// The journal's phase, from `cursor`: the rewards made at or before `until` (as the walk's first slice
+/// saw it) listed, a page at a time while `deadline` allows; then phase `then`. Whether it is done. A
+/// reward that could not be listed is logged and counted in `errors`, and leaves the mark where it was.
 pub(crate) async fn list_all(
     store: &impl ShopStore,
-    until: Time,
+    (until, then): (Time, u8),
     cursor: &mut Cursor,
-    now: Time,
-    deadline: Option<Instant>,
+    (now, deadline): (Time, Option<Instant>),
+    errors: &mut usize,
 ) -> Result<bool, Unavailable> {
     while cursor.phase == JOURNAL {
         if jobs::out_of_time(deadline) {
             return Ok(false);
         }
-        *cursor = match list_page(store, until, cursor.after.as_ref(), now).await? {
-            Some(after) => Cursor { after: Some(after), phase: JOURNAL },
-            None => cursor.next_phase(),
+        let mut walk = cursor.walk.unwrap_or(Walk { until, failed: false });
+        let next = list_page(store, &mut walk, cursor.after.as_ref(), now, errors).await?;
+        *cursor = match next {
+            Some(after) => Cursor { phase: JOURNAL, after: Some(after), walk: Some(walk) },
+            None => Cursor { phase: then, after: None, walk: None },
         };
     }
     Ok(true)
 }
 
-/// Lists one page of the journal's rewards made at or before `until` (from `after`, where the last page
-/// stopped) that are not listed yet; at `now`. Where the next page begins, or `None` when the journal is
-/// read to `until`, and marked read to there (or to `SETTLED` before `now`, whichever is earlier).
+/// Lists one page of the walk's rewards not listed yet, from `after` (where the last page stopped), at
+/// `now`. Where the next page begins; `None` when the walk is done, and the journal then marked read to its
+/// end (or to `JOURNAL_LAG` before `now`, whichever is earlier) unless a reward failed.
 async fn list_page(
     store: &impl ShopStore,
-    until: Time,
+    walk: &mut Walk,
     after: Option<&Position>,
     now: Time,
+    errors: &mut usize,
 ) -> Result<Option<Position>, Unavailable> {
     let since = store.journal_read_to().await?;
-    if since.is_some_and(|since| since >= until) {
+    if since.is_some_and(|since| since >= walk.until) {
         return Ok(None);
     }
-    let page = store.journal(since, until, after, PAGE).await?;
-    let listed = futures::stream::iter(page.items).map(|(customer, id)| list(store, customer, id, now));
-    let listed: Vec<Result<(), Unavailable>> = listed.buffer_unordered(AT_ONCE).collect().await;
-    listed.into_iter().collect::<Result<(), Unavailable>>()?;
-    if page.next.is_none() {
-        let settled = time::Duration::try_from(SETTLED).ok().and_then(|settled| now.checked_sub(settled));
-        if let Some(to) = settled.map(|settled| settled.min(until)) {
+    let page = store.journal(since, walk.until, after, PAGE).await?;
+    let journaled = store.rewards_made(&page.items).await?.into_iter().filter(|reward| reward.journaled);
+    let listed = futures::stream::iter(journaled).map(|reward| list(store, reward, now));
+    for failed in listed.buffer_unordered(AT_ONCE).collect::<Vec<_>>().await.into_iter().flatten() {
+        tracing::error!(reward_id = %failed.0, error = %failed.1, "could not list a reward from the journal");
+        *errors += 1;
+        walk.failed = true;
+    }
+    if page.next.is_none() && !walk.failed {
+        let lag = time::Duration::try_from(JOURNAL_LAG).ok().and_then(|lag| now.checked_sub(lag));
+        if let Some(to) = lag.map(|lag| lag.min(walk.until)) {
             store.set_journal_read_to(to).await?;
         }
     }
     Ok(page.next)
 }
 
-/// Lists one reward of the journal, unless it is listed already (or gone with its customer).
-async fn list(store: &impl ShopStore, customer: CustomerId, id: RewardId, now: Time) -> Result<(), Unavailable> {
-    let Some(reward) = store.reward(customer, id).await? else { return Ok(()) };
-    if reward.journaled {
-        change_reward(store, reward, now, plain, |r| r.listed()).await?;
-    }
-    Ok(())
+/// Lists one reward of the journal where it stands (one listed meanwhile is left as it is); the reward and
+/// why, when that failed.
+async fn list(store: &impl ShopStore, reward: Reward, now: Time) -> Option<(tally_domain::ids::RewardId, Unavailable)> {
+    let id = reward.id;
+    change_reward(store, reward, now, plain, |r| r.listed()).await.err().map(|e| (id, e))
 }

@@ -109,14 +109,14 @@ pub async fn reconcile_slice<S: Store, H: Shopify>(
     let back = |by: Duration| time::Duration::try_from(by).ok().and_then(|by| at.checked_sub(by));
     let cutoffs = (back(grace).unwrap_or(Time::UNIX_EPOCH), back(grace.max(IN_FLIGHT)).unwrap_or(Time::UNIX_EPOCH));
     jobs::slice(deps, "reconcile", domain, deadline, |shop| async move {
-        Box::pin(reconcile_pages(deps, &shop, (at, cutoffs), cursor.unwrap_or_default(), deadline)).await
+        Box::pin(reconcile_pages(deps, &shop, (at, cutoffs), cursor.unwrap_or_else(journal::start), deadline)).await
     })
     .await
 }
 
 /// The phases of a shop's reconciliation, after the journal's (`journal::JOURNAL`).
-const PENDING: u8 = 1;
-const REFUNDING: u8 = 2;
+const PENDING: u8 = 0;
+const REFUNDING: u8 = 1;
 
 /// How long a reward Shopify could not settle waits before the next visit, doubled each time (at most a
 /// day): the time between two scheduled runs.
@@ -133,7 +133,8 @@ async fn reconcile_pages<S: Store, H: Shopify>(
     let mut report = ReconcileReport::default();
     let mut failures = 0;
     // The rewards of redemptions past their grace, listed first, so that those still pending are read.
-    if !journal::list_all(&store, pending_cutoff, &mut cursor, deps.now(), deadline).await? {
+    let walk = (pending_cutoff, PENDING);
+    if !journal::list_all(&store, walk, &mut cursor, (deps.now(), deadline), &mut report.errors).await? {
         report.unfinished = 1;
         return Ok(Slice { report, next: Some(cursor) });
     }
@@ -177,7 +178,7 @@ async fn reconcile_pages<S: Store, H: Shopify>(
             _ if failures >= SHOPIFY_FAILURES => {
                 tracing::warn!(shop = %shop.domain, "Shopify keeps failing; the shop's rewards wait for the next run");
                 report.shopify_failing = 1;
-                Cursor { phase: REFUNDING + 1, after: None }
+                Cursor { phase: REFUNDING + 1, after: None, walk: None }
             }
             Some(after) => Cursor { after: Some(after), ..cursor },
             None => cursor.next_phase(),

@@ -47,6 +47,9 @@ impl DynamoStore {
     /// The items under `keys` (at most 100), read consistently in one call, retrying what DynamoDB leaves
     /// unprocessed; in no order, and without the keys that hold none.
     pub(crate) async fn get_many(&self, keys: Vec<keys::Key>) -> StoreResult<Vec<Item>> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
         let key = |(pk, sk): keys::Key| {
             Item::from([(PK.name().into(), AttributeValue::S(pk)), (SK.name().into(), AttributeValue::S(sk))])
         };

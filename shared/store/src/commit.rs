@@ -96,6 +96,10 @@ impl ShopTable<'_> {
         }
         let put = |part: Part, put: Put| (part, TransactWriteItem::builder().put(put).build());
         let domain = self.domain;
+        let mut journaled = match &write.reward {
+            Some(RewardWrite::New(reward)) if reward.journaled => Some(reward),
+            _ => None,
+        };
         match &write.customer {
             Some(CustomerWrite::Changed(applied)) => {
                 let next = &applied.customer;
@@ -104,10 +108,9 @@ impl ShopTable<'_> {
                     let mut item =
                         to_item(&LedgerRecord::from(entry), keys::ledger(domain, entry.customer_id, entry.seq))?;
                     // The entry that paid for a redemption's reward is the reward's place in the journal.
-                    if let Some(RewardWrite::New(reward)) = &write.reward {
-                        if reward.journaled && entry.reward_id == Some(reward.id) {
-                            item = listed(item, keys::journal_entry(domain, reward.create_at, reward.id));
-                        }
+                    if let Some(reward) = journaled.filter(|r| entry.reward_id == Some(r.id)) {
+                        item = listed(item, keys::journal_entry(domain, reward.create_at, reward.id));
+                        journaled = None;
                     }
                     items.push(put(Part::Ledger(n), self.put(item, Some(NEW))?));
                 }
@@ -145,6 +148,9 @@ impl ShopTable<'_> {
                 items.push((Part::Profile, TransactWriteItem::builder().condition_check(check).build()));
             }
             None => {}
+        }
+        if journaled.is_some() {
+            return Err(StoreError("a journaled reward with no ledger entry to journal it in".into()));
         }
         if let Some(reward) = &write.reward {
             items.push(put(Part::Reward, self.reward(reward)?));

@@ -75,6 +75,11 @@ impl Rewards for ShopTable<'_> {
         record.map(Reward::try_from).transpose()
     }
 
+    async fn rewards_made(&self, ids: &[(CustomerId, RewardId)]) -> StoreResult<Vec<Reward>> {
+        let keys = ids.iter().map(|(customer, id)| keys::ordered_reward(self.domain, *customer, *id)).collect();
+        rewards(self.store.get_many(keys).await?)
+    }
+
     async fn newest_rewards(
         &self,
         customer: CustomerId,

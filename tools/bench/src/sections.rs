@@ -39,14 +39,14 @@ pub(crate) fn contention(c: &Contention) -> String {
 /// one of them reaches DynamoDB's per-partition limits (1,000 write units and 3,000 read units a second).
 pub(crate) fn partitions() -> String {
     let shards = LISTING_SHARDS as f64;
-    // A reward's listing: put at the debit (pending), moved at Shopify's answer (expiring): one index write,
-    // then a delete and a put.
-    let listing_writes = 3.0;
+    // The journal's entry, written by the debit and never moved; then the reward's listing, written by the
+    // journal's walk and deleted when the reward is used or ends.
+    let (journal_writes, listing_writes) = (1.0, 2.0);
     let per_shard = listing_writes / shards;
     let writes_bound = 1000.0 / per_shard;
     format!(
-        "\n## One large shop's partitions\n\nA redemption writes the customer's partition (their profile, ledger entry and reward), its code's item and its key's record (one partition each), and the reward's listing in the shop's `GSI1` partitions. Only those last are shared by the whole shop: the listings are spread over {LISTING_SHARDS} partitions by reward id (`SHOP#{{domain}}#LISTED#nn`), as customers' lot listings are by customer id and order and delivery markers by their key. Each redemption writes {listing_writes:.0} index units there (the pending listing, then its delete and the expiring listing), {per_shard:.3} a shard on average, so one shop can redeem about **{writes_bound:.0} times a second** before any listing partition reaches 1,000 write units a second (before sharding, one partition took all {listing_writes:.0} and capped a shop at {:.0}). The shop's own item and API keys are held by each Lambda ({}, README); the rule is read from the shop's partition with each redemption (one strongly consistent read unit), which caps one shop at about 3,000 redemptions a second on that partition's read limit: the lower of the two bounds. A single customer's partition takes about 8 write units a redemption, about 125 a second for one customer.\n",
-        1000.0 / listing_writes,
+        "\n## One large shop's partitions\n\nA redemption writes the customer's partition (their profile, ledger entry and reward), its code's item and its key's record (one partition each), and two kinds of entries in the shop's `GSI1` partitions. Only those last are shared by the whole shop, and both are spread over {LISTING_SHARDS} partitions by reward id, as customers' lot listings are by customer id and order and delivery markers by their key: the journal's entry on the ledger entry (`SHOP#{{domain}}#JOURNAL#nn`, {journal_writes:.0} index unit, never moved), and the reward's listing (`SHOP#{{domain}}#LISTED#nn`), written by the jobs' walk of the journal and deleted when the reward is used or ends ({listing_writes:.0} index units over the reward's life). That is {per_shard:.3} units a listing shard per redemption on average, so one shop can redeem about **{writes_bound:.0} times a second** before any of these partitions reaches 1,000 write units a second (before sharding, one partition took 3 units a redemption and capped a shop at {:.0}). The shop's own item and API keys are held by each Lambda ({}, README); the rule is read from the shop's partition with each redemption (one strongly consistent read unit), which caps one shop at about 3,000 redemptions a second on that partition's read limit: the lower of the two bounds. A single customer's partition takes about 7 write units a redemption (profile, ledger entry and reward in the transaction, the reward's outcome), about 140 a second for one customer.\n",
+        1000.0 / 3.0,
         "`HELD_FOR`, 5 s",
     )
 }

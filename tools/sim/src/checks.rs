@@ -54,7 +54,7 @@ pub fn always(snapshot: &Snapshot, book: &Book) -> Vec<String> {
 /// What holds once reconcile has run, untroubled, with Shopify up: every discount that can still be used
 /// belongs to a reward that is UNUSED or PENDING; every UNUSED reward's code works, unless its end has come
 /// (the expire run's to tidy) or an order used it; nothing is left PENDING or halfway refunded past the grace
-/// but what waits for an operator.
+/// but what waits for an operator; nothing that may still need a listing is left only in its journal.
 pub fn after_reconcile(snapshot: &Snapshot) -> Vec<String> {
     let now = snapshot.at;
     let mut problems = Vec::new();
@@ -88,6 +88,10 @@ pub fn after_reconcile(snapshot: &Snapshot) -> Vec<String> {
 
 fn settled(n: usize, reward: &Reward, shop: &crate::snapshot::ShopSnapshot, now: Time) -> Option<String> {
     let ended = reward.expire_date.is_some_and(|end| end <= now);
+    let listable = matches!(reward.state, RewardState::Pending { .. } | RewardState::Unused { .. });
+    if reward.journaled && listable && reward.create_at + DEFAULT_GRACE < now {
+        return Some(format!("shop {n}: reward {} is still only in its journal after reconcile", reward.id));
+    }
     // Due by its listing: a reward the jobs could not settle was put off, and is due again at its time.
     let listed = match reward.listing() {
         Some(Listing::Pending(at) | Listing::Refunding(at)) => at,

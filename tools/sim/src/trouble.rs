@@ -211,6 +211,7 @@ through_the_plan! {
     }
     Rewards {
         fn reward(&self, customer: CustomerId, id: RewardId) -> Option<Reward>;
+        fn rewards_made(&self, ids: &[(CustomerId, RewardId)]) -> Vec<Reward>;
         fn code_owner(&self, code: &str) -> Option<(CustomerId, RewardId)>;
         fn customer_with_rewards(&self, customer: CustomerId) -> Option<(Customer, Vec<Reward>)>;
         fn newest_rewards(&self, customer: CustomerId, before: Option<RewardId>, limit: usize) -> (Vec<Reward>, bool);

@@ -118,7 +118,11 @@ fn apply(data: &mut ShopData, write: Write) {
     }
     match write.reward {
         Some(RewardWrite::New(reward)) => {
-            if reward.journaled {
+            // As the store: on the ledger entry that paid for it, if there is one.
+            let paid = data.ledgers.get(&reward.customer_id).is_some_and(|ledger| {
+                ledger.values().any(|entry| entry.reward_id == Some(reward.id) && entry.at == reward.create_at)
+            });
+            if reward.journaled && paid {
                 data.journal.insert((reward.create_at, reward.customer_id, reward.id));
             }
             data.rewards.insert((reward.customer_id, reward.id), reward);

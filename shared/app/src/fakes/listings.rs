@@ -93,7 +93,7 @@ impl Listings for FakeShopStore<'_> {
     }
 
     async fn set_journal_read_to(&self, to: Time) -> StoreResult<()> {
-        self.with(|data| data.journal_read_to = data.journal_read_to.max(Some(to)));
+        self.with(|data| data.journal_read_to = Some(to));
         Ok(())
     }
 }

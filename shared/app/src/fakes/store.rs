@@ -280,6 +280,10 @@ impl Rewards for FakeShopStore<'_> {
         Ok(self.with(|data| data.rewards.get(&(customer, id)).cloned()))
     }
 
+    async fn rewards_made(&self, ids: &[(CustomerId, RewardId)]) -> StoreResult<Vec<Reward>> {
+        Ok(self.with(|data| ids.iter().filter_map(|key| data.rewards.get(key).cloned()).collect()))
+    }
+
     async fn code_owner(&self, code: &str) -> StoreResult<Option<(CustomerId, RewardId)>> {
         Ok(self.with(|data| data.codes.get(&code.to_uppercase()).copied()))
     }

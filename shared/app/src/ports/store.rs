@@ -160,6 +160,9 @@ pub trait Customers: Send + Sync {
 
 pub trait Rewards: Send + Sync {
     fn reward(&self, customer: CustomerId, id: RewardId) -> impl Fut<Option<Reward>>;
+    /// The rewards under these ids (at most 100) that a redemption made since rewards were kept in order,
+    /// in one read; in no order, and without those gone with their customer.
+    fn rewards_made(&self, ids: &[(CustomerId, RewardId)]) -> impl Fut<Vec<Reward>>;
     /// Whose reward a code is, if it is one of the shop's.
     fn code_owner(&self, code: &str) -> impl Fut<Option<(CustomerId, RewardId)>>;
     /// The customer's record and every reward of theirs (in no order), in one read however many they are:
@@ -278,7 +281,8 @@ pub trait Listings: Send + Sync {
     ) -> impl Fut<Page<(CustomerId, RewardId)>>;
     /// How far the journal was read: every reward in it made at or before then is listed where it stands.
     fn journal_read_to(&self) -> impl Fut<Option<Time>>;
-    /// That the journal was read to `to`; a mark further on already is kept.
+    /// That the journal was read to `to`. (A mark set back by a walk that ended later than another only
+    /// has the next walk read again rewards already listed.)
     fn set_journal_read_to(&self, to: Time) -> impl Fut<()>;
 }
 

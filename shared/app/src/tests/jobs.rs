@@ -155,3 +155,27 @@ async fn a_redemption_s_reward_is_listed_from_its_journal_once_past_its_grace_an
     assert_eq!((expired.expired, expired.errors), (1, 0), "{expired:?}");
     world.assert_clean().await;
 }
+
+#[tokio::test]
+async fn a_walk_cut_between_slices_reads_every_partition_to_the_time_it_began() {
+    let world = World::new().await;
+    world.clock.advance(time::Duration::minutes(3));
+    let began = world.deps.now() - time::Duration::try_from(DEFAULT_GRACE).unwrap();
+    // A reward made after the walk's first slice: in a partition the walk may have passed already.
+    world.clock.advance(time::Duration::minutes(10));
+    let reward = world.redeem(1).await.unwrap().reward;
+    world.clock.advance(time::Duration::minutes(3));
+    let walk = Some(crate::jobs::Walk { until: began, failed: false });
+    let last = crate::ports::store::Position::in_partition(crate::ports::store::LISTING_PARTITIONS - 1, "");
+    let cursor = crate::jobs::Cursor { phase: crate::journal::JOURNAL, after: Some(last), walk };
+    let now = world.deps.now();
+    crate::reconcile::reconcile_slice(&world.deps, &world.shop.domain, DEFAULT_GRACE, now, Some(cursor), None)
+        .await
+        .unwrap();
+    let store = world.deps.store.shop(&world.shop.domain);
+    assert_eq!(store.journal_read_to().await.unwrap(), Some(began), "marked to the time the walk began with");
+    assert!(world.reward(&reward).await.journaled, "not read by that walk");
+    reconcile(&world.deps, None, DEFAULT_GRACE, now, None).await.unwrap();
+    assert!(!world.reward(&reward).await.journaled, "read by the next");
+    world.assert_clean().await;
+}

@@ -201,13 +201,15 @@ impl Reward {
         Ok(change)
     }
 
-    /// A reward found in its redemption's journal, listed where it stands (whatever that is), its visits
-    /// put off as they were; one listed already is left as it is.
+    /// A reward found in its redemption's journal, listed where it stands, its visits put off as they
+    /// were. One listed already is left as it is, and so is one used, refunded, expired or failed: no later
+    /// change of theirs is ever listed.
     pub fn listed(&self) -> Result<RewardChange, NotApplicable> {
-        if !self.journaled {
+        const LISTABLE: &[RewardStatus] = &[Pending, Unused];
+        if !self.journaled || !LISTABLE.contains(&self.status()) {
             return Err(NotApplicable(self.status()));
         }
         let reward = Reward { journaled: false, version: self.version + 1, ..self.clone() };
-        Ok(RewardChange { reward, read_version: self.version, from: RewardStatus::ALL, balance: None })
+        Ok(RewardChange { reward, read_version: self.version, from: LISTABLE, balance: None })
     }
 }

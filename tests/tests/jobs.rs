@@ -252,3 +252,48 @@ async fn a_lot_listing_in_the_old_partition_is_read_and_deleted() {
     assert_eq!((report.points_expired, report.errors), (70, 0), "{report:?}");
     assert!(lot_listings().await.is_empty(), "the old listing went with its lot");
 }
+
+/// A reward the journal's walk cannot read costs its partition this run, is counted, and keeps the mark
+/// where it was; the other partitions' rewards are listed all the same.
+#[tokio::test]
+async fn a_journal_page_that_cannot_be_read_is_counted_and_keeps_the_mark() {
+    let stack = Stack::start().await;
+    let shop = stack.shop("jobs-journal-unread").await;
+    let rule = json!({"name": "$1 off", "rewardType": "FIXED_AMOUNT", "pointsCost": 100, "discountValue": "1.00", "expiresAfterDays": 1});
+    let rule = stack.rule(&shop, rule).await;
+    stack.customer(&shop, CUSTOMER, 600).await;
+    for _ in 0..6 {
+        let body = json!({"customerId": CUSTOMER, "redeemRuleId": rule});
+        assert_eq!(stack.post(&shop.key, "/api/external/redeem-points", body).await.status, 200);
+    }
+    let client = tally_config::dynamodb_client(Some(&dynamodb_endpoint())).unwrap();
+    let rewards = || async {
+        let scan = client.scan().table_name(stack.store.table()).filter_expression("begins_with(SK, :reward)");
+        let scan = scan.expression_attribute_values(":reward", AttributeValue::S("REWARD#".into()));
+        scan.send().await.unwrap().items.unwrap_or_default()
+    };
+    let all = rewards().await;
+    assert_eq!(all.len(), 6);
+    let shard = |item: &std::collections::HashMap<String, AttributeValue>| {
+        item["id"].as_n().unwrap().parse::<u64>().unwrap() % 16
+    };
+    let bad = &all[0];
+    client
+        .update_item()
+        .table_name(stack.store.table())
+        .key("PK", bad["PK"].clone())
+        .key("SK", bad["SK"].clone())
+        .update_expression("SET #status = :bogus")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":bogus", AttributeValue::S("BOGUS".into()))
+        .send()
+        .await
+        .unwrap();
+    let report = reconcile(&stack.deps, Some(&shop.id), Duration::ZERO, now(), None).await.unwrap();
+    assert_eq!(report.errors, 1, "{report:?}");
+    assert_eq!(stack.store.shop(&shop.id).journal_read_to().await.unwrap(), None, "the mark stays");
+    for reward in rewards().await {
+        let listed = reward.contains_key("GSI1PK");
+        assert_eq!(listed, shard(&reward) != shard(bad), "listed unless in the unread partition: {reward:?}");
+    }
+}

@@ -43,7 +43,9 @@ impl From<crate::ports::StoreError> for JobError {
     }
 }
 
-/// Where a shop's work stands between slices: the phase (which listing) and the position in it.
+/// Where a shop's work stands between slices: the phase (which listing) and the position in it. A job's
+/// run begins with none (reconciliation and expiry then begin with the journal); a cursor of `{}` is phase
+/// 0, past the journal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cursor {
@@ -56,16 +58,17 @@ pub struct Cursor {
     pub walk: Option<Walk>,
 }
 
-/// A walk of the journal, kept from slice to slice: the time it reads to, fixed when it began, so that
-/// every partition is read to the same time; and whether a reward could not be listed, which leaves the
-/// journal's mark where it was.
+/// A walk of the journal, kept from slice to slice: the time it reads to, and how far it may mark the
+/// journal read once it ends, both fixed when it began, so that every partition is read to the same time;
+/// a reward that could not be listed keeps the mark before it (and a page that could not be read, where
+/// it was).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Walk {
     #[serde(with = "time::serde::rfc3339")]
     pub until: Time,
-    #[serde(default)]
-    pub failed: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub mark_to: Time,
 }
 
 impl Cursor {

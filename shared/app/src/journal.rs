@@ -13,7 +13,7 @@ use tally_domain::Time;
 use crate::balance::{change_reward, plain};
 use crate::error::Unavailable;
 use crate::jobs::{self, Cursor, Walk, PAGE};
-use crate::ports::store::Position;
+use crate::ports::store::{Position, LISTING_PARTITIONS};
 use crate::ports::ShopStore;
 
 /// A journal entry is in the index within this long of the time it names: the transaction that writes it
@@ -35,7 +35,8 @@ pub(crate) fn start() -> Cursor {
 
 /// The journal's phase, from `cursor`: the rewards made at or before `until` (as the walk's first slice
 /// saw it) listed, a page at a time while `deadline` allows; then phase `then`. Whether it is done. A
-/// reward that could not be listed is logged and counted in `errors`, and leaves the mark where it was.
+/// reward that could not be listed, or a page that could not be read, is logged and counted in `errors`:
+/// the mark stays before it, for the next run to try again (a page's partition is left for then).
 pub(crate) async fn list_all(
     store: &impl ShopStore,
     (until, then): (Time, u8),
@@ -47,19 +48,32 @@ pub(crate) async fn list_all(
         if jobs::out_of_time(deadline) {
             return Ok(false);
         }
-        let mut walk = cursor.walk.unwrap_or(Walk { until, failed: false });
-        let next = list_page(store, &mut walk, cursor.after.as_ref(), now, errors).await?;
+        let lag = time::Duration::try_from(JOURNAL_LAG).ok().and_then(|lag| now.checked_sub(lag));
+        let mut walk = cursor.walk.unwrap_or(Walk { until, mark_to: lag.map_or(until, |lag| lag.min(until)) });
+        let next = match list_page(store, &mut walk, cursor.after.as_ref(), now, errors).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read a page of the journal; its partition waits for the next run");
+                *errors += 1;
+                walk.mark_to = HELD;
+                let (partition, _) = cursor.after.as_ref().map(Position::partition).unwrap_or((0, ""));
+                (partition + 1 < LISTING_PARTITIONS).then(|| Position::in_partition(partition + 1, ""))
+            }
+        };
         *cursor = match next {
             Some(after) => Cursor { phase: JOURNAL, after: Some(after), walk: Some(walk) },
-            None => Cursor { phase: then, after: None, walk: None },
+            None => {
+                mark(store, &walk).await?;
+                Cursor { phase: then, after: None, walk: None }
+            }
         };
     }
     Ok(true)
 }
 
 /// Lists one page of the walk's rewards not listed yet, from `after` (where the last page stopped), at
-/// `now`. Where the next page begins; `None` when the walk is done, and the journal then marked read to its
-/// end (or to `JOURNAL_LAG` before `now`, whichever is earlier) unless a reward failed.
+/// `now`: where the next page begins, or `None` when the walk is done. A reward that fails keeps the
+/// walk's mark before it.
 async fn list_page(
     store: &impl ShopStore,
     walk: &mut Walk,
@@ -74,23 +88,33 @@ async fn list_page(
     let page = store.journal(since, walk.until, after, PAGE).await?;
     let journaled = store.rewards_made(&page.items).await?.into_iter().filter(|reward| reward.journaled);
     let listed = futures::stream::iter(journaled).map(|reward| list(store, reward, now));
-    for failed in listed.buffer_unordered(AT_ONCE).collect::<Vec<_>>().await.into_iter().flatten() {
-        tracing::error!(reward_id = %failed.0, error = %failed.1, "could not list a reward from the journal");
+    for (reward, e) in listed.buffer_unordered(AT_ONCE).collect::<Vec<_>>().await.into_iter().flatten() {
+        tracing::error!(reward_id = %reward.id, error = %e, "could not list a reward from the journal");
         *errors += 1;
-        walk.failed = true;
-    }
-    if page.next.is_none() && !walk.failed {
-        let lag = time::Duration::try_from(JOURNAL_LAG).ok().and_then(|lag| now.checked_sub(lag));
-        if let Some(to) = lag.map(|lag| lag.min(walk.until)) {
-            store.set_journal_read_to(to).await?;
-        }
+        let before = reward.create_at.checked_sub(time::Duration::MICROSECOND).unwrap_or(HELD);
+        walk.mark_to = walk.mark_to.min(before);
     }
     Ok(page.next)
 }
 
+/// A walk's `mark_to` once a page could not be read: the mark stays where it was.
+const HELD: Time = Time::UNIX_EPOCH;
+
+/// Marks the journal read to where the walk may, if that is further than the mark.
+async fn mark(store: &impl ShopStore, walk: &Walk) -> Result<(), Unavailable> {
+    if walk.mark_to <= HELD {
+        return Ok(());
+    }
+    let since = store.journal_read_to().await?;
+    if since.is_none_or(|since| since < walk.mark_to) {
+        store.set_journal_read_to(walk.mark_to).await?;
+    }
+    Ok(())
+}
+
 /// Lists one reward of the journal where it stands (one listed meanwhile is left as it is); the reward and
 /// why, when that failed.
-async fn list(store: &impl ShopStore, reward: Reward, now: Time) -> Option<(tally_domain::ids::RewardId, Unavailable)> {
-    let id = reward.id;
-    change_reward(store, reward, now, plain, |r| r.listed()).await.err().map(|e| (id, e))
+async fn list(store: &impl ShopStore, reward: Reward, now: Time) -> Option<(Reward, Unavailable)> {
+    let failed = reward.clone();
+    change_reward(store, reward, now, plain, |r| r.listed()).await.err().map(|e| (failed, e))
 }

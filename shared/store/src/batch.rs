@@ -1,6 +1,7 @@
 //! Writes of many items at once (`BatchWriteItem`, 25 a call): a shop's deletion, and seeding a large shop
 //! for benchmarks and scale tests. Nothing here is conditioned: never for balances a request changes. And
-//! reads of a few items at once (`BatchGetItem`), consistent, for a request that needs them together.
+//! consistent reads of many items at once (`BatchGetItem`, 100 a call): a redemption's customer and rule,
+//! the rewards of a page of the journal.
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use tally_app::ports::store::StoreResult;
@@ -16,6 +17,8 @@ use crate::{keys, DynamoStore, ShopTable};
 
 /// DynamoDB's most items in one `BatchWriteItem`.
 const BATCH: usize = 25;
+/// DynamoDB's most items in one `BatchGetItem`.
+const GET_BATCH: usize = 100;
 /// A batch DynamoDB keeps leaving unprocessed gives up after this many tries.
 const ATTEMPTS: u32 = 10;
 
@@ -44,33 +47,41 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
-    /// The items under `keys` (at most 100), read consistently in one call, retrying what DynamoDB leaves
-    /// unprocessed; in no order, and without the keys that hold none.
-    pub(crate) async fn get_many(&self, keys: Vec<keys::Key>) -> StoreResult<Vec<Item>> {
-        if keys.is_empty() {
-            return Ok(vec![]);
+    /// The items under `keys`, read consistently, 100 a call, retrying what DynamoDB leaves unprocessed;
+    /// in no order, once each, and without the keys that hold none.
+    pub(crate) async fn get_many(&self, mut keys: Vec<keys::Key>) -> StoreResult<Vec<Item>> {
+        keys.sort();
+        keys.dedup();
+        let mut found = Vec::new();
+        for chunk in keys.chunks(GET_BATCH) {
+            found.extend(self.get_batch(chunk).await?);
         }
-        let key = |(pk, sk): keys::Key| {
-            Item::from([(PK.name().into(), AttributeValue::S(pk)), (SK.name().into(), AttributeValue::S(sk))])
+        Ok(found)
+    }
+
+    async fn get_batch(&self, keys: &[keys::Key]) -> StoreResult<Vec<Item>> {
+        let key = |(pk, sk): &keys::Key| {
+            Item::from([
+                (PK.name().into(), AttributeValue::S(pk.clone())),
+                (SK.name().into(), AttributeValue::S(sk.clone())),
+            ])
         };
-        let keys = keys.into_iter().map(key).collect();
+        let keys = keys.iter().map(key).collect();
         let mut wanted =
-            Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(unbuilt)?);
+            KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(unbuilt)?;
         let mut found = Vec::new();
         for attempt in 0..ATTEMPTS {
-            let Some(request) = wanted.take() else { return Ok(found) };
             let output =
-                self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(failed)?;
+                self.client.batch_get_item().request_items(&self.table, wanted).send().await.map_err(failed)?;
             found.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
-            wanted = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys.is_empty());
-            if wanted.is_some() {
-                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(5))).await;
+            match output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys.is_empty()) {
+                None => return Ok(found),
+                Some(_) if attempt + 1 == ATTEMPTS => break,
+                Some(left) => wanted = left,
             }
+            tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(5))).await;
         }
-        match wanted {
-            None => Ok(found),
-            Some(_) => Err(StoreError("DynamoDB kept leaving reads unprocessed".into())),
-        }
+        Err(StoreError("DynamoDB kept leaving reads unprocessed".into()))
     }
 }
 

@@ -157,7 +157,7 @@ async fn a_redemption_s_reward_is_listed_from_its_journal_once_past_its_grace_an
 }
 
 #[tokio::test]
-async fn a_walk_cut_between_slices_reads_every_partition_to_the_time_it_began() {
+async fn a_walk_cut_between_slices_marks_the_journal_no_further_than_where_it_began() {
     let world = World::new().await;
     world.clock.advance(time::Duration::minutes(3));
     let began = world.deps.now() - time::Duration::try_from(DEFAULT_GRACE).unwrap();
@@ -165,7 +165,7 @@ async fn a_walk_cut_between_slices_reads_every_partition_to_the_time_it_began() 
     world.clock.advance(time::Duration::minutes(10));
     let reward = world.redeem(1).await.unwrap().reward;
     world.clock.advance(time::Duration::minutes(3));
-    let walk = Some(crate::jobs::Walk { until: began, failed: false });
+    let walk = Some(crate::jobs::Walk { until: began, mark_to: began });
     let last = crate::ports::store::Position::in_partition(crate::ports::store::LISTING_PARTITIONS - 1, "");
     let cursor = crate::jobs::Cursor { phase: crate::journal::JOURNAL, after: Some(last), walk };
     let now = world.deps.now();

@@ -45,16 +45,16 @@ pub fn at() -> Time {
 }
 
 /// `count` unused rewards of customer `customer` that ended yesterday (as `at` sees it), their codes
-/// unknown to Shopify, made from a real reward of the shop (`template`).
-pub async fn seed_rewards(stack: &Stack, shop: &TestShop, template: u64, customer: u64, count: u64) {
+/// unknown to Shopify, made from a real reward of the shop (`template`): listed where they stand, or only
+/// in the journal (each with a ledger entry that paid for it) when `journaled`, as a redemption leaves them.
+pub async fn seed_rewards(stack: &Stack, shop: &TestShop, template: u64, customer: u64, count: u64, journaled: bool) {
     let template = stack.reward_record(&shop.domain, customer, template).await.expect("the template reward");
     let rewards: Vec<_> = (1..=count)
         .map(|i| tally_domain::reward::Reward {
-            id: RewardId::new(1_000_000 + i).expect("an id"),
+            id: RewardId::new(template.id.get() + i).expect("an id"),
             discount_code: Some(format!("SCALE-{i}")),
             expire_date: Some(ended()),
-            // Listed where it stands, as the journal's job leaves a reward.
-            journaled: false,
+            journaled,
             ..template.clone()
         })
         .collect();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tally_app::expire::{expire_slice, ExpireReport};
+use tally_app::reconcile::{reconcile_slice, ReconcileReport};
 use tally_app::redaction::{redact_slice, RedactReport};
 use tally_tests::scale::{self, at, peak_rss_kib};
 use tally_tests::Stack;
@@ -22,7 +23,7 @@ async fn a_throttled_shop_with_a_backlog_holds_up_no_other_shop_and_memory_stays
     for n in 0..shops {
         let (shop, template) = scale::shop_with_template(&stack, &format!("scale-{n}")).await;
         let rewards = if n == 0 { backlog } else { due };
-        scale::seed_rewards(&stack, &shop, template, 1, rewards).await;
+        scale::seed_rewards(&stack, &shop, template, 1, rewards, false).await;
         scale::seed_customers(&stack, &shop, 1, 10, due * 2, 2).await;
         all.push(shop);
     }
@@ -80,6 +81,39 @@ async fn a_throttled_shop_with_a_backlog_holds_up_no_other_shop_and_memory_stays
         peak_rss_kib(false),
         peak_rss_kib(false).saturating_sub(before)
     );
+}
+
+/// A journal of a large shop's redemptions, walked by reconciliation in slices of a short Lambda's time
+/// (how fast it lists), then every reward expired from the listings the walk wrote.
+#[tokio::test]
+async fn a_large_journal_is_walked_across_slices_and_every_reward_it_lists_expires() {
+    let backlog = size("SCALE_BACKLOG", 400);
+    let stack = Stack::start().await;
+    let (shop, template) = scale::shop_with_template(&stack, "scale-journal").await;
+    scale::seed_rewards(&stack, &shop, template, 1, backlog, true).await;
+    let domains = vec![shop.id.clone()];
+    let started = Instant::now();
+    let (walked, slices) =
+        scale::run_all::<ReconcileReport, _>(&domains, Duration::from_secs(25), |shop, cursor, deadline| {
+            let deps = &stack.deps;
+            async move { reconcile_slice(deps, &shop, Duration::ZERO, tally_tests::now(), cursor, Some(deadline)).await }
+        })
+        .await;
+    let took = started.elapsed();
+    assert_eq!(walked[0].0.errors, 0, "{:?}", walked[0].0);
+    println!(
+        "SCALE journal: {backlog} rewards listed from the journal by reconciliation in {:.1} s ({:.0} rewards/s) \
+         over {slices} slices of 25 s",
+        took.as_secs_f64(),
+        backlog as f64 / took.as_secs_f64()
+    );
+    let (expired, _) =
+        scale::run_all::<ExpireReport, _>(&domains, Duration::from_secs(25), |shop, cursor, deadline| {
+            let deps = &stack.deps;
+            async move { expire_slice(deps, &shop, at(), cursor, Some(deadline)).await }
+        })
+        .await;
+    assert_eq!(expired[0].0.expired as u64, backlog, "every reward the walk listed: {:?}", expired[0].0);
 }
 
 #[tokio::test]

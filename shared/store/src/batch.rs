@@ -7,10 +7,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, Wri
 use tally_app::ports::store::StoreResult;
 use tally_app::ports::StoreError;
 use tally_domain::customer::Customer;
+use tally_domain::ledger::{LedgerEntry, LedgerKind};
 use tally_domain::reward::Reward;
 
 use crate::errors::{failed, unbuilt};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord};
+use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord};
 use crate::records::{listed, to_item, Item, PK, SK};
 use crate::{keys, DynamoStore, ShopTable};
@@ -109,7 +111,8 @@ impl ShopTable<'_> {
         self.store.batch_write(requests).await
     }
 
-    /// Writes rewards as they are, listed where they stand, with the items of their codes.
+    /// Writes rewards as they are, listed where they stand, with the items of their codes; a journaled one
+    /// with a ledger entry that paid for it (under the reward's id as its number), in the journal.
     pub async fn seed_rewards(&self, rewards: &[Reward]) -> StoreResult<()> {
         let mut requests = Vec::new();
         for reward in rewards {
@@ -118,6 +121,23 @@ impl ShopTable<'_> {
                 item = listed(item, keys::listing(self.domain, listing, reward.id));
             }
             requests.push(put(item)?);
+            if reward.journaled {
+                let paid = LedgerEntry {
+                    seq: reward.id.get(),
+                    customer_id: reward.customer_id,
+                    kind: LedgerKind::Redeem,
+                    delta: -reward.points_redeemed,
+                    reserved_delta: 0,
+                    balance_after: 0,
+                    reason: "seeded".into(),
+                    reward_id: Some(reward.id),
+                    order_id: None,
+                    at: reward.create_at,
+                };
+                let entry =
+                    to_item(&LedgerRecord::from(&paid), keys::ledger(self.domain, reward.customer_id, paid.seq))?;
+                requests.push(put(listed(entry, keys::journal_entry(self.domain, reward.create_at, reward.id)))?);
+            }
             if let Some(code) = &reward.discount_code {
                 let owner = CodeOwnerRecord { customer_id: reward.customer_id.get(), reward_id: reward.id.get() };
                 requests.push(put(to_item(&owner, keys::code(self.domain, code))?)?);

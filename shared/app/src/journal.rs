@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use tally_domain::ids::RewardId;
 use tally_domain::reward::Reward;
 use tally_domain::Time;
 
@@ -88,10 +89,10 @@ async fn list_page(
     let page = store.journal(since, walk.until, after, PAGE).await?;
     let journaled = store.rewards_made(&page.items).await?.into_iter().filter(|reward| reward.journaled);
     let listed = futures::stream::iter(journaled).map(|reward| list(store, reward, now));
-    for (reward, e) in listed.buffer_unordered(AT_ONCE).collect::<Vec<_>>().await.into_iter().flatten() {
-        tracing::error!(reward_id = %reward.id, error = %e, "could not list a reward from the journal");
+    for (id, made, e) in listed.buffer_unordered(AT_ONCE).collect::<Vec<_>>().await.into_iter().flatten() {
+        tracing::error!(reward_id = %id, error = %e, "could not list a reward from the journal");
         *errors += 1;
-        let before = reward.create_at.checked_sub(time::Duration::MICROSECOND).unwrap_or(HELD);
+        let before = made.checked_sub(time::Duration::MICROSECOND).unwrap_or(HELD);
         walk.mark_to = walk.mark_to.min(before);
     }
     Ok(page.next)
@@ -112,9 +113,9 @@ async fn mark(store: &impl ShopStore, walk: &Walk) -> Result<(), Unavailable> {
     Ok(())
 }
 
-/// Lists one reward of the journal where it stands (one listed meanwhile is left as it is); the reward and
-/// why, when that failed.
-async fn list(store: &impl ShopStore, reward: Reward, now: Time) -> Option<(Reward, Unavailable)> {
-    let failed = reward.clone();
-    change_reward(store, reward, now, plain, |r| r.listed()).await.err().map(|e| (failed, e))
+/// Lists one reward of the journal where it stands (one listed meanwhile is left as it is); the reward's
+/// id, when it was made and why, when that failed.
+async fn list(store: &impl ShopStore, reward: Reward, now: Time) -> Option<(RewardId, Time, Unavailable)> {
+    let (id, made) = (reward.id, reward.create_at);
+    change_reward(store, reward, now, plain, |r| r.listed()).await.err().map(|e| (id, made, e))
 }

@@ -18,7 +18,6 @@ use crate::idempotency::Attempt;
 use crate::issue::{issue, record, Issue};
 use crate::ports::store::{Customers, Idempotency, Rewards, Rules};
 use crate::ports::write::NewCode;
-use crate::ports::StoreError;
 use crate::ports::{Rejection, RewardWrite, ShopStore, Shopify, ShopifyShop, Store, Write};
 use crate::settle::{past_grace, settle_pending};
 use crate::{access, crash_point, loyalty, Deps};
@@ -72,16 +71,14 @@ pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &Rede
             CustomerRef::Id(id) => Some(*id),
             CustomerRef::Identity(identity) => store.owner(identity).await?,
         };
-        let read = async {
-            let Some(id) = id else { return Ok(None) };
-            let ((customer, rule), (newest, _)) = tokio::try_join!(
-                store.customer_and_rule(id, command.redeem_rule_id),
-                store.newest_rewards(id, None, LATEST_REWARDS)
-            )?;
-            Ok::<_, StoreError>(Some((customer, rule, newest)))
-        };
-        let (customer, rule, newest) = match read.await? {
-            Some(read) => read,
+        let (customer, rule, newest) = match id {
+            Some(id) => {
+                let ((customer, rule), (newest, _)) = tokio::try_join!(
+                    store.customer_and_rule(id, command.redeem_rule_id),
+                    store.newest_rewards(id, None, LATEST_REWARDS)
+                )?;
+                (customer, rule, newest)
+            }
             None => (None, store.rule(command.redeem_rule_id).await?, vec![]),
         };
         let rule = rule.ok_or(Missing::Rule(command.redeem_rule_id))?;

@@ -118,11 +118,11 @@ fn apply(data: &mut ShopData, write: Write) {
     }
     match write.reward {
         Some(RewardWrite::New(reward)) => {
-            // As the store: on the ledger entry that paid for it, which the store refuses to be without.
-            let paid = data.ledgers.get(&reward.customer_id).is_some_and(|ledger| {
-                ledger.values().any(|entry| entry.reward_id == Some(reward.id) && entry.at == reward.create_at)
-            });
             if reward.journaled {
+                // As the store: on the ledger entry that paid for it, which the store refuses to be without.
+                let paid = data.ledgers.get(&reward.customer_id).is_some_and(|ledger| {
+                    ledger.values().any(|entry| entry.reward_id == Some(reward.id) && entry.at == reward.create_at)
+                });
                 assert!(paid, "a journaled reward with no ledger entry to journal it in: the store refuses it");
                 data.journal.insert((reward.create_at, reward.customer_id, reward.id));
             }

@@ -13,7 +13,7 @@ pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error>
         &req,
         async |shop, command| prepare(deps, shop, command).await,
         async |shop, command, prepared, attempt| {
-            redemption::reply(redeem_prepared(deps, shop, &command, prepared, attempt).await)
+            redemption::reply(redeem_prepared(deps, shop, &command, prepared, attempt, Some(redemption::render)).await)
         },
     )
     .await)

@@ -22,7 +22,9 @@ pub async fn handler(deps: &Deps, req: Request) -> Result<Response<Body>, Error>
         },
         async |shopper, _, prepared, attempt| {
             let (command, prepared) = prepared?;
-            redemption::reply(redeem_prepared(deps, &shopper.shop, &command, prepared, attempt).await)
+            redemption::reply(
+                redeem_prepared(deps, &shopper.shop, &command, prepared, attempt, Some(redemption::render)).await,
+            )
         },
     )
     .await)

@@ -26,6 +26,8 @@ pub struct Reply<'a> {
     status: u16,
     body: String,
     finishing: Option<Finishing<'a>>,
+    /// Kept already, as promised with the request's effect: written again only if `finishing` changes it.
+    promised: bool,
 }
 
 /// The last of a request's work, once its answer is known (a reward's outcome, recorded): it runs alongside
@@ -45,7 +47,17 @@ impl Reply<'_> {
             tracing::error!(error = %e, "an answer would not serialize");
             Problem::from(tally_app::error::Unavailable::Busy)
         })?;
-        Ok(Reply { status, body, finishing: None })
+        Ok(Reply { status, body, finishing: None, promised: false })
+    }
+
+    /// An answer as it is kept.
+    pub fn answer(answer: Answer) -> Reply<'static> {
+        Reply { status: answer.status, body: answer.body, finishing: None, promised: false }
+    }
+
+    /// An answer the request's effect kept as promised (`Promise`).
+    pub fn promised(answer: Answer) -> Reply<'static> {
+        Reply { promised: true, ..Reply::answer(answer) }
     }
 }
 
@@ -172,9 +184,11 @@ pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
         true => Err(Problem::uninstalled()),
         false => run(&caller, command, prepared, &attempt).await,
     };
-    let (result, finishing) = match result {
-        Ok(Reply { status, body, finishing }) => (Ok(Reply { status, body, finishing: None }), finishing),
-        Err(e) => (Err(e), None),
+    let (result, finishing, promised) = match result {
+        Ok(Reply { status, body, finishing, promised }) => {
+            (Ok(Reply { status, body, finishing: None, promised }), finishing, promised)
+        }
+        Err(e) => (Err(e), None, false),
     };
     // A refusal under a key that was free when the request began: another request under the key (a double
     // click) may have made its effect meanwhile, and then the answer is that request's, not this refusal.
@@ -192,7 +206,11 @@ pub(crate) async fn write_as<'d, S: Store, H: Shopify, W: Caller, C, P>(
         idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;
         return response;
     };
-    let (corrected, ()) = tokio::join!(finishing, idempotency::finish(deps, domain, &attempt, answer.as_ref()));
+    let corrected = match promised {
+        // Kept with the effect: the rest of the work is all there is to write.
+        true => finishing.await,
+        false => tokio::join!(finishing, idempotency::finish(deps, domain, &attempt, answer.as_ref())).0,
+    };
     let Some(corrected) = corrected else { return response };
     let (response, answer) = answered(corrected);
     idempotency::finish(deps, domain, &attempt, answer.as_ref()).await;

@@ -1,8 +1,9 @@
 //! A redemption's answer: `200` with the reward, `202` while Shopify's outcome is not known. It goes out as
-//! soon as Shopify has answered; the reward's outcome is recorded while the answer is kept for retries.
+//! soon as Shopify has answered; the reward's outcome is recorded while the answer is kept for retries, or,
+//! when the answer was promised with the points' transaction, is all there is left to write.
 
 use tally_app::ports::{Shopify, Store};
-use tally_app::redeem::{Issued, RedeemError, Redeemed};
+use tally_app::redeem::{Issued, Recorded, RedeemError, Redeemed};
 
 use crate::endpoint::Reply;
 use crate::errors::Problem;
@@ -11,8 +12,29 @@ use crate::views::RedeemedView;
 /// The answer to a redemption, with the recording of its outcome still to do.
 pub fn reply<'a, S: Store, H: Shopify>(issued: Result<Issued<'a, S, H>, RedeemError>) -> Result<Reply<'a>, Problem> {
     let issued = issued?;
+    if let Some(promised) = issued.promised.clone() {
+        let again = promised.clone();
+        return Ok(Reply::promised(promised).finishing(async move {
+            match issued.record().await {
+                Recorded::Stands => None,
+                // The promise holds once the reward is issued: until then the answer is kept as any other.
+                Recorded::NotRecorded => Some(Ok(Reply::answer(again))),
+                Recorded::Changed(now) => Some(now.map_err(Problem::from).and_then(|now| view(&now))),
+            }
+        }));
+    }
     let answer = view(&issued.redeemed)?;
-    Ok(answer.finishing(async move { issued.record().await.map(|now| view(&now?)) }))
+    Ok(answer.finishing(async move {
+        match issued.record().await {
+            Recorded::Stands | Recorded::NotRecorded => None,
+            Recorded::Changed(now) => Some(now.map_err(Problem::from).and_then(|now| view(&now))),
+        }
+    }))
+}
+
+/// How a redemption's answer is written, for its promise (`tally_app::redeem::Render`).
+pub fn render(redeemed: &Redeemed) -> Option<String> {
+    serde_json::to_string(&RedeemedView::from(redeemed.clone())).ok()
 }
 
 fn view(redeemed: &Redeemed) -> Result<Reply<'static>, Problem> {

@@ -9,7 +9,7 @@ use tally_domain::effect::Effect;
 use tally_domain::shop::ShopDomain;
 
 use crate::error::Unavailable;
-use crate::ports::store::{Answer, Begin, Idempotency};
+use crate::ports::store::{Answer, Begin, Idempotency, Promise, Rewards};
 use crate::ports::{Claim, Store, Write};
 use crate::Deps;
 
@@ -65,8 +65,16 @@ pub async fn begin<S: Store, H>(
     let Some(keyed) = keyed else { return Ok(Begun::Run(Attempt::default())) };
     let token = deps.draw_token();
     // The lock is timed to the millisecond: the clock as it is, not the stored second.
-    let begun = deps.store.shop(shop).begin(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
-    match begun.map_err(Unavailable::from)? {
+    let store = deps.store.shop(shop);
+    let begun = store.begin(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
+    let begun = match begun.map_err(Unavailable::from)? {
+        Begin::Promised { promise, effect, then } => match promised(&store, &promise, effect).await? {
+            Some(answer) => Begin::Replay(answer),
+            None => *then,
+        },
+        begun => begun,
+    };
+    match begun {
         Begin::Run(claim) => Ok(Begun::Run(Attempt { claim: Some(claim), ..Attempt::default() })),
         Begin::Resume(claim, effect) => {
             tracing::info!(idempotency_key = %keyed.key, %effect, "resuming a request whose answer was lost");
@@ -75,7 +83,16 @@ pub async fn begin<S: Store, H>(
         Begin::Replay(answer) => Ok(Begun::Replay(answer)),
         Begin::InProgress => Err(KeyError::InProgress),
         Begin::Reused => Err(KeyError::Reused),
+        // The store keeps one promise to a key, never a promise within one.
+        Begin::Promised { .. } => Err(KeyError::InProgress),
     }
+}
+
+/// The answer a request promised, if the reward its effect made was issued since.
+async fn promised(store: &impl Rewards, promise: &Promise, effect: Effect) -> Result<Option<Answer>, Unavailable> {
+    let Effect::Reward { customer_id, reward_id } = effect else { return Ok(None) };
+    let reward = store.reward(customer_id, reward_id).await?;
+    Ok(reward.as_ref().and_then(|reward| reward.issued_as()).map(|shopify_id| promise.kept(reward_id, shopify_id)))
 }
 
 /// Ends an attempt: `answer`, final, is kept for its retries if the request made an effect; without an

@@ -89,6 +89,15 @@ pub(crate) fn after_change(
     Loyalty::new(customer, rewards, &shop.currency, at)
 }
 
+/// The rewards the loyalty information shows, when the newest kept in order (`newest`, as read) are all of
+/// them: none is older than the order kept, or they are as many as it shows.
+pub(crate) fn latest_read(customer: &Customer, newest: &[Reward]) -> Option<Vec<Reward>> {
+    match customer.rewards {
+        Some(tally) if tally.unordered == 0 || newest.len() >= LATEST_REWARDS => Some(newest.to_vec()),
+        _ => None,
+    }
+}
+
 /// The rewards the loyalty information shows, from the newest kept in order (`newest`, as read): topped up
 /// with the older ones when they are fewer than it shows, or every reward for a record that keeps no tally.
 pub(crate) async fn latest<S: Rewards>(

@@ -16,8 +16,9 @@ use crate::balance::{change_balance, BalanceFailed};
 use crate::error::{unavailable_into, ReadError, Unavailable};
 use crate::idempotency::Attempt;
 use crate::issue::{issue, record, Issue};
+use crate::ports::store::Answer;
 use crate::ports::store::{Customers, Idempotency, Rewards, Rules};
-use crate::ports::write::NewCode;
+use crate::ports::write::{NewCode, Promise};
 use crate::ports::{Rejection, RewardWrite, ShopStore, Shopify, ShopifyShop, Store, Write};
 use crate::settle::{past_grace, settle_pending};
 use crate::{access, crash_point, loyalty, Deps};
@@ -92,7 +93,25 @@ pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &Rede
 /// the answer is kept (`Issued::record`).
 pub struct Issued<'a, S: Store, H> {
     pub redeemed: Redeemed,
+    /// The answer, as promised with the points' transaction (`Promise`): kept for retries already, once the
+    /// reward's outcome is recorded. The endpoint answers with it rather than with `redeemed`.
+    pub promised: Option<Answer>,
     recording: Option<Recording<'a, S, H>>,
+}
+
+/// How an endpoint writes a redemption's answer, to promise it with the points' transaction (`Promise`).
+pub type Render = fn(&Redeemed) -> Option<String>;
+
+/// What recording Shopify's outcome did to the answer.
+#[derive(Debug)]
+pub enum Recorded {
+    /// The answer stands.
+    Stands,
+    /// The answer stands, but the reward's outcome could not be recorded (reconciliation will): an answer
+    /// promised is to be kept by a write of its own, since the promise holds only once the reward is issued.
+    NotRecorded,
+    /// The reward had changed meanwhile: the redemption as it now is.
+    Changed(Result<Redeemed, RedeemError>),
 }
 
 struct Recording<'a, S: Store, H> {
@@ -112,18 +131,19 @@ impl<S: Store, H> std::fmt::Debug for Issued<'_, S, H> {
 }
 
 impl<S: Store, H> Issued<'_, S, H> {
-    /// Records Shopify's outcome on the reward. `None` when the answer stands as given; the redemption as it
-    /// now is when the reward had changed meanwhile. A write that fails leaves the reward `PENDING`, its
-    /// code working in Shopify: reconciliation settles it, and the answer stands.
-    pub async fn record(self) -> Option<Result<Redeemed, RedeemError>> {
-        let Recording { deps, shop, pending, after, rewards, issue } = self.recording?;
+    /// Records Shopify's outcome on the reward. A write that fails leaves the reward `PENDING`, its code
+    /// working in Shopify: reconciliation settles it, and the answer stands.
+    pub async fn record(self) -> Recorded {
+        let Some(Recording { deps, shop, pending, after, rewards, issue }) = self.recording else {
+            return Recorded::Stands;
+        };
         let store = deps.store.shop(&shop.domain);
         match record(&store, pending, issue, deps.now()).await {
-            Ok(recorded) if recorded == self.redeemed.reward => None,
-            Ok(recorded) => Some(answer_from(deps, &shop, recorded, after, rewards)),
+            Ok(recorded) if recorded == self.redeemed.reward => Recorded::Stands,
+            Ok(recorded) => Recorded::Changed(answer_from(deps, &shop, recorded, after, rewards)),
             Err(e) => {
                 tracing::warn!(error = %e, "the reward's outcome could not be recorded; reconciliation will");
-                None
+                Recorded::NotRecorded
             }
         }
     }
@@ -138,18 +158,25 @@ pub async fn redeem<S: Store, H: Shopify>(
     attempt: &Attempt,
 ) -> Result<Redeemed, RedeemError> {
     let prepared = prepare(deps, shop, command).await;
-    let issued = redeem_prepared(deps, shop, command, prepared, attempt).await?;
+    let issued = redeem_prepared(deps, shop, command, prepared, attempt, None).await?;
     let answered = issued.redeemed.clone();
-    issued.record().await.unwrap_or(Ok(answered))
+    match issued.record().await {
+        Recorded::Changed(now) => now,
+        Recorded::Stands | Recorded::NotRecorded => Ok(answered),
+    }
 }
 
 /// The same from what `prepare` read, answered before Shopify's outcome is recorded (`Issued::record`).
+/// With `render` and a key, the answer is promised with the points' transaction where it can be: a
+/// discount code's (store credit's tells when Shopify credited it), for a customer whose newest rewards
+/// were all read, and short enough (`Promise::MOST_BYTES`).
 pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     deps: &'a Deps<S, H>,
     shop: &Shop,
     command: &RedeemCommand,
     prepared: Prepared,
     attempt: &Attempt,
+    render: Option<Render>,
 ) -> Result<Issued<'a, S, H>, RedeemError> {
     let fresh;
     let attempt = match (attempt.resume, &attempt.claim) {
@@ -164,7 +191,7 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
                     fresh = Attempt { resume: None, ..attempt.clone() };
                     &fresh
                 }
-                other => return other.map(|redeemed| Issued { redeemed, recording: None }),
+                other => return other.map(|redeemed| Issued { redeemed, promised: None, recording: None }),
             }
         }
         _ => attempt,
@@ -185,7 +212,13 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let mode = if command.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
     let drawn = deps.draw_reward(&shop.code_prefix, now);
     let reward = Reward::pending(shop, customer.customer_id, &rule, &priced, variant_price, mode, now, drawn);
-    let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt).await?;
+    let promising = |reward: &Reward, after: &Customer| match (&attempt.claim, render) {
+        (Some(_), Some(render)) => promise(shop, render, reward, after, &newest, now),
+        _ => None,
+    };
+    let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt, &promising).await?;
+    // The same promise the write kept: made again from the same parts.
+    let promised = promising(&reward, &after);
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
     // The customer's newest rewards were read with them; older ones, where needed, while Shopify works.
@@ -197,15 +230,37 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let at = deps.now();
     if let Issue::Issued(shopify_id) = &issue {
         if let Ok(change) = reward.issued(shopify_id, at) {
+            let promised = promised.map(|promise| promise.kept(reward.id, shopify_id));
             let redeemed = answer_from(deps, shop, change.reward, after.clone(), rewards.clone())?;
             let recording = Recording { deps, shop: shop.clone(), pending: reward, after, rewards, issue };
-            return Ok(Issued { redeemed, recording: Some(recording) });
+            return Ok(Issued { redeemed, promised, recording: Some(recording) });
         }
     }
     // Refused, or an outcome not known: recorded before the answer, which depends on it.
     let reward = record(&store, reward, issue, at).await?;
     let redeemed = answer_from(deps, shop, reward, after, rewards)?;
-    Ok(Issued { redeemed, recording: None })
+    Ok(Issued { redeemed, promised: None, recording: None })
+}
+
+/// The answer a redemption promises if Shopify issues `reward`: as `render` writes it, with the customer as
+/// the debit leaves them and their newest rewards as read, and a placeholder for Shopify's id. None when
+/// it cannot be told before Shopify answers, or would not be short.
+fn promise(
+    shop: &Shop,
+    render: Render,
+    reward: &Reward,
+    after: &Customer,
+    newest: &[Reward],
+    now: tally_domain::Time,
+) -> Option<Promise> {
+    if reward.discount_code.is_none() {
+        return None;
+    }
+    let rewards = loyalty::latest_read(after, newest)?;
+    let issued = reward.issued(&Promise::placeholder(reward.id), now).ok()?.reward;
+    let loyalty = loyalty::after_change(shop, after.clone(), rewards, &issued, now);
+    let body = render(&Redeemed { loyalty, reward: issued })?;
+    (body.len() <= Promise::MOST_BYTES).then_some(Promise { body })
 }
 
 /// Takes the reward's points from the customer and records the reward as `PENDING`, with its code and the
@@ -217,6 +272,7 @@ async fn take_points<S: Store, H>(
     mut reward: Reward,
     code_prefix: &str,
     attempt: &Attempt,
+    promise: impl Fn(&Reward, &Customer) -> Option<Promise>,
 ) -> Result<(Reward, Customer), RedeemError> {
     for _ in 0..MAX_DRAWS {
         let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
@@ -227,7 +283,9 @@ async fn take_points<S: Store, H>(
                 customer_id: reward.customer_id,
                 reward_id: reward.id,
             });
-            Write { code, ..Write::reward(RewardWrite::New(reward)) }.with_effect(attempt.claim.as_ref(), effect)
+            let promise = promise(&reward, &applied.customer);
+            Write { code, promise, ..Write::reward(RewardWrite::New(reward)) }
+                .with_effect(attempt.claim.as_ref(), effect)
         };
         match change_balance(store, customer.clone(), &reward.payment(), reward.create_at, with).await {
             Ok(applied) => return Ok((Reward { lots: applied.taken, ..reward }, applied.customer)),

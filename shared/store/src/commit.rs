@@ -3,10 +3,11 @@
 //! `TransactWriteItems` otherwise. Items are written in the order the fake store checks them (claim,
 //! customer, reward, code, identities, rule), so that the first refused condition names the same rejection.
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use tally_app::ports::store::{Claim, StoreResult, Taking, Writes};
+use tally_app::ports::store::{Claim, Promise, StoreResult, Taking, Writes};
 use tally_app::ports::write::IdentityWrite;
 use tally_app::ports::{Committed, CustomerWrite, Rejection, RewardWrite, StoreError, Write};
 use tally_domain::customer::Customer;
@@ -15,7 +16,7 @@ use tally_domain::reward::Reward;
 
 use crate::errors::{failed, unbuilt};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VERSION};
-use crate::records::idempotency::{IdempotencyRecord, KeyStatus, EFFECT, LOCK_TOKEN};
+use crate::records::idempotency::{deflate, IdempotencyRecord, KeyStatus, EFFECT, LOCK_TOKEN, PROMISE};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord, STATUS};
 use crate::records::{from_item, listed, number, text, to_item, Item, EXPIRES_AT, PK, SK};
@@ -92,7 +93,7 @@ impl ShopTable<'_> {
         let mut items = Vec::new();
         // The key's claim first: a request that lost its key to another is told so, whatever else changed.
         if let Some((claim, effect)) = &write.effect {
-            items.push((Part::Claim, self.claim(claim, effect)?));
+            items.push((Part::Claim, self.claim(claim, effect, write.promise.as_ref())?));
         }
         let put = |part: Part, put: Put| (part, TransactWriteItem::builder().put(put).build());
         let domain = self.domain;
@@ -220,10 +221,11 @@ impl ShopTable<'_> {
         put.build().map_err(unbuilt)
     }
 
-    /// The idempotency key's record with the request's effect: created, if the key is still free (or
-    /// expired), or marked, if the claim that took it over still holds it and it has no effect yet.
-    fn claim(&self, claim: &Claim, effect: &Effect) -> StoreResult<TransactWriteItem> {
+    /// The idempotency key's record with the request's effect (and its promise): created, if the key is still
+    /// free (or expired), or marked, if the claim that took it over still holds it and it has no effect yet.
+    fn claim(&self, claim: &Claim, effect: &Effect, promise: Option<&Promise>) -> StoreResult<TransactWriteItem> {
         let key = keys::idempotency(self.domain, &claim.key);
+        let promise = promise.map(|p| serde_bytes::ByteBuf::from(deflate(&p.body)));
         let Taking::Fresh(new) = &claim.taking else {
             let (pk, sk) = key;
             let update = Update::builder()
@@ -231,13 +233,18 @@ impl ShopTable<'_> {
                 .key(PK.name(), text(pk))
                 .key(SK.name(), text(sk))
                 .condition_expression(CLAIM_STILL_MINE_WITHOUT_EFFECT)
-                .update_expression("SET #effect = :effect")
                 .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
                 .expression_attribute_names("#effect", EFFECT.name())
                 .expression_attribute_values(":token", text(&claim.token))
-                .expression_attribute_values(":effect", text(effect.to_string()))
-                .build()
-                .map_err(unbuilt)?;
+                .expression_attribute_values(":effect", text(effect.to_string()));
+            let update = match promise {
+                Some(promise) => update
+                    .update_expression("SET #effect = :effect, #promise = :promise")
+                    .expression_attribute_names("#promise", PROMISE.name())
+                    .expression_attribute_values(":promise", AttributeValue::B(Blob::new(promise.into_vec()))),
+                None => update.update_expression("SET #effect = :effect"),
+            };
+            let update = update.build().map_err(unbuilt)?;
             return Ok(TransactWriteItem::builder().update(update).build());
         };
         let record = IdempotencyRecord {
@@ -250,6 +257,7 @@ impl ShopTable<'_> {
             response_status: None,
             response_body: None,
             response_body_deflated: None,
+            promise_deflated: promise,
         };
         let put = Put::builder()
             .table_name(self.table())

@@ -4,7 +4,7 @@
 //! protect, and its answer (a refusal, an outage) may not be the answer once the cause is gone.
 
 use tally_app::ports::store::{
-    Answer, Begin, Claim, Idempotency, NewKey, StoreResult, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS,
+    Answer, Begin, Claim, Idempotency, NewKey, Promise, StoreResult, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS,
 };
 use tally_domain::Time;
 
@@ -13,8 +13,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::records::idempotency::{
-    deflate, IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, RESPONSE_BODY, RESPONSE_BODY_DEFLATED,
-    RESPONSE_STATUS, STATUS,
+    deflate, IdempotencyRecord, KeyStatus, EFFECT, LOCKED_UNTIL, LOCK_TOKEN, PROMISE, RESPONSE_BODY,
+    RESPONSE_BODY_DEFLATED, RESPONSE_STATUS, STATUS,
 };
 use crate::records::{corrupt, number, text, PK, SK};
 use crate::{keys, ShopTable};
@@ -94,21 +94,32 @@ impl Idempotency for ShopTable<'_> {
         if let (Some(status), Some(body)) = (old.response_status, old.body()) {
             return Ok(Begin::Replay(Answer { status, body: body? }));
         }
-        if old.locked_until > now {
-            return Ok(Begin::InProgress);
-        }
-        self.take_over(key, old, token, now).await
+        let promise = match (&old.effect, old.promise()) {
+            (Some(effect), Some(body)) => Some((effect.parse().map_err(|e| corrupt(format!("{e}")))?, body?)),
+            _ => None,
+        };
+        let then = match old.locked_until > now {
+            true => Begin::InProgress,
+            false => self.take_over(key, old, token, now).await?,
+        };
+        Ok(match promise {
+            Some((effect, body)) => Begin::Promised { promise: Promise { body }, effect, then: Box::new(then) },
+            None => then,
+        })
     }
 
     async fn finish(&self, claim: &Claim, answer: &Answer) -> StoreResult<()> {
         let result = self
             .key_update(&claim.key)
             .condition_expression(MINE_WITH_EFFECT)
-            .update_expression("SET #status = :completed, #responseStatus = :status, #body = :body REMOVE #plainBody")
+            .update_expression(
+                "SET #status = :completed, #responseStatus = :status, #body = :body REMOVE #plainBody, #promise",
+            )
             .expression_attribute_names("#status", STATUS.name())
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
             .expression_attribute_names("#body", RESPONSE_BODY_DEFLATED.name())
             .expression_attribute_names("#plainBody", RESPONSE_BODY.name())
+            .expression_attribute_names("#promise", PROMISE.name())
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#effect", EFFECT.name())
             .expression_attribute_values(":completed", text(KeyStatus::Completed.as_str()))
@@ -137,9 +148,9 @@ impl Idempotency for ShopTable<'_> {
         let result = self
             .key_update(&claim.key)
             .condition_expression(STILL_MINE)
-            // An answer kept before, and found to be wrong since, goes too: the retry resumes instead.
+            // An answer kept (or promised) before, and found to be wrong since, goes too: the retry resumes instead.
             .update_expression(
-                "SET #lockedUntil = :zero, #status = :inProgress REMOVE #responseStatus, #responseBody, #body",
+                "SET #lockedUntil = :zero, #status = :inProgress REMOVE #responseStatus, #responseBody, #body, #promise",
             )
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
@@ -147,6 +158,7 @@ impl Idempotency for ShopTable<'_> {
             .expression_attribute_names("#responseStatus", RESPONSE_STATUS.name())
             .expression_attribute_names("#responseBody", RESPONSE_BODY.name())
             .expression_attribute_names("#body", RESPONSE_BODY_DEFLATED.name())
+            .expression_attribute_names("#promise", PROMISE.name())
             .expression_attribute_values(":inProgress", text(KeyStatus::InProgress.as_str()))
             .expression_attribute_values(":zero", number(0))
             .expression_attribute_values(":token", text(&claim.token))
@@ -165,10 +177,11 @@ impl Idempotency for ShopTable<'_> {
             .table_name(&self.store.table)
             .key(PK.name(), text(pk))
             .key(SK.name(), text(sk))
-            .update_expression("REMOVE #effect")
+            .update_expression("REMOVE #effect, #promise")
             .condition_expression(MINE_WITH_EFFECT)
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#effect", EFFECT.name())
+            .expression_attribute_names("#promise", PROMISE.name())
             .expression_attribute_values(":token", text(&claim.token))
             .send()
             .await;

@@ -146,12 +146,13 @@ fn apply(data: &mut ShopData, write: Write) {
                     expires_at_s: new.expires_at_s,
                     effect: Some(effect),
                     answer: None,
+                    promise: write.promise,
                 };
                 data.keys_in_use.insert(claim.key, record);
             }
             Taking::Held => {
                 if let Some(key) = data.keys_in_use.get_mut(&claim.key) {
-                    key.effect = Some(effect);
+                    (key.effect, key.promise) = (Some(effect), write.promise);
                 }
             }
         }
@@ -202,14 +203,21 @@ pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &s
     if let Some(answer) = &old.answer {
         return Begin::Replay(answer.clone());
     }
-    if old.locked_until_ms > now_ms {
-        return Begin::InProgress;
-    }
-    (old.token, old.locked_until_ms) = (Some(token.into()), now_ms + CLAIM_MILLIS);
-    let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
-    match old.effect {
-        Some(effect) => Begin::Resume(claim, effect),
-        None => Begin::Run(claim),
+    let promise = old.effect.zip(old.promise.clone());
+    let then = match old.locked_until_ms > now_ms {
+        true => Begin::InProgress,
+        false => {
+            (old.token, old.locked_until_ms) = (Some(token.into()), now_ms + CLAIM_MILLIS);
+            let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
+            match old.effect {
+                Some(effect) => Begin::Resume(claim, effect),
+                None => Begin::Run(claim),
+            }
+        }
+    };
+    match promise {
+        Some((effect, promise)) => Begin::Promised { promise, effect, then: Box::new(then) },
+        None => then,
     }
 }
 
@@ -218,7 +226,7 @@ pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &s
 pub(super) fn finish(data: &mut ShopData, claim: &Claim, answer: &Answer) {
     let Some(key) = data.keys_in_use.get_mut(&claim.key) else { return };
     if key.token.as_deref() == Some(claim.token.as_str()) && key.effect.is_some() {
-        key.answer = Some(answer.clone());
+        (key.answer, key.promise) = (Some(answer.clone()), None);
         return;
     }
     forget(data, claim);
@@ -230,7 +238,7 @@ pub(super) fn release(data: &mut ShopData, claim: &Claim) {
     }
     if let Some(key) = data.keys_in_use.get_mut(&claim.key).filter(|k| k.token.as_deref() == Some(claim.token.as_str()))
     {
-        (key.locked_until_ms, key.answer) = (0, None);
+        (key.locked_until_ms, key.answer, key.promise) = (0, None, None);
     }
 }
 
@@ -238,7 +246,7 @@ pub(super) fn release(data: &mut ShopData, claim: &Claim) {
 pub(super) fn restart(data: &mut ShopData, claim: &Claim) -> bool {
     match data.keys_in_use.get_mut(&claim.key) {
         Some(key) if key.token.as_deref() == Some(claim.token.as_str()) && key.effect.is_some() => {
-            key.effect = None;
+            (key.effect, key.promise) = (None, None);
             true
         }
         _ => false,

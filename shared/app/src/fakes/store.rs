@@ -67,6 +67,7 @@ pub(super) struct KeyRecord {
     pub expires_at_s: i64,
     pub effect: Option<Effect>,
     pub answer: Option<Answer>,
+    pub promise: Option<Promise>,
 }
 
 impl FakeStore {

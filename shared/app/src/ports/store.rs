@@ -13,7 +13,7 @@ use tally_domain::rule::{RedeemRule, RuleAlias};
 use tally_domain::shop::{Shop, ShopDomain, ShopSecrets, ShopSettings, ShopStatus};
 use tally_domain::Time;
 
-pub use super::write::{Claim, NewKey, Taking};
+pub use super::write::{Answer, Claim, NewKey, Promise, Taking};
 use super::write::{Committed, Write};
 
 /// The store failed (DynamoDB unreachable, throttled, an item unreadable); what went wrong is logged where
@@ -286,13 +286,6 @@ pub trait Listings: Send + Sync {
     fn set_journal_read_to(&self, to: Time) -> impl Fut<()>;
 }
 
-/// An answer as its client received it, kept under the key for the retries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: String,
-}
-
 /// What to do with a request that carries an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
@@ -302,6 +295,8 @@ pub enum Begin {
     Resume(Claim, Effect),
     /// The request was answered: the same answer again.
     Replay(Answer),
+    /// The request promised its answer if its reward is issued: that answer, if it was, else `then`.
+    Promised { promise: Promise, effect: Effect, then: Box<Begin> },
     /// The first request is still running.
     InProgress,
     /// The key was used for a different request.

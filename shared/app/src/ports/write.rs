@@ -17,6 +17,8 @@ pub struct Write {
     pub code: Option<NewCode>,
     /// The request's effect, recorded under its idempotency claim (which must still be the request's).
     pub effect: Option<(Claim, Effect)>,
+    /// The answer the request promises if its reward is issued, kept with the effect (`Promise`).
+    pub promise: Option<Promise>,
     pub identities: Vec<IdentityWrite>,
     pub rule: Option<RuleWrite>,
     /// A customer's listing for the expiry job, for a day on which they no longer have a lot.
@@ -149,6 +151,42 @@ pub enum Taking {
     /// The request took over the record of an attempt that died (`Idempotency::begin` wrote the claim's
     /// token): the write records the effect if the record is still held with the token and has none.
     Held,
+}
+
+/// An answer as its client received it, kept under the key for the retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// A redemption's answer as it will be once Shopify issues its reward, kept with the claim by the write that
+/// takes the points, so that no write after Shopify's is needed to keep it: the answer of any retry once
+/// the reward is found issued. The body holds a placeholder where Shopify's id of the reward goes, the one
+/// thing in it not known before Shopify answers (`Promise::placeholder`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promise {
+    pub body: String,
+}
+
+impl Promise {
+    /// The promised answer's status.
+    pub const STATUS: u16 = 200;
+    /// The longest body promised: compressed with the claim's record, it keeps the record within one KB, a
+    /// write unit. A longer answer is kept by a write of its own once Shopify has answered.
+    pub const MOST_BYTES: usize = 2_048;
+
+    /// What stands in the body, as a JSON string, for Shopify's id of `reward`.
+    pub fn placeholder(reward: RewardId) -> String {
+        format!("tally:shopify-id-of-reward-{reward}")
+    }
+
+    /// The answer once Shopify has issued `reward` as `shopify_id`.
+    pub fn kept(&self, reward: RewardId, shopify_id: &str) -> Answer {
+        let placeholder = serde_json::Value::from(Self::placeholder(reward)).to_string();
+        let id = serde_json::Value::from(shopify_id).to_string();
+        Answer { status: Self::STATUS, body: self.body.replace(&placeholder, &id) }
+    }
 }
 
 /// The record a fresh claim creates with its request's effect.

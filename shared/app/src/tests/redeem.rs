@@ -146,3 +146,57 @@ async fn expired_points_are_not_spent_even_before_the_job_removes_them() {
     assert_eq!(refused, RedeemError::Refused(Refused::InsufficientPoints { available: 0, required: 300 }));
     world.assert_clean().await;
 }
+
+/// A stand-in for an endpoint's answer: short, with Shopify's id of the reward in it.
+fn render(redeemed: &crate::redeem::Redeemed) -> Option<String> {
+    let (reward, points) = (&redeemed.reward, redeemed.loyalty.available_points());
+    Some(format!("{} {points} {:?} {:?}", reward.id, reward.status(), reward.discount_code_id))
+}
+
+/// Redeems rule `rule` under `key`, with its answer promised where it can be, and records the outcome.
+async fn redeem_keyed(world: &World, key: &str, rule: u64) -> (Option<Answer>, crate::redeem::Recorded) {
+    let keyed = Keyed { key: key.into(), fingerprint: "f".into() };
+    let Begun::Run(attempt) = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap() else {
+        panic!("runs")
+    };
+    let (deps, shop, command) = (&world.deps, &world.shop, world.command(rule));
+    let prepared = crate::redeem::prepare(deps, shop, &command).await;
+    let issued = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &attempt, Some(render)).await.unwrap();
+    (issued.promised.clone(), issued.record().await)
+}
+
+#[tokio::test]
+async fn a_code_s_answer_is_promised_with_its_points_and_replayed_once_the_reward_is_issued() {
+    let world = World::new().await;
+    let keyed = Keyed { key: "k2".into(), fingerprint: "f".into() };
+    let (promised, recorded) = redeem_keyed(&world, "k2", 1).await;
+    let promised = promised.expect("a discount code's answer is promised");
+    assert!(matches!(recorded, crate::redeem::Recorded::Stands));
+    assert!(promised.body.contains("Some(\"gid://") && !promised.body.contains("tally:"), "{}", promised.body);
+    for wait in [0, 31] {
+        // Nothing was written to the key after Shopify's answer: its promise is the answer, lock or not.
+        world.clock.advance(time::Duration::seconds(wait));
+        let replayed = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap();
+        assert!(matches!(&replayed, Begun::Replay(kept) if *kept == promised), "{replayed:?}");
+    }
+    assert_eq!(world.available().await, 2000, "one debit");
+}
+
+#[tokio::test]
+async fn a_promise_is_no_answer_while_the_reward_is_not_issued_and_store_credit_makes_none() {
+    let world = World::new().await;
+    world.deps.shopify.fail_next(&[ShopifyFault::AnswerLost, ShopifyFault::Down, ShopifyFault::Down]);
+    let (promised, _) = redeem_keyed(&world, "k3", 1).await;
+    assert_eq!(promised, None, "Shopify's outcome not known: the answer is not the one promised");
+    let keyed = Keyed { key: "k3".into(), fingerprint: "f".into() };
+    let waiting = begin(&world.deps, &world.shop.domain, Some(&keyed)).await;
+    assert!(matches!(waiting, Err(crate::idempotency::KeyError::InProgress)), "{waiting:?}");
+    world.clock.advance(time::Duration::seconds(31));
+    let Begun::Run(retry) = begin(&world.deps, &world.shop.domain, Some(&keyed)).await.unwrap() else {
+        panic!("the retry runs")
+    };
+    assert!(retry.resume.is_some(), "it resumes from the reward still pending, not from the promise");
+    world.adjust(CUSTOMER, 900, None).await;
+    let (credit, _) = redeem_keyed(&world, "k4", 5).await;
+    assert_eq!(credit, None, "store credit's answer tells when Shopify credited it");
+}

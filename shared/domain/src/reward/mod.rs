@@ -190,6 +190,15 @@ impl Reward {
         self.status() == RewardStatus::Pending
     }
 
+    /// Shopify's id of the reward once Shopify has issued it, whatever became of it since; none while it
+    /// is pending or when Shopify never issued it.
+    pub fn issued_as(&self) -> Option<&str> {
+        match self.state {
+            RewardState::Pending { .. } | RewardState::Failed { .. } => None,
+            _ => self.discount_code_id.as_deref(),
+        }
+    }
+
     pub fn points_returned(&self) -> bool {
         self.state.points_returned()
     }

@@ -13,6 +13,7 @@ pub const EFFECT: Attribute = Attribute("effect");
 pub const RESPONSE_STATUS: Attribute = Attribute("responseStatus");
 pub const RESPONSE_BODY: Attribute = Attribute("responseBody");
 pub const RESPONSE_BODY_DEFLATED: Attribute = Attribute("responseBodyZ");
+pub const PROMISE: Attribute = Attribute("promiseZ");
 
 vocabulary! {
     pub enum KeyStatus {
@@ -43,6 +44,9 @@ pub struct IdempotencyRecord {
     /// The answer's body, deflated (`records::answer`).
     #[serde(default, rename = "responseBodyZ", skip_serializing_if = "Option::is_none")]
     pub response_body_deflated: Option<serde_bytes::ByteBuf>,
+    /// The answer promised if the effect's reward is issued (`Promise`), its body deflated.
+    #[serde(default, rename = "promiseZ", skip_serializing_if = "Option::is_none")]
+    pub promise_deflated: Option<serde_bytes::ByteBuf>,
 }
 
 impl IdempotencyRecord {
@@ -53,6 +57,11 @@ impl IdempotencyRecord {
             (None, Some(body)) => Some(Ok(body.clone())),
             (None, None) => None,
         }
+    }
+
+    /// The promised answer's body, if there is one and it reads.
+    pub fn promise(&self) -> Option<Result<String, StoreError>> {
+        self.promise_deflated.as_ref().map(|deflated| inflate(deflated))
     }
 }
 
@@ -88,6 +97,7 @@ mod tests {
             response_status: Some(200),
             response_body: None,
             response_body_deflated: Some(serde_bytes::ByteBuf::from(deflated)),
+            promise_deflated: None,
         };
         assert_eq!(record(deflate(body)).body(), Some(Ok(body.to_string())));
         assert!(matches!(record(vec![1, 2, 3]).body(), Some(Err(_))));
@@ -108,6 +118,7 @@ mod tests {
             response_status: Some(200),
             response_body: Some("{}".into()),
             response_body_deflated: Some(serde_bytes::ByteBuf::from(deflate("{}"))),
+            promise_deflated: Some(serde_bytes::ByteBuf::from(deflate("{}"))),
         };
         super::super::check::written_under(
             &record,
@@ -119,6 +130,7 @@ mod tests {
                 RESPONSE_STATUS,
                 RESPONSE_BODY,
                 RESPONSE_BODY_DEFLATED,
+                PROMISE,
                 super::super::EXPIRES_AT,
             ],
         );

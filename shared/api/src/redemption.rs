@@ -12,22 +12,17 @@ use crate::views::RedeemedView;
 /// The answer to a redemption, with the recording of its outcome still to do.
 pub fn reply<'a, S: Store, H: Shopify>(issued: Result<Issued<'a, S, H>, RedeemError>) -> Result<Reply<'a>, Problem> {
     let issued = issued?;
-    if let Some(promised) = issued.promised.clone() {
-        let again = promised.clone();
-        return Ok(Reply::promised(promised).finishing(async move {
-            match issued.record().await {
-                Recorded::Stands => None,
-                // The promise holds once the reward is issued: until then the answer is kept as any other.
-                Recorded::NotRecorded => Some(Ok(Reply::answer(again))),
-                Recorded::Changed(now) => Some(now.map_err(Problem::from).and_then(|now| view(&now))),
-            }
-        }));
-    }
-    let answer = view(&issued.redeemed)?;
+    let promised = issued.promised.clone();
+    let answer = match &promised {
+        Some(promised) => Reply::promised(promised.clone()),
+        None => view(&issued.redeemed)?,
+    };
     Ok(answer.finishing(async move {
         match issued.record().await {
-            Recorded::Stands | Recorded::NotRecorded => None,
-            Recorded::Changed(now) => Some(now.map_err(Problem::from).and_then(|now| view(&now))),
+            Recorded::Stands => None,
+            // A promise holds once the reward is issued: until then its answer is kept as any other.
+            Recorded::NotRecorded => promised.map(|answer| Ok(Reply::answer(answer))),
+            Recorded::Changed(now) => Some((*now).map_err(Problem::from).and_then(|now| view(&now))),
         }
     }))
 }

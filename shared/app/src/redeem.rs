@@ -111,7 +111,7 @@ pub enum Recorded {
     /// promised is to be kept by a write of its own, since the promise holds only once the reward is issued.
     NotRecorded,
     /// The reward had changed meanwhile: the redemption as it now is.
-    Changed(Result<Redeemed, RedeemError>),
+    Changed(Box<Result<Redeemed, RedeemError>>),
 }
 
 struct Recording<'a, S: Store, H> {
@@ -140,7 +140,7 @@ impl<S: Store, H> Issued<'_, S, H> {
         let store = deps.store.shop(&shop.domain);
         match record(&store, pending, issue, deps.now()).await {
             Ok(recorded) if recorded == self.redeemed.reward => Recorded::Stands,
-            Ok(recorded) => Recorded::Changed(answer_from(deps, &shop, recorded, after, rewards)),
+            Ok(recorded) => Recorded::Changed(Box::new(answer_from(deps, &shop, recorded, after, rewards))),
             Err(e) => {
                 tracing::warn!(error = %e, "the reward's outcome could not be recorded; reconciliation will");
                 Recorded::NotRecorded
@@ -161,7 +161,7 @@ pub async fn redeem<S: Store, H: Shopify>(
     let issued = redeem_prepared(deps, shop, command, prepared, attempt, None).await?;
     let answered = issued.redeemed.clone();
     match issued.record().await {
-        Recorded::Changed(now) => now,
+        Recorded::Changed(now) => *now,
         Recorded::Stands | Recorded::NotRecorded => Ok(answered),
     }
 }
@@ -169,7 +169,7 @@ pub async fn redeem<S: Store, H: Shopify>(
 /// The same from what `prepare` read, answered before Shopify's outcome is recorded (`Issued::record`).
 /// With `render` and a key, the answer is promised with the points' transaction where it can be: a
 /// discount code's (store credit's tells when Shopify credited it), for a customer whose newest rewards
-/// were all read, and short enough (`Promise::MOST_BYTES`).
+/// were all read, and short enough for the key's record to stay within one write unit.
 pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     deps: &'a Deps<S, H>,
     shop: &Shop,
@@ -212,9 +212,11 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let mode = if command.delay_points_deduction { DeductionMode::OnOrder } else { DeductionMode::Immediate };
     let drawn = deps.draw_reward(&shop.code_prefix, now);
     let reward = Reward::pending(shop, customer.customer_id, &rule, &priced, variant_price, mode, now, drawn);
-    let promising = |reward: &Reward, after: &Customer| match (&attempt.claim, render) {
-        (Some(_), Some(render)) => promise(shop, render, reward, after, &newest, now),
-        _ => None,
+    let promising = |reward: &Reward, after: &Customer| {
+        let (claim, render) = (attempt.claim.as_ref()?, render?);
+        let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
+        let promise = promise(shop, render, reward, after, &newest, now)?;
+        store.promise_fits(claim, &effect, &promise).then_some(promise)
     };
     let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt, &promising).await?;
     // The same promise the write kept: made again from the same parts.
@@ -244,7 +246,7 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
 
 /// The answer a redemption promises if Shopify issues `reward`: as `render` writes it, with the customer as
 /// the debit leaves them and their newest rewards as read, and a placeholder for Shopify's id. None when
-/// it cannot be told before Shopify answers, or would not be short.
+/// it cannot be told before Shopify answers.
 fn promise(
     shop: &Shop,
     render: Render,
@@ -253,14 +255,12 @@ fn promise(
     newest: &[Reward],
     now: tally_domain::Time,
 ) -> Option<Promise> {
-    if reward.discount_code.is_none() {
-        return None;
-    }
+    // Store credit's answer tells when Shopify credited it.
+    reward.discount_code.as_ref()?;
     let rewards = loyalty::latest_read(after, newest)?;
     let issued = reward.issued(&Promise::placeholder(reward.id), now).ok()?.reward;
     let loyalty = loyalty::after_change(shop, after.clone(), rewards, &issued, now);
-    let body = render(&Redeemed { loyalty, reward: issued })?;
-    (body.len() <= Promise::MOST_BYTES).then_some(Promise { body })
+    render(&Redeemed { loyalty, reward: issued }).map(|body| Promise { body })
 }
 
 /// Takes the reward's points from the customer and records the reward as `PENDING`, with its code and the

@@ -16,7 +16,7 @@ use tally_domain::reward::Reward;
 
 use crate::errors::{failed, unbuilt};
 use crate::records::customer::{CustomerIdRecord, CustomerRecord, CUSTOMER_ID, VERSION};
-use crate::records::idempotency::{deflate, IdempotencyRecord, KeyStatus, EFFECT, LOCK_TOKEN, PROMISE};
+use crate::records::idempotency::{deflate, EFFECT, LOCK_TOKEN, PROMISE};
 use crate::records::ledger::LedgerRecord;
 use crate::records::reward::{CodeOwnerRecord, RewardRecord, STATUS};
 use crate::records::{from_item, listed, number, text, to_item, Item, EXPIRES_AT, PK, SK};
@@ -225,8 +225,8 @@ impl ShopTable<'_> {
     /// free (or expired), or marked, if the claim that took it over still holds it and it has no effect yet.
     fn claim(&self, claim: &Claim, effect: &Effect, promise: Option<&Promise>) -> StoreResult<TransactWriteItem> {
         let key = keys::idempotency(self.domain, &claim.key);
-        let promise = promise.map(|p| serde_bytes::ByteBuf::from(deflate(&p.body)));
         let Taking::Fresh(new) = &claim.taking else {
+            let promise = promise.map(|p| serde_bytes::ByteBuf::from(deflate(&p.body)));
             let (pk, sk) = key;
             let update = Update::builder()
                 .table_name(self.table())
@@ -247,18 +247,7 @@ impl ShopTable<'_> {
             let update = update.build().map_err(unbuilt)?;
             return Ok(TransactWriteItem::builder().update(update).build());
         };
-        let record = IdempotencyRecord {
-            fingerprint: new.fingerprint.clone(),
-            status: KeyStatus::InProgress,
-            lock_token: Some(claim.token.clone()),
-            locked_until: new.locked_until_ms,
-            expires_at: new.expires_at_s,
-            effect: Some(effect.to_string()),
-            response_status: None,
-            response_body: None,
-            response_body_deflated: None,
-            promise_deflated: promise,
-        };
+        let record = crate::idempotency::new_record(claim, new, effect, promise);
         let put = Put::builder()
             .table_name(self.table())
             .set_item(Some(to_item(&record, key)?))

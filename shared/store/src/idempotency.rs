@@ -6,6 +6,7 @@
 use tally_app::ports::store::{
     Answer, Begin, Claim, Idempotency, NewKey, Promise, StoreResult, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS,
 };
+use tally_domain::effect::Effect;
 use tally_domain::Time;
 
 use crate::errors::{written, Written};
@@ -167,6 +168,13 @@ impl Idempotency for ShopTable<'_> {
         written(result).map(|_| ())
     }
 
+    fn promise_fits(&self, claim: &Claim, effect: &Effect, promise: &Promise) -> bool {
+        let Taking::Fresh(new) = &claim.taking else { return false };
+        let record = new_record(claim, new, effect, Some(promise));
+        crate::records::to_item(&record, keys::idempotency(self.domain, &claim.key))
+            .is_ok_and(|item| bytes(&item) <= WRITE_UNIT_BYTES)
+    }
+
     /// The claim's record without its effect, if the claim is still this request's.
     async fn restart(&self, claim: &Claim) -> StoreResult<bool> {
         let (pk, sk) = keys::idempotency(self.domain, &claim.key);
@@ -187,6 +195,35 @@ impl Idempotency for ShopTable<'_> {
             .await;
         Ok(written(result)? == Written::Done)
     }
+}
+
+/// The record a fresh claim creates with its request's effect (and the answer it promises).
+pub(crate) fn new_record(claim: &Claim, new: &NewKey, effect: &Effect, promise: Option<&Promise>) -> IdempotencyRecord {
+    IdempotencyRecord {
+        fingerprint: new.fingerprint.clone(),
+        status: KeyStatus::InProgress,
+        lock_token: Some(claim.token.clone()),
+        locked_until: new.locked_until_ms,
+        expires_at: new.expires_at_s,
+        effect: Some(effect.to_string()),
+        response_status: None,
+        response_body: None,
+        response_body_deflated: None,
+        promise_deflated: promise.map(|p| serde_bytes::ByteBuf::from(deflate(&p.body))),
+    }
+}
+
+/// One write unit: 1 KB of names and values.
+const WRITE_UNIT_BYTES: usize = 1024;
+
+/// An item's size as DynamoDB counts it, or more: names and values, a number at its digits.
+fn bytes(item: &crate::records::Item) -> usize {
+    let value = |v: &AttributeValue| match v {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        _ => WRITE_UNIT_BYTES,
+    };
+    item.iter().map(|(name, v)| name.len() + value(v)).sum()
 }
 
 fn millis(t: Time) -> i64 {

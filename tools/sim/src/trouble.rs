@@ -14,6 +14,7 @@ use tally_app::ports::shopify::{
 use tally_app::ports::store::*;
 use tally_app::ports::{Committed, Shopify, ShopifyShop, StoreError, TokenSource, Write};
 use tally_domain::customer::{Customer, Identity};
+use tally_domain::effect::Effect;
 use tally_domain::ids::{CustomerId, OrderId, RewardId, RuleId, VariantId};
 use tally_domain::ledger::LedgerEntry;
 use tally_domain::reward::{DiscountSpec, Reward, StoreCreditSpec};
@@ -173,12 +174,18 @@ impl<S: Store> Store for Troubled<S> {
     }
 }
 
-/// Each capability's methods, passed through the plan.
+/// Each capability's methods, passed through the plan; a `plain` one, which reads nothing, straight through.
 macro_rules! through_the_plan {
-    ($($capability:ident { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)* })*) => {$(
+    ($($capability:ident {
+        $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)*
+        $(plain fn $plain:ident(&self $(, $parg:ident: $pty:ty)*) -> $pout:ty;)*
+    })*) => {$(
         impl<T: $capability> $capability for TroubledShop<'_, T> {
             $(async fn $name(&self $(, $arg: $ty)*) -> StoreResult<$out> {
                 self.plan.store(self.inner.$name($($arg),*)).await
+            })*
+            $(fn $plain(&self $(, $parg: $pty)*) -> $pout {
+                self.inner.$plain($($parg),*)
             })*
         }
     )*};
@@ -244,6 +251,7 @@ through_the_plan! {
         fn finish(&self, claim: &Claim, answer: &Answer) -> ();
         fn release(&self, claim: &Claim) -> ();
         fn restart(&self, claim: &Claim) -> bool;
+        plain fn promise_fits(&self, claim: &Claim, effect: &Effect, promise: &Promise) -> bool;
     }
     Markers {
         fn mark_order_cancelled(&self, order: OrderId, at: Time) -> ();

@@ -324,6 +324,9 @@ pub trait Idempotency: Send + Sync {
     /// its points given back), so that the request runs afresh under the claim. `false` when the claim
     /// is no longer this request's.
     fn restart(&self, claim: &Claim) -> impl Fut<bool>;
+    /// Whether the key's record, created by the claim with `effect` and `promise`, stays within one write
+    /// unit (a record of a claim taken over is not: it keeps its answer by a write of its own).
+    fn promise_fits(&self, claim: &Claim, effect: &Effect, promise: &Promise) -> bool;
 }
 
 /// Markers that expire: a cancelled order, for the creation that may arrive after it, and a webhook

@@ -172,9 +172,6 @@ pub struct Promise {
 impl Promise {
     /// The promised answer's status.
     pub const STATUS: u16 = 200;
-    /// The longest body promised: compressed with the claim's record, it keeps the record within one KB, a
-    /// write unit. A longer answer is kept by a write of its own once Shopify has answered.
-    pub const MOST_BYTES: usize = 2_048;
 
     /// What stands in the body, as a JSON string, for Shopify's id of `reward`.
     pub fn placeholder(reward: RewardId) -> String {

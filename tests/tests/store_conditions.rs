@@ -3,7 +3,9 @@
 //! same thing about the same write.
 
 use tally_app::fakes::{FakeShopify, FakeStore};
-use tally_app::ports::store::{Answer, Begin, Customers, Idempotency, Rewards, Rules, ShopRecords, Taking, Writes};
+use tally_app::ports::store::{
+    Answer, Begin, Customers, Idempotency, Promise, Rewards, Rules, ShopRecords, Taking, Writes,
+};
 use tally_app::ports::write::{IdentityWrite, NewCode, RuleWrite};
 use tally_app::ports::{Claim, Committed, CustomerWrite, Rejection, RewardWrite, Store, Write};
 use tally_app::Deps;
@@ -206,6 +208,38 @@ async fn an_effect_is_recorded_only_under_the_claim_that_holds_the_key<S: Store>
     assert_eq!(table.begin("k", "f", "fourth", now()).await.unwrap(), Begin::Replay(answer));
 }
 
+/// A promised answer is looked at before the key's lock, until a claim takes the key over (the promise goes
+/// with the take-over) or an answer is kept; a promise that would make the key's record over a write unit
+/// does not fit.
+async fn a_promise_is_looked_at_until_the_key_is_taken_over_or_answered<S: Store>(store: S) {
+    let (deps, shop) = setup(store, 0).await;
+    let table = deps.store.shop(&shop.domain);
+    let Begin::Run(claim) = table.begin("p", "f", "first", now()).await.unwrap() else { panic!("a free key runs") };
+    let (promise, effect) = (Promise { body: "{\"id\":1}".into() }, Effect::Rule { id: RuleId::FIRST });
+    assert!(table.promise_fits(&claim, &effect, &promise));
+    let mut seed = 7u64;
+    let noise: String = (0..3_000)
+        .map(|_| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            char::from(b'!' + (seed >> 58) as u8)
+        })
+        .collect();
+    assert!(!table.promise_fits(&claim, &effect, &Promise { body: noise }), "3 KB that do not deflate");
+    let write = Write { rule: Some(RuleWrite::Create(rule())), promise: Some(promise.clone()), ..Write::default() };
+    assert_eq!(table.commit(write.with_effect(Some(&claim), effect)).await.unwrap(), Committed::Done);
+    let promised = Begin::Promised { promise, effect };
+    assert_eq!(table.begin("p", "f", "second", now()).await.unwrap(), promised, "looked at before the lock");
+    assert_eq!(table.begin_unpromised("p", "f", "second", now()).await.unwrap(), Begin::InProgress, "not kept");
+    let later = now() + time::Duration::seconds(31);
+    let Begin::Resume(taken, _) = table.begin_unpromised("p", "f", "third", later).await.unwrap() else {
+        panic!("taken over once the lock lapses")
+    };
+    assert_eq!(table.begin("p", "f", "fourth", later).await.unwrap(), Begin::InProgress, "the promise went with it");
+    let answer = Answer { status: 201, body: "{\"id\":2}".into() };
+    table.finish(&taken, &answer).await.unwrap();
+    assert_eq!(table.begin("p", "f", "fifth", later).await.unwrap(), Begin::Replay(answer));
+}
+
 /// An imported rule takes neither a deleted rule's id nor another rule's alias; a deleted rule's id is
 /// remembered, and an alias leads to its rule.
 async fn an_import_takes_no_deleted_id_and_no_alias_twice<S: Store>(store: S) {
@@ -256,5 +290,6 @@ over_both!(
     a_reward_changes_once_from_the_version_it_was_decided_on,
     an_identifier_belongs_to_one_customer_and_a_released_one_is_free,
     an_effect_is_recorded_only_under_the_claim_that_holds_the_key,
+    a_promise_is_looked_at_until_the_key_is_taken_over_or_answered,
     an_import_takes_no_deleted_id_and_no_alias_twice
 );

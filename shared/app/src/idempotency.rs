@@ -1,7 +1,9 @@
 //! Idempotency keys around a use case. `begin` claims the key (or finds its answer, or the effect of an
 //! attempt whose answer was lost); the use case runs with the resulting `Attempt`, recording its effect in
 //! the very write that makes it; `finish` keeps the answer for retries when the request made an effect,
-//! lets the key go when the answer says to try again, and frees it when nothing was done.
+//! lets the key go when the answer says to try again, and frees it when nothing was done. A redemption
+//! may promise its answer in the write that makes its effect (`Promise`): once its reward is found issued,
+//! that is the answer, and no `finish` is needed.
 
 use std::time::Instant;
 
@@ -64,13 +66,16 @@ pub async fn begin<S: Store, H>(
 ) -> Result<Begun, KeyError> {
     let Some(keyed) = keyed else { return Ok(Begun::Run(Attempt::default())) };
     let token = deps.draw_token();
-    // The lock is timed to the millisecond: the clock as it is, not the stored second.
     let store = deps.store.shop(shop);
+    // The lock is timed to the millisecond: the clock as it is, not the stored second.
     let begun = store.begin(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
     let begun = match begun.map_err(Unavailable::from)? {
-        Begin::Promised { promise, effect, then } => match promised(&store, &promise, effect).await? {
+        Begin::Promised { promise, effect } => match promised(&store, &promise, effect).await? {
             Some(answer) => Begin::Replay(answer),
-            None => *then,
+            None => {
+                let again = store.begin_unpromised(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
+                again.map_err(Unavailable::from)?
+            }
         },
         begun => begun,
     };
@@ -83,7 +88,7 @@ pub async fn begin<S: Store, H>(
         Begin::Replay(answer) => Ok(Begun::Replay(answer)),
         Begin::InProgress => Err(KeyError::InProgress),
         Begin::Reused => Err(KeyError::Reused),
-        // The store keeps one promise to a key, never a promise within one.
+        // Not after `begin_unpromised`: a promise not kept is no answer.
         Begin::Promised { .. } => Err(KeyError::InProgress),
     }
 }

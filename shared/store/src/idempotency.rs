@@ -36,7 +36,9 @@ impl ShopTable<'_> {
         let result = self
             .key_update(key)
             .condition_expression(TAKE_OVER)
-            .update_expression("SET #lockToken = :token, #lockedUntil = :until")
+            // A promise not kept goes: the request taking over answers, and keeps its answer.
+            .update_expression("SET #lockToken = :token, #lockedUntil = :until REMOVE #promise")
+            .expression_attribute_names("#promise", PROMISE.name())
             .expression_attribute_names("#lockToken", LOCK_TOKEN.name())
             .expression_attribute_names("#lockedUntil", LOCKED_UNTIL.name())
             .expression_attribute_names("#status", STATUS.name())
@@ -54,6 +56,43 @@ impl ShopTable<'_> {
             Some(effect) => Begin::Resume(claim, effect.parse().map_err(|e| corrupt(format!("{e}")))?),
             None => Begin::Run(claim),
         })
+    }
+
+    /// What `key` holds for a request under it; a promise is an answer to look at unless it was found not
+    /// kept.
+    async fn begin_as(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        token: &str,
+        now: Time,
+        promises: Promises,
+    ) -> StoreResult<Begin> {
+        let now = millis(now);
+        let old: Option<IdempotencyRecord> = self.store.get(keys::idempotency(self.domain, key)).await?;
+        let Some(old) = old.filter(|old| old.expires_at >= now / 1000) else {
+            let new = NewKey {
+                fingerprint: fingerprint.into(),
+                locked_until_ms: now + CLAIM_MILLIS,
+                expires_at_s: now / 1000 + KEEP_ANSWER_SECONDS,
+                now_s: now / 1000,
+            };
+            return Ok(Begin::Run(Claim { key: key.into(), token: token.into(), taking: Taking::Fresh(new) }));
+        };
+        if old.fingerprint != fingerprint {
+            return Ok(Begin::Reused);
+        }
+        if let (Some(status), Some(body)) = (old.response_status, old.body()) {
+            return Ok(Begin::Replay(Answer { status, body: body? }));
+        }
+        if let (Promises::Answer, Some(effect), Some(body)) = (promises, &old.effect, old.promise()) {
+            let effect = effect.parse().map_err(|e| corrupt(format!("{e}")))?;
+            return Ok(Begin::Promised { promise: Promise { body: body? }, effect });
+        }
+        if old.locked_until > now {
+            return Ok(Begin::InProgress);
+        }
+        self.take_over(key, old, token, now).await
     }
 
     /// Frees a key whose request made no effect; `false` when it made one (or the claim was lost).
@@ -78,35 +117,11 @@ impl ShopTable<'_> {
 
 impl Idempotency for ShopTable<'_> {
     async fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
-        let now = millis(now);
-        let old: Option<IdempotencyRecord> = self.store.get(keys::idempotency(self.domain, key)).await?;
-        let Some(old) = old.filter(|old| old.expires_at >= now / 1000) else {
-            let new = NewKey {
-                fingerprint: fingerprint.into(),
-                locked_until_ms: now + CLAIM_MILLIS,
-                expires_at_s: now / 1000 + KEEP_ANSWER_SECONDS,
-                now_s: now / 1000,
-            };
-            return Ok(Begin::Run(Claim { key: key.into(), token: token.into(), taking: Taking::Fresh(new) }));
-        };
-        if old.fingerprint != fingerprint {
-            return Ok(Begin::Reused);
-        }
-        if let (Some(status), Some(body)) = (old.response_status, old.body()) {
-            return Ok(Begin::Replay(Answer { status, body: body? }));
-        }
-        let promise = match (&old.effect, old.promise()) {
-            (Some(effect), Some(body)) => Some((effect.parse().map_err(|e| corrupt(format!("{e}")))?, body?)),
-            _ => None,
-        };
-        let then = match old.locked_until > now {
-            true => Begin::InProgress,
-            false => self.take_over(key, old, token, now).await?,
-        };
-        Ok(match promise {
-            Some((effect, body)) => Begin::Promised { promise: Promise { body }, effect, then: Box::new(then) },
-            None => then,
-        })
+        self.begin_as(key, fingerprint, token, now, Promises::Answer).await
+    }
+
+    async fn begin_unpromised(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
+        self.begin_as(key, fingerprint, token, now, Promises::NotKept).await
     }
 
     async fn finish(&self, claim: &Claim, answer: &Answer) -> StoreResult<()> {
@@ -224,6 +239,13 @@ fn bytes(item: &crate::records::Item) -> usize {
         _ => WRITE_UNIT_BYTES,
     };
     item.iter().map(|(name, v)| name.len() + value(v)).sum()
+}
+
+/// Whether a key's promise is an answer to look at, or was found not kept.
+#[derive(Clone, Copy)]
+enum Promises {
+    Answer,
+    NotKept,
 }
 
 fn millis(t: Time) -> i64 {

@@ -248,6 +248,7 @@ through_the_plan! {
     }
     Idempotency {
         fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;
+        fn begin_unpromised(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> Begin;
         fn finish(&self, claim: &Claim, answer: &Answer) -> ();
         fn release(&self, claim: &Claim) -> ();
         fn restart(&self, claim: &Claim) -> bool;

@@ -187,7 +187,15 @@ fn apply(data: &mut ShopData, write: Write) {
 /// Reads a key as the DynamoDB store does: a fresh (or expired) one is left for the effect's write to take;
 /// another request's is refused; an answered one is replayed; a live one is in progress; a lapsed one is
 /// taken over.
-pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &str, now_ms: i64) -> Begin {
+/// `promises`: whether a promise is an answer to look at (`Idempotency::begin`), or was found not kept.
+pub(super) fn begin(
+    data: &mut ShopData,
+    key: &str,
+    fingerprint: &str,
+    token: &str,
+    now_ms: i64,
+    promises: bool,
+) -> Begin {
     let Some(old) = data.keys_in_use.get_mut(key).filter(|old| old.expires_at_s >= now_ms / 1000) else {
         let new = NewKey {
             fingerprint: fingerprint.into(),
@@ -203,21 +211,18 @@ pub(super) fn begin(data: &mut ShopData, key: &str, fingerprint: &str, token: &s
     if let Some(answer) = &old.answer {
         return Begin::Replay(answer.clone());
     }
-    let promise = old.effect.zip(old.promise.clone());
-    let then = match old.locked_until_ms > now_ms {
-        true => Begin::InProgress,
-        false => {
-            (old.token, old.locked_until_ms) = (Some(token.into()), now_ms + CLAIM_MILLIS);
-            let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
-            match old.effect {
-                Some(effect) => Begin::Resume(claim, effect),
-                None => Begin::Run(claim),
-            }
-        }
-    };
-    match promise {
-        Some((effect, promise)) => Begin::Promised { promise, effect, then: Box::new(then) },
-        None => then,
+    if let (true, Some((effect, promise))) = (promises, old.effect.zip(old.promise.clone())) {
+        return Begin::Promised { promise, effect };
+    }
+    if old.locked_until_ms > now_ms {
+        return Begin::InProgress;
+    }
+    // A promise not kept goes with the take-over: the request taking over answers, and keeps its answer.
+    (old.token, old.locked_until_ms, old.promise) = (Some(token.into()), now_ms + CLAIM_MILLIS, None);
+    let claim = Claim { key: key.into(), token: token.into(), taking: Taking::Held };
+    match old.effect {
+        Some(effect) => Begin::Resume(claim, effect),
+        None => Begin::Run(claim),
     }
 }
 

@@ -110,7 +110,12 @@ impl Writes for FakeShopStore<'_> {
 impl Idempotency for FakeShopStore<'_> {
     async fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-        Ok(self.with(|data| super::commit::begin(data, key, fingerprint, token, now_ms)))
+        Ok(self.with(|data| super::commit::begin(data, key, fingerprint, token, now_ms, true)))
+    }
+
+    async fn begin_unpromised(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> StoreResult<Begin> {
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        Ok(self.with(|data| super::commit::begin(data, key, fingerprint, token, now_ms, false)))
     }
 
     async fn finish(&self, claim: &Claim, answer: &Answer) -> StoreResult<()> {

@@ -295,8 +295,9 @@ pub enum Begin {
     Resume(Claim, Effect),
     /// The request was answered: the same answer again.
     Replay(Answer),
-    /// The request promised its answer if its reward is issued: that answer, if it was, else `then`.
-    Promised { promise: Promise, effect: Effect, then: Box<Begin> },
+    /// The request promised its answer if its reward is issued: that answer, if it was; if not, what
+    /// `Idempotency::begin_unpromised` says.
+    Promised { promise: Promise, effect: Effect },
     /// The first request is still running.
     InProgress,
     /// The key was used for a different request.
@@ -314,6 +315,9 @@ pub trait Idempotency: Send + Sync {
     /// effect is written). A free key is only read: the effect's own write takes it (`Taking::Fresh`). A key
     /// whose request died is taken over at once (`Taking::Held`).
     fn begin(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> impl Fut<Begin>;
+    /// The same for a key whose promise was found not kept (its reward not issued): the promise is no
+    /// answer, and a claim that takes the key over removes it, so that the retry's answer is the only one.
+    fn begin_unpromised(&self, key: &str, fingerprint: &str, token: &str, now: Time) -> impl Fut<Begin>;
     /// Keeps the answer for retries, if the request recorded an effect; otherwise frees the key. It may be
     /// kept again, replacing the first (the same request's answer, corrected).
     fn finish(&self, claim: &Claim, answer: &Answer) -> impl Fut<()>;

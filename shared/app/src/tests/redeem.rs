@@ -200,3 +200,27 @@ async fn a_promise_is_no_answer_while_the_reward_is_not_issued_and_store_credit_
     let (credit, _) = redeem_keyed(&world, "k4", 5).await;
     assert_eq!(credit, None, "store credit's answer tells when Shopify credited it");
 }
+
+#[tokio::test]
+async fn a_redemption_that_died_before_its_outcome_is_resumed_and_its_promise_goes_with_the_take_over() {
+    let world = World::new().await;
+    let keyed = Keyed { key: "k5".into(), fingerprint: "f".into() };
+    let (deps, shop, command) = (&world.deps, &world.shop, world.command(1));
+    let Begun::Run(attempt) = begin(deps, &shop.domain, Some(&keyed)).await.unwrap() else { panic!("runs") };
+    let prepared = crate::redeem::prepare(deps, shop, &command).await;
+    let issued = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &attempt, Some(render)).await;
+    assert!(issued.unwrap().promised.is_some(), "promised, then the Lambda dies before recording Shopify's outcome");
+    world.clock.advance(time::Duration::seconds(31));
+    let Begun::Run(retry) = begin(deps, &shop.domain, Some(&keyed)).await.unwrap() else {
+        panic!("the reward still pending, the retry takes the key over")
+    };
+    assert!(retry.resume.is_some());
+    let prepared = crate::redeem::prepare(deps, shop, &command).await;
+    let resumed = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &retry, Some(render)).await.unwrap();
+    assert_eq!(resumed.redeemed.reward.status(), RewardStatus::Unused, "Shopify had issued it");
+    // The reward is issued now, but its promise went with the take-over: the resumed request's answer is
+    // the only one, and another retry waits for it.
+    let meanwhile = begin(deps, &shop.domain, Some(&keyed)).await;
+    assert!(matches!(meanwhile, Err(crate::idempotency::KeyError::InProgress)), "{meanwhile:?}");
+    assert_eq!(world.available().await, 2000, "one debit");
+}

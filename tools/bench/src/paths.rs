@@ -31,14 +31,14 @@ pub(crate) struct PathFigures {
 /// fresh customer, whose preparation goes through the unmetered API.
 const FLOORS: [(&str, &str); PATHS] = [
     ("redemption, immediate", "3: one read (customer, rule), one transaction, one write after Shopify"),
-    ("redemption, immediate, with a key", "3: the key read with the customer and the rule; its claim in the transaction; its answer kept with the reward's outcome"),
+    ("redemption, immediate, with a key", "3: the key read with the customer and the rule; its claim, with the answer promised, in the transaction; the reward's outcome"),
     ("redemption, delayed, with a key", "3: as an immediate one (the points reserved instead of spent)"),
     ("add-points, with a key", "3: one read (the customer and their newest rewards, with the key), one transaction, the answer kept"),
     ("remove-points, with a key", "3: as add-points"),
     ("refund, with a key", "4: one read (the reward and the customer, with the key), the write that begins it, Shopify's deactivation, the transaction that ends it, with the answer kept at once"),
     ("portal redemption, with a key", "3: as a redemption (the shop and its secret held by the Lambda)"),
     ("orders/create webhook using a reward's code", "4: the delivery's marker with the code, the reward it names, the write that marks it used, the cancellation's marker read with the delivery recorded"),
-    ("redemption, immediate, with a key, by a customer with 50 rewards", "3: as with a key (the answer, which lists the newest 50 rewards, is what grows)"),
+    ("redemption, immediate, with a key, by a customer with 50 rewards", "3: as with a key (the answer, which lists the newest 50 rewards, is too long to promise: kept with the reward's outcome)"),
 ];
 
 impl Bench {

@@ -3,7 +3,7 @@
 //! when the answer was promised with the points' transaction, is all there is left to write.
 
 use tally_app::ports::{Shopify, Store};
-use tally_app::redeem::{Issued, Recorded, RedeemError, Redeemed};
+use tally_app::redeem::{Issued, Promised, Recorded, RedeemError, Redeemed};
 
 use crate::endpoint::Reply;
 use crate::errors::Problem;
@@ -14,14 +14,18 @@ pub fn reply<'a, S: Store, H: Shopify>(issued: Result<Issued<'a, S, H>, RedeemEr
     let issued = issued?;
     let promised = issued.promised.clone();
     let answer = match &promised {
-        Some(promised) => Reply::promised(promised.clone()),
+        Some(Promised::Held(answer)) => Reply::promised(answer.clone()),
+        Some(Promised::Taken(answer)) => Reply::answer(answer.clone()),
         None => view(&issued.redeemed)?,
     };
     Ok(answer.finishing(async move {
         match issued.record().await {
             Recorded::Stands => None,
             // A promise holds once the reward is issued: until then its answer is kept as any other.
-            Recorded::NotRecorded => promised.map(|answer| Ok(Reply::answer(answer))),
+            Recorded::NotRecorded => match promised {
+                Some(Promised::Held(answer)) => Some(Ok(Reply::answer(answer))),
+                _ => None,
+            },
             Recorded::Changed(now) => Some((*now).map_err(Problem::from).and_then(|now| view(&now))),
         }
     }))

@@ -30,6 +30,9 @@ pub struct Attempt {
     pub resume: Option<Effect>,
     /// One deadline for every call to Shopify the request makes, derived from the time the Lambda has left.
     pub deadline: Option<Instant>,
+    /// What the attempt this one resumes promised (`Promise`), taken from the key's record with it: the
+    /// answer to give if the reward turns out issued, so that every answer under the key is the same.
+    pub promised: Option<Promise>,
 }
 
 impl Attempt {
@@ -69,11 +72,13 @@ pub async fn begin<S: Store, H>(
     let store = deps.store.shop(shop);
     // The lock is timed to the millisecond: the clock as it is, not the stored second.
     let begun = store.begin(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
+    let mut taken = None;
     let begun = match begun.map_err(Unavailable::from)? {
         Begin::Promised { promise, effect } => match promised(&store, &promise, effect).await? {
             Some(answer) => Begin::Replay(answer),
             None => {
                 let again = store.begin_unpromised(&keyed.key, &keyed.fingerprint, &token, deps.clock.now()).await;
+                taken = Some(promise);
                 again.map_err(Unavailable::from)?
             }
         },
@@ -83,7 +88,7 @@ pub async fn begin<S: Store, H>(
         Begin::Run(claim) => Ok(Begun::Run(Attempt { claim: Some(claim), ..Attempt::default() })),
         Begin::Resume(claim, effect) => {
             tracing::info!(idempotency_key = %keyed.key, %effect, "resuming a request whose answer was lost");
-            Ok(Begun::Run(Attempt { claim: Some(claim), resume: Some(effect), deadline: None }))
+            Ok(Begun::Run(Attempt { claim: Some(claim), resume: Some(effect), deadline: None, promised: taken }))
         }
         Begin::Replay(answer) => Ok(Begun::Replay(answer)),
         Begin::InProgress => Err(KeyError::InProgress),

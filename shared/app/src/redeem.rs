@@ -93,10 +93,20 @@ pub async fn prepare<S: Store, H>(deps: &Deps<S, H>, shop: &Shop, command: &Rede
 /// the answer is kept (`Issued::record`).
 pub struct Issued<'a, S: Store, H> {
     pub redeemed: Redeemed,
-    /// The answer, as promised with the points' transaction (`Promise`): kept for retries already, once the
-    /// reward's outcome is recorded. The endpoint answers with it rather than with `redeemed`.
-    pub promised: Option<Answer>,
+    /// The answer as promised (`Promise`), Shopify's id in it: the endpoint answers with it rather than with
+    /// `redeemed`.
+    pub promised: Option<Promised>,
     recording: Option<Recording<'a, S, H>>,
+}
+
+/// A redemption's promised answer, and whether the key's record holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Promised {
+    /// Held since the points' transaction: kept for retries once the reward's outcome is recorded.
+    Held(Answer),
+    /// Promised by the attempt this one resumed, and taken from the key's record with its claim: to be
+    /// kept as any answer.
+    Taken(Answer),
 }
 
 /// How an endpoint writes a redemption's answer, to promise it with the points' transaction (`Promise`).
@@ -191,7 +201,12 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
                     fresh = Attempt { resume: None, ..attempt.clone() };
                     &fresh
                 }
-                other => return other.map(|redeemed| Issued { redeemed, promised: None, recording: None }),
+                other => {
+                    return other.map(|redeemed| {
+                        let promised = kept(attempt.promised.as_ref(), &redeemed.reward).map(Promised::Taken);
+                        Issued { redeemed, promised, recording: None }
+                    })
+                }
             }
         }
         _ => attempt,
@@ -232,7 +247,7 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let at = deps.now();
     if let Issue::Issued(shopify_id) = &issue {
         if let Ok(change) = reward.issued(shopify_id, at) {
-            let promised = promised.map(|promise| promise.kept(reward.id, shopify_id));
+            let promised = promised.map(|promise| Promised::Held(promise.kept(reward.id, shopify_id)));
             let redeemed = answer_from(deps, shop, change.reward, after.clone(), rewards.clone())?;
             let recording = Recording { deps, shop: shop.clone(), pending: reward, after, rewards, issue };
             return Ok(Issued { redeemed, promised, recording: Some(recording) });
@@ -242,6 +257,11 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
     let reward = record(&store, reward, issue, at).await?;
     let redeemed = answer_from(deps, shop, reward, after, rewards)?;
     Ok(Issued { redeemed, promised: None, recording: None })
+}
+
+/// The answer `promise` made, if Shopify issued `reward`.
+fn kept(promise: Option<&Promise>, reward: &Reward) -> Option<Answer> {
+    Some(promise?.kept(reward.id, reward.issued_as()?))
 }
 
 /// The answer a redemption promises if Shopify issues `reward`: as `render` writes it, with the customer as

@@ -11,7 +11,7 @@ use tally_app::idempotency::{self, Attempt, Begun, Keyed};
 use tally_app::jobs::HOLD;
 use tally_app::ports::store::{Answer, CLAIM_MILLIS};
 use tally_app::ports::{Shopify, Store};
-use tally_app::redeem::Redeemed;
+use tally_app::redeem::{self, Promised, Recorded, Redeemed};
 use tally_app::refund::RefundCommand;
 use tally_app::settle::DEFAULT_GRACE;
 use tally_app::webhooks::{self, Event};
@@ -20,6 +20,7 @@ use tally_domain::ledger::Direction;
 use tally_domain::order::Order;
 use tally_domain::points::{Number, Points};
 use tally_domain::redemption::RedeemCommand;
+use tally_domain::shop::Shop;
 
 use crate::book::{pick, Book, Delivery, InFlight, Placed, Request, Seen, Sent};
 use crate::schedule::{Op, Step, Trouble};
@@ -209,12 +210,15 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
             Ok(Begun::Replay(answer)) => return format!("replayed {}", answer.body),
             Err(e) => return problem(Problem::from(e)),
         };
-        let (outcome, keep) = match self.request(book, sent, session, &attempt).await {
-            Ok((status, outcome)) => (format!("{status} {outcome}"), status != 202),
-            Err(e) => (problem(e.clone()), !e.is_transient()),
+        let (outcome, keep, held) = match self.request(book, sent, session, &attempt).await {
+            Ok((status, outcome, held)) => (format!("{status} {outcome}"), status != 202, held),
+            Err(e) => (problem(e.clone()), !e.is_transient(), false),
         };
-        let answer = keep.then(|| Answer { status: 200, body: outcome.clone() });
-        idempotency::finish(&self.deps, &shop.domain, &attempt, answer.as_ref()).await;
+        // An answer promised in the key's record, its reward issued, is kept already: as the endpoint does.
+        if !held {
+            let answer = keep.then(|| Answer { status: 200, body: outcome.clone() });
+            idempotency::finish(&self.deps, &shop.domain, &attempt, answer.as_ref()).await;
+        }
         book.in_flight = None;
         outcome
     }
@@ -225,11 +229,11 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
         sent: &Sent,
         session: u32,
         attempt: &Attempt,
-    ) -> Result<(u16, String), Problem> {
+    ) -> Result<(u16, String, bool), Problem> {
         let shop = &self.shops[sent.shop];
         match &sent.request {
             Request::Redeem(command) => {
-                let redeemed = tally_app::redeem::redeem(&self.deps, shop, command, attempt).await?;
+                let (redeemed, held) = self.redeem(shop, command, attempt).await?;
                 let reward = &redeemed.reward;
                 let seen = Seen {
                     shop: sent.shop,
@@ -239,13 +243,14 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                 };
                 let same = book.rewarded(&sent.key, seen);
                 let status = if reward.is_pending() { 202 } else { 200 };
-                Ok((status, format!("{}{}", described(&redeemed), if same { "" } else { " ANOTHER REWARD" })))
+                let outcome = format!("{}{}", described(&redeemed), if same { "" } else { " ANOTHER REWARD" });
+                Ok((status, outcome, held))
             }
             Request::Refund { customer, reward } => {
                 let command =
                     RefundCommand { customer: CustomerRef::Id(*customer), reward_id: *reward, reason: "sim".into() };
                 let refunded = tally_app::refund::refund(&self.deps, shop, &command, attempt).await?;
-                Ok((200, described(&refunded)))
+                Ok((200, described(&refunded), false))
             }
             Request::Adjust { customer, points, expires_in_days } => {
                 let adjustment = Adjustment {
@@ -258,8 +263,26 @@ impl<S: Store, H: Shopify, W: ShopifyWorld> Leg<S, H, W> {
                     expires_at: expires_in_days.map(|d| self.deps.now() + time::Duration::days(d.into())),
                 };
                 let loyalty = adjust(&self.deps, shop, &adjustment, attempt).await?;
-                Ok((200, format!("{} points", loyalty.available_points())))
+                Ok((200, format!("{} points", loyalty.available_points()), false))
             }
+        }
+    }
+
+    /// A redemption as its endpoint runs it, its answer promised where it can be: the redemption, and
+    /// whether the key's record holds its answer already.
+    async fn redeem(
+        &self,
+        shop: &Shop,
+        command: &RedeemCommand,
+        attempt: &Attempt,
+    ) -> Result<(Redeemed, bool), Problem> {
+        let prepared = redeem::prepare(&self.deps, shop, command).await;
+        let issued = redeem::redeem_prepared(&self.deps, shop, command, prepared, attempt, Some(promised)).await?;
+        let (answered, held) = (issued.redeemed.clone(), matches!(issued.promised, Some(Promised::Held(_))));
+        match issued.record().await {
+            Recorded::Changed(now) => Ok(((*now)?, false)),
+            Recorded::NotRecorded => Ok((answered, false)),
+            Recorded::Stands => Ok((answered, held)),
         }
     }
 }
@@ -273,6 +296,12 @@ fn problem(e: Problem) -> Outcome {
 fn described(redeemed: &Redeemed) -> String {
     let reward = &redeemed.reward;
     format!("reward {} {} ({} points left)", reward.id, reward.status(), redeemed.loyalty.available_points())
+}
+
+/// A redemption's answer as `send` keeps it, for its promise: short, so that the fakes and DynamoDB Local
+/// promise the same answers (each sizes the key's record its own way).
+fn promised(redeemed: &Redeemed) -> Option<String> {
+    Some(format!("200 {}", described(redeemed)))
 }
 
 fn redeem_command(customer: u8, rule: u8, delayed: bool) -> RedeemCommand {

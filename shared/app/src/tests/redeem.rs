@@ -162,7 +162,12 @@ async fn redeem_keyed(world: &World, key: &str, rule: u64) -> (Option<Answer>, c
     let (deps, shop, command) = (&world.deps, &world.shop, world.command(rule));
     let prepared = crate::redeem::prepare(deps, shop, &command).await;
     let issued = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &attempt, Some(render)).await.unwrap();
-    (issued.promised.clone(), issued.record().await)
+    let promised = match issued.promised.clone() {
+        Some(crate::redeem::Promised::Held(answer)) => Some(answer),
+        None => None,
+        Some(other) => panic!("a fresh redemption's promise is held by its key: {other:?}"),
+    };
+    (promised, issued.record().await)
 }
 
 #[tokio::test]
@@ -209,7 +214,8 @@ async fn a_redemption_that_died_before_its_outcome_is_resumed_and_its_promise_go
     let Begun::Run(attempt) = begin(deps, &shop.domain, Some(&keyed)).await.unwrap() else { panic!("runs") };
     let prepared = crate::redeem::prepare(deps, shop, &command).await;
     let issued = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &attempt, Some(render)).await;
-    assert!(issued.unwrap().promised.is_some(), "promised, then the Lambda dies before recording Shopify's outcome");
+    // Promised, then the Lambda dies before recording Shopify's outcome.
+    let Some(crate::redeem::Promised::Held(first)) = issued.unwrap().promised else { panic!("promised") };
     world.clock.advance(time::Duration::seconds(31));
     let Begun::Run(retry) = begin(deps, &shop.domain, Some(&keyed)).await.unwrap() else {
         panic!("the reward still pending, the retry takes the key over")
@@ -218,8 +224,10 @@ async fn a_redemption_that_died_before_its_outcome_is_resumed_and_its_promise_go
     let prepared = crate::redeem::prepare(deps, shop, &command).await;
     let resumed = crate::redeem::redeem_prepared(deps, shop, &command, prepared, &retry, Some(render)).await.unwrap();
     assert_eq!(resumed.redeemed.reward.status(), RewardStatus::Unused, "Shopify had issued it");
-    // The reward is issued now, but its promise went with the take-over: the resumed request's answer is
-    // the only one, and another retry waits for it.
+    let taken = Some(crate::redeem::Promised::Taken(first));
+    assert_eq!(resumed.promised, taken, "the promise taken with the key is the answer, to keep as any other");
+    // The reward is issued now, but its promise went with the take-over: another retry waits for the
+    // resumed request's answer, which is the promise.
     let meanwhile = begin(deps, &shop.domain, Some(&keyed)).await;
     assert!(matches!(meanwhile, Err(crate::idempotency::KeyError::InProgress)), "{meanwhile:?}");
     assert_eq!(world.available().await, 2000, "one debit");

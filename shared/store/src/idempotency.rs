@@ -1,7 +1,8 @@
 //! Idempotency keys. A free key is only read when its request begins: its record is created, with a lock
 //! that expires and the request's effect, in the same transaction as the effect itself (`commit`), then
-//! completed with the answer. A request that made no effect leaves its key free: there is nothing to
-//! protect, and its answer (a refusal, an outage) may not be the answer once the cause is gone.
+//! completed with the answer, unless the record holds the answer promised (`Promise`, deflated) from the
+//! start. A request that made no effect leaves its key free: there is nothing to protect, and its answer (a
+//! refusal, an outage) may not be the answer once the cause is gone.
 
 use tally_app::ports::store::{
     Answer, Begin, Claim, Idempotency, NewKey, Promise, StoreResult, Taking, CLAIM_MILLIS, KEEP_ANSWER_SECONDS,

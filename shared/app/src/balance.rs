@@ -43,7 +43,7 @@ pub(crate) async fn change_balance<S: Writes + Customers>(
     mut customer: Customer,
     change: &BalanceChange,
     at: Time,
-    with: impl Fn(&Applied) -> Write,
+    mut with: impl FnMut(&Applied) -> Write,
 ) -> Result<Applied, BalanceFailed> {
     for attempt in 0..MAX_ATTEMPTS {
         let applied = customer.apply(change, at).map_err(BalanceFailed::Refused)?;

@@ -233,9 +233,8 @@ pub async fn redeem_prepared<'a, S: Store, H: Shopify>(
         let promise = promise(shop, render, reward, after, &newest, now)?;
         store.promise_fits(claim, &effect, &promise).then_some(promise)
     };
-    let (reward, after) = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt, &promising).await?;
-    // The same promise the write kept: made again from the same parts.
-    let promised = promising(&reward, &after);
+    let taken = take_points(deps, &store, customer, reward, &shop.code_prefix, attempt, &promising).await?;
+    let (reward, after, promised) = taken;
     tracing::info!(customer_id = %reward.customer_id, rule_id = %rule.id, reward_id = %reward.id, "points taken");
     crash_point("after-debit");
     // The customer's newest rewards were read with them; older ones, where needed, while Shopify works.
@@ -283,8 +282,9 @@ fn promise(
     render(&Redeemed { loyalty, reward: issued }).map(|body| Promise { body })
 }
 
-/// Takes the reward's points from the customer and records the reward as `PENDING`, with its code and the
-/// request's effect, in one write. An id or a code another reward has is replaced by a fresh one.
+/// Takes the reward's points from the customer and records the reward as `PENDING`, with its code, the
+/// request's effect and the answer it promises, in one write: the reward, the customer after it, and that
+/// promise. An id or a code another reward has is replaced by a fresh one.
 async fn take_points<S: Store, H>(
     deps: &Deps<S, H>,
     store: &impl ShopStore,
@@ -293,7 +293,9 @@ async fn take_points<S: Store, H>(
     code_prefix: &str,
     attempt: &Attempt,
     promise: impl Fn(&Reward, &Customer) -> Option<Promise>,
-) -> Result<(Reward, Customer), RedeemError> {
+) -> Result<(Reward, Customer, Option<Promise>), RedeemError> {
+    // The promise of the write last tried: the one kept, once a write is done.
+    let mut promised = None;
     for _ in 0..MAX_DRAWS {
         let effect = Effect::Reward { customer_id: reward.customer_id, reward_id: reward.id };
         let with = |applied: &tally_domain::customer::Applied| {
@@ -303,12 +305,12 @@ async fn take_points<S: Store, H>(
                 customer_id: reward.customer_id,
                 reward_id: reward.id,
             });
-            let promise = promise(&reward, &applied.customer);
-            Write { code, promise, ..Write::reward(RewardWrite::New(reward)) }
+            promised = promise(&reward, &applied.customer);
+            Write { code, promise: promised.clone(), ..Write::reward(RewardWrite::New(reward)) }
                 .with_effect(attempt.claim.as_ref(), effect)
         };
         match change_balance(store, customer.clone(), &reward.payment(), reward.create_at, with).await {
-            Ok(applied) => return Ok((Reward { lots: applied.taken, ..reward }, applied.customer)),
+            Ok(applied) => return Ok((Reward { lots: applied.taken, ..reward }, applied.customer, promised)),
             Err(BalanceFailed::Refused(refused)) => return Err(refused.into()),
             Err(BalanceFailed::Missing(missing)) => return Err(missing.into()),
             Err(BalanceFailed::Rejected(Rejection::RewardIdTaken)) => {
